@@ -1,0 +1,420 @@
+//! Pathways release catalogues: one release's dispositions, from YAML.
+//!
+//! A catalogue is data, not rules: code, title, section, status, channels,
+//! timeframe, urgency, `same_as`, whether it starts a DoS search. The format
+//! is a contract (DESIGN.md, Data files). Catalogues named in
+//! `fixtures/releases/` are bundled into the binary so `release "NAME"` works
+//! from any directory. This is the only module that knows YAML catalogues.
+//!
+//! Imports: `crate::source`, `crate::diagnostics`, serde_yaml.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+pub use dxmap_runtime::Channel;
+
+/// The catalogues bundled into the binary: (name, YAML text).
+pub const BUNDLED: &[(&str, &str)] = &[(
+    "pathways-2015",
+    include_str!("../../fixtures/releases/pathways-2015.yaml"),
+)];
+
+/// The YAML text of a bundled catalogue.
+pub fn bundled(name: &str) -> Option<&'static str> {
+    BUNDLED
+        .iter()
+        .find(|(bundled_name, _)| *bundled_name == name)
+        .map(|(_, text)| *text)
+}
+
+/// Index of a disposition in its catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DispositionId(pub u32);
+
+/// Where a disposition is used (DESIGN.md, Vocabulary: section / status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Used in pathways.
+    InUse,
+    /// Used by Pathways clinicians only (section 2).
+    ClinicianOnly,
+    /// Used on paper only.
+    PaperOnly,
+    /// Used only under the pandemic switch.
+    PandemicSwitch,
+    /// Used only under the epidemic switch.
+    EpidemicSwitch,
+    /// Not in use.
+    NotInUse,
+    /// In the data tables, never generated (section 3).
+    NotUtilised,
+    /// No longer used.
+    NoLongerUsed,
+}
+
+impl Status {
+    /// The status as written in catalogues.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::InUse => "in_use",
+            Status::ClinicianOnly => "clinician_only",
+            Status::PaperOnly => "paper_only",
+            Status::PandemicSwitch => "pandemic_switch",
+            Status::EpidemicSwitch => "epidemic_switch",
+            Status::NotInUse => "not_in_use",
+            Status::NotUtilised => "not_utilised",
+            Status::NoLongerUsed => "no_longer_used",
+        }
+    }
+}
+
+/// An ambulance response category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum Urgency {
+    /// Red 1.
+    #[serde(rename = "red_1")]
+    Red1,
+    /// Red 2.
+    #[serde(rename = "red_2")]
+    Red2,
+    /// Green 2.
+    #[serde(rename = "green_2")]
+    Green2,
+    /// Green 3.
+    #[serde(rename = "green_3")]
+    Green3,
+    /// Green 4.
+    #[serde(rename = "green_4")]
+    Green4,
+}
+
+/// One disposition of a release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disposition {
+    /// The code, e.g. `Dx0101`; an opaque string.
+    pub code: String,
+    /// The Pathways term.
+    pub title: String,
+    /// Section 1, 2 or 3.
+    pub section: u8,
+    /// Where it is used.
+    pub status: Status,
+    /// The channels it is used on (default all three), sorted.
+    pub channels: Vec<Channel>,
+    /// The timeframe in minutes, where the title gives one.
+    pub timeframe_minutes: Option<u32>,
+    /// The ambulance category, where stated.
+    pub urgency: Option<Urgency>,
+    /// "The mapping is the same as" this code.
+    pub same_as: Option<DispositionId>,
+    /// Whether it starts a DoS search.
+    pub dos_search: bool,
+    /// What out-of-hours systems display instead of the title.
+    pub ooh_display: Option<String>,
+    /// Where the entry comes from.
+    pub source: Option<String>,
+    /// The entry in the YAML file.
+    pub span: Span,
+}
+
+/// One Pathways release's dispositions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    /// The release name, e.g. `pathways-2015`.
+    pub release: String,
+    /// The document it was derived from.
+    pub source: String,
+    // INVARIANT: `by_code` maps every disposition's code to its index, and
+    // every `same_as` is an index into `dispositions`.
+    dispositions: Vec<Disposition>,
+    by_code: BTreeMap<String, DispositionId>,
+}
+
+impl Catalogue {
+    /// All dispositions, in file order.
+    pub fn dispositions(&self) -> &[Disposition] {
+        &self.dispositions
+    }
+
+    /// The disposition with this id.
+    pub fn get(&self, id: DispositionId) -> Option<&Disposition> {
+        self.dispositions.get(usize::try_from(id.0).ok()?)
+    }
+
+    /// The code of a disposition, or `"?"`.
+    pub fn code(&self, id: DispositionId) -> &str {
+        self.get(id).map_or("?", |d| d.code.as_str())
+    }
+
+    /// Looks a code up exactly (`Dx10` is not `Dx010`).
+    pub fn lookup(&self, code: &str) -> Option<DispositionId> {
+        self.by_code.get(code).copied()
+    }
+
+    /// All ids with their dispositions.
+    pub fn iter(&self) -> impl Iterator<Item = (DispositionId, &Disposition)> {
+        self.dispositions
+            .iter()
+            .enumerate()
+            .map(|(idx, d)| (DispositionId(u32::try_from(idx).unwrap_or(u32::MAX)), d))
+    }
+
+    /// The code a misspelt `code` most likely meant: the same digits with
+    /// leading zeros added or removed, else the closest code by spelling.
+    pub fn suggest(&self, code: &str) -> Option<&str> {
+        let digits = |c: &str| -> Option<String> {
+            let rest = c
+                .strip_prefix("Dx")
+                .or_else(|| c.strip_prefix("dx"))
+                .or_else(|| c.strip_prefix("DX"))?;
+            Some(rest.trim_start_matches('0').to_owned())
+        };
+        if let Some(wanted) = digits(code) {
+            if let Some(found) = self
+                .by_code
+                .keys()
+                .find(|candidate| candidate.as_str() != code && digits(candidate).as_ref() == Some(&wanted))
+            {
+                return Some(found.as_str());
+            }
+        }
+        crate::diagnostics::did_you_mean(code, self.by_code.keys().map(String::as_str))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    release: String,
+    #[serde(default)]
+    source: String,
+    dispositions: Vec<RawDisposition>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisposition {
+    code: String,
+    title: String,
+    section: u8,
+    status: Status,
+    #[serde(default)]
+    channels: Option<Vec<String>>,
+    #[serde(default)]
+    timeframe_minutes: Option<u32>,
+    #[serde(default)]
+    urgency: Option<Urgency>,
+    #[serde(default)]
+    same_as: Option<String>,
+    #[serde(default)]
+    dos_search: Option<bool>,
+    #[serde(default)]
+    ooh_display: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// The span of the entry for `code` in the YAML text: the `code: …` value.
+fn entry_span(file: FileId, text: &str, code: &str) -> Span {
+    let mut search_from = 0;
+    while let Some(found) = text.get(search_from..).and_then(|rest| rest.find(code)) {
+        let start = search_from + found;
+        let end = start + code.len();
+        let before = text.get(..start).unwrap_or("");
+        let after = text.get(end..).and_then(|rest| rest.chars().next());
+        let is_code_line = before.trim_end_matches([' ', '"', '\'']).ends_with("code:");
+        if is_code_line && after.is_none_or(|c| !(c.is_ascii_alphanumeric())) {
+            return Span::new(
+                file,
+                u32::try_from(start).unwrap_or(0),
+                u32::try_from(end).unwrap_or(0),
+            );
+        }
+        search_from = end;
+    }
+    Span::new(file, 0, 0)
+}
+
+fn is_code(code: &str) -> bool {
+    code.strip_prefix("Dx")
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Parses a catalogue. `file` is its id in the source map (for spans).
+pub fn parse(file: FileId, text: &str) -> (Option<Catalogue>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let raw: RawCatalogue = match serde_yaml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let offset = error
+                .location()
+                .map_or(0, |location| u32::try_from(location.index()).unwrap_or(0));
+            let message = error.to_string();
+            // serde_yaml appends " at line L column C"; the span says that.
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::CatalogueInvalid,
+                    Span::new(file, offset, offset),
+                    format!("catalogue is not valid: {message}"),
+                )
+                .with_help("the catalogue format is in DESIGN.md, Data files"),
+            );
+            return (None, diagnostics);
+        }
+    };
+    let mut by_code: BTreeMap<String, DispositionId> = BTreeMap::new();
+    let mut dispositions = Vec::with_capacity(raw.dispositions.len());
+    let mut same_as_names = Vec::with_capacity(raw.dispositions.len());
+    for entry in raw.dispositions {
+        let span = entry_span(file, text, &entry.code);
+        if !is_code(&entry.code) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::CatalogueInvalid,
+                    span,
+                    format!("`{}` is not a disposition code", entry.code),
+                )
+                .with_help("codes are `Dx` followed by digits, e.g. `Dx05`"),
+            );
+            continue;
+        }
+        if !(1..=3).contains(&entry.section) {
+            diagnostics.push(Diagnostic::new(
+                Code::CatalogueInvalid,
+                span,
+                format!("`{}` has section {}; sections are 1, 2 or 3", entry.code, entry.section),
+            ));
+        }
+        let mut channels = Vec::new();
+        for channel in entry.channels.unwrap_or_else(|| vec!["111".into(), "999".into(), "ooh".into()]) {
+            match Channel::parse(&channel) {
+                Some(channel) => channels.push(channel),
+                None => diagnostics.push(Diagnostic::new(
+                    Code::CatalogueInvalid,
+                    span,
+                    format!("`{}` has unknown channel `{channel}`; channels are `111`, `999` and `ooh`", entry.code),
+                )),
+            }
+        }
+        channels.sort();
+        channels.dedup();
+        let id = DispositionId(u32::try_from(dispositions.len()).unwrap_or(u32::MAX));
+        if let Some(previous) = by_code.insert(entry.code.clone(), id) {
+            let first_span = usize::try_from(previous.0)
+                .ok()
+                .and_then(|idx| dispositions.get(idx))
+                .map_or(span, |d: &Disposition| d.span);
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::CatalogueInvalid,
+                    span,
+                    format!("`{}` appears twice in the catalogue", entry.code),
+                )
+                .with_secondary(first_span, "first entry here"),
+            );
+            by_code.insert(entry.code.clone(), previous);
+            continue;
+        }
+        same_as_names.push(entry.same_as.clone());
+        dispositions.push(Disposition {
+            code: entry.code,
+            title: entry.title,
+            section: entry.section,
+            status: entry.status,
+            channels,
+            timeframe_minutes: entry.timeframe_minutes,
+            urgency: entry.urgency,
+            same_as: None,
+            dos_search: entry.dos_search.unwrap_or(true),
+            ooh_display: entry.ooh_display,
+            source: entry.source,
+            span,
+        });
+    }
+    for (disposition, same_as) in dispositions.iter_mut().zip(same_as_names) {
+        let Some(target) = same_as else { continue };
+        match by_code.get(&target) {
+            Some(id) if target != disposition.code => disposition.same_as = Some(*id),
+            _ => diagnostics.push(Diagnostic::new(
+                Code::UnknownSameAs,
+                disposition.span,
+                format!("`{}` is the same as `{target}`, which is not in the catalogue", disposition.code),
+            )),
+        }
+    }
+    let catalogue = Catalogue {
+        release: raw.release,
+        source: raw.source,
+        dispositions,
+        by_code,
+    };
+    (Some(catalogue), diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled_2015() -> Catalogue {
+        let text = bundled("pathways-2015").unwrap();
+        let (catalogue, diagnostics) = parse(FileId(0), text);
+        assert_eq!(diagnostics, vec![]);
+        catalogue.unwrap()
+    }
+
+    #[test]
+    fn counts_per_section_match_the_seed_document() {
+        let catalogue = bundled_2015();
+        let count = |section| catalogue.dispositions().iter().filter(|d| d.section == section).count();
+        assert_eq!((count(1), count(2), count(3)), (95, 15, 34));
+        assert_eq!(catalogue.dispositions().len(), 144);
+    }
+
+    #[test]
+    fn codes_are_opaque_strings() {
+        let catalogue = bundled_2015();
+        let ids = ["Dx10", "Dx010", "Dx0101"].map(|code| catalogue.lookup(code).unwrap());
+        assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+        assert_eq!(catalogue.lookup("Dx0010"), None);
+        assert_eq!(catalogue.suggest("Dx0010"), Some("Dx010"));
+        assert_eq!(catalogue.suggest("Dx0005"), Some("Dx05"));
+    }
+
+    #[test]
+    fn same_as_links_resolve() {
+        let catalogue = bundled_2015();
+        let same_as = |code: &str| {
+            let id = catalogue.lookup(code).unwrap();
+            catalogue.get(id).unwrap().same_as.map(|t| catalogue.code(t).to_owned())
+        };
+        assert_eq!(same_as("Dx0101").as_deref(), Some("Dx010"));
+        assert_eq!(same_as("Dx1111").as_deref(), Some("Dx11"));
+        assert_eq!(same_as("Dx05"), None);
+    }
+
+    #[test]
+    fn yaml_errors_name_the_line() {
+        let text = "release: x\ndispositions:\n  - code: Dx05\n    title: t\n    section: four\n    status: in_use\n";
+        let (catalogue, diagnostics) = parse(FileId(0), text);
+        assert!(catalogue.is_none());
+        let offset = usize::try_from(diagnostics[0].primary.span.start).unwrap();
+        assert!(text[..offset].ends_with("section: "), "{diagnostics:?}");
+    }
+
+    #[test]
+    fn unknown_same_as_is_reported() {
+        let text = "release: x\ndispositions:\n  - code: Dx05\n    title: t\n    section: 1\n    status: in_use\n    same_as: Dx99\n";
+        let (_, diagnostics) = parse(FileId(0), text);
+        assert_eq!(diagnostics[0].code, Code::UnknownSameAs);
+    }
+}

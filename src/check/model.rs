@@ -1,0 +1,476 @@
+//! The checked model: what a rules tree means, with ids instead of strings.
+//!
+//! Built by [`super::check`] from the syntax trees and the release catalogue.
+//! Names are resolved to indexes into the model's vectors, groups are
+//! expanded to sets of dispositions, ages are intervals in days, overlays are
+//! flattened into [`Layer`]s holding what is in force there (inherited and
+//! changed). Spans are kept so that later analyses and the runtime's trace
+//! can point at the source. The compiler lowers this model to the runtime's
+//! decision table and cannot fail on it.
+//!
+//! Imports: `crate::source`, `crate::catalogue`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalogue::{Catalogue, DispositionId};
+use crate::source::Span;
+
+pub use dxmap_runtime::{Channel, Sex};
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index this id stands for.
+            pub fn index(self) -> usize {
+                usize::try_from(self.0).unwrap_or(usize::MAX)
+            }
+
+            /// The id of an index.
+            pub fn from_index(index: usize) -> $name {
+                $name(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Index into [`Model::skills`].
+    SkillId
+);
+id_type!(
+    /// Index into [`Model::service_types`].
+    ServiceTypeId
+);
+id_type!(
+    /// Index into [`Model::groups`].
+    GroupId
+);
+id_type!(
+    /// Index into [`Model::rules`].
+    RuleId
+);
+id_type!(
+    /// Index into [`Model::layers`]; `LayerId(0)` is the national baseline.
+    LayerId
+);
+id_type!(
+    /// Index into [`Model::services`].
+    ServiceId
+);
+id_type!(
+    /// Index into [`Model::hierarchies`].
+    HierarchyId
+);
+
+/// The national baseline's layer id.
+pub const NATIONAL: LayerId = LayerId(0);
+
+/// A checked rules tree.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The release in force.
+    pub catalogue: Catalogue,
+    /// Declared skills.
+    pub skills: Vec<Skill>,
+    /// The bank-holiday calendar, if any.
+    pub calendar: Option<Calendar>,
+    /// Declared service types.
+    pub service_types: Vec<ServiceType>,
+    /// Declared groups, expanded.
+    pub groups: Vec<Group>,
+    /// Every rule definition: baseline rules, overrides and additions.
+    pub rules: Vec<Rule>,
+    /// The baseline and every overlay, parents before children.
+    pub layers: Vec<Layer>,
+    /// Every service, top level and in overlays.
+    pub services: Vec<Service>,
+    /// Queue hierarchies.
+    pub hierarchies: Vec<Hierarchy>,
+}
+
+impl Model {
+    /// The rule with this id.
+    pub fn rule(&self, id: RuleId) -> Option<&Rule> {
+        self.rules.get(id.index())
+    }
+
+    /// The layer with this id.
+    pub fn layer(&self, id: LayerId) -> Option<&Layer> {
+        self.layers.get(id.index())
+    }
+
+    /// The service type with this id.
+    pub fn service_type(&self, id: ServiceTypeId) -> Option<&ServiceType> {
+        self.service_types.get(id.index())
+    }
+
+    /// The service with this id.
+    pub fn service(&self, id: ServiceId) -> Option<&Service> {
+        self.services.get(id.index())
+    }
+
+    /// The layer called `name` (`national` is the baseline).
+    pub fn layer_by_name(&self, name: &str) -> Option<LayerId> {
+        self.layers
+            .iter()
+            .position(|layer| layer.name == name)
+            .map(LayerId::from_index)
+    }
+}
+
+/// `skill name "label"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skill {
+    /// Identifier.
+    pub name: String,
+    /// Label, if given.
+    pub label: Option<String>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A date on the proleptic Gregorian calendar, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day, 1–31.
+    pub day: u8,
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Date {
+    /// The date if it exists (`2020-02-30` does not).
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if !(1..=9999).contains(&year) || day == 0 || day > days_in_month {
+            return None;
+        }
+        Some(Date {
+            year,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
+        })
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let month = i64::from(self.month);
+        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
+            + i64::from(self.day)
+            - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// Monday is 0, Sunday 6.
+    pub fn weekday_index(self) -> usize {
+        // 1970-01-01 was a Thursday (index 3).
+        usize::try_from((self.days_since_epoch() + 3).rem_euclid(7)).unwrap_or(0)
+    }
+}
+
+/// An inclusive window of dates; an open end is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DateWindow {
+    /// First date, if bounded.
+    pub from: Option<Date>,
+    /// Last date (inclusive), if bounded.
+    pub until: Option<Date>,
+}
+
+impl DateWindow {
+    /// Whether `date` lies inside the window.
+    pub fn contains(self, date: Date) -> bool {
+        self.from.is_none_or(|from| from <= date) && self.until.is_none_or(|until| date <= until)
+    }
+}
+
+/// `calendar name { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calendar {
+    /// Its name.
+    pub name: String,
+    /// Bank holidays by date, with their names.
+    pub holidays: BTreeMap<Date, String>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A service type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceType {
+    /// Identifier.
+    pub name: String,
+    /// Label, if given.
+    pub label: Option<String>,
+    /// Maximum response time in minutes.
+    pub responds_within_minutes: u32,
+    /// Channels it serves.
+    pub channels: BTreeSet<Channel>,
+    /// The skill it requires, if any.
+    pub requires: Option<SkillId>,
+    /// At most this many services of the type per answer.
+    pub returns: u32,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// `group name = …`, expanded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Identifier.
+    pub name: String,
+    /// Every disposition it contains, through nested groups too.
+    pub dispositions: BTreeSet<DispositionId>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// An age interval in days: `[min_days, max_days)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AgeInterval {
+    /// Youngest age admitted, in days.
+    pub min_days: u32,
+    /// First age in days no longer admitted; `None` is unbounded.
+    pub max_days: Option<u32>,
+}
+
+impl AgeInterval {
+    /// Everyone.
+    pub const ALL: AgeInterval = AgeInterval {
+        min_days: 0,
+        max_days: None,
+    };
+
+    /// The intersection of two intervals.
+    pub fn intersect(self, other: AgeInterval) -> AgeInterval {
+        AgeInterval {
+            min_days: self.min_days.max(other.min_days),
+            max_days: match (self.max_days, other.max_days) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    /// Whether no age is admitted.
+    pub fn is_empty(self) -> bool {
+        self.max_days.is_some_and(|max| max <= self.min_days)
+    }
+
+    /// Whether an age in days is admitted.
+    pub fn contains(self, days: u32) -> bool {
+        self.min_days <= days && self.max_days.is_none_or(|max| days < max)
+    }
+}
+
+/// Where a rule definition comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleOrigin {
+    /// A top-level `rule`.
+    Baseline,
+    /// `override rule` in an overlay, replacing a rule of the layer below.
+    Override {
+        /// The rule replaced.
+        replaces: RuleId,
+    },
+    /// `add rule` in an overlay.
+    Added,
+}
+
+/// A rule: dispositions and conditions to ranked service types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// Its name.
+    pub name: String,
+    /// The layer that defines it.
+    pub layer: LayerId,
+    /// Where it comes from.
+    pub origin: RuleOrigin,
+    /// The dispositions it matches, groups expanded.
+    pub dispositions: BTreeSet<DispositionId>,
+    /// The channels it matches (all three when not tested).
+    pub channels: BTreeSet<Channel>,
+    /// The ages it matches.
+    pub ages: AgeInterval,
+    /// The sex it requires, if tested.
+    pub sex: Option<Sex>,
+    /// The ranked service types.
+    pub route: Vec<ServiceTypeId>,
+    /// Higher wins among rules that can match one case; default 0.
+    pub priority: u32,
+    /// Why (required for overrides).
+    pub because: Option<String>,
+    /// The rule's name, for messages and the trace.
+    pub name_span: Span,
+    /// The whole rule.
+    pub span: Span,
+}
+
+/// A postcode area, district or sector.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PostcodeUnit {
+    /// The unit, e.g. `SO16 7`.
+    pub text: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A `no_search` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoSearch {
+    /// Why no search is made.
+    pub reason: String,
+    /// The entry.
+    pub span: Span,
+}
+
+/// A `remap` in an overlay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remap {
+    /// The code searched instead.
+    pub to: DispositionId,
+    /// Why.
+    pub reason: String,
+    /// The entry.
+    pub span: Span,
+}
+
+/// What a suspension applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuspensionTarget {
+    /// One service.
+    Service(ServiceId),
+    /// Every service of a type.
+    ServiceType(ServiceTypeId),
+}
+
+/// `suspend … from … until … because …`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suspension {
+    /// What is suspended.
+    pub target: SuspensionTarget,
+    /// When (inclusive).
+    pub window: DateWindow,
+    /// Why.
+    pub reason: String,
+    /// The entry.
+    pub span: Span,
+}
+
+/// The baseline or an overlay, with everything in force there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// `national` or the overlay's name.
+    pub name: String,
+    /// The layer it extends (`None` for the baseline).
+    pub parent: Option<LayerId>,
+    /// Postcode units the overlay governs (empty for the baseline).
+    pub area: Vec<PostcodeUnit>,
+    /// Skills the layer has.
+    pub skills: BTreeSet<SkillId>,
+    /// Rules in force, in definition order.
+    pub rules: Vec<RuleId>,
+    /// Rules removed relative to the layer below, with the reason.
+    pub removed: Vec<(RuleId, String, Span)>,
+    /// `no_search` codes in force.
+    pub no_search: BTreeMap<DispositionId, NoSearch>,
+    /// Remaps in force.
+    pub remaps: BTreeMap<DispositionId, Remap>,
+    /// Suspensions in force.
+    pub suspensions: Vec<Suspension>,
+    /// The catch-all type in force.
+    pub catch_all: Option<(ServiceTypeId, Span)>,
+    /// Services in force: the baseline's and those of this overlay and the
+    /// overlays it extends.
+    pub services: Vec<ServiceId>,
+    /// The overlay declaration (the whole file for the baseline).
+    pub span: Span,
+}
+
+/// One session of a day, minutes after midnight: `[open, close]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Session {
+    /// Opening minute, 0–1439.
+    pub open: u16,
+    /// Closing minute, 1–1440.
+    pub close: u16,
+}
+
+/// Opening hours, checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Hours {
+    /// `all_hours`: open at all times except dated entries.
+    pub all_hours: bool,
+    /// Sessions per weekday, Monday first; a day not listed is closed.
+    pub weekly: [Vec<Session>; 7],
+    /// Bank-holiday sessions, if a `bank_holiday` line is given (empty: closed).
+    pub bank_holiday: Option<Vec<Session>>,
+    /// `on DATE …` entries (empty: closed that day).
+    pub dated: BTreeMap<Date, Vec<Session>>,
+    /// `closed A..B` entries, with reasons.
+    pub closed: Vec<(DateWindow, Option<String>)>,
+}
+
+/// A concrete service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// The DoS id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The layer that declares it.
+    pub layer: LayerId,
+    /// Its type.
+    pub service_type: ServiceTypeId,
+    /// Postcode units it covers.
+    pub catchment: Vec<PostcodeUnit>,
+    /// Latitude and longitude, if given.
+    pub location: Option<(f64, f64)>,
+    /// Ages accepted.
+    pub ages: AgeInterval,
+    /// Sexes accepted; `None` accepts everyone.
+    pub sexes: Option<BTreeSet<Sex>>,
+    /// Rank within its type (lower first), if given.
+    pub rank: Option<u32>,
+    /// Validity window.
+    pub valid: DateWindow,
+    /// Opening hours.
+    pub hours: Hours,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A queue hierarchy: codes highest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hierarchy {
+    /// Its name.
+    pub name: String,
+    /// The codes as resolved, with where each was written.
+    pub codes: Vec<(DispositionId, Span)>,
+    /// The declaration.
+    pub span: Span,
+}

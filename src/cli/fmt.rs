@@ -1,0 +1,120 @@
+//! `dxmap fmt [--check] [PATH...]`: rewrite rules files in canonical form.
+//!
+//! A file with syntax errors is reported and left alone. Before writing,
+//! the formatted text is parsed again and must mean exactly what the
+//! original meant; files are written atomically (temporary file, then
+//! rename), so an interrupted run never leaves half a file.
+//!
+//! Imports: `crate::syntax`, `crate::load`, `crate::diagnostics`, `super`.
+
+use std::path::{Path, PathBuf};
+
+use super::{default_dir, usage_error, use_color, Exit};
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::load;
+use crate::source::{SourceMap, Span};
+use crate::syntax;
+
+/// Arguments of `dxmap fmt`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Report files that are not in canonical form; change nothing.
+    #[arg(long)]
+    check: bool,
+    /// Files or directories (default `rules`).
+    paths: Vec<PathBuf>,
+}
+
+fn targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, load::LoadError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(load::rules_files(path)?);
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            return Err(load::LoadError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            });
+        }
+    }
+    Ok(files)
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "rules".into(), |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(format!(".{name}.dxmap-fmt.tmp"));
+    std::fs::write(&temp, text)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+/// Runs `dxmap fmt`.
+pub fn run(args: Args) -> Exit {
+    let paths = if args.paths.is_empty() {
+        vec![default_dir()]
+    } else {
+        args.paths
+    };
+    let files = match targets(&paths) {
+        Ok(files) => files,
+        Err(error) => return usage_error(error),
+    };
+    let mut sources = SourceMap::new();
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let mut changed = Vec::new();
+    for path in &files {
+        let file = match load::read_text(&mut sources, path, &mut found) {
+            Ok(Some(file)) => file,
+            Ok(None) => continue,
+            Err(error) => return usage_error(error),
+        };
+        let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let (parsed, syntax_errors) = syntax::parse(file, &text);
+        if syntax_errors.iter().any(Diagnostic::is_error) {
+            found.extend(syntax_errors);
+            continue;
+        }
+        let formatted = syntax::fmt::format(&text, &parsed);
+        let (reparsed, reparse_errors) = syntax::parse(file, &formatted);
+        if !reparse_errors.is_empty() || syntax::erase_spans(&reparsed) != syntax::erase_spans(&parsed) {
+            found.push(
+                Diagnostic::new(
+                    Code::Internal,
+                    Span::new(file, 0, 0),
+                    "internal error, please report: formatting would change this file's meaning",
+                )
+                .with_help("the file was left unchanged"),
+            );
+            continue;
+        }
+        if formatted != text {
+            changed.push(path.clone());
+            if !args.check {
+                if let Err(error) = write_atomically(path, &formatted) {
+                    return usage_error(format!("cannot write `{}`: {error}", path.display()));
+                }
+            }
+        }
+    }
+    diagnostics::sort(&mut found);
+    if !found.is_empty() {
+        print!("{}", diagnostics::human::render_all(&found, &sources, use_color()));
+    }
+    for path in &changed {
+        if args.check {
+            println!("would reformat {}", path.display());
+        } else {
+            println!("formatted {}", path.display());
+        }
+    }
+    if found.iter().any(Diagnostic::is_error) || (args.check && !changed.is_empty()) {
+        Exit::Rules
+    } else {
+        Exit::Ok
+    }
+}

@@ -1,0 +1,101 @@
+//! The command line: parse arguments, call the library, print, exit.
+//!
+//! The only place (with `load`) that does I/O, prints, or decides exit
+//! codes: 0 success (warnings allowed unless `--deny-warnings`), 1 the rules
+//! or the case are wrong, 2 usage or I/O error (DESIGN.md, Command line).
+//! One file per subcommand.
+//!
+//! Imports: everything in the crate; nothing imports `cli`.
+
+mod check;
+mod explain;
+mod fmt;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// dxmap: rules compiler and runtime for NHS urgent-care routing.
+#[derive(Debug, Parser)]
+#[command(name = "dxmap", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a rules tree against the Pathways release in force.
+    Check(check::Args),
+    /// Rewrite rules files in canonical form.
+    Fmt(fmt::Args),
+    /// Explain a diagnostic code (`dxmap explain DX0201`), or list them all.
+    Explain(explain::Args),
+}
+
+/// How a run ended (DESIGN.md, Command line: exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success.
+    Ok,
+    /// 1: the rules, the case or a test are wrong.
+    Rules,
+    /// 2: usage or I/O error.
+    Usage,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        match exit {
+            Exit::Ok => ExitCode::SUCCESS,
+            Exit::Rules => ExitCode::from(1),
+            Exit::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+/// Output formats shared by subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Rendered for people, with source excerpts.
+    Human,
+    /// One JSON document.
+    Json,
+}
+
+/// Whether to colour human output.
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Prints an I/O or usage error and returns exit code 2.
+fn usage_error(message: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Usage
+}
+
+/// The default rules directory.
+fn default_dir() -> PathBuf {
+    PathBuf::from("rules")
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            // Printing help or a usage error; nothing to do if stdout is gone.
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let exit = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    exit.into()
+}

@@ -1,0 +1,365 @@
+//! The registry of diagnostic codes.
+//!
+//! Every code has a stable id (`DX0201`), a kebab-case name, a severity and a
+//! four-part doc: what it means, why it matters, an example, and the fix. The
+//! docs are what `dxmap explain CODE` prints and what `docs/diagnostics.md`
+//! is generated from. Ids never change meaning once released: retire a code
+//! rather than reuse it.
+//!
+//! Ranges: `DX00xx` inputs (files, YAML, limits), `DX01xx` syntax, `DX02xx`
+//! names, `DX03xx` structure, `DX04xx` dates, times and ages, `DX05xx`
+//! analysis (overlaps, coverage, timeframes, hierarchies, reachability).
+//!
+//! Imports: `super::Severity`.
+
+use super::Severity;
+
+/// The documentation of one code.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeDoc {
+    /// What it means.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// A small example that triggers it.
+    pub example: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+macro_rules! codes {
+    ($(
+        $(#[$meta:meta])*
+        $variant:ident = $id:literal, $name:literal, $severity:ident,
+        what: $what:literal, why: $why:literal, example: $example:literal, fix: $fix:literal;
+    )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$meta])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in id order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable id, e.g. `DX0201`.
+            pub fn id(self) -> &'static str {
+                match self { $( Code::$variant => $id, )* }
+            }
+
+            /// The kebab-case name, e.g. `unknown-disposition`.
+            pub fn name(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The severity of every diagnostic with this code.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$severity, )* }
+            }
+
+            /// The long documentation.
+            pub fn doc(self) -> CodeDoc {
+                match self {
+                    $( Code::$variant => CodeDoc { what: $what, why: $why, example: $example, fix: $fix }, )*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A bug in dxmap itself.
+    Internal = "DX0001", "internal-error", Error,
+        what: "dxmap reached a state its own invariants rule out.",
+        why: "The answer for this input cannot be trusted.",
+        example: "(none: this is never the rules' fault)",
+        fix: "Please report it with the input that caused it.";
+    /// An input file over the size limit.
+    FileTooLarge = "DX0002", "file-too-large", Error,
+        what: "A rules file or catalogue is larger than dxmap accepts (8 MiB).",
+        why: "Limits keep a malformed or hostile input from exhausting memory or time in CI.",
+        example: "a 50 MB generated .dxm file",
+        fix: "Split the rules into several files under the rules directory.";
+    /// An input file that is not UTF-8.
+    NotUtf8 = "DX0003", "not-utf8", Error,
+        what: "A rules file or catalogue is not valid UTF-8 text.",
+        why: "dxmap cannot read names and reasons that are not text.",
+        example: "a .dxm file saved as Latin-1 with a `£` in a reason",
+        fix: "Save the file as UTF-8.";
+    /// A file has too many items.
+    TooManyItems = "DX0004", "too-many-items", Error,
+        what: "A file holds more items, or a rule more conditions, than dxmap accepts.",
+        why: "Limits keep a malformed or hostile input from exhausting memory or time in CI.",
+        example: "a group with a million members",
+        fix: "Split the file; use groups to keep rules short.";
+    /// The release catalogue could not be read.
+    CatalogueInvalid = "DX0010", "catalogue-invalid", Error,
+        what: "A release catalogue (YAML) does not follow the catalogue format.",
+        why: "Every check runs against the catalogue: a broken one would check nothing.",
+        example: "dispositions:\n  - code: Dx05\n    section: four",
+        fix: "Correct the YAML at the line shown; the format is in DESIGN.md, Data files.";
+    /// The release names a file outside the rules directory.
+    ReleaseOutsideTree = "DX0011", "release-outside-tree", Error,
+        what: "A `release` path leads outside the rules directory.",
+        why: "A rules tree must be self-contained so that review and CI see everything it depends on.",
+        example: "release \"../../elsewhere/pathways.yaml\"",
+        fix: "Copy the catalogue into the rules directory, or use a bundled release name.";
+
+    /// A syntax error.
+    Syntax = "DX0101", "syntax-error", Error,
+        what: "The text does not follow the grammar of the rules language.",
+        why: "Nothing after the error in that item can be understood.",
+        example: "rule \"Adults\" { when dx = Dx05 and age >= }",
+        fix: "Write what the message says is expected at the position shown.";
+    /// A clause given twice.
+    DuplicateClause = "DX0102", "duplicate-clause", Error,
+        what: "A clause that may appear once (`route`, `type`, `hours`, `priority`, …) appears twice in one block.",
+        why: "dxmap would have to guess which one you meant.",
+        example: "rule \"A\" { when dx = Dx05 route gp_ooh route emergency_department }",
+        fix: "Keep one clause; list several values in it, separated by commas.";
+    /// A required clause is missing.
+    MissingClause = "DX0103", "missing-clause", Error,
+        what: "A block lacks a clause it needs: a rule without `when` or `route`, a service without `type`, `catchment` or `hours`, a service type without `responds_within`.",
+        why: "Without it the item cannot route anyone, or cannot be checked.",
+        example: "service \"Pharmacy\" id \"P1\" { type pharmacy }",
+        fix: "Add the clause the message names.";
+    /// A number out of range.
+    NumberOutOfRange = "DX0104", "number-out-of-range", Error,
+        what: "A number is too large, or a coordinate outside its range.",
+        why: "dxmap would compute with a wrong value.",
+        example: "location 95.0, -1.4",
+        fix: "Write a latitude in -90..90 and a longitude in -180..180; keep numbers small.";
+    /// A condition given twice in one rule.
+    DuplicateCondition = "DX0105", "duplicate-condition", Error,
+        what: "A rule tests the same thing (`dx`, `channel`, `sex`) twice.",
+        why: "Two tests of one thing joined by `and` are either redundant or contradictory.",
+        example: "when dx = Dx05 and dx = Dx06",
+        fix: "Use one test with a list: `dx in (Dx05, Dx06)`.";
+
+    /// An unknown disposition code.
+    UnknownDisposition = "DX0201", "unknown-disposition", Error,
+        what: "A disposition code is not in the release catalogue in force.",
+        why: "Codes are exact strings: `Dx10` is not `Dx010`. A rule for a code Pathways never sends routes nobody.",
+        example: "rule \"A\" { when dx = Dx10 route gp_ooh }",
+        fix: "Use the code as the catalogue spells it (see the help), or check the `release` line.";
+    /// An unknown service type.
+    UnknownServiceType = "DX0202", "unknown-service-type", Error,
+        what: "A service type is used but never declared.",
+        why: "Patients would be routed to a type no service can have.",
+        example: "route gp_out_of_hours",
+        fix: "Declare it with `service_type`, or correct the spelling.";
+    /// An unknown service.
+    UnknownService = "DX0203", "unknown-service", Error,
+        what: "A service id is named (e.g. by `suspend service`) but no service has it.",
+        why: "The suspension would silently do nothing.",
+        example: "suspend service \"FXX99\" from 2020-03-23 because \"COVID-19\"",
+        fix: "Use the id of a declared service.";
+    /// An unknown group.
+    UnknownGroup = "DX0204", "unknown-group", Error,
+        what: "A name in a disposition list is neither a code nor a declared group.",
+        why: "The rule would cover fewer dispositions than intended.",
+        example: "when dx in primary_care",
+        fix: "Declare the group, correct the spelling, or write the code as `DxNN`.";
+    /// An unknown skill.
+    UnknownSkill = "DX0205", "unknown-skill", Error,
+        what: "A skill is used in `has`, `lacks` or `requires` but not declared with `skill`.",
+        why: "A misspelt skill would make a layer look able to take calls it cannot.",
+        example: "has pathway_clinician",
+        fix: "Declare it with `skill`, or correct the spelling.";
+    /// An unknown overlay.
+    UnknownOverlay = "DX0207", "unknown-overlay", Error,
+        what: "An overlay `extends` a layer that does not exist.",
+        why: "The overlay would inherit nothing from the layer meant.",
+        example: "overlay dorset extends hampshyre { area BH }",
+        fix: "Name `national` or a declared overlay.";
+    /// An unknown release.
+    UnknownRelease = "DX0208", "unknown-release", Error,
+        what: "The `release` names neither a bundled catalogue nor a readable file.",
+        why: "Without a catalogue no disposition can be checked.",
+        example: "release \"pathways-2051\"",
+        fix: "Use a bundled release (see the help) or a path to a catalogue file in the rules directory.";
+    /// An unknown rule in an overlay.
+    UnknownRule = "DX0209", "unknown-rule", Error,
+        what: "`override rule` or `remove rule` names a rule the layer below does not have.",
+        why: "The overlay would leave the rule it meant to change in force.",
+        example: "remove rule \"Midwfie\" because \"…\"",
+        fix: "Use the exact name of a rule of the layer below.";
+    /// A name defined twice.
+    Duplicate = "DX0210", "duplicate-definition", Error,
+        what: "Two definitions share a name: rules, services (by id), service types, groups, skills, hierarchies, overlays, or one code twice in a list.",
+        why: "References to the name would be ambiguous.",
+        example: "group a = Dx05\ngroup a = Dx06",
+        fix: "Rename or merge one of them.";
+    /// A reserved name.
+    ReservedName = "DX0211", "reserved-name", Error,
+        what: "An overlay is called `national`, the name of the baseline.",
+        why: "`extends national` must always mean the baseline.",
+        example: "overlay national { area SO }",
+        fix: "Choose another name.";
+    /// `add rule` naming a rule that exists.
+    RuleExists = "DX0212", "rule-exists", Error,
+        what: "`add rule` names a rule the layer below already has.",
+        why: "Two rules with one name cannot be overridden or removed unambiguously.",
+        example: "add rule \"Clinician immediate\" { … }",
+        fix: "Use `override rule` to replace it, or choose a new name.";
+    /// A `same_as` target missing from the catalogue.
+    UnknownSameAs = "DX0213", "unknown-same-as", Error,
+        what: "A catalogue entry's `same_as` names a code the catalogue does not hold.",
+        why: "Routing the code as its target would fail for every case.",
+        example: "- code: Dx0101\n  same_as: Dx0100",
+        fix: "Correct the catalogue entry.";
+
+    /// A cycle of groups.
+    GroupCycle = "DX0301", "group-cycle", Error,
+        what: "Groups contain each other in a cycle.",
+        why: "The cycle has no meaning: it cannot be expanded to a set of codes.",
+        example: "group a = Dx05, b\ngroup b = a",
+        fix: "Break the cycle: one of the groups must not contain the other.";
+    /// A cycle of `extends`.
+    ExtendsCycle = "DX0302", "extends-cycle", Error,
+        what: "Overlays extend each other in a cycle.",
+        why: "No layer of the cycle has a baseline to inherit from.",
+        example: "overlay a extends b { }\noverlay b extends a { }",
+        fix: "Make one of them extend `national` or another overlay.";
+    /// A change without a reason.
+    MissingReason = "DX0303", "missing-reason", Error,
+        what: "An `override`, `remove`, `suspend`, `remap` or `no_search` has no `because`.",
+        why: "Every regional difference from the national baseline must say why, for clinical governance and review.",
+        example: "remove rule \"Midwife\"",
+        fix: "Add `because \"…\"` with the reason.";
+    /// More than one calendar.
+    DuplicateCalendar = "DX0305", "duplicate-calendar", Error,
+        what: "The rules tree declares more than one `calendar`.",
+        why: "`bank_holiday` hours must mean one set of dates.",
+        example: "calendar england { … }\ncalendar scotland { … }",
+        fix: "Keep one calendar per rules tree.";
+    /// Two overlays claim one area.
+    AreaClaimedTwice = "DX0306", "area-claimed-twice", Error,
+        what: "Two overlays (or one overlay twice) claim the same postcode unit.",
+        why: "A case in that unit would have two overlays in force.",
+        example: "overlay a { area SO }\noverlay b { area SO }",
+        fix: "Give the unit to one overlay; a more specific unit (`SO16`) may go to another.";
+    /// Release line problems.
+    ReleaseLine = "DX0307", "release-line", Error,
+        what: "The rules tree has no `release` line, or more than one.",
+        why: "dxmap must know which Pathways release to check against.",
+        example: "(a tree with no `release \"…\"`)",
+        fix: "Write one `release` line, or pass `--release`.";
+    /// A rule without a dx condition.
+    RuleWithoutDx = "DX0308", "rule-without-dx", Error,
+        what: "A rule's `when` has no `dx` condition.",
+        why: "It would match every disposition, from cardiac arrest to a pharmacy referral.",
+        example: "rule \"Children\" { when age < 16 route gp_ooh }",
+        fix: "Add `dx = …` or `dx in …` to the `when`.";
+    /// Overlay item that does not fit.
+    OverlayWithoutArea = "DX0309", "overlay-without-area", Error,
+        what: "An overlay has no `area`.",
+        why: "An overlay that governs no postcode is never in force.",
+        example: "overlay hampshire { lacks pathways_clinician }",
+        fix: "Add `area` with the postcode areas, districts or sectors it governs.";
+    /// A code remapped twice or to itself.
+    BadRemap = "DX0310", "bad-remap", Error,
+        what: "A `remap` maps a code to itself, or one overlay remaps a code twice.",
+        why: "A remap is one step to one code; anything else is ambiguous.",
+        example: "remap Dx06 -> Dx06 because \"…\"",
+        fix: "Keep one remap per code, to a different code.";
+    /// Skill both had and lacked.
+    SkillConflict = "DX0311", "skill-conflict", Error,
+        what: "A layer both `has` and `lacks` a skill.",
+        why: "Routing to types that require the skill would be undefined.",
+        example: "has pathways_clinician\nlacks pathways_clinician",
+        fix: "Keep one of the two.";
+    /// A route that names a type twice.
+    BadRoute = "DX0312", "bad-route", Error,
+        what: "A rule's `route` names a service type twice, or a `returns` is zero.",
+        why: "Ranking a type twice has no meaning; a type returning no service answers nothing.",
+        example: "route gp_ooh, gp_ooh",
+        fix: "Name each type once.";
+
+    /// An invalid date.
+    InvalidDate = "DX0401", "invalid-date", Error,
+        what: "A date does not exist in the calendar.",
+        why: "A validity window, suspension or dated opening on a non-existent day would never apply.",
+        example: "on 2020-02-30 closed",
+        fix: "Write a real date, `YYYY-MM-DD`.";
+    /// An invalid time.
+    InvalidTime = "DX0402", "invalid-time", Error,
+        what: "A time of day is not `00:00`–`23:59` (`24:00` is allowed as an end).",
+        why: "The session would be meaningless.",
+        example: "mon 08:00-25:00",
+        fix: "Write a time between `00:00` and `24:00`.";
+    /// A session that ends before it starts.
+    SessionBackwards = "DX0403", "session-backwards", Error,
+        what: "A session ends at or before its start, or starts at `24:00`.",
+        why: "Sessions may not cross midnight: a service open overnight is two sessions on two days.",
+        example: "mon 20:00-02:00",
+        fix: "Split it: `mon 20:00-24:00` and `tue 00:00-02:00`.";
+    /// Overlapping sessions.
+    OverlappingSessions = "DX0404", "overlapping-sessions", Error,
+        what: "Two sessions that apply on one day overlap.",
+        why: "Overlaps usually hide a typing mistake in the hours.",
+        example: "mon 08:00-13:00, 12:00-18:00",
+        fix: "Make the sessions disjoint, or merge them into one.";
+    /// A date range that runs backwards.
+    DateRangeBackwards = "DX0405", "date-range-backwards", Error,
+        what: "A date range or suspension ends before it starts.",
+        why: "It would cover no day at all.",
+        example: "valid 2020-09-30..2020-03-20",
+        fix: "Swap the dates.";
+    /// A day range that runs backwards.
+    DayRangeBackwards = "DX0406", "day-range-backwards", Error,
+        what: "A day range runs backwards through the week (`fri-mon`).",
+        why: "It is ambiguous whether the range wraps over the weekend.",
+        example: "fri-mon 08:00-18:00",
+        fix: "Write the days as two lines: `fri-sun` and `mon`.";
+    /// An empty age range.
+    EmptyAgeRange = "DX0407", "empty-age-range", Error,
+        what: "An age range or age condition admits nobody.",
+        why: "A service or rule that no patient can match is a mistake.",
+        example: "ages 16..5",
+        fix: "Write the lower bound first: `ages 5..16`.";
+    /// Conflicting hours lines.
+    ConflictingHours = "DX0408", "conflicting-hours", Error,
+        what: "Two lines of one `hours` block set the hours of the same day, date or bank holiday.",
+        why: "dxmap would have to guess which line wins.",
+        example: "mon-fri 08:00-18:00\nmon 09:00-12:00",
+        fix: "Give each day one line, with all its sessions.";
+    /// A date in the calendar twice.
+    DuplicateHoliday = "DX0409", "duplicate-holiday", Error,
+        what: "A date appears twice in the calendar.",
+        why: "Usually a copy-and-paste mistake for another date.",
+        example: "2020-05-08 \"VE Day\"\n2020-05-08 \"Early May\"",
+        fix: "Remove the repeat, or correct the date.";
+    /// Bank-holiday hours without a calendar.
+    NoCalendar = "DX0410", "no-calendar", Warning,
+        what: "A service has `bank_holiday` hours but the tree has no `calendar`.",
+        why: "Without a calendar no day is a bank holiday, so those hours never apply.",
+        example: "hours { bank_holiday closed }",
+        fix: "Declare the bank holidays with `calendar`.";
+}
+
+impl Code {
+    /// Looks a code up by id (`DX0201`) or name (`unknown-disposition`).
+    pub fn lookup(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.id().eq_ignore_ascii_case(text) || code.name() == text)
+    }
+
+    /// The long documentation as Markdown.
+    pub fn markdown(self) -> String {
+        let doc = self.doc();
+        format!(
+            "## {} `{}` ({})\n\n**What it means.** {}\n\n**Why it matters.** {}\n\n**Example.**\n\n```\n{}\n```\n\n**Fix.** {}\n",
+            self.id(),
+            self.name(),
+            self.severity().as_str(),
+            doc.what,
+            doc.why,
+            doc.example,
+            doc.fix
+        )
+    }
+}

@@ -1,0 +1,59 @@
+//! JSON rendering: one object per diagnostic with its code, severity,
+//! message, location (file, one-based line and column, byte offsets), help
+//! and labels. Field names are a contract for CI tools.
+//!
+//! Imports: `super`, `crate::source`, serde_json.
+
+use serde_json::{json, Value};
+
+use super::{Counts, Diagnostic, Label};
+use crate::source::SourceMap;
+
+fn location(label: &Label, sources: &SourceMap) -> Value {
+    let span = label.span;
+    let (line, column, end_line, end_column) = sources.get(span.file).map_or((0, 0, 0, 0), |file| {
+        let (line, column) = file.line_col(span.start);
+        let (end_line, end_column) = file.line_col(span.end);
+        (line, column, end_line, end_column)
+    });
+    json!({
+        "file": sources.name(span.file),
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "start": span.start,
+        "end": span.end,
+        "message": label.message,
+    })
+}
+
+/// One diagnostic as a JSON value.
+pub fn to_value(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
+    let primary = location(&diagnostic.primary, sources);
+    json!({
+        "code": diagnostic.code.id(),
+        "name": diagnostic.code.name(),
+        "severity": diagnostic.severity().as_str(),
+        "message": diagnostic.message,
+        "file": primary.get("file"),
+        "line": primary.get("line"),
+        "column": primary.get("column"),
+        "help": diagnostic.help,
+        "labels": std::iter::once(&diagnostic.primary)
+            .chain(&diagnostic.secondary)
+            .map(|label| location(label, sources))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The whole run: `{ "diagnostics": [...], "errors": n, "warnings": n }`.
+pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let counts = Counts::of(diagnostics);
+    let value = json!({
+        "diagnostics": diagnostics.iter().map(|d| to_value(d, sources)).collect::<Vec<_>>(),
+        "errors": counts.errors,
+        "warnings": counts.warnings,
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned())
+}

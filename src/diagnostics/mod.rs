@@ -1,0 +1,174 @@
+//! One diagnostic type for every phase, and its renderers.
+//!
+//! A [`Diagnostic`] has a stable [`Code`], a severity (from the code), a
+//! one-line message, exactly one primary label, optional secondary labels and
+//! optional help. Phases return `(T, Vec<Diagnostic>)` and never stop at the
+//! first problem; [`sort`] puts a run's diagnostics in (file, offset, code)
+//! order before they are rendered, so output is deterministic.
+//!
+//! Imports: `crate::source` only. Renderers: [`human`] (miette), [`json`].
+
+mod codes;
+pub mod human;
+pub mod json;
+
+pub use codes::Code;
+
+use crate::source::Span;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The rules are wrong: `check` exits 1.
+    Error,
+    /// Worth a look: `check` exits 0 unless `--deny-warnings`.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A span with an optional message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is there, if worth saying.
+    pub message: Option<String>,
+}
+
+/// A problem found in the rules, a catalogue or a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code; it decides the severity.
+    pub code: Code,
+    /// Lowercase, one line, no final period; user input in backticks.
+    pub message: String,
+    /// The primary location.
+    pub primary: Label,
+    /// Other locations that explain the problem (the other definition of a
+    /// duplicate, each edge of a cycle).
+    pub secondary: Vec<Label>,
+    /// How to fix it, if there is something useful to say.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with a primary span and no label message.
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            message: message.into(),
+            primary: Label {
+                span,
+                message: None,
+            },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Sets the primary label's message.
+    #[must_use]
+    pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
+        self.primary.message = Some(message.into());
+        self
+    }
+
+    /// Adds a secondary label.
+    #[must_use]
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            span,
+            message: Some(message.into()),
+        });
+        self
+    }
+
+    /// Sets the help text.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help text if there is one.
+    #[must_use]
+    pub fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// The severity, from the code.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by (file, start, code, message) and drops exact repeats.
+pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.primary.span.file, a.primary.span.start, a.code, &a.message).cmp(&(
+            b.primary.span.file,
+            b.primary.span.start,
+            b.code,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
+}
+
+/// Counts of errors and warnings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+}
+
+impl Counts {
+    /// Counts the diagnostics of a run.
+    pub fn of(diagnostics: &[Diagnostic]) -> Counts {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        Counts {
+            errors,
+            warnings: diagnostics.len() - errors,
+        }
+    }
+}
+
+/// "did you mean" help: the candidate closest to `name`, if close enough.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for candidate in candidates {
+        if candidate == name {
+            continue;
+        }
+        let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());
+        let better = best.is_none_or(|(best_score, best_name)| {
+            score > best_score || (score == best_score && candidate < best_name)
+        });
+        if score >= 0.8 && better {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}

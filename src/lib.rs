@@ -1,0 +1,27 @@
+//! dxmap: a rules compiler and runtime for NHS urgent-care routing.
+//!
+//! ```text
+//! .dxm text ──syntax::parse──▶ ast::File ──check::check──▶ model::Model
+//!     ──compile──▶ dxmap_runtime::Table ──route──▶ Decision (+ trace)
+//! ```
+//!
+//! Modules, in the order data flows through them:
+//! - [`source`]: files, spans, the source map;
+//! - [`syntax`]: the pest grammar, lowering to the AST, the formatter;
+//! - [`catalogue`]: Pathways release catalogues (YAML), bundled and from files;
+//! - [`check`]: name resolution and semantic checks, producing the model;
+//! - [`diagnostics`]: the one diagnostic type and its renderers;
+//! - [`load`]: the only library module that reads files;
+//! - [`cli`]: the command line (arguments, printing, exit codes).
+//!
+//! Invariants: data flows one way; every phase returns its result and all its
+//! diagnostics and never stops at the first problem; no library code panics
+//! (clippy denies `unwrap`, `expect`, `panic` and indexing).
+
+pub mod catalogue;
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod load;
+pub mod source;
+pub mod syntax;

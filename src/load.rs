@@ -1,0 +1,382 @@
+//! Reading rules trees and catalogues from disk: the only library module
+//! that touches the file system (besides `cli/`).
+//!
+//! A rules tree is every `.dxm` file under a directory, walked recursively in
+//! sorted order (symbolic links are not followed). The `release` line names a
+//! bundled catalogue or a YAML file relative to the file that names it, which
+//! must stay inside the rules directory. [`check_tree`] is the pipeline
+//! `check` runs: read, parse, resolve the release, check.
+//!
+//! Imports: `crate::syntax`, `crate::catalogue`, `crate::check`,
+//! `crate::diagnostics`, `crate::source`.
+
+use std::path::{Path, PathBuf};
+
+use crate::catalogue::{self, Catalogue};
+use crate::check::{self, model::Model};
+use crate::diagnostics::{self, did_you_mean, Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{self, ast};
+
+/// A problem that is not the rules' fault: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The rules directory does not exist.
+    #[error("rules directory `{0}` does not exist")]
+    NoDirectory(PathBuf),
+    /// The directory holds no `.dxm` file.
+    #[error("no `.dxm` files under `{0}`")]
+    NoRules(PathBuf),
+    /// Reading a file or directory failed.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// What could not be read.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `--release` names no bundled catalogue and no file.
+    #[error("unknown release `{name}`; bundled releases: {bundled}")]
+    UnknownRelease {
+        /// The name given.
+        name: String,
+        /// The bundled names, comma-separated.
+        bundled: String,
+    },
+}
+
+/// The files of a rules tree, parsed.
+#[derive(Debug)]
+pub struct Tree {
+    /// Every file read (rules and catalogues).
+    pub sources: SourceMap,
+    /// The syntax tree of each rules file, in sorted path order.
+    pub files: Vec<ast::File>,
+    /// Where each rules file is.
+    pub paths: Vec<PathBuf>,
+    /// Diagnostics from reading and parsing.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The rules directory.
+    pub root: PathBuf,
+}
+
+/// Reads a file's text for dxmap: size limit and UTF-8 are diagnostics, not
+/// I/O errors, so that one bad file does not hide the others.
+pub fn read_text(
+    sources: &mut SourceMap,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<FileId>, LoadError> {
+    let name = path.display().to_string();
+    let metadata = std::fs::metadata(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    if size > syntax::MAX_FILE_BYTES {
+        let file = sources.add(name, String::new());
+        diagnostics.push(Diagnostic::new(
+            Code::FileTooLarge,
+            Span::new(file, 0, 0),
+            format!(
+                "file is {size} bytes, more than the {} dxmap reads",
+                syntax::MAX_FILE_BYTES
+            ),
+        ));
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(sources.add(name, text))),
+        Err(error) => {
+            let at = u32::try_from(error.utf8_error().valid_up_to()).unwrap_or(0);
+            let valid = error
+                .as_bytes()
+                .get(..error.utf8_error().valid_up_to())
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let file = sources.add(name, valid);
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::NotUtf8,
+                    Span::new(file, at, at),
+                    "file is not valid UTF-8 text",
+                )
+                .with_help("save the file as UTF-8"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The `.dxm` files under `dir`, sorted.
+pub fn rules_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::NoDirectory(dir.to_owned()));
+    }
+    let mut paths = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|error| LoadError::Io {
+            path: error.path().map_or_else(|| dir.to_owned(), Path::to_owned),
+            source: error
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "dxm") {
+            paths.push(entry.into_path());
+        }
+    }
+    Ok(paths)
+}
+
+/// Reads and parses every `.dxm` file under `dir`.
+pub fn read_tree(dir: &Path) -> Result<Tree, LoadError> {
+    let paths = rules_files(dir)?;
+    if paths.is_empty() {
+        return Err(LoadError::NoRules(dir.to_owned()));
+    }
+    let mut tree = Tree {
+        sources: SourceMap::new(),
+        files: Vec::new(),
+        paths: Vec::new(),
+        diagnostics: Vec::new(),
+        root: dir.to_owned(),
+    };
+    for path in paths {
+        let Some(file) = read_text(&mut tree.sources, &path, &mut tree.diagnostics)? else {
+            continue;
+        };
+        let text = tree
+            .sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let (parsed, found) = syntax::parse(file, &text);
+        tree.diagnostics.extend(found);
+        tree.files.push(parsed);
+        tree.paths.push(path);
+    }
+    Ok(tree)
+}
+
+/// How `--release` names a catalogue.
+pub fn is_release_path(name: &str) -> bool {
+    name.contains('/') || name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+fn bundled_names() -> String {
+    catalogue::BUNDLED
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_catalogue(
+    sources: &mut SourceMap,
+    name: String,
+    text: String,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Catalogue> {
+    let file = sources.add(name, text.clone());
+    let (catalogue, found) = catalogue::parse(file, &text);
+    diagnostics.extend(found);
+    catalogue
+}
+
+/// Loads a catalogue named on the command line (`--release NAME|FILE`).
+pub fn release_from_arg(
+    arg: &str,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<Catalogue>, LoadError> {
+    if is_release_path(arg) {
+        let path = PathBuf::from(arg);
+        let Some(file) = read_text(sources, &path, diagnostics)? else {
+            return Ok(None);
+        };
+        let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let (catalogue, found) = catalogue::parse(file, &text);
+        diagnostics.extend(found);
+        return Ok(catalogue);
+    }
+    match catalogue::bundled(arg) {
+        Some(text) => Ok(parse_catalogue(
+            sources,
+            format!("<bundled release {arg}>"),
+            text.to_owned(),
+            diagnostics,
+        )),
+        None => Err(LoadError::UnknownRelease {
+            name: arg.to_owned(),
+            bundled: bundled_names(),
+        }),
+    }
+}
+
+/// Loads the catalogue the tree's `release` line names.
+fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
+    let releases: Vec<(usize, ast::Release)> = tree
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(idx, file)| {
+            file.items.iter().filter_map(move |item| match item {
+                ast::Item::Release(release) => Some((idx, release.clone())),
+                _ => None,
+            })
+        })
+        .collect();
+    let Some((file_idx, release)) = releases.first().cloned() else {
+        let span = tree.files.first().map_or_else(Span::default, |f| Span::new(f.span.file, 0, 0));
+        tree.diagnostics.push(
+            Diagnostic::new(Code::ReleaseLine, span, "the rules tree has no `release` line")
+                .with_help(format!(
+                    "add `release \"NAME\"` (bundled: {}) or pass `--release`",
+                    bundled_names()
+                )),
+        );
+        return Ok(None);
+    };
+    for (_, other) in releases.iter().skip(1) {
+        tree.diagnostics.push(
+            Diagnostic::new(
+                Code::ReleaseLine,
+                other.span,
+                "a second `release` line: a rules tree is checked against one release",
+            )
+            .with_secondary(release.span, "the release in force")
+            .with_help("keep one `release` line"),
+        );
+    }
+    let name = release.name.node.clone();
+    if !is_release_path(&name) {
+        return match catalogue::bundled(&name) {
+            Some(text) => Ok(parse_catalogue(
+                &mut tree.sources,
+                format!("<bundled release {name}>"),
+                text.to_owned(),
+                &mut tree.diagnostics,
+            )),
+            None => {
+                let names: Vec<&str> = catalogue::BUNDLED.iter().map(|(n, _)| *n).collect();
+                let help = match did_you_mean(&name, names.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!(
+                        "bundled releases: {}; a path (with `/` or `.yaml`) names a catalogue file",
+                        bundled_names()
+                    ),
+                };
+                tree.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownRelease,
+                        release.name.span,
+                        format!("unknown release `{name}`"),
+                    )
+                    .with_help(help),
+                );
+                Ok(None)
+            }
+        };
+    }
+    // A path relative to the file that names it, inside the rules directory.
+    let base = tree
+        .paths
+        .get(file_idx)
+        .and_then(|p| p.parent())
+        .map_or_else(|| tree.root.clone(), Path::to_owned);
+    let path = base.join(&name);
+    let inside = match (path.canonicalize(), tree.root.canonicalize()) {
+        (Ok(resolved), Ok(root)) => Some(resolved.starts_with(root)),
+        _ => None,
+    };
+    match inside {
+        None => {
+            tree.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnknownRelease,
+                    release.name.span,
+                    format!("release file `{name}` does not exist"),
+                )
+                .with_help("the path is relative to the file that names it"),
+            );
+            Ok(None)
+        }
+        Some(false) => {
+            tree.diagnostics.push(
+                Diagnostic::new(
+                    Code::ReleaseOutsideTree,
+                    release.name.span,
+                    format!("release file `{name}` is outside the rules directory"),
+                )
+                .with_help("copy the catalogue into the rules directory, or use a bundled release"),
+            );
+            Ok(None)
+        }
+        Some(true) => {
+            let Some(file) = read_text(&mut tree.sources, &path, &mut tree.diagnostics)? else {
+                return Ok(None);
+            };
+            let text = tree
+                .sources
+                .get(file)
+                .map(|f| f.text.clone())
+                .unwrap_or_default();
+            let (catalogue, found) = catalogue::parse(file, &text);
+            tree.diagnostics.extend(found);
+            Ok(catalogue)
+        }
+    }
+}
+
+/// The result of checking a rules tree.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// The checked model, when the tree parsed and a catalogue was loaded.
+    pub model: Option<Model>,
+    /// Every diagnostic, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads, parses and checks the rules tree under `dir`; `release` replaces
+/// the tree's own `release` line.
+pub fn check_tree(dir: &Path, release: Option<&str>) -> Result<Checked, LoadError> {
+    let mut tree = read_tree(dir)?;
+    let syntax_ok = !tree.diagnostics.iter().any(Diagnostic::is_error);
+    let catalogue = match release {
+        Some(arg) => release_from_arg(arg, &mut tree.sources, &mut tree.diagnostics)?,
+        None => release_from_tree(&mut tree)?,
+    };
+    let mut found = std::mem::take(&mut tree.diagnostics);
+    let model = match catalogue {
+        // Checking a tree with syntax errors would report names as unknown
+        // only because their definitions did not parse: fix syntax first.
+        Some(catalogue) if syntax_ok && !found.iter().any(Diagnostic::is_error) => {
+            let (model, checked) = check::check(&tree.files, catalogue);
+            found.extend(checked);
+            Some(model)
+        }
+        _ => None,
+    };
+    diagnostics::sort(&mut found);
+    Ok(Checked {
+        sources: tree.sources,
+        model,
+        diagnostics: found,
+    })
+}

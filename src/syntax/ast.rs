@@ -1,0 +1,791 @@
+//! The syntax tree of a `.dxm` file: plain data, no resolution, no semantics.
+//!
+//! The tree is faithful to what was written: clauses keep their source order
+//! and literals keep their written form (`16` and `16y` differ here, not in
+//! the model), so that `dxmap fmt` can print a file back without changing its
+//! meaning. Every node carries a [`Span`]; leaf names are `Spanned<String>`.
+//!
+//! Imports: `crate::source` only.
+
+use crate::source::{Span, Spanned};
+
+/// A name as written: an identifier, a string, a code.
+pub type Name = Spanned<String>;
+
+/// One parsed file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    /// The top-level items, in source order.
+    pub items: Vec<Item>,
+    /// The whole file.
+    pub span: Span,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `release "…"`.
+    Release(Release),
+    /// `skill name "label"`.
+    Skill(Skill),
+    /// `has skill, …`.
+    Has(SkillList),
+    /// `calendar name { … }`.
+    Calendar(Calendar),
+    /// `service_type name "label" { … }`.
+    ServiceType(ServiceType),
+    /// `group name = …`.
+    Group(Group),
+    /// `rule "name" { … }`.
+    Rule(Rule),
+    /// `no_search … because "…"`.
+    NoSearch(NoSearch),
+    /// `catch_all type`.
+    CatchAll(CatchAll),
+    /// `hierarchy name { … }`.
+    Hierarchy(Hierarchy),
+    /// `service "name" id "ID" { … }`.
+    Service(Service),
+    /// `overlay name extends parent { … }`.
+    Overlay(Overlay),
+}
+
+impl Item {
+    /// The span of the whole item.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Release(item) => item.span,
+            Item::Skill(item) => item.span,
+            Item::Has(item) => item.span,
+            Item::Calendar(item) => item.span,
+            Item::ServiceType(item) => item.span,
+            Item::Group(item) => item.span,
+            Item::Rule(item) => item.span,
+            Item::NoSearch(item) => item.span,
+            Item::CatchAll(item) => item.span,
+            Item::Hierarchy(item) => item.span,
+            Item::Service(item) => item.span,
+            Item::Overlay(item) => item.span,
+        }
+    }
+}
+
+/// `release "pathways-2015"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    /// A bundled release name, or a path relative to this file.
+    pub name: Name,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `skill pathways_clinician "Pathways clinician"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skill {
+    /// The skill's identifier.
+    pub name: Name,
+    /// Its label, if given.
+    pub label: Option<Name>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `has a, b` or `lacks a, b`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillList {
+    /// The skills named.
+    pub skills: Vec<Name>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `calendar england_and_wales { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calendar {
+    /// The calendar's name.
+    pub name: Name,
+    /// Its bank holidays, in source order.
+    pub holidays: Vec<Holiday>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `2020-05-08 "Early May bank holiday"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holiday {
+    /// The date.
+    pub date: Date,
+    /// Its name, if given.
+    pub label: Option<Name>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `service_type gp_ooh "GP Out of Hours" { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceType {
+    /// The type's identifier.
+    pub name: Name,
+    /// Its label, if given.
+    pub label: Option<Name>,
+    /// Its clauses, in source order.
+    pub clauses: Vec<ServiceTypeClause>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A clause of a service type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceTypeClause {
+    /// `responds_within 1h`.
+    RespondsWithin(Duration),
+    /// `channels 111, ooh`.
+    Channels(Spanned<Vec<Spanned<Channel>>>),
+    /// `requires skill`.
+    Requires(Spanned<Name>),
+    /// `returns 1`.
+    Returns(Spanned<Integer>),
+}
+
+impl ServiceTypeClause {
+    /// The span of the clause.
+    pub fn span(&self) -> Span {
+        match self {
+            ServiceTypeClause::RespondsWithin(clause) => clause.span,
+            ServiceTypeClause::Channels(clause) => clause.span,
+            ServiceTypeClause::Requires(clause) => clause.span,
+            ServiceTypeClause::Returns(clause) => clause.span,
+        }
+    }
+}
+
+/// `group name = Dx05, other, …`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The group's identifier.
+    pub name: Name,
+    /// Its members, in source order.
+    pub members: Vec<DxRef>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A disposition code or a group name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DxRef {
+    /// `Dx05`.
+    Code(Name),
+    /// `primary_care_contact`.
+    Group(Name),
+}
+
+impl DxRef {
+    /// The span of the reference.
+    pub fn span(&self) -> Span {
+        match self {
+            DxRef::Code(name) | DxRef::Group(name) => name.span,
+        }
+    }
+}
+
+/// `rule "name" { … }`, also the body of `override rule` and `add rule`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The rule's name.
+    pub name: Name,
+    /// Its clauses, in source order.
+    pub clauses: Vec<RuleClause>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A clause of a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleClause {
+    /// `when cond and cond`.
+    When(Spanned<Vec<Condition>>),
+    /// `route a, b`.
+    Route(Spanned<Vec<Name>>),
+    /// `priority 10`.
+    Priority(Spanned<Integer>),
+    /// `because "…"`.
+    Because(Because),
+}
+
+impl RuleClause {
+    /// The span of the clause.
+    pub fn span(&self) -> Span {
+        match self {
+            RuleClause::When(clause) => clause.span,
+            RuleClause::Route(clause) => clause.span,
+            RuleClause::Priority(clause) => clause.span,
+            RuleClause::Because(clause) => clause.span,
+        }
+    }
+}
+
+/// `because "reason"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Because {
+    /// The reason.
+    pub reason: Name,
+    /// `because` and the reason.
+    pub span: Span,
+}
+
+/// One condition of a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// `dx = Dx05`, `dx in group`, `dx in (…)`.
+    Dx(Spanned<DxTest>),
+    /// `channel = ooh`, `channel in (…)`.
+    Channel(Spanned<ChannelTest>),
+    /// `age >= 16`, `age in 0..15`.
+    Age(Spanned<AgeTest>),
+    /// `sex = female`.
+    Sex(Spanned<Sex>),
+}
+
+impl Condition {
+    /// The span of the condition.
+    pub fn span(&self) -> Span {
+        match self {
+            Condition::Dx(cond) => cond.span,
+            Condition::Channel(cond) => cond.span,
+            Condition::Age(cond) => cond.span,
+            Condition::Sex(cond) => cond.span,
+        }
+    }
+}
+
+/// A disposition test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DxTest {
+    /// `dx = Dx05` (or `dx = group`).
+    Eq(DxRef),
+    /// `dx in group` (or `dx in Dx05`), without parentheses.
+    In(DxRef),
+    /// `dx in (Dx05, group, …)`.
+    InList(Vec<DxRef>),
+}
+
+/// A channel test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChannelTest {
+    /// `channel = ooh`.
+    Eq(Spanned<Channel>),
+    /// `channel in (111, ooh)`.
+    In(Vec<Spanned<Channel>>),
+}
+
+/// An age test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgeTest {
+    /// `age < 16` and friends.
+    Compare(CompareOp, Age),
+    /// `age in 0..15`.
+    In(AgeRange),
+}
+
+/// An age comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+}
+
+impl CompareOp {
+    /// The operator as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
+/// A channel as written.
+pub type Channel = dxmap_runtime::Channel;
+
+/// A sex as written.
+pub type Sex = dxmap_runtime::Sex;
+
+/// `no_search Dx91, … because "…"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoSearch {
+    /// The codes (or groups) that answer "no search".
+    pub codes: Vec<DxRef>,
+    /// Why, if given (the checker requires it).
+    pub because: Option<Because>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `catch_all type`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatchAll {
+    /// The service type.
+    pub service_type: Name,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `hierarchy name { Dx321 > Dx32 > … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hierarchy {
+    /// The hierarchy's name.
+    pub name: Name,
+    /// The codes, highest first.
+    pub codes: Vec<Name>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `service "name" id "ID" { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// The service's display name.
+    pub name: Name,
+    /// Its DoS id.
+    pub id: Name,
+    /// Its clauses, in source order.
+    pub clauses: Vec<ServiceClause>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A clause of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceClause {
+    /// `type gp_ooh`.
+    Type(Spanned<Name>),
+    /// `catchment SO14, SO16 7`.
+    Catchment(Spanned<Vec<PostcodeUnit>>),
+    /// `location 50.9, -1.4`.
+    Location(Spanned<(Decimal, Decimal)>),
+    /// `ages 0..15`.
+    Ages(Spanned<AgeRange>),
+    /// `sexes female`.
+    Sexes(Spanned<Vec<Spanned<Sex>>>),
+    /// `rank 1`.
+    Rank(Spanned<Integer>),
+    /// `valid 2020-03-20..2020-09-30`.
+    Valid(Spanned<DateRange>),
+    /// `hours { … }`.
+    Hours(Hours),
+}
+
+impl ServiceClause {
+    /// The span of the clause.
+    pub fn span(&self) -> Span {
+        match self {
+            ServiceClause::Type(clause) => clause.span,
+            ServiceClause::Catchment(clause) => clause.span,
+            ServiceClause::Location(clause) => clause.span,
+            ServiceClause::Ages(clause) => clause.span,
+            ServiceClause::Sexes(clause) => clause.span,
+            ServiceClause::Rank(clause) => clause.span,
+            ServiceClause::Valid(clause) => clause.span,
+            ServiceClause::Hours(clause) => clause.span,
+        }
+    }
+}
+
+/// `hours { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hours {
+    /// The lines, in source order.
+    pub lines: Vec<HoursLine>,
+    /// `hours` to `}`.
+    pub span: Span,
+}
+
+/// A line of opening hours.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HoursLine {
+    /// `mon-fri 08:30-13:00, 14:00-18:00`.
+    Weekly {
+        /// The day or days.
+        days: DaySpec,
+        /// Closed or open in sessions.
+        hours: DayHours,
+        /// The whole line.
+        span: Span,
+    },
+    /// `bank_holiday closed`.
+    BankHoliday {
+        /// Closed or open in sessions.
+        hours: DayHours,
+        /// The whole line.
+        span: Span,
+    },
+    /// `on 2020-05-08 14:00-17:00`.
+    On {
+        /// The date.
+        date: Date,
+        /// Closed or open in sessions.
+        hours: DayHours,
+        /// The whole line.
+        span: Span,
+    },
+    /// `closed 2020-06-01..2020-06-10 because "refit"`.
+    Closed {
+        /// The dates closed.
+        dates: DateRange,
+        /// Why, if given.
+        because: Option<Because>,
+        /// The whole line.
+        span: Span,
+    },
+    /// `all_hours`.
+    AllHours {
+        /// The keyword.
+        span: Span,
+    },
+}
+
+impl HoursLine {
+    /// The span of the line.
+    pub fn span(&self) -> Span {
+        match self {
+            HoursLine::Weekly { span, .. }
+            | HoursLine::BankHoliday { span, .. }
+            | HoursLine::On { span, .. }
+            | HoursLine::Closed { span, .. }
+            | HoursLine::AllHours { span } => *span,
+        }
+    }
+}
+
+/// `mon` or `mon-fri`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaySpec {
+    /// The first day.
+    pub first: Spanned<Weekday>,
+    /// The last day of a range.
+    pub last: Option<Spanned<Weekday>>,
+    /// The whole spec.
+    pub span: Span,
+}
+
+/// A day of the week, Monday first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Weekday {
+    /// `mon`.
+    Mon,
+    /// `tue`.
+    Tue,
+    /// `wed`.
+    Wed,
+    /// `thu`.
+    Thu,
+    /// `fri`.
+    Fri,
+    /// `sat`.
+    Sat,
+    /// `sun`.
+    Sun,
+}
+
+impl Weekday {
+    /// All days, Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+
+    /// The day as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Weekday::Mon => "mon",
+            Weekday::Tue => "tue",
+            Weekday::Wed => "wed",
+            Weekday::Thu => "thu",
+            Weekday::Fri => "fri",
+            Weekday::Sat => "sat",
+            Weekday::Sun => "sun",
+        }
+    }
+
+    /// Monday is 0, Sunday 6.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// `closed` or sessions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DayHours {
+    /// `closed`.
+    Closed(Span),
+    /// `08:30-13:00, 14:00-18:00`.
+    Sessions(Vec<Session>),
+}
+
+/// `08:30-13:00`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Session {
+    /// Opening time.
+    pub open: Time,
+    /// Closing time.
+    pub close: Time,
+    /// The whole session.
+    pub span: Span,
+}
+
+/// A time of day as written: hours and minutes, not yet validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Time {
+    /// Hours, 0–24 when valid.
+    pub hour: u32,
+    /// Minutes, 0–59 when valid.
+    pub minute: u32,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A date as written: not yet validated (`2020-02-30` parses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date {
+    /// The year.
+    pub year: i32,
+    /// The month, 1–12 when valid.
+    pub month: u32,
+    /// The day, 1–31 when valid.
+    pub day: u32,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// `2020-03-23..2020-07-04` or `2020-03-23..`, or a single date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DateRange {
+    /// The first date.
+    pub start: Date,
+    /// The last date (inclusive), if bounded.
+    pub end: Option<Date>,
+    /// Whether `..` was written (a single date has none).
+    pub is_range: bool,
+    /// The whole range.
+    pub span: Span,
+}
+
+/// A duration: `30m`, `2h`, `5d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration {
+    /// The number written.
+    pub value: u64,
+    /// The unit written.
+    pub unit: DurationUnit,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The unit of a [`Duration`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    /// `m`.
+    Minutes,
+    /// `h`.
+    Hours,
+    /// `d`.
+    Days,
+}
+
+impl DurationUnit {
+    /// The suffix as written.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            DurationUnit::Minutes => "m",
+            DurationUnit::Hours => "h",
+            DurationUnit::Days => "d",
+        }
+    }
+}
+
+/// An age: `16`, `16y`, `6mo`, `28d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Age {
+    /// The number written.
+    pub value: u64,
+    /// The unit (years when none was written).
+    pub unit: AgeUnit,
+    /// Whether a unit suffix was written.
+    pub explicit_unit: bool,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The unit of an [`Age`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgeUnit {
+    /// `y` (or no suffix).
+    Years,
+    /// `mo`.
+    Months,
+    /// `d`.
+    Days,
+}
+
+impl AgeUnit {
+    /// The suffix as written.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            AgeUnit::Years => "y",
+            AgeUnit::Months => "mo",
+            AgeUnit::Days => "d",
+        }
+    }
+}
+
+/// `0..15`, `6mo..`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AgeRange {
+    /// The lower bound (inclusive).
+    pub start: Age,
+    /// The upper bound, if any: up to, not including, the next unit.
+    pub end: Option<Age>,
+    /// The whole range.
+    pub span: Span,
+}
+
+/// A non-negative integer as written.
+pub type Integer = u64;
+
+/// A signed decimal, kept as written so formatting never changes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decimal {
+    /// The text written, e.g. `-1.4044`.
+    pub text: String,
+    /// Its value.
+    pub value: f64,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A postcode area, district or sector in a catchment or an overlay area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostcodeUnit {
+    /// The unit as written, e.g. `SO16 7`.
+    pub text: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// `overlay name extends parent { … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    /// The overlay's name.
+    pub name: Name,
+    /// The layer it extends (`national` when omitted).
+    pub extends: Option<Name>,
+    /// Its items, in source order.
+    pub items: Vec<OverlayItem>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// An item of an overlay.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverlayItem {
+    /// `area SO, PO`.
+    Area(Spanned<Vec<PostcodeUnit>>),
+    /// `lacks skill`.
+    Lacks(SkillList),
+    /// `has skill`.
+    Has(SkillList),
+    /// `override rule "name" { … }`.
+    Override(Rule),
+    /// `add rule "name" { … }`.
+    Add(Rule),
+    /// `remove rule "name" because "…"`.
+    Remove(Remove),
+    /// `suspend … from … until … because "…"`.
+    Suspend(Suspend),
+    /// `remap Dx06 -> Dx05 because "…"`.
+    Remap(Remap),
+    /// `catch_all type`.
+    CatchAll(CatchAll),
+    /// `no_search … because "…"`.
+    NoSearch(NoSearch),
+    /// `service "name" id "ID" { … }`.
+    Service(Service),
+}
+
+impl OverlayItem {
+    /// The span of the item.
+    pub fn span(&self) -> Span {
+        match self {
+            OverlayItem::Area(item) => item.span,
+            OverlayItem::Lacks(item) | OverlayItem::Has(item) => item.span,
+            OverlayItem::Override(item) | OverlayItem::Add(item) => item.span,
+            OverlayItem::Remove(item) => item.span,
+            OverlayItem::Suspend(item) => item.span,
+            OverlayItem::Remap(item) => item.span,
+            OverlayItem::CatchAll(item) => item.span,
+            OverlayItem::NoSearch(item) => item.span,
+            OverlayItem::Service(item) => item.span,
+        }
+    }
+}
+
+/// `remove rule "name" because "…"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remove {
+    /// The rule removed.
+    pub rule: Name,
+    /// Why, if given (the checker requires it).
+    pub because: Option<Because>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `suspend service "ID" from DATE until DATE because "…"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suspend {
+    /// What is suspended.
+    pub target: SuspendTarget,
+    /// The first day of the suspension.
+    pub from: Date,
+    /// The last day (inclusive), if bounded.
+    pub until: Option<Date>,
+    /// Why, if given (the checker requires it).
+    pub because: Option<Because>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// What a suspension names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuspendTarget {
+    /// `service "ID"`.
+    Service(Name),
+    /// `service_type name`.
+    ServiceType(Name),
+}
+
+/// `remap Dx06 -> Dx05 because "…"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remap {
+    /// The code as triaged.
+    pub from: Name,
+    /// The code searched instead.
+    pub to: Name,
+    /// Why, if given (the checker requires it).
+    pub because: Option<Because>,
+    /// The whole item.
+    pub span: Span,
+}

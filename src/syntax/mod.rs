@@ -1,0 +1,177 @@
+//! Text to syntax tree, and syntax tree back to text.
+//!
+//! [`parse`] turns one file into an [`ast::File`] and its syntax
+//! diagnostics. It never fails: after a syntax error it resumes at the next
+//! line that starts (in column 0) with a top-level keyword, so one run
+//! reports every broken item, not just the first. Files over
+//! [`MAX_FILE_BYTES`] are refused with a diagnostic; the grammar has no
+//! recursion, so nesting cannot overflow the stack, and pest's call limit
+//! bounds the time spent on any input.
+//!
+//! Imports: `crate::source`, `crate::diagnostics`. Only `grammar.rs` and
+//! `lower.rs` name pest.
+
+pub mod ast;
+pub mod fmt;
+mod grammar;
+mod lower;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+/// The largest file dxmap reads (8 MiB).
+pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most syntax errors reported for one file before giving up on it.
+const MAX_SYNTAX_ERRORS: usize = 50;
+
+/// Keywords that may start a top-level item: where parsing resumes.
+const TOP_LEVEL_KEYWORDS: &[&str] = &[
+    "release",
+    "skill",
+    "has",
+    "calendar",
+    "service_type",
+    "group",
+    "rule",
+    "no_search",
+    "catch_all",
+    "hierarchy",
+    "service",
+    "overlay",
+];
+
+/// Parses one file. The tree holds every item that parsed; the diagnostics
+/// say what did not.
+pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    let whole = Span::new(file, 0, u32::try_from(text.len()).unwrap_or(u32::MAX));
+    let mut items = Vec::new();
+    let mut diagnostics = Vec::new();
+    if text.len() > MAX_FILE_BYTES {
+        diagnostics.push(Diagnostic::new(
+            Code::FileTooLarge,
+            Span::new(file, 0, 0),
+            format!(
+                "file is {} bytes, more than the {} dxmap reads",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+        return (ast::File { items, span: whole }, diagnostics);
+    }
+    let mut start = 0usize;
+    loop {
+        let rest = text.get(start..).unwrap_or("");
+        match lower::parse_items(file, start, rest) {
+            Ok((mut parsed, mut lowered)) => {
+                items.append(&mut parsed);
+                diagnostics.append(&mut lowered);
+                break;
+            }
+            Err(error) => {
+                let error_at = error.offset;
+                diagnostics.push(error.diagnostic);
+                if diagnostics.len() >= MAX_SYNTAX_ERRORS {
+                    break;
+                }
+                // Keep what parsed before the error: re-parse the prefix up to
+                // the start of the broken item.
+                match resume_point(text, error_at) {
+                    Some(next) => {
+                        if let Some(prefix) = text.get(start..item_start(text, start, error_at)) {
+                            if let Ok((mut parsed, mut lowered)) =
+                                lower::parse_items(file, start, prefix)
+                            {
+                                items.append(&mut parsed);
+                                diagnostics.append(&mut lowered);
+                            }
+                        }
+                        start = next;
+                    }
+                    None => {
+                        if let Some(prefix) = text.get(start..item_start(text, start, error_at)) {
+                            if let Ok((mut parsed, mut lowered)) =
+                                lower::parse_items(file, start, prefix)
+                            {
+                                items.append(&mut parsed);
+                                diagnostics.append(&mut lowered);
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    (ast::File { items, span: whole }, diagnostics)
+}
+
+/// Whether the line starting at `offset` begins, in column 0, with a
+/// top-level keyword.
+fn starts_item(text: &str, offset: usize) -> bool {
+    let line = text.get(offset..).unwrap_or("");
+    TOP_LEVEL_KEYWORDS.iter().any(|keyword| {
+        line.strip_prefix(keyword).is_some_and(|after| {
+            after
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
+    })
+}
+
+/// The first line start after `offset` that begins a top-level item.
+fn resume_point(text: &str, offset: usize) -> Option<usize> {
+    let mut pos = offset;
+    while let Some(newline) = text.get(pos..).and_then(|rest| rest.find('\n')) {
+        pos += newline + 1;
+        if starts_item(text, pos) {
+            return Some(pos);
+        }
+    }
+    None
+}
+
+/// The start of the top-level item containing `offset` (at or after `start`).
+fn item_start(text: &str, start: usize, offset: usize) -> usize {
+    let mut best = start;
+    let mut pos = start;
+    loop {
+        if pos > offset {
+            break;
+        }
+        if starts_item(text, pos) {
+            best = pos;
+        }
+        match text.get(pos..).and_then(|rest| rest.find('\n')) {
+            Some(newline) => pos += newline + 1,
+            None => break,
+        }
+    }
+    best
+}
+
+/// The tree's text form with every span erased: two files mean the same
+/// exactly when these are equal. Used to prove `fmt` changes no meaning.
+pub fn erase_spans(file: &ast::File) -> String {
+    let debug = format!("{:?}", file.items);
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    const MARK: &str = "Span { file: FileId(";
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at..).unwrap_or("");
+        match after.find(" }") {
+            Some(end) => {
+                out.push_str("Span");
+                rest = after.get(end + 2..).unwrap_or("");
+            }
+            None => {
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
