@@ -141,28 +141,51 @@ pub fn read_tree(dir: &Path) -> Result<Tree, LoadError> {
     if paths.is_empty() {
         return Err(LoadError::NoRules(dir.to_owned()));
     }
-    let mut tree = Tree {
-        sources: SourceMap::new(),
-        files: Vec::new(),
-        paths: Vec::new(),
-        diagnostics: Vec::new(),
-        root: dir.to_owned(),
-    };
+    let mut tree = Tree::new(dir);
     for path in paths {
         let Some(file) = read_text(&mut tree.sources, &path, &mut tree.diagnostics)? else {
             continue;
         };
-        let text = tree
+        tree.parse(file, path);
+    }
+    Ok(tree)
+}
+
+impl Tree {
+    /// An empty tree rooted at `root`.
+    pub fn new(root: &Path) -> Tree {
+        Tree {
+            sources: SourceMap::new(),
+            files: Vec::new(),
+            paths: Vec::new(),
+            diagnostics: Vec::new(),
+            root: root.to_owned(),
+        }
+    }
+
+    /// A tree from texts already in memory: `(name, text)` pairs, where the
+    /// name is shown in diagnostics and is a path relative to `root`.
+    pub fn from_texts(root: &Path, texts: Vec<(String, String)>) -> Tree {
+        let mut tree = Tree::new(root);
+        for (name, text) in texts {
+            let path = root.join(&name);
+            let file = tree.sources.add(name, text);
+            tree.parse(file, path);
+        }
+        tree
+    }
+
+    fn parse(&mut self, file: FileId, path: PathBuf) {
+        let text = self
             .sources
             .get(file)
             .map(|f| f.text.clone())
             .unwrap_or_default();
         let (parsed, found) = syntax::parse(file, &text);
-        tree.diagnostics.extend(found);
-        tree.files.push(parsed);
-        tree.paths.push(path);
+        self.diagnostics.extend(found);
+        self.files.push(parsed);
+        self.paths.push(path);
     }
-    Ok(tree)
 }
 
 /// How `--release` names a catalogue.
@@ -356,7 +379,11 @@ impl Checked {
 /// Reads, parses and checks the rules tree under `dir`; `release` replaces
 /// the tree's own `release` line.
 pub fn check_tree(dir: &Path, release: Option<&str>) -> Result<Checked, LoadError> {
-    let mut tree = read_tree(dir)?;
+    check_loaded(read_tree(dir)?, release)
+}
+
+/// Checks a tree already read; `release` replaces the tree's `release` line.
+pub fn check_loaded(mut tree: Tree, release: Option<&str>) -> Result<Checked, LoadError> {
     let syntax_ok = !tree.diagnostics.iter().any(Diagnostic::is_error);
     let catalogue = match release {
         Some(arg) => release_from_arg(arg, &mut tree.sources, &mut tree.diagnostics)?,

@@ -16,9 +16,7 @@ use crate::syntax::ast;
 
 /// A validated date, or a diagnostic.
 pub fn date(date: &ast::Date, diagnostics: &mut Vec<Diagnostic>) -> Option<model::Date> {
-    let checked = i32::try_from(date.year)
-        .ok()
-        .and_then(|year| model::Date::new(year, date.month, date.day));
+    let checked = model::Date::new(date.year, date.month, date.day);
     if checked.is_none() {
         diagnostics.push(
             Diagnostic::new(

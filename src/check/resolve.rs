@@ -921,6 +921,18 @@ impl Resolver {
                     .with_secondary(*first, "first test here")
                     .with_help(format!("use one `{word}` test with a list: `{word} in (…)`"));
                     self.push(diagnostic);
+                    // Still resolve the repeated test's names, so that every
+                    // misspelling is reported in one run.
+                    if let ast::Condition::Dx(test) = condition {
+                        match &test.node {
+                            ast::DxTest::Eq(dx_ref) | ast::DxTest::In(dx_ref) => {
+                                self.dx_refs(std::slice::from_ref(dx_ref));
+                            }
+                            ast::DxTest::InList(refs) => {
+                                self.dx_refs(refs);
+                            }
+                        }
+                    }
                     continue;
                 }
                 seen.insert(word, condition.span());

@@ -1,7 +1,7 @@
 //! Syntax tree back to canonical text (`dxmap fmt`).
 //!
 //! Formatting runs in two steps. First the tree is turned into a small
-//! layout tree of [`Doc`]s: each statement becomes one line of text, and each
+//! layout tree of `Doc`s: each statement becomes one line of text, and each
 //! braced construct becomes a block with a header and children. Then a
 //! printer walks that tree, weaving the comments back in, which the parser
 //! drops and which are therefore read from the source text again.
@@ -15,8 +15,9 @@
 //! - literals print in their written form (`16` and `16y` stay apart);
 //! - a comment that was alone on its line stays alone on its line, indented
 //!   like the statement that follows it; a comment that followed code is
-//!   appended to the last printed line after two spaces; a comment inside a
-//!   multi-line statement ends up after that statement;
+//!   appended to the last printed line after two spaces (or put on a line
+//!   of its own if that line already ends with a comment); a comment inside
+//!   a multi-line statement ends up after that statement;
 //! - one blank line is kept where the source had one or more between two
 //!   statements or comments, but never at the start of the file or of a
 //!   block; the output ends with exactly one newline.
@@ -645,10 +646,15 @@ impl<'a> Printer<'a> {
             .text
             .get(block.start..block.end)
             .is_some_and(|source| !source.contains('\n'));
+        // The comments are sorted, so the first one at or after the start
+        // of the block is the only candidate.
+        let first_after = self
+            .comments
+            .partition_point(|comment| comment.start < block.start);
         let has_comment = self
             .comments
-            .iter()
-            .any(|comment| block.start <= comment.start && comment.start < block.end);
+            .get(first_after)
+            .is_some_and(|comment| comment.start < block.end);
         let child_fits = match block.children.as_slice() {
             [] | [Doc::Line(_)] => true,
             [Doc::Block(child)] => self.fits_one_line(child),
@@ -933,11 +939,9 @@ mod tests {
                 } else {
                     in_string = c != '"';
                 }
-            } else if in_comment {
-            } else if c == '"' {
-                in_string = true;
-            } else if before_comment {
-                in_comment = true;
+            } else if !in_comment {
+                in_string = c == '"';
+                in_comment = before_comment;
             }
         }
         out.push_str(&replace(&run, after_comment, false));

@@ -21,7 +21,7 @@ pub struct SyntaxError {
     /// Absolute byte offset of the error.
     pub offset: usize,
     /// The diagnostic to report.
-    pub diagnostic: Diagnostic,
+    pub diagnostic: Box<Diagnostic>,
 }
 
 /// Most items (and list members) one file may hold.
@@ -88,7 +88,7 @@ impl Lower {
             self.base
                 .saturating_add(u32::try_from(span.start()).unwrap_or(u32::MAX)),
             self.base
-                .saturating_add(u32::try_from(span.end()).unwrap_or(u32::MAX)),
+                .saturating_add(u32::try_from(token_end(pair)).unwrap_or(u32::MAX)),
         )
     }
 
@@ -149,7 +149,10 @@ impl Lower {
         );
         let diagnostic = Diagnostic::new(Code::Syntax, Span::new(self.file, at, at + len), message)
             .with_help_opt(syntax_help(text, pos, expects_name));
-        SyntaxError { offset, diagnostic }
+        SyntaxError {
+            offset,
+            diagnostic: Box::new(diagnostic),
+        }
     }
 
     fn string(&mut self, pair: Pair<'_, Rule>) -> ast::Name {
@@ -949,6 +952,23 @@ fn clause_word_st(clause: &ast::ServiceTypeClause) -> &'static str {
         ast::ServiceTypeClause::Requires(_) => "requires",
         ast::ServiceTypeClause::Returns(_) => "returns",
     }
+}
+
+/// The end of a pair's last token: pest's spans of non-atomic rules can
+/// take in whitespace and comments skipped after the last token.
+fn token_end(pair: &Pair<'_, Rule>) -> usize {
+    let ends_with_token = pair
+        .as_str()
+        .chars()
+        .next_back()
+        .is_none_or(|c| !c.is_whitespace());
+    if ends_with_token {
+        return pair.as_span().end();
+    }
+    pair.clone()
+        .into_inner()
+        .last()
+        .map_or_else(|| pair.as_span().end(), |last| token_end(&last))
 }
 
 /// What is at `pos`, for "unexpected …".

@@ -70,7 +70,7 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             }
             Err(error) => {
                 let error_at = error.offset;
-                diagnostics.push(error.diagnostic);
+                diagnostics.push(*error.diagnostic);
                 if diagnostics.len() >= MAX_SYNTAX_ERRORS {
                     break;
                 }
