@@ -224,7 +224,10 @@ pub fn release_from_arg(
         let Some(file) = read_text(sources, &path, diagnostics)? else {
             return Ok(None);
         };
-        let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let text = sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
         let (catalogue, found) = catalogue::parse(file, &text);
         diagnostics.extend(found);
         return Ok(catalogue);
@@ -257,13 +260,20 @@ fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
         })
         .collect();
     let Some((file_idx, release)) = releases.first().cloned() else {
-        let span = tree.files.first().map_or_else(Span::default, |f| Span::new(f.span.file, 0, 0));
+        let span = tree
+            .files
+            .first()
+            .map_or_else(Span::default, |f| Span::new(f.span.file, 0, 0));
         tree.diagnostics.push(
-            Diagnostic::new(Code::ReleaseLine, span, "the rules tree has no `release` line")
-                .with_help(format!(
-                    "add `release \"NAME\"` (bundled: {}) or pass `--release`",
-                    bundled_names()
-                )),
+            Diagnostic::new(
+                Code::ReleaseLine,
+                span,
+                "the rules tree has no `release` line",
+            )
+            .with_help(format!(
+                "add `release \"NAME\"` (bundled: {}) or pass `--release`",
+                bundled_names()
+            )),
         );
         return Ok(None);
     };

@@ -175,11 +175,9 @@ impl Catalogue {
             Some(rest.trim_start_matches('0').to_owned())
         };
         if let Some(wanted) = digits(code) {
-            if let Some(found) = self
-                .by_code
-                .keys()
-                .find(|candidate| candidate.as_str() != code && digits(candidate).as_ref() == Some(&wanted))
-            {
+            if let Some(found) = self.by_code.keys().find(|candidate| {
+                candidate.as_str() != code && digits(candidate).as_ref() == Some(&wanted)
+            }) {
                 return Some(found.as_str());
             }
         }
@@ -292,17 +290,26 @@ pub fn parse(file: FileId, text: &str) -> (Option<Catalogue>, Vec<Diagnostic>) {
             diagnostics.push(Diagnostic::new(
                 Code::CatalogueInvalid,
                 span,
-                format!("`{}` has section {}; sections are 1, 2 or 3", entry.code, entry.section),
+                format!(
+                    "`{}` has section {}; sections are 1, 2 or 3",
+                    entry.code, entry.section
+                ),
             ));
         }
         let mut channels = Vec::new();
-        for channel in entry.channels.unwrap_or_else(|| vec!["111".into(), "999".into(), "ooh".into()]) {
+        for channel in entry
+            .channels
+            .unwrap_or_else(|| vec!["111".into(), "999".into(), "ooh".into()])
+        {
             match Channel::parse(&channel) {
                 Some(channel) => channels.push(channel),
                 None => diagnostics.push(Diagnostic::new(
                     Code::CatalogueInvalid,
                     span,
-                    format!("`{}` has unknown channel `{channel}`; channels are `111`, `999` and `ooh`", entry.code),
+                    format!(
+                        "`{}` has unknown channel `{channel}`; channels are `111`, `999` and `ooh`",
+                        entry.code
+                    ),
                 )),
             }
         }
@@ -348,7 +355,10 @@ pub fn parse(file: FileId, text: &str) -> (Option<Catalogue>, Vec<Diagnostic>) {
             _ => diagnostics.push(Diagnostic::new(
                 Code::UnknownSameAs,
                 disposition.span,
-                format!("`{}` is the same as `{target}`, which is not in the catalogue", disposition.code),
+                format!(
+                    "`{}` is the same as `{target}`, which is not in the catalogue",
+                    disposition.code
+                ),
             )),
         }
     }
@@ -375,7 +385,13 @@ mod tests {
     #[test]
     fn counts_per_section_match_the_seed_document() {
         let catalogue = bundled_2015();
-        let count = |section| catalogue.dispositions().iter().filter(|d| d.section == section).count();
+        let count = |section| {
+            catalogue
+                .dispositions()
+                .iter()
+                .filter(|d| d.section == section)
+                .count()
+        };
         assert_eq!((count(1), count(2), count(3)), (95, 15, 34));
         assert_eq!(catalogue.dispositions().len(), 144);
     }
@@ -395,7 +411,11 @@ mod tests {
         let catalogue = bundled_2015();
         let same_as = |code: &str| {
             let id = catalogue.lookup(code).unwrap();
-            catalogue.get(id).unwrap().same_as.map(|t| catalogue.code(t).to_owned())
+            catalogue
+                .get(id)
+                .unwrap()
+                .same_as
+                .map(|t| catalogue.code(t).to_owned())
         };
         assert_eq!(same_as("Dx0101").as_deref(), Some("Dx010"));
         assert_eq!(same_as("Dx1111").as_deref(), Some("Dx11"));

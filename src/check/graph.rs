@@ -84,7 +84,12 @@ impl NameGraph {
             let mut next: Vec<(usize, Span)> = self
                 .graph
                 .edges(NodeIndex::new(node))
-                .map(|edge| (petgraph::visit::EdgeRef::target(&edge).index(), *edge.weight()))
+                .map(|edge| {
+                    (
+                        petgraph::visit::EdgeRef::target(&edge).index(),
+                        *edge.weight(),
+                    )
+                })
                 .filter(|(target, _)| members.binary_search(target).is_ok())
                 .collect();
             next.sort_by_key(|(target, span)| (*target, *span));

@@ -232,7 +232,11 @@ pub fn hours(
                     }
                     if let Some(slot) = weekday_lines.get_mut(idx) {
                         if let Some(previous) = slot {
-                            diagnostics.push(conflict(*span, *previous, &format!("`{}`", day.as_str())));
+                            diagnostics.push(conflict(
+                                *span,
+                                *previous,
+                                &format!("`{}`", day.as_str()),
+                            ));
                             continue;
                         }
                         *slot = Some(*span);
@@ -255,12 +259,18 @@ pub fn hours(
                             *span,
                             "`bank_holiday` hours, but the rules tree has no `calendar`",
                         )
-                        .with_help("declare the bank holidays with `calendar name { DATE \"name\" … }`"),
+                        .with_help(
+                            "declare the bank holidays with `calendar name { DATE \"name\" … }`",
+                        ),
                     );
                 }
                 out.bank_holiday = Some(sessions(hours, diagnostics));
             }
-            ast::HoursLine::On { date: on, hours, span } => {
+            ast::HoursLine::On {
+                date: on,
+                hours,
+                span,
+            } => {
                 let day_sessions = sessions(hours, diagnostics);
                 let Some(day) = date(on, diagnostics) else {
                     continue;
@@ -281,11 +291,17 @@ pub fn hours(
                 because,
                 span,
             } => {
-                let until = if dates.is_range { dates.end.as_ref() } else { Some(&dates.start) };
+                let until = if dates.is_range {
+                    dates.end.as_ref()
+                } else {
+                    Some(&dates.start)
+                };
                 let Some(closed) = window(&dates.start, until, dates.span, diagnostics) else {
                     continue;
                 };
-                if let Some((day, previous)) = dated_lines.iter().find(|(day, _)| closed.contains(**day)) {
+                if let Some((day, previous)) =
+                    dated_lines.iter().find(|(day, _)| closed.contains(**day))
+                {
                     diagnostics.push(conflict(*span, *previous, &format!("`{day}`")));
                     continue;
                 }

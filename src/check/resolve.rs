@@ -124,12 +124,18 @@ fn duplicate(kind: &str, name: &ast::Name, first: Span) -> Diagnostic {
     )
     .with_label("second definition")
     .with_secondary(first, "first definition here")
-    .with_help(format!("rename or remove one of the two {kind} definitions"))
+    .with_help(format!(
+        "rename or remove one of the two {kind} definitions"
+    ))
 }
 
 fn missing_reason(what: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::MissingReason, span, format!("{what} has no `because`"))
-        .with_help("every difference from the layer below must say why: add `because \"…\"`")
+    Diagnostic::new(
+        Code::MissingReason,
+        span,
+        format!("{what} has no `because`"),
+    )
+    .with_help("every difference from the layer below must say why: add `because \"…\"`")
 }
 
 fn duration_minutes(duration: &ast::Duration) -> u64 {
@@ -270,8 +276,9 @@ impl Resolver {
                                 "a response time longer than a year",
                             ));
                         }
-                        responds_within =
-                            Some(u32::try_from(minutes.min(MAX_RESPONSE_MINUTES)).unwrap_or(u32::MAX));
+                        responds_within = Some(
+                            u32::try_from(minutes.min(MAX_RESPONSE_MINUTES)).unwrap_or(u32::MAX),
+                        );
                     }
                     ast::ServiceTypeClause::Channels(list) => {
                         channels = list.node.iter().map(|c| c.node).collect();
@@ -297,7 +304,10 @@ impl Resolver {
                     Diagnostic::new(
                         Code::MissingClause,
                         declared.name.span,
-                        format!("service type `{}` has no `responds_within`", declared.name.node),
+                        format!(
+                            "service type `{}` has no `responds_within`",
+                            declared.name.node
+                        ),
                     )
                     .with_help("add its maximum response time, e.g. `responds_within 1h`"),
                 );
@@ -412,7 +422,8 @@ impl Resolver {
                     *flag = true;
                 }
                 let from = declared.get(*node).map_or("?", |g| g.name.node.as_str());
-                diagnostic = diagnostic.with_secondary(*edge, format!("`{from}` contains this group"));
+                diagnostic =
+                    diagnostic.with_secondary(*edge, format!("`{from}` contains this group"));
             }
             self.push(diagnostic);
         }
@@ -571,7 +582,10 @@ impl Resolver {
                 }
                 continue;
             }
-            if let Some(first) = names.get(overlay.name.node.as_str()).and_then(|i| decls.overlays.get(*i)) {
+            if let Some(first) = names
+                .get(overlay.name.node.as_str())
+                .and_then(|i| decls.overlays.get(*i))
+            {
                 let diagnostic = duplicate("overlay", &overlay.name, first.name.span);
                 self.push(diagnostic);
                 if let Some(flag) = valid.get_mut(idx) {
@@ -619,7 +633,8 @@ impl Resolver {
             }
         }
         for cycle in graph.cycles() {
-            let overlay_name = |n: &usize| decls.overlays.get(*n).map_or("?", |o| o.name.node.as_str());
+            let overlay_name =
+                |n: &usize| decls.overlays.get(*n).map_or("?", |o| o.name.node.as_str());
             let names: Vec<&str> = cycle.nodes.iter().map(overlay_name).collect();
             let chain = names
                 .iter()
@@ -640,7 +655,8 @@ impl Resolver {
                 if let Some(flag) = valid.get_mut(*node) {
                     *flag = false;
                 }
-                diagnostic = diagnostic.with_secondary(*edge, format!("`{}` extends this", overlay_name(node)));
+                diagnostic = diagnostic
+                    .with_secondary(*edge, format!("`{}` extends this", overlay_name(node)));
             }
             self.push(diagnostic);
         }
@@ -650,7 +666,8 @@ impl Resolver {
             .unwrap_or_else(|| (0..n).collect());
         let mut layer_of: Vec<Option<model::LayerId>> = vec![None; n];
         for idx in order {
-            let (Some(overlay), Some(true)) = (decls.overlays.get(idx), valid.get(idx).copied()) else {
+            let (Some(overlay), Some(true)) = (decls.overlays.get(idx), valid.get(idx).copied())
+            else {
                 continue;
             };
             let parent = match parents.get(idx).copied().flatten() {
@@ -721,7 +738,9 @@ impl Resolver {
                     }
                     ast::ServiceClause::Location(point) => {
                         let (lat, lon) = (&point.node.0, &point.node.1);
-                        if (-90.0..=90.0).contains(&lat.value) && (-180.0..=180.0).contains(&lon.value) {
+                        if (-90.0..=90.0).contains(&lat.value)
+                            && (-180.0..=180.0).contains(&lon.value)
+                        {
                             location = Some((lat.value, lon.value));
                         } else {
                             self.push(
@@ -752,9 +771,12 @@ impl Resolver {
                         } else {
                             Some(&range.node.start)
                         };
-                        if let Some(window) =
-                            hours::window(&range.node.start, until, range.span, &mut self.diagnostics)
-                        {
+                        if let Some(window) = hours::window(
+                            &range.node.start,
+                            until,
+                            range.span,
+                            &mut self.diagnostics,
+                        ) {
                             valid = window;
                         }
                     }
@@ -764,7 +786,11 @@ impl Resolver {
                 }
             }
             let mut missing = Vec::new();
-            if !service.clauses.iter().any(|c| matches!(c, ast::ServiceClause::Type(_))) {
+            if !service
+                .clauses
+                .iter()
+                .any(|c| matches!(c, ast::ServiceClause::Type(_)))
+            {
                 missing.push("type");
             }
             if catchment.is_none() {
@@ -774,7 +800,11 @@ impl Resolver {
                 missing.push("hours");
             }
             if !missing.is_empty() {
-                let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+                let list = missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 self.push(
                     Diagnostic::new(
                         Code::MissingClause,
@@ -833,7 +863,13 @@ impl Resolver {
             match clause {
                 ast::RuleClause::When(conditions) => {
                     has_when = true;
-                    self.conditions(conditions, &mut dispositions, &mut channels, &mut ages, &mut sex);
+                    self.conditions(
+                        conditions,
+                        &mut dispositions,
+                        &mut channels,
+                        &mut ages,
+                        &mut sex,
+                    );
                 }
                 ast::RuleClause::Route(types) => {
                     has_route = true;
@@ -863,8 +899,16 @@ impl Resolver {
             }
         }
         for (present, word, help) in [
-            (has_when, "when", "add the cases it matches: `when dx = Dx05`"),
-            (has_route, "route", "add the ranked service types: `route gp_ooh`"),
+            (
+                has_when,
+                "when",
+                "add the cases it matches: `when dx = Dx05`",
+            ),
+            (
+                has_route,
+                "route",
+                "add the ranked service types: `route gp_ooh`",
+            ),
         ] {
             if !present {
                 self.push(
@@ -919,7 +963,9 @@ impl Resolver {
                         format!("`{word}` is tested twice in one rule"),
                     )
                     .with_secondary(*first, "first test here")
-                    .with_help(format!("use one `{word}` test with a list: `{word} in (…)`"));
+                    .with_help(format!(
+                        "use one `{word}` test with a list: `{word} in (…)`"
+                    ));
                     self.push(diagnostic);
                     // Still resolve the repeated test's names, so that every
                     // misspelling is reported in one run.
@@ -1042,7 +1088,11 @@ impl Resolver {
         }
     }
 
-    fn catch_all(&mut self, entry: &ast::CatchAll, into: &mut Option<(model::ServiceTypeId, Span)>) {
+    fn catch_all(
+        &mut self,
+        entry: &ast::CatchAll,
+        into: &mut Option<(model::ServiceTypeId, Span)>,
+    ) {
         if let Some((_, first)) = into {
             let diagnostic = Diagnostic::new(
                 Code::Duplicate,
@@ -1069,7 +1119,9 @@ impl Resolver {
             .overlays
             .iter()
             .enumerate()
-            .filter_map(|(idx, overlay)| layer_of.get(idx).copied().flatten().map(|l| (l, *overlay)))
+            .filter_map(|(idx, overlay)| {
+                layer_of.get(idx).copied().flatten().map(|l| (l, *overlay))
+            })
             .collect();
         by_layer.sort_by_key(|(layer, _)| *layer);
         for (layer_id, overlay) in by_layer {
@@ -1115,7 +1167,11 @@ impl Resolver {
             return;
         };
         let below = parent.name.clone();
-        let mut layer = self.model.layer(layer_id).cloned().unwrap_or_else(|| parent.clone());
+        let mut layer = self
+            .model
+            .layer(layer_id)
+            .cloned()
+            .unwrap_or_else(|| parent.clone());
         layer.skills = parent.skills.clone();
         layer.rules = parent.rules.clone();
         layer.no_search = parent.no_search.clone();
@@ -1175,9 +1231,13 @@ impl Resolver {
                     let Some(replaces) = parent.rules.get(position).copied() else {
                         continue;
                     };
-                    let lowered = self.rule(rule, layer_id, model::RuleOrigin::Override { replaces });
+                    let lowered =
+                        self.rule(rule, layer_id, model::RuleOrigin::Override { replaces });
                     if lowered.because.is_none() {
-                        self.push(missing_reason(&format!("`override rule \"{}\"`", rule.name.node), rule.name.span));
+                        self.push(missing_reason(
+                            &format!("`override rule \"{}\"`", rule.name.node),
+                            rule.name.span,
+                        ));
                     }
                     let id = self.add_rule(lowered);
                     if let Some(at) = self.rule_in_layer(&layer.rules, &rule.name.node) {
@@ -1220,7 +1280,10 @@ impl Resolver {
                         continue;
                     };
                     let Some(because) = &remove.because else {
-                        self.push(missing_reason(&format!("`remove rule \"{}\"`", remove.rule.node), remove.span));
+                        self.push(missing_reason(
+                            &format!("`remove rule \"{}\"`", remove.rule.node),
+                            remove.span,
+                        ));
                         continue;
                     };
                     let removed = layer.rules.remove(at);
@@ -1301,7 +1364,10 @@ impl Resolver {
                     Diagnostic::new(
                         Code::SkillConflict,
                         *lacked_span,
-                        format!("overlay `{}` both has and lacks `{name}`", overlay.name.node),
+                        format!(
+                            "overlay `{}` both has and lacks `{name}`",
+                            overlay.name.node
+                        ),
                     )
                     .with_secondary(*span, "has it here")
                     .with_help("keep one of the two"),
@@ -1323,7 +1389,11 @@ impl Resolver {
         }
     }
 
-    fn suspension(&mut self, suspend: &ast::Suspend, layer: &model::Layer) -> Option<model::Suspension> {
+    fn suspension(
+        &mut self,
+        suspend: &ast::Suspend,
+        layer: &model::Layer,
+    ) -> Option<model::Suspension> {
         let target = match &suspend.target {
             ast::SuspendTarget::Service(id) => match self.service_ids.get(&id.node) {
                 Some((service, _)) if layer.services.contains(service) => {
@@ -1341,10 +1411,11 @@ impl Resolver {
                     None
                 }
                 None => {
-                    let help = match did_you_mean(&id.node, self.service_ids.keys().map(String::as_str)) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => "name a service by its `id`".to_owned(),
-                    };
+                    let help =
+                        match did_you_mean(&id.node, self.service_ids.keys().map(String::as_str)) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None => "name a service by its `id`".to_owned(),
+                        };
                     self.push(
                         Diagnostic::new(
                             Code::UnknownService,
@@ -1356,11 +1427,16 @@ impl Resolver {
                     None
                 }
             },
-            ast::SuspendTarget::ServiceType(name) => {
-                self.service_type(name).map(model::SuspensionTarget::ServiceType)
-            }
+            ast::SuspendTarget::ServiceType(name) => self
+                .service_type(name)
+                .map(model::SuspensionTarget::ServiceType),
         };
-        let window = hours::window(&suspend.from, suspend.until.as_ref(), suspend.span, &mut self.diagnostics);
+        let window = hours::window(
+            &suspend.from,
+            suspend.until.as_ref(),
+            suspend.span,
+            &mut self.diagnostics,
+        );
         let Some(because) = &suspend.because else {
             self.push(missing_reason("`suspend`", suspend.span));
             return None;

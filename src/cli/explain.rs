@@ -17,7 +17,12 @@ pub fn run(args: Args) -> Exit {
     match args.code {
         None => {
             for code in Code::ALL {
-                println!("{}  {:<8} {}", code.id(), code.severity().as_str(), code.name());
+                println!(
+                    "{}  {:<8} {}",
+                    code.id(),
+                    code.severity().as_str(),
+                    code.name()
+                );
             }
             Exit::Ok
         }
@@ -26,7 +31,9 @@ pub fn run(args: Args) -> Exit {
                 print!("{}", code.markdown());
                 Exit::Ok
             }
-            None => usage_error(format!("unknown diagnostic code `{text}`; `dxmap explain` lists them")),
+            None => usage_error(format!(
+                "unknown diagnostic code `{text}`; `dxmap explain` lists them"
+            )),
         },
     }
 }

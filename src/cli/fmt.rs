@@ -35,7 +35,10 @@ fn targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, load::LoadError> {
         } else {
             return Err(load::LoadError::Io {
                 path: path.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file or directory",
+                ),
             });
         }
     }
@@ -73,7 +76,10 @@ pub fn run(args: Args) -> Exit {
             Ok(None) => continue,
             Err(error) => return usage_error(error),
         };
-        let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let text = sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
         let (parsed, syntax_errors) = syntax::parse(file, &text);
         if syntax_errors.iter().any(Diagnostic::is_error) {
             found.extend(syntax_errors);
@@ -81,7 +87,9 @@ pub fn run(args: Args) -> Exit {
         }
         let formatted = syntax::fmt::format(&text, &parsed);
         let (reparsed, reparse_errors) = syntax::parse(file, &formatted);
-        if !reparse_errors.is_empty() || syntax::erase_spans(&reparsed) != syntax::erase_spans(&parsed) {
+        if !reparse_errors.is_empty()
+            || syntax::erase_spans(&reparsed) != syntax::erase_spans(&parsed)
+        {
             found.push(
                 Diagnostic::new(
                     Code::Internal,
@@ -103,7 +111,10 @@ pub fn run(args: Args) -> Exit {
     }
     diagnostics::sort(&mut found);
     if !found.is_empty() {
-        print!("{}", diagnostics::human::render_all(&found, &sources, use_color()));
+        print!(
+            "{}",
+            diagnostics::human::render_all(&found, &sources, use_color())
+        );
     }
     for path in &changed {
         if args.check {

@@ -68,9 +68,9 @@ impl miette::Diagnostic for Report {
 }
 
 fn named_source(sources: &SourceMap, span: Span) -> NamedSource<String> {
-    let (name, text) = sources
-        .get(span.file)
-        .map_or(("<unknown>", ""), |file| (file.name.as_str(), file.text.as_str()));
+    let (name, text) = sources.get(span.file).map_or(("<unknown>", ""), |file| {
+        (file.name.as_str(), file.text.as_str())
+    });
     NamedSource::new(name, text.to_owned())
 }
 
@@ -166,6 +166,10 @@ pub fn summary(counts: Counts) -> String {
         (0, 0) => "no problems found".to_owned(),
         (errors, 0) => plural(errors, "error"),
         (0, warnings) => plural(warnings, "warning"),
-        (errors, warnings) => format!("{}, {}", plural(errors, "error"), plural(warnings, "warning")),
+        (errors, warnings) => format!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ),
     }
 }

@@ -11,11 +11,12 @@ use crate::source::SourceMap;
 
 fn location(label: &Label, sources: &SourceMap) -> Value {
     let span = label.span;
-    let (line, column, end_line, end_column) = sources.get(span.file).map_or((0, 0, 0, 0), |file| {
-        let (line, column) = file.line_col(span.start);
-        let (end_line, end_column) = file.line_col(span.end);
-        (line, column, end_line, end_column)
-    });
+    let (line, column, end_line, end_column) =
+        sources.get(span.file).map_or((0, 0, 0, 0), |file| {
+            let (line, column) = file.line_col(span.start);
+            let (end_line, end_column) = file.line_col(span.end);
+            (line, column, end_line, end_column)
+        });
     json!({
         "file": sources.name(span.file),
         "line": line,

@@ -122,12 +122,18 @@ impl Diagnostic {
 /// Sorts diagnostics by (file, start, code, message) and drops exact repeats.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.span.file, a.primary.span.start, a.code, &a.message).cmp(&(
-            b.primary.span.file,
-            b.primary.span.start,
-            b.code,
-            &b.message,
-        ))
+        (
+            a.primary.span.file,
+            a.primary.span.start,
+            a.code,
+            &a.message,
+        )
+            .cmp(&(
+                b.primary.span.file,
+                b.primary.span.start,
+                b.code,
+                &b.message,
+            ))
     });
     diagnostics.dedup();
 }

@@ -255,7 +255,12 @@ impl Lower {
     }
 
     /// The first child with rule `rule`, or an internal error.
-    fn first<'i>(&mut self, pair: Pair<'i, Rule>, kind: Rule, span: Span) -> Option<Pair<'i, Rule>> {
+    fn first<'i>(
+        &mut self,
+        pair: Pair<'i, Rule>,
+        kind: Rule,
+        span: Span,
+    ) -> Option<Pair<'i, Rule>> {
         let found = pair.into_inner().find(|p| p.as_rule() == kind);
         if found.is_none() {
             self.internal(span, &format!("missing {kind:?}"));
@@ -312,7 +317,9 @@ impl Lower {
                 Rule::string => label = Some(self.string(child)),
                 Rule::responds_within => {
                     let duration = child.into_inner().find(|p| p.as_rule() == Rule::duration)?;
-                    clauses.push(ast::ServiceTypeClause::RespondsWithin(self.duration(&duration)));
+                    clauses.push(ast::ServiceTypeClause::RespondsWithin(
+                        self.duration(&duration),
+                    ));
                 }
                 Rule::channels => {
                     let channels = children(child).map(|p| self.channel(&p)).collect();
@@ -338,7 +345,9 @@ impl Lower {
             }
         }
         self.duplicate_clauses(
-            clauses.iter().map(|c| (std::mem::discriminant(c), c.span(), clause_word_st(c))),
+            clauses
+                .iter()
+                .map(|c| (std::mem::discriminant(c), c.span(), clause_word_st(c))),
         );
         Some(ast::ServiceType {
             name: name?,
@@ -389,9 +398,7 @@ impl Lower {
             match child.as_rule() {
                 Rule::string => name = Some(self.string(child)),
                 Rule::when => {
-                    let conditions = children(child)
-                        .filter_map(|p| self.condition(p))
-                        .collect();
+                    let conditions = children(child).filter_map(|p| self.condition(p)).collect();
                     clauses.push(ast::RuleClause::When(Spanned::new(conditions, child_span)));
                 }
                 Rule::route => {
@@ -401,7 +408,9 @@ impl Lower {
                 Rule::priority => {
                     let number = children(child).next()?;
                     let value = self.integer(&number);
-                    clauses.push(ast::RuleClause::Priority(Spanned::new(value.node, child_span)));
+                    clauses.push(ast::RuleClause::Priority(Spanned::new(
+                        value.node, child_span,
+                    )));
                 }
                 Rule::because => clauses.push(ast::RuleClause::Because(self.because(child)?)),
                 _ => self.internal(child_span, "rule"),
@@ -427,7 +436,10 @@ impl Lower {
         let span = self.span(&pair);
         let kind = pair.as_rule();
         // `=` and `in` are tokens that `children` skips: look for `in` first.
-        let uses_in = pair.clone().into_inner().any(|p| p.as_rule() == Rule::kw_in);
+        let uses_in = pair
+            .clone()
+            .into_inner()
+            .any(|p| p.as_rule() == Rule::kw_in);
         let mut inner = children(pair);
         let condition = match kind {
             Rule::dx_cond => {
@@ -928,15 +940,24 @@ impl Lower {
 
     /// Reports clauses written twice in one block (the second occurrence,
     /// labelling the first).
-    fn duplicate_clauses<D: PartialEq>(&mut self, clauses: impl Iterator<Item = (D, Span, &'static str)>) {
+    fn duplicate_clauses<D: PartialEq>(
+        &mut self,
+        clauses: impl Iterator<Item = (D, Span, &'static str)>,
+    ) {
         let mut seen: Vec<(D, Span)> = Vec::new();
         for (kind, span, word) in clauses {
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
                 self.diagnostics.push(
-                    Diagnostic::new(Code::DuplicateClause, span, format!("`{word}` is given twice"))
-                        .with_label("second `".to_owned() + word + "`")
-                        .with_secondary(*first, format!("first `{word}` here"))
-                        .with_help(format!("keep one `{word}`; a list goes in one clause, separated by commas")),
+                    Diagnostic::new(
+                        Code::DuplicateClause,
+                        span,
+                        format!("`{word}` is given twice"),
+                    )
+                    .with_label("second `".to_owned() + word + "`")
+                    .with_secondary(*first, format!("first `{word}` here"))
+                    .with_help(format!(
+                        "keep one `{word}`; a list goes in one clause, separated by commas"
+                    )),
                 );
             } else {
                 seen.push((kind, span));
@@ -1004,7 +1025,10 @@ fn syntax_help(text: &str, pos: usize, expects_name: bool) -> Option<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    if let Some(digits) = token.strip_prefix("dx").or_else(|| token.strip_prefix("DX")) {
+    if let Some(digits) = token
+        .strip_prefix("dx")
+        .or_else(|| token.strip_prefix("DX"))
+    {
         if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
             return Some(format!("disposition codes are written `Dx{digits}`"));
         }
@@ -1019,7 +1043,9 @@ fn syntax_help(text: &str, pos: usize, expects_name: bool) -> Option<String> {
         );
     }
     if expects_name && KEYWORDS.contains(&token.as_str()) {
-        return Some(format!("`{token}` is a keyword and cannot be used as a name"));
+        return Some(format!(
+            "`{token}` is a keyword and cannot be used as a name"
+        ));
     }
     None
 }
@@ -1032,7 +1058,9 @@ fn looks_like_full_postcode(text: &str) -> bool {
     let outward_ok = outward.len() >= 2
         && outward.len() <= 4
         && outward.starts_with(|c: char| c.is_ascii_uppercase())
-        && outward.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && outward
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && outward.chars().any(|c| c.is_ascii_digit());
     let inward: Vec<char> = inward.chars().take(3).collect();
     outward_ok
@@ -1041,12 +1069,64 @@ fn looks_like_full_postcode(text: &str) -> bool {
 
 /// The keywords of the language, for help on names that clash.
 const KEYWORDS: &[&str] = &[
-    "release", "skill", "has", "lacks", "calendar", "service_type", "responds_within", "channels",
-    "requires", "returns", "group", "rule", "when", "and", "in", "route", "priority", "because",
-    "no_search", "catch_all", "hierarchy", "service", "id", "type", "catchment", "location", "ages",
-    "sexes", "rank", "valid", "hours", "on", "closed", "all_hours", "bank_holiday", "overlay",
-    "extends", "area", "override", "add", "remove", "suspend", "from", "until", "remap", "dx",
-    "channel", "age", "sex", "female", "male", "ooh", "mon", "tue", "wed", "thu", "fri", "sat",
+    "release",
+    "skill",
+    "has",
+    "lacks",
+    "calendar",
+    "service_type",
+    "responds_within",
+    "channels",
+    "requires",
+    "returns",
+    "group",
+    "rule",
+    "when",
+    "and",
+    "in",
+    "route",
+    "priority",
+    "because",
+    "no_search",
+    "catch_all",
+    "hierarchy",
+    "service",
+    "id",
+    "type",
+    "catchment",
+    "location",
+    "ages",
+    "sexes",
+    "rank",
+    "valid",
+    "hours",
+    "on",
+    "closed",
+    "all_hours",
+    "bank_holiday",
+    "overlay",
+    "extends",
+    "area",
+    "override",
+    "add",
+    "remove",
+    "suspend",
+    "from",
+    "until",
+    "remap",
+    "dx",
+    "channel",
+    "age",
+    "sex",
+    "female",
+    "male",
+    "ooh",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
     "sun",
 ];
 

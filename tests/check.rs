@@ -1,0 +1,75 @@
+//! Check fixtures: `fixtures/check/ok` check with no diagnostic at all,
+//! `fixtures/check/err` with at least one error. Every diagnostic code has
+//! an `err` fixture (see `every_code_has_an_err_fixture`).
+
+mod support;
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use dxmap::diagnostics::Code;
+
+fn settings(path: &Path) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(path);
+    settings
+}
+
+#[test]
+fn ok_fixtures_check_without_diagnostics() {
+    insta::glob!("../fixtures/check/ok", "*.dxm", |path| {
+        let (rendered, found) = support::check_fixture("check-ok", path);
+        assert!(found.is_empty(), "{}:\n{rendered}", path.display());
+    });
+}
+
+/// Codes that no text fixture can trigger, and where each is tested instead.
+const NOT_FROM_FIXTURES: &[(Code, &str)] = &[
+    (Code::Internal, "a dxmap bug: never reachable from input"),
+    (Code::FileTooLarge, "tests/cli.rs: an oversized rules file"),
+    (Code::NotUtf8, "tests/cli.rs: a Latin-1 rules file"),
+    (
+        Code::TooManyItems,
+        "needs a 200,000-item file; the limit is tested in src/syntax",
+    ),
+    (
+        Code::CatalogueInvalid,
+        "src/catalogue unit tests and tests/cli.rs (--release FILE)",
+    ),
+    (Code::UnknownSameAs, "src/catalogue unit tests"),
+];
+
+#[test]
+fn err_fixtures_report_errors_and_every_code_has_one() {
+    let seen = RefCell::new(BTreeSet::new());
+    insta::glob!("../fixtures/check/err", "*.dxm", |path| {
+        let (rendered, found) = support::check_fixture("check-err", path);
+        assert!(
+            found.iter().any(|d| d.is_error()) || path.to_string_lossy().contains("warn"),
+            "{} checked without error",
+            path.display()
+        );
+        seen.borrow_mut().extend(found.iter().map(|d| d.code));
+        settings(path).bind(|| {
+            insta::assert_snapshot!("check", support::document(path, &rendered));
+        });
+    });
+    insta::glob!("../fixtures/syntax/err", "*.dxm", |path| {
+        let (_, found) = support::parse_fixture(path);
+        seen.borrow_mut().extend(found.iter().map(|d| d.code));
+    });
+    let seen = seen.into_inner();
+    let exempt: BTreeSet<Code> = NOT_FROM_FIXTURES.iter().map(|(code, _)| *code).collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|code| !seen.contains(code) && !exempt.contains(code))
+        .map(|code| code.id())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without an err fixture: {missing:?}"
+    );
+}

@@ -1,0 +1,93 @@
+//! Shared helpers for the fixture tests: multi-file fixtures and rendering.
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test support: a failed fixture read should fail the test loudly"
+)]
+
+use std::path::{Path, PathBuf};
+
+use dxmap::diagnostics::{self, Diagnostic};
+use dxmap::load;
+use dxmap::source::{FileId, SourceMap};
+
+/// Splits a fixture into files at `//- NAME` lines; a fixture without such
+/// a line is one file named after the fixture.
+pub fn split_fixture(path: &Path, text: &str) -> Vec<(String, String)> {
+    let default_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap();
+    if !text.starts_with("//- ") {
+        return vec![(default_name, text.to_owned())];
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(name) = line.strip_prefix("//- ") {
+            files.push((name.trim().to_owned(), String::new()));
+        } else if let Some((_, body)) = files.last_mut() {
+            body.push_str(line);
+        }
+    }
+    files
+}
+
+/// A scratch directory for one fixture, emptied first.
+pub fn scratch_dir(kind: &str, path: &Path) -> PathBuf {
+    let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let dir = std::env::temp_dir()
+        .join(format!("dxmap-fixtures-{}", std::process::id()))
+        .join(kind)
+        .join(stem);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `check` on a fixture (all its files, written to a scratch directory
+/// so that release paths resolve) and renders the diagnostics.
+pub fn check_fixture(kind: &str, path: &Path) -> (String, Vec<Diagnostic>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let files = split_fixture(path, &text);
+    let dir = scratch_dir(kind, path);
+    for (name, body) in &files {
+        let target = dir.join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, body).unwrap();
+    }
+    let rules: Vec<(String, String)> = files
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".dxm"))
+        .collect();
+    let tree = load::Tree::from_texts(&dir, rules);
+    let checked = load::check_loaded(tree, None).unwrap();
+    let rendered = diagnostics::human::render_all(&checked.diagnostics, &checked.sources, false);
+    let prefix = format!("{}/", dir.display());
+    (rendered.replace(&prefix, ""), checked.diagnostics)
+}
+
+/// Parses one file and renders its syntax diagnostics.
+pub fn parse_fixture(path: &Path) -> (String, Vec<Diagnostic>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut sources = SourceMap::new();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let file: FileId = sources.add(name, text.clone());
+    let (_, found) = dxmap::syntax::parse(file, &text);
+    (
+        diagnostics::human::render_all(&found, &sources, false),
+        found,
+    )
+}
+
+/// The snapshot document: the source and the rendered diagnostics.
+pub fn document(path: &Path, rendered: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    format!(
+        "## source\n{}\n## diagnostics\n{}",
+        text.trim_end(),
+        rendered.trim_end()
+    )
+}
