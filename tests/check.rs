@@ -33,7 +33,7 @@ const NOT_FROM_FIXTURES: &[(Code, &str)] = &[
     (Code::NotUtf8, "tests/cli.rs: a Latin-1 rules file"),
     (
         Code::TooManyItems,
-        "needs a 200,000-item file; the limit is tested in src/syntax",
+        "needs a 50,000-item file; tested by syntax::tests::too_many_items_is_an_error",
     ),
     (
         Code::CatalogueInvalid,

@@ -25,7 +25,7 @@ pub struct SyntaxError {
 }
 
 /// Most items (and list members) one file may hold.
-const MAX_ITEMS: usize = 200_000;
+const MAX_ITEMS: usize = 50_000;
 
 /// Parses `text`, which starts at byte `base` of file `file`.
 pub fn parse_items(

@@ -175,3 +175,63 @@ pub fn erase_spans(file: &ast::File) -> String {
     out.push_str(rest);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<Code> {
+        parse(FileId(0), text).1.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("rule \"A\" {}", "{".repeat(100_000));
+        assert_eq!(codes(&text), vec![Code::Syntax]);
+        let text = format!("group a = {}", "(".repeat(100_000));
+        assert_eq!(codes(&text), vec![Code::Syntax]);
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused() {
+        let text = " ".repeat(MAX_FILE_BYTES + 1);
+        assert_eq!(codes(&text), vec![Code::FileTooLarge]);
+    }
+
+    #[test]
+    fn too_many_items_is_an_error() {
+        let text = "has a\n".repeat(50_001);
+        assert_eq!(codes(&text), vec![Code::TooManyItems]);
+    }
+
+    #[test]
+    fn every_broken_item_is_reported_and_the_rest_kept() {
+        let text = "group a = Dx05\nrule \"A\" { when dx = }\ngroup b = Dx06\nrule \"B\" { route }\ngroup c = Dx07\n";
+        let (file, found) = parse(FileId(0), text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let groups: Vec<&str> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Group(group) => Some(group.name.node.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(groups, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn spans_end_at_the_last_token() {
+        let text = "rule \"A\" {\n  when dx = Dx05   // trailing\n  route gp_ooh\n}\n";
+        let (file, _) = parse(FileId(0), text);
+        let Some(ast::Item::Rule(rule)) = file.items.first() else {
+            panic!("no rule parsed");
+        };
+        let Some(ast::RuleClause::When(when)) = rule.clauses.first() else {
+            panic!("no when clause");
+        };
+        let start = usize::try_from(when.span.start).unwrap();
+        let end = usize::try_from(when.span.end).unwrap();
+        assert_eq!(&text[start..end], "when dx = Dx05");
+    }
+}
