@@ -325,9 +325,15 @@ fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
         .and_then(|p| p.parent())
         .map_or_else(|| tree.root.clone(), Path::to_owned);
     let path = base.join(&name);
-    let inside = match (path.canonicalize(), tree.root.canonicalize()) {
-        (Ok(resolved), Ok(root)) => Some(resolved.starts_with(root)),
-        _ => None,
+    // Outside by its spelling (`..`), whether or not the file exists; then
+    // outside once symbolic links are followed.
+    let inside = if !normalise(&path).starts_with(normalise(&tree.root)) {
+        Some(false)
+    } else {
+        match (path.canonicalize(), tree.root.canonicalize()) {
+            (Ok(resolved), Ok(root)) => Some(resolved.starts_with(root)),
+            _ => None,
+        }
     };
     match inside {
         None => {
@@ -366,6 +372,25 @@ fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
             Ok(catalogue)
         }
     }
+}
+
+/// A path with `.` and `..` resolved by spelling alone (no file system).
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if out.file_name().is_some() {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The result of checking a rules tree.

@@ -2,6 +2,14 @@
 //! `fixtures/check/err` with at least one error. Every diagnostic code has
 //! an `err` fixture (see `every_code_has_an_err_fixture`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
 mod support;
 
 use std::cell::RefCell;

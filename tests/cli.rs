@@ -2,6 +2,14 @@
 //! 2 usage or I/O), output formats, and the error paths that must name the
 //! problem and the file. No run may panic (exit 101).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -2,6 +2,14 @@
 //! the same tree (spans aside), keeps every comment, and formatting it again
 //! changes nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
 mod support;
 
 use std::path::Path;

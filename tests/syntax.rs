@@ -2,6 +2,14 @@
 //! `fixtures/syntax/err` with at least one error; the rendered diagnostics
 //! of every fixture are snapshots.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
 mod support;
 
 use std::path::Path;

@@ -4,6 +4,14 @@
 //! pest; the runtime never imports the compiler; every diagnostic code is
 //! documented in `docs/diagnostics.md`, which is generated from the registry.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {

@@ -1,9 +1,46 @@
 //! `dxmap-runtime`: the compiled decision table and the routing runtime.
 //!
 //! An integrator embeds this crate alone: it never imports the compiler, the
-//! parser or the diagnostics. The table format and `route` arrive with the
-//! runtime issue; until then this crate holds the vocabulary the compiler and
-//! the runtime share.
+//! parser or the diagnostics. Load a table built by `dxmap build`, make a
+//! [`Router`], and route [`Case`]s:
+//!
+//! ```no_run
+//! use dxmap_runtime::{Case, Channel, Router, Table};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let table = Table::from_artifact(&std::fs::read_to_string("table.dxt")?)?;
+//! let router = Router::new(table)?;
+//! let decision = router.route(&Case {
+//!     dx: "Dx05".into(),
+//!     channel: Channel::Nhs111,
+//!     age_days: dxmap_runtime::case::years_to_days(40),
+//!     sex: None,
+//!     postcode: "SO16 7AB".into(),
+//!     at: "2020-05-08T15:00:00+01:00".parse()?,
+//!     location: None,
+//!     capacity: Default::default(),
+//! })?;
+//! for service in &decision.services {
+//!     println!("{} {}", service.id, service.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Modules: [`table`] (the artifact and its indexes), [`case`] (the
+//! question), [`route`] (the answer and its trace), [`hours`] (opening
+//! hours and the search window), [`postcode`].
+//!
+//! Imports: serde, serde_json, jiff; nothing of the compiler.
+
+pub mod case;
+pub mod hours;
+pub mod postcode;
+pub mod route;
+mod sha256;
+pub mod table;
+
+pub use case::{Capacity, Case, Rag};
+pub use route::{Answer, CaseError, Decision, Router, Step};
+pub use table::{LoadError, Table};
 
 use serde::{Deserialize, Serialize};
 

@@ -164,16 +164,28 @@ impl Catalogue {
             .map(|(idx, d)| (DispositionId(u32::try_from(idx).unwrap_or(u32::MAX)), d))
     }
 
+    /// The codes a misspelt `code` may have meant: every code with the same
+    /// digits once leading zeros are ignored, else the closest by spelling.
+    pub fn suggestions(&self, code: &str) -> Vec<&str> {
+        let wanted = code_digits(code);
+        let same: Vec<&str> = self
+            .by_code
+            .keys()
+            .filter(|candidate| {
+                wanted.is_some() && candidate.as_str() != code && code_digits(candidate) == wanted
+            })
+            .map(String::as_str)
+            .collect();
+        if !same.is_empty() {
+            return same;
+        }
+        self.suggest(code).into_iter().collect()
+    }
+
     /// The code a misspelt `code` most likely meant: the same digits with
     /// leading zeros added or removed, else the closest code by spelling.
     pub fn suggest(&self, code: &str) -> Option<&str> {
-        let digits = |c: &str| -> Option<String> {
-            let rest = c
-                .strip_prefix("Dx")
-                .or_else(|| c.strip_prefix("dx"))
-                .or_else(|| c.strip_prefix("DX"))?;
-            Some(rest.trim_start_matches('0').to_owned())
-        };
+        let digits = code_digits;
         if let Some(wanted) = digits(code) {
             if let Some(found) = self.by_code.keys().find(|candidate| {
                 candidate.as_str() != code && digits(candidate).as_ref() == Some(&wanted)
@@ -183,6 +195,15 @@ impl Catalogue {
         }
         crate::diagnostics::did_you_mean(code, self.by_code.keys().map(String::as_str))
     }
+}
+
+/// The digits of a code, leading zeros dropped (`Dx010` and `Dx10` give `10`).
+fn code_digits(code: &str) -> Option<String> {
+    let rest = code
+        .strip_prefix("Dx")
+        .or_else(|| code.strip_prefix("dx"))
+        .or_else(|| code.strip_prefix("DX"))?;
+    Some(rest.trim_start_matches('0').to_owned())
 }
 
 #[derive(Deserialize)]
@@ -404,6 +425,7 @@ mod tests {
         assert_eq!(catalogue.lookup("Dx0010"), None);
         assert_eq!(catalogue.suggest("Dx0010"), Some("Dx010"));
         assert_eq!(catalogue.suggest("Dx0005"), Some("Dx05"));
+        assert_eq!(catalogue.suggestions("Dx0010"), vec!["Dx010", "Dx10"]);
     }
 
     #[test]

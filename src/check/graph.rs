@@ -105,11 +105,9 @@ impl NameGraph {
                         edges.push(prev_span);
                         current = prev;
                     }
+                    // Reversed, `edges[i]` is the edge leaving `nodes[i]`.
                     nodes.reverse();
                     edges.reverse();
-                    // `edges` now lists the edge into each node; rotate so it
-                    // lists the edge out of each node.
-                    edges.rotate_left(1);
                     return Some(Cycle { nodes, edges });
                 }
                 if !*seen.get(target)? {
@@ -155,6 +153,21 @@ mod tests {
             vec![Cycle {
                 nodes: vec![0, 1],
                 edges: vec![span(10), span(20)]
+            }]
+        );
+    }
+
+    #[test]
+    fn labels_each_edge_of_a_three_node_cycle_with_its_source() {
+        let mut graph = NameGraph::new(3);
+        graph.add_edge(0, 1, span(10));
+        graph.add_edge(1, 2, span(20));
+        graph.add_edge(2, 0, span(30));
+        assert_eq!(
+            graph.cycles(),
+            vec![Cycle {
+                nodes: vec![0, 1, 2],
+                edges: vec![span(10), span(20), span(30)]
             }]
         );
     }

@@ -53,7 +53,7 @@ pub fn window(
                 Diagnostic::new(
                     Code::DateRangeBackwards,
                     span,
-                    format!("`{end}` is before `{start}`"),
+                    format!("the range ends on `{end}`, before it starts on `{start}`"),
                 )
                 .with_help("write the earlier date first"),
             );
@@ -147,50 +147,62 @@ fn sessions(hours: &ast::DayHours, diagnostics: &mut Vec<Diagnostic>) -> Vec<mod
             continue;
         };
         if close <= open || open == 1440 {
-            diagnostics.push(
+            let written = format!(
+                "{:02}:{:02}-{:02}:{:02}",
+                session.open.hour, session.open.minute, session.close.hour, session.close.minute
+            );
+            let diagnostic = if close == open {
                 Diagnostic::new(
                     Code::SessionBackwards,
                     session.span,
-                    format!(
-                        "session `{:02}:{:02}-{:02}:{:02}` ends before it starts",
-                        session.open.hour, session.open.minute, session.close.hour, session.close.minute
-                    ),
+                    format!("session `{written}` is empty"),
                 )
-                .with_help("sessions may not cross midnight: write one session up to `24:00` and one from `00:00` on the next day"),
-            );
+                .with_help(
+                    "a session ends after it starts; for a day with no opening write `closed`",
+                )
+            } else {
+                Diagnostic::new(
+                    Code::SessionBackwards,
+                    session.span,
+                    format!("session `{written}` ends before it starts"),
+                )
+                .with_help("sessions may not cross midnight: write one session up to `24:00` and one from `00:00` on the next day")
+            };
+            diagnostics.push(diagnostic);
             continue;
         }
         checked.push((model::Session { open, close }, session.span));
     }
     checked.sort_by_key(|(session, _)| *session);
-    for pair in checked.windows(2) {
-        if let [(first, first_span), (second, second_span)] = pair {
-            if second.open < first.close {
+    // Each session against the one reaching latest among those before it.
+    let mut latest: Option<(model::Session, Span)> = None;
+    for (session, span) in &checked {
+        if let Some((previous, previous_span)) = latest {
+            if session.open < previous.close {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::OverlappingSessions,
-                        *second_span,
+                        *span,
                         "sessions on one day overlap",
                     )
                     .with_label("this session")
-                    .with_secondary(*first_span, "overlaps this one")
+                    .with_secondary(previous_span, "overlaps this one")
                     .with_help("make the sessions disjoint, or merge them into one"),
                 );
             }
+        }
+        if latest.is_none_or(|(previous, _)| session.close > previous.close) {
+            latest = Some((*session, *span));
         }
     }
     checked.into_iter().map(|(session, _)| session).collect()
 }
 
-fn conflict(span: Span, first: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(
-        Code::ConflictingHours,
-        span,
-        format!("the hours of {what} are set twice"),
-    )
-    .with_label("second setting")
-    .with_secondary(first, "first set here")
-    .with_help("give each day one line, with all its sessions")
+fn conflict(span: Span, first: Span, message: String) -> Diagnostic {
+    Diagnostic::new(Code::ConflictingHours, span, message)
+        .with_label("second setting")
+        .with_secondary(first, "first set here")
+        .with_help("give each day one line, with all its sessions")
 }
 
 /// Checks an `hours` block and converts it.
@@ -235,7 +247,7 @@ pub fn hours(
                             diagnostics.push(conflict(
                                 *span,
                                 *previous,
-                                &format!("`{}`", day.as_str()),
+                                format!("the hours of `{}` are set twice", day.as_str()),
                             ));
                             continue;
                         }
@@ -248,7 +260,11 @@ pub fn hours(
             }
             ast::HoursLine::BankHoliday { hours, span } => {
                 if let Some(previous) = bank_holiday_line {
-                    diagnostics.push(conflict(*span, previous, "`bank_holiday`"));
+                    diagnostics.push(conflict(
+                        *span,
+                        previous,
+                        "`bank_holiday` hours are set twice".to_owned(),
+                    ));
                     continue;
                 }
                 bank_holiday_line = Some(*span);
@@ -276,11 +292,19 @@ pub fn hours(
                     continue;
                 };
                 if let Some(previous) = dated_lines.get(&day) {
-                    diagnostics.push(conflict(*span, *previous, &format!("`{day}`")));
+                    diagnostics.push(conflict(
+                        *span,
+                        *previous,
+                        format!("the hours of `{day}` are set twice"),
+                    ));
                     continue;
                 }
                 if let Some((_, previous)) = closed_lines.iter().find(|(w, _)| w.contains(day)) {
-                    diagnostics.push(conflict(*span, *previous, &format!("`{day}`")));
+                    diagnostics.push(conflict(
+                        *span,
+                        *previous,
+                        format!("the hours of `{day}` are set twice"),
+                    ));
                     continue;
                 }
                 dated_lines.insert(day, *span);
@@ -302,7 +326,11 @@ pub fn hours(
                 if let Some((day, previous)) =
                     dated_lines.iter().find(|(day, _)| closed.contains(**day))
                 {
-                    diagnostics.push(conflict(*span, *previous, &format!("`{day}`")));
+                    diagnostics.push(conflict(
+                        *span,
+                        *previous,
+                        format!("the hours of `{day}` are set twice"),
+                    ));
                     continue;
                 }
                 closed_lines.push((closed, *span));
@@ -311,7 +339,11 @@ pub fn hours(
             }
             ast::HoursLine::AllHours { span } => {
                 if let Some(previous) = all_hours_line {
-                    diagnostics.push(conflict(*span, previous, "`all_hours`"));
+                    diagnostics.push(conflict(
+                        *span,
+                        previous,
+                        "`all_hours` is given twice".to_owned(),
+                    ));
                     continue;
                 }
                 all_hours_line = Some(*span);

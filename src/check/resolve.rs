@@ -267,7 +267,8 @@ impl Resolver {
             let mut returns = 2;
             for clause in &declared.clauses {
                 match clause {
-                    ast::ServiceTypeClause::RespondsWithin(duration) => {
+                    ast::ServiceTypeClause::RespondsWithin(within) => {
+                        let duration = &within.node;
                         let minutes = duration_minutes(duration);
                         if minutes > MAX_RESPONSE_MINUTES {
                             self.push(Diagnostic::new(
@@ -505,9 +506,16 @@ impl Resolver {
             return Some(id);
         }
         let release = self.model.catalogue.release.clone();
-        let help = match self.model.catalogue.suggest(&code.node) {
-            Some(close) => format!("did you mean `{close}`? codes are exact: leading zeros count"),
-            None => format!("`{release}` has no such code; check the code or the `release` line"),
+        let suggestions = self.model.catalogue.suggestions(&code.node);
+        let help = if suggestions.is_empty() {
+            format!("`{release}` has no such code; check the code or the `release` line")
+        } else {
+            let quoted: Vec<String> = suggestions.iter().map(|c| format!("`{c}`")).collect();
+            let list = match quoted.as_slice() {
+                [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+                _ => quoted.concat(),
+            };
+            format!("did you mean {list}? codes are exact: leading zeros count")
         };
         self.push(
             Diagnostic::new(
@@ -613,7 +621,10 @@ impl Resolver {
                     }
                 }
                 None => {
-                    let candidates = std::iter::once("national").chain(names.keys().copied());
+                    let own = overlay.name.node.as_str();
+                    let candidates = std::iter::once("national")
+                        .chain(names.keys().copied())
+                        .filter(|name| *name != own);
                     let help = match did_you_mean(&extends.node, candidates) {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => "an overlay extends `national` or another overlay".to_owned(),
@@ -626,9 +637,7 @@ impl Resolver {
                         )
                         .with_help(help),
                     );
-                    if let Some(flag) = valid.get_mut(idx) {
-                        *flag = false;
-                    }
+                    // Its body is still checked, as if it extended `national`.
                 }
             }
         }
@@ -652,16 +661,27 @@ impl Resolver {
             )
             .with_help("make one of them extend `national` or another overlay");
             for (node, edge) in cycle.nodes.iter().zip(&cycle.edges) {
-                if let Some(flag) = valid.get_mut(*node) {
-                    *flag = false;
+                // Its body is still checked, as if it extended `national`.
+                if let Some(parent) = parents.get_mut(*node) {
+                    *parent = None;
                 }
                 diagnostic = diagnostic
                     .with_secondary(*edge, format!("`{}` extends this", overlay_name(node)));
             }
             self.push(diagnostic);
         }
-        // Parents before children; an overlay whose parent is invalid is invalid.
-        let order = graph
+        // Parents before children, over the `extends` left once cycles are cut.
+        let mut acyclic = NameGraph::new(n);
+        for (idx, parent) in parents.iter().enumerate() {
+            if let (Some(parent), Some(overlay)) = (parent, decls.overlays.get(idx)) {
+                let span = overlay
+                    .extends
+                    .as_ref()
+                    .map_or(overlay.name.span, |e| e.span);
+                acyclic.add_edge(idx, *parent, span);
+            }
+        }
+        let order = acyclic
             .dependencies_first()
             .unwrap_or_else(|| (0..n).collect());
         let mut layer_of: Vec<Option<model::LayerId>> = vec![None; n];
@@ -1188,17 +1208,19 @@ impl Resolver {
         let mut own_catch_all: Option<(model::ServiceTypeId, Span)> = None;
         let mut remapped: BTreeMap<DispositionId, Span> = BTreeMap::new();
         let mut added: BTreeSet<String> = BTreeSet::new();
+        let mut changed: BTreeMap<String, (&'static str, Span)> = BTreeMap::new();
         for item in &overlay.items {
             match item {
                 ast::OverlayItem::Area(units) => {
                     has_area = true;
                     for unit in &units.node {
                         if let Some((owner, first)) = claims.get(&unit.text) {
-                            let diagnostic = Diagnostic::new(
-                                Code::AreaClaimedTwice,
-                                unit.span,
-                                format!("`{}` is claimed by overlay `{owner}` too", unit.text),
-                            )
+                            let message = if *owner == overlay.name.node {
+                                format!("`{}` is listed twice in the area of `{owner}`", unit.text)
+                            } else {
+                                format!("`{}` is claimed by overlay `{owner}` too", unit.text)
+                            };
+                            let diagnostic = Diagnostic::new(Code::AreaClaimedTwice, unit.span, message)
                             .with_secondary(*first, format!("claimed by `{owner}` here"))
                             .with_help("give the unit to one overlay; a more specific unit may go to another");
                             self.push(diagnostic);
@@ -1224,6 +1246,9 @@ impl Resolver {
                     }
                 }
                 ast::OverlayItem::Override(rule) => {
+                    if self.changed_twice(&mut changed, &rule.name, "overridden") {
+                        continue;
+                    }
                     let Some(position) = self.rule_in_layer(&parent.rules, &rule.name.node) else {
                         self.unknown_rule(&parent.rules, &rule.name, &below);
                         continue;
@@ -1275,6 +1300,9 @@ impl Resolver {
                     layer.rules.push(id);
                 }
                 ast::OverlayItem::Remove(remove) => {
+                    if self.changed_twice(&mut changed, &remove.rule, "removed") {
+                        continue;
+                    }
                     let Some(at) = self.rule_in_layer(&layer.rules, &remove.rule.node) else {
                         self.unknown_rule(&parent.rules, &remove.rule, &below);
                         continue;
@@ -1387,6 +1415,32 @@ impl Resolver {
         if let Some(slot) = self.model.layers.get_mut(layer_id.index()) {
             *slot = layer;
         }
+    }
+
+    /// Reports a rule that one overlay overrides or removes a second time;
+    /// records the first change otherwise.
+    fn changed_twice(
+        &mut self,
+        changed: &mut BTreeMap<String, (&'static str, Span)>,
+        name: &ast::Name,
+        how: &'static str,
+    ) -> bool {
+        if let Some((first_how, first)) = changed.get(&name.node) {
+            let diagnostic = Diagnostic::new(
+                Code::Duplicate,
+                name.span,
+                format!(
+                    "rule `{}` is {first_how} earlier in this overlay",
+                    name.node
+                ),
+            )
+            .with_secondary(*first, format!("{first_how} here"))
+            .with_help("an overlay changes a rule once: keep one `override` or `remove`");
+            self.push(diagnostic);
+            return true;
+        }
+        changed.insert(name.node.clone(), (how, name.span));
+        false
     }
 
     fn suspension(

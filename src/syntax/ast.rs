@@ -138,7 +138,7 @@ pub struct ServiceType {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceTypeClause {
     /// `responds_within 1h`.
-    RespondsWithin(Duration),
+    RespondsWithin(Spanned<Duration>),
     /// `channels 111, ooh`.
     Channels(Spanned<Vec<Spanned<Channel>>>),
     /// `requires skill`.

@@ -245,7 +245,7 @@ fn holiday_doc(holiday: &ast::Holiday) -> Doc {
 fn service_type_clause_doc(clause: &ast::ServiceTypeClause) -> Doc {
     let text = match clause {
         ast::ServiceTypeClause::RespondsWithin(within) => {
-            format!("responds_within {}", duration(within))
+            format!("responds_within {}", duration(&within.node))
         }
         ast::ServiceTypeClause::Channels(channels) => format!(
             "channels {}",

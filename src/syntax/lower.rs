@@ -317,9 +317,10 @@ impl Lower {
                 Rule::string => label = Some(self.string(child)),
                 Rule::responds_within => {
                     let duration = child.into_inner().find(|p| p.as_rule() == Rule::duration)?;
-                    clauses.push(ast::ServiceTypeClause::RespondsWithin(
+                    clauses.push(ast::ServiceTypeClause::RespondsWithin(Spanned::new(
                         self.duration(&duration),
-                    ));
+                        child_span,
+                    )));
                 }
                 Rule::channels => {
                     let channels = children(child).map(|p| self.channel(&p)).collect();
@@ -947,17 +948,20 @@ impl Lower {
         let mut seen: Vec<(D, Span)> = Vec::new();
         for (kind, span, word) in clauses {
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
+                let help = if matches!(word, "route" | "catchment" | "channels" | "sexes") {
+                    format!("keep one `{word}`; a list goes in one clause, separated by commas")
+                } else {
+                    format!("keep one `{word}`")
+                };
                 self.diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateClause,
                         span,
                         format!("`{word}` is given twice"),
                     )
-                    .with_label("second `".to_owned() + word + "`")
+                    .with_label(format!("second `{word}`"))
                     .with_secondary(*first, format!("first `{word}` here"))
-                    .with_help(format!(
-                        "keep one `{word}`; a list goes in one clause, separated by commas"
-                    )),
+                    .with_help(help),
                 );
             } else {
                 seen.push((kind, span));
@@ -998,24 +1002,34 @@ fn found_at(text: &str, pos: usize) -> String {
     if rest.trim().is_empty() {
         return "end of file".to_owned();
     }
-    let token: String = rest
+    format!("`{}`", token_at(rest))
+}
+
+/// The token at the start of `rest`: a word (letters, digits and `_-:.`) or
+/// one punctuation character.
+fn token_at(rest: &str) -> &str {
+    let is_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.');
+    let len: usize = rest
         .chars()
-        .take_while(|c| !c.is_whitespace())
+        .take_while(|c| is_word(*c))
         .take(24)
-        .collect();
-    format!("`{token}`")
+        .map(char::len_utf8)
+        .sum();
+    let len = if len == 0 {
+        rest.chars().next().map_or(0, char::len_utf8)
+    } else {
+        len
+    };
+    rest.get(..len).unwrap_or("")
 }
 
 /// The length of the token at `pos` (at least one byte unless at the end).
 fn found_len(text: &str, pos: usize) -> usize {
     let rest = text.get(pos..).unwrap_or("");
-    let len: usize = rest
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .take(24)
-        .map(char::len_utf8)
-        .sum();
-    len.max(rest.chars().next().map_or(0, char::len_utf8))
+    if rest.trim().is_empty() {
+        return 0;
+    }
+    token_at(rest).len()
 }
 
 /// Help for the commonest slips, recognised from the text at the error.
@@ -1036,6 +1050,49 @@ fn syntax_help(text: &str, pos: usize, expects_name: bool) -> Option<String> {
     if rest.starts_with('\'') {
         return Some("strings use double quotes: `\"…\"`".to_owned());
     }
+    let line_start = text
+        .get(..pos)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text
+        .get(line_start..)
+        .and_then(|from| from.split('\n').next())
+        .unwrap_or("");
+    if unclosed_string(line) {
+        return Some("a string is not closed on this line: end it with `\"`".to_owned());
+    }
+    let before = text.get(..pos).unwrap_or("").trim_end_matches([' ', '\t']);
+    let after = rest.trim_start_matches([' ', '\t']);
+    let word = token_at(rest);
+    if before.ends_with('=') && rest.starts_with('=') {
+        return Some("conditions compare with a single `=`".to_owned());
+    }
+    if after.starts_with("..")
+        || (before.ends_with("..") && word.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Some(
+            "write ranges without spaces around `..`, e.g. `2020-03-23..2020-07-04` or `0..15`"
+                .to_owned(),
+        );
+    }
+    if is_date(word)
+        && rest
+            .get(word.len()..)
+            .is_some_and(|r| r.trim_start().starts_with(".."))
+    {
+        return Some(
+            "write ranges without spaces around `..`, e.g. `2020-03-23..2020-07-04`".to_owned(),
+        );
+    }
+    let is_time = |w: &str| w.len() == 5 && w.get(2..3) == Some(":");
+    if is_time(word)
+        && rest
+            .get(word.len()..)
+            .is_some_and(|r| r.trim_start().starts_with('-'))
+        || (before.ends_with('-') && is_time(word))
+    {
+        return Some("write sessions without spaces around `-`, e.g. `08:30-13:00`".to_owned());
+    }
     if looks_like_full_postcode(rest) {
         return Some(
             "catchments and areas name postcode areas (`SO`), districts (`SO16`) or sectors (`SO16 7`), not full postcodes"
@@ -1048,6 +1105,28 @@ fn syntax_help(text: &str, pos: usize, expects_name: bool) -> Option<String> {
         ));
     }
     None
+}
+
+/// Whether a line has a double-quoted string that is not closed.
+fn unclosed_string(line: &str) -> bool {
+    let mut open = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if open => {
+                chars.next();
+            }
+            '"' => open = !open,
+            '/' if !open && chars.clone().next() == Some('/') => break,
+            _ => {}
+        }
+    }
+    open
+}
+
+/// Whether a word is a date, `YYYY-MM-DD`.
+fn is_date(word: &str) -> bool {
+    word.len() == 10 && word.get(4..5) == Some("-") && word.get(7..8) == Some("-")
 }
 
 /// Whether `text` starts with a full postcode such as `SO16 7AB`.

@@ -1,0 +1,125 @@
+//! Opening hours: which sessions apply on a date, and whether a service is
+//! open at some instant of a search window.
+//!
+//! The hours that apply on a date (DESIGN.md, Routing semantics, step 4): a
+//! dated entry (`on`, `closed`) > `all_hours` > `bank_holiday` (when the
+//! date is in the calendar and a `bank_holiday` line exists) > weekly hours
+//! (a weekday not listed is closed). Sessions are local wall-clock times on
+//! their date, closed intervals; `24:00` is midnight at the end of the date.
+//! A wall-clock time that does not exist (spring forward) moves forward, one
+//! that occurs twice (autumn back) means its first occurrence: jiff's
+//! "compatible" disambiguation.
+//!
+//! Imports: `crate::table`, jiff.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::table::{Hours, Session};
+
+/// Why a date has the sessions it has (for the trace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// An `on DATE` entry.
+    Dated,
+    /// A `closed A..B` entry.
+    ClosedDates,
+    /// `all_hours`.
+    AllHours,
+    /// A bank holiday with a `bank_holiday` line.
+    BankHoliday,
+    /// The weekly hours.
+    Weekly,
+}
+
+const ALL_DAY: [Session; 1] = [Session {
+    open: 0,
+    close: 1440,
+}];
+
+/// The sessions that apply on `date`, and why.
+pub fn sessions_on<'a>(
+    hours: &'a Hours,
+    date: Date,
+    calendar: &BTreeMap<Date, String>,
+) -> (&'a [Session], Source) {
+    if let Some(sessions) = hours.dated.get(&date) {
+        return (sessions, Source::Dated);
+    }
+    if hours
+        .closed
+        .iter()
+        .any(|c| c.from <= date && c.until.is_none_or(|until| date <= until))
+    {
+        return (&[], Source::ClosedDates);
+    }
+    if hours.all_hours {
+        return (&ALL_DAY, Source::AllHours);
+    }
+    if let Some(sessions) = &hours.bank_holiday {
+        if calendar.contains_key(&date) {
+            return (sessions, Source::BankHoliday);
+        }
+    }
+    let weekday = usize::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0);
+    let sessions = hours.weekly.get(weekday).map_or(&[][..], Vec::as_slice);
+    (sessions, Source::Weekly)
+}
+
+/// The instant a local wall-clock minute of `date` falls on (`1440` is the
+/// next midnight).
+pub fn local_instant(tz: &TimeZone, date: Date, minute: u16) -> Option<Timestamp> {
+    let (date, minute) = if minute >= 1440 {
+        (date.tomorrow().ok()?, minute - 1440)
+    } else {
+        (date, minute)
+    };
+    let hour = i8::try_from(minute / 60).ok()?;
+    let min = i8::try_from(minute % 60).ok()?;
+    let datetime = date.to_datetime(Time::new(hour, min, 0, 0).ok()?);
+    tz.to_ambiguous_timestamp(datetime).compatible().ok()
+}
+
+/// The local date of an instant.
+pub fn local_date(tz: &TimeZone, at: Timestamp) -> Date {
+    tz.to_datetime(at).date()
+}
+
+/// Whether the service is open at some instant of `[start, end]`. Every date
+/// the window touches is checked against the hours of that date.
+pub fn open_in_window(
+    hours: &Hours,
+    calendar: &BTreeMap<Date, String>,
+    tz: &TimeZone,
+    start: Timestamp,
+    end: Timestamp,
+) -> bool {
+    // Start a day early: a session of the day before that runs to 24:00
+    // closes at the instant the window opens, and sessions are closed
+    // intervals.
+    let first = local_date(tz, start);
+    let mut date = first.yesterday().unwrap_or(first);
+    let last = local_date(tz, end);
+    while date <= last {
+        let (sessions, _) = sessions_on(hours, date, calendar);
+        for session in sessions {
+            let (Some(open), Some(close)) = (
+                local_instant(tz, date, session.open),
+                local_instant(tz, date, session.close),
+            ) else {
+                continue;
+            };
+            if open <= end && close >= start {
+                return true;
+            }
+        }
+        match date.tomorrow() {
+            Ok(next) => date = next,
+            Err(_) => break,
+        }
+    }
+    false
+}

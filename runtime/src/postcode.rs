@@ -1,0 +1,107 @@
+//! UK postcodes: normalising what a call handler typed, and the units a
+//! postcode belongs to (area `SO`, district `SO16`, sector `SO16 7`).
+//!
+//! Imports: nothing.
+
+/// A full postcode, normalised, with its units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postcode {
+    /// The postcode as `SO16 7AB`.
+    pub text: String,
+    /// `SO`.
+    pub area: String,
+    /// `SO16`.
+    pub district: String,
+    /// `SO16 7`.
+    pub sector: String,
+}
+
+impl Postcode {
+    /// Parses a postcode, ignoring case and spaces (`so167ab` is `SO16 7AB`).
+    /// `None` if it is not a full UK postcode.
+    pub fn parse(text: &str) -> Option<Postcode> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+            return None;
+        }
+        let (outward, inward) = compact.split_at(compact.len() - 3);
+        let inward_ok = matches!(
+            inward.as_bytes(),
+            [d, a, b] if d.is_ascii_digit() && a.is_ascii_uppercase() && b.is_ascii_uppercase()
+        );
+        let letters = outward.bytes().take_while(u8::is_ascii_uppercase).count();
+        let rest = outward.get(letters..).unwrap_or("");
+        let outward_ok = (1..=2).contains(&letters)
+            && match rest.as_bytes() {
+                [d] => d.is_ascii_digit(),
+                [d, x] => d.is_ascii_digit() && (x.is_ascii_digit() || x.is_ascii_uppercase()),
+                _ => false,
+            };
+        if !inward_ok || !outward_ok {
+            return None;
+        }
+        let sector_digit = inward.get(..1).unwrap_or("");
+        Some(Postcode {
+            text: format!("{outward} {inward}"),
+            area: outward.get(..letters).unwrap_or("").to_owned(),
+            district: outward.to_owned(),
+            sector: format!("{outward} {sector_digit}"),
+        })
+    }
+
+    /// The units, most specific first: sector, district, area.
+    pub fn units(&self) -> [&str; 3] {
+        [&self.sector, &self.district, &self.area]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Postcode;
+
+    #[test]
+    fn normalises_case_and_spaces() {
+        let postcode = Postcode::parse("so167ab").unwrap();
+        assert_eq!(postcode.text, "SO16 7AB");
+        assert_eq!(postcode.units(), ["SO16 7", "SO16", "SO"]);
+        assert_eq!(Postcode::parse(" so16  7ab ").unwrap().text, "SO16 7AB");
+    }
+
+    #[test]
+    fn all_outward_shapes() {
+        assert_eq!(
+            Postcode::parse("S1 2AB").unwrap().units(),
+            ["S1 2", "S1", "S"]
+        );
+        assert_eq!(
+            Postcode::parse("SW1A 1AA").unwrap().units(),
+            ["SW1A 1", "SW1A", "SW"]
+        );
+        assert_eq!(
+            Postcode::parse("W1A 0AX").unwrap().units(),
+            ["W1A 0", "W1A", "W"]
+        );
+        assert_eq!(Postcode::parse("PO30 5TG").unwrap().district, "PO30");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_postcode() {
+        for text in [
+            "",
+            "SO16",
+            "SO16 7",
+            "SO16 7A",
+            "1O16 7AB",
+            "SOX16 7AB",
+            "SO16 AAB",
+            "SO16 7AB1",
+            "ΣO16 7AB",
+        ] {
+            assert_eq!(Postcode::parse(text), None, "{text}");
+        }
+    }
+}
