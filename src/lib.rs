@@ -10,6 +10,8 @@
 //! - [`syntax`]: the pest grammar, lowering to the AST, the formatter;
 //! - [`catalogue`]: Pathways release catalogues (YAML), bundled and from files;
 //! - [`check`]: name resolution and semantic checks, producing the model;
+//! - [`compile`]: the model to the runtime's decision table;
+//! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
 //! - [`cli`]: the command line (arguments, printing, exit codes).
@@ -18,9 +20,11 @@
 //! diagnostics and never stops at the first problem; no library code panics
 //! (clippy denies `unwrap`, `expect`, `panic` and indexing).
 
+pub mod cases;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod diagnostics;
 pub mod load;
 pub mod source;

@@ -35,6 +35,14 @@ pub enum LoadError {
         /// Why.
         source: std::io::Error,
     },
+    /// A table artifact that cannot be used.
+    #[error("cannot use table `{path}`: {source}")]
+    Table {
+        /// The table file.
+        path: PathBuf,
+        /// Why.
+        source: dxmap_runtime::LoadError,
+    },
     /// `--release` names no bundled catalogue and no file.
     #[error("unknown release `{name}`; bundled releases: {bundled}")]
     UnknownRelease {
@@ -372,6 +380,68 @@ fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
             Ok(catalogue)
         }
     }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same
+/// directory, flushed to disk, then renamed over `path`. A failure at any
+/// point leaves `path` as it was.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map_or_else(|| "dxmap".into(), |n| n.to_string_lossy().into_owned());
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Reads a table artifact written by `dxmap build`.
+pub fn read_table(path: &Path) -> Result<dxmap_runtime::Table, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    dxmap_runtime::Table::from_artifact(&text).map_err(|source| LoadError::Table {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The test files of a rules tree: `DIR/tests/*.yaml`, sorted.
+pub fn test_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let tests = dir.join("tests");
+    if !tests.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut paths = Vec::new();
+    let entries = std::fs::read_dir(&tests).map_err(|source| LoadError::Io {
+        path: tests.clone(),
+        source,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| LoadError::Io {
+            path: tests.clone(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_file()
+            && path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
 }
 
 /// A path with `.` and `..` resolved by spelling alone (no file system).

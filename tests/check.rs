@@ -48,6 +48,10 @@ const NOT_FROM_FIXTURES: &[(Code, &str)] = &[
         "src/catalogue unit tests and tests/cli.rs (--release FILE)",
     ),
     (Code::UnknownSameAs, "src/catalogue unit tests"),
+    (
+        Code::CaseInvalid,
+        "src/cases unit tests and tests/cli.rs (`dxmap test`, `route --capacity`)",
+    ),
 ];
 
 #[test]

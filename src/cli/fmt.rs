@@ -7,7 +7,7 @@
 //!
 //! Imports: `crate::syntax`, `crate::load`, `crate::diagnostics`, `super`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{default_dir, usage_error, use_color, Exit};
 use crate::diagnostics::{self, Code, Diagnostic};
@@ -43,17 +43,6 @@ fn targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, load::LoadError> {
         }
     }
     Ok(files)
-}
-
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "rules".into(), |n| n.to_string_lossy().into_owned());
-    let temp = path.with_file_name(format!(".{name}.dxmap-fmt.tmp"));
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
 }
 
 /// Runs `dxmap fmt`.
@@ -103,7 +92,7 @@ pub fn run(args: Args) -> Exit {
         if formatted != text {
             changed.push(path.clone());
             if !args.check {
-                if let Err(error) = write_atomically(path, &formatted) {
+                if let Err(error) = load::write_atomically(path, &formatted) {
                     return usage_error(format!("cannot write `{}`: {error}", path.display()));
                 }
             }

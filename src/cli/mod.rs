@@ -7,9 +7,13 @@
 //!
 //! Imports: everything in the crate; nothing imports `cli`.
 
+mod build;
 mod check;
 mod explain;
 mod fmt;
+mod queue;
+mod route;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,6 +33,14 @@ struct Cli {
 enum Command {
     /// Check a rules tree against the Pathways release in force.
     Check(check::Args),
+    /// Compile a rules tree to a decision table file.
+    Build(build::Args),
+    /// Route one case: where does this patient go now?
+    Route(route::Args),
+    /// Run the test cases of a rules tree (`DIR/tests/*.yaml`).
+    Test(test::Args),
+    /// Print codes in the order of a queue hierarchy.
+    Queue(queue::Args),
     /// Rewrite rules files in canonical form.
     Fmt(fmt::Args),
     /// Explain a diagnostic code (`dxmap explain DX0201`), or list them all.
@@ -76,6 +88,35 @@ fn usage_error(message: impl std::fmt::Display) -> Exit {
     Exit::Usage
 }
 
+/// Checks and compiles the tree under `dir`. On errors prints the
+/// diagnostics and returns exit 1; on I/O problems exit 2.
+fn compile_tree(
+    dir: &std::path::Path,
+    release: Option<&str>,
+) -> Result<dxmap_runtime::Table, Exit> {
+    let checked = crate::load::check_tree(dir, release).map_err(usage_error)?;
+    match (&checked.model, checked.has_errors()) {
+        (Some(model), false) => Ok(crate::compile::compile(model, &checked.sources)),
+        _ => {
+            let diagnostics: Vec<_> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            print!(
+                "{}",
+                crate::diagnostics::human::render_all(&diagnostics, &checked.sources, use_color())
+            );
+            eprintln!(
+                "error: the rules under `{}` have errors; run `dxmap check`",
+                dir.display()
+            );
+            Err(Exit::Rules)
+        }
+    }
+}
+
 /// The default rules directory.
 fn default_dir() -> PathBuf {
     PathBuf::from("rules")
@@ -94,6 +135,10 @@ pub fn run() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
+        Command::Route(args) => route::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Queue(args) => queue::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
     };

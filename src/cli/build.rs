@@ -1,0 +1,42 @@
+//! `dxmap build [DIR] [-o FILE]`: compile a rules tree to a table file.
+//!
+//! The file is written atomically: a failed build never leaves a partial
+//! table, and an existing table is replaced only by a complete one.
+//!
+//! Imports: `crate::load`, `super`.
+
+use std::path::PathBuf;
+
+use super::{compile_tree, default_dir, usage_error, Exit};
+use crate::load;
+
+/// Arguments of `dxmap build`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The rules directory.
+    dir: Option<PathBuf>,
+    /// Where to write the table.
+    #[arg(short = 'o', long = "output", default_value = "table.dxt")]
+    output: PathBuf,
+}
+
+/// Runs `dxmap build`.
+pub fn run(args: Args) -> Exit {
+    let dir = args.dir.unwrap_or_else(default_dir);
+    let table = match compile_tree(&dir, None) {
+        Ok(table) => table,
+        Err(exit) => return exit,
+    };
+    if let Err(error) = load::write_atomically(&args.output, &table.to_artifact()) {
+        return usage_error(format!("cannot write `{}`: {error}", args.output.display()));
+    }
+    println!(
+        "built {} ({} rules, {} services, {} layers, release {})",
+        args.output.display(),
+        table.rules.len(),
+        table.services.len(),
+        table.layers.len(),
+        table.release
+    );
+    Exit::Ok
+}

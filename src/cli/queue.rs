@@ -1,0 +1,74 @@
+//! `dxmap queue [--rules DIR] --hierarchy NAME CODE...`: codes in queue order.
+//!
+//! Codes the hierarchy does not name come last, in the order given, with a
+//! note on standard error.
+//!
+//! Imports: `super`.
+
+use std::path::PathBuf;
+
+use super::{compile_tree, default_dir, usage_error, Exit};
+use crate::diagnostics::did_you_mean;
+
+/// Arguments of `dxmap queue`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The rules directory.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// The hierarchy to order by.
+    #[arg(long)]
+    hierarchy: String,
+    /// Disposition codes.
+    #[arg(required = true)]
+    codes: Vec<String>,
+}
+
+/// Runs `dxmap queue`.
+pub fn run(args: Args) -> Exit {
+    let dir = args.rules.unwrap_or_else(default_dir);
+    let table = match compile_tree(&dir, None) {
+        Ok(table) => table,
+        Err(exit) => return exit,
+    };
+    let Some(hierarchy) = table.hierarchies.iter().find(|h| h.name == args.hierarchy) else {
+        let names: Vec<&str> = table.hierarchies.iter().map(|h| h.name.as_str()).collect();
+        let hint = match did_you_mean(&args.hierarchy, names.iter().copied()) {
+            Some(close) => format!("; did you mean `{close}`?"),
+            None => format!("; hierarchies: {}", names.join(", ")),
+        };
+        return usage_error(format!("unknown hierarchy `{}`{hint}", args.hierarchy));
+    };
+    let unknown: Vec<&String> = args
+        .codes
+        .iter()
+        .filter(|code| !table.disposition_index.contains_key(*code))
+        .collect();
+    if !unknown.is_empty() {
+        for code in unknown {
+            eprintln!(
+                "error: unknown disposition `{code}` in release `{}`",
+                table.release
+            );
+        }
+        return Exit::Rules;
+    }
+    let position = |code: &String| hierarchy.codes.iter().position(|c| c == code);
+    let mut codes: Vec<(usize, Option<usize>, &String)> = args
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(given, code)| (given, position(code), code))
+        .collect();
+    codes.sort_by_key(|(given, position, _)| (position.is_none(), *position, *given));
+    for (_, position, code) in codes {
+        if position.is_none() {
+            eprintln!(
+                "note: `{code}` is not in hierarchy `{}`: queued last",
+                hierarchy.name
+            );
+        }
+        println!("{code}");
+    }
+    Exit::Ok
+}

@@ -1,0 +1,339 @@
+//! `dxmap route`: answer one case from a rules tree (compiled in memory) or
+//! a built table, for people (human) or programs (`--format json`).
+//!
+//! Imports: `crate::{load, cases, source}`, `dxmap_runtime`, `super`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use dxmap_runtime::{Case, Decision, Router, Sex, Step};
+
+use super::{compile_tree, default_dir, usage_error, use_color, Exit, Format};
+use crate::source::SourceMap;
+use crate::{cases, diagnostics, load};
+
+/// Arguments of `dxmap route`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The rules directory to compile (default `rules`).
+    #[arg(long, conflicts_with = "table")]
+    rules: Option<PathBuf>,
+    /// A table built by `dxmap build`.
+    #[arg(long)]
+    table: Option<PathBuf>,
+    /// The disposition code, e.g. `Dx05`.
+    #[arg(long)]
+    dx: String,
+    /// The channel: `111`, `999` or `ooh`.
+    #[arg(long)]
+    channel: String,
+    /// Age: years (`40`) or with a unit (`18mo`, `10d`).
+    #[arg(long)]
+    age: String,
+    /// Sex: `female` or `male`.
+    #[arg(long, value_enum)]
+    sex: Option<SexArg>,
+    /// The patient's postcode, e.g. `SO16 7AB`.
+    #[arg(long)]
+    postcode: String,
+    /// When, as RFC 3339 (`2020-05-08T15:00:00+01:00`); default now.
+    #[arg(long)]
+    at: Option<String>,
+    /// The patient's location: `LAT,LON`.
+    #[arg(long, allow_hyphen_values = true)]
+    location: Option<String>,
+    /// A capacity file (YAML: `FXX01: red`).
+    #[arg(long)]
+    capacity: Option<PathBuf>,
+    /// Explain the answer step by step.
+    #[arg(long)]
+    explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// `--sex`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SexArg {
+    Female,
+    Male,
+}
+
+fn parse_location(text: &str) -> Result<[f64; 2], String> {
+    let (lat, lon) = text
+        .split_once(',')
+        .ok_or_else(|| format!("`{text}` is not `LAT,LON`"))?;
+    let lat: f64 = lat
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lat}` is not a latitude"))?;
+    let lon: f64 = lon
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lon}` is not a longitude"))?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!("`{text}` is not a latitude and longitude"));
+    }
+    Ok([lat, lon])
+}
+
+/// Builds the case from the arguments; a wrong value exits 1 (the case is
+/// wrong), an unreadable file exits 2.
+fn case(args: &Args) -> Result<Case, Exit> {
+    let wrong = |problem: String| {
+        eprintln!("error: {problem}");
+        Exit::Rules
+    };
+    let channel = cases::parse_channel(&args.channel).map_err(wrong)?;
+    let age_days = cases::parse_age(&args.age).map_err(wrong)?;
+    let at = match &args.at {
+        Some(text) => cases::parse_instant(text).map_err(wrong)?,
+        None => jiff::Timestamp::now(),
+    };
+    let location = args
+        .location
+        .as_deref()
+        .map(parse_location)
+        .transpose()
+        .map_err(wrong)?;
+    let capacity = match &args.capacity {
+        None => Default::default(),
+        Some(path) => {
+            let mut sources = SourceMap::new();
+            let mut found = Vec::new();
+            let file = match load::read_text(&mut sources, path, &mut found) {
+                Ok(Some(file)) => file,
+                Ok(None) => {
+                    print!(
+                        "{}",
+                        diagnostics::human::render_all(&found, &sources, use_color())
+                    );
+                    return Err(Exit::Rules);
+                }
+                Err(error) => return Err(usage_error(error)),
+            };
+            let text = sources
+                .get(file)
+                .map(|f| f.text.clone())
+                .unwrap_or_default();
+            let (entries, found) = cases::parse_capacity(file, &text);
+            match entries {
+                Some(entries) => entries,
+                None => {
+                    print!(
+                        "{}",
+                        diagnostics::human::render_all(&found, &sources, use_color())
+                    );
+                    return Err(Exit::Rules);
+                }
+            }
+        }
+    };
+    Ok(Case {
+        dx: args.dx.clone(),
+        channel,
+        age_days,
+        sex: args.sex.map(|sex| match sex {
+            SexArg::Female => Sex::Female,
+            SexArg::Male => Sex::Male,
+        }),
+        postcode: args.postcode.clone(),
+        at,
+        location,
+        capacity,
+    })
+}
+
+/// Runs `dxmap route`.
+pub fn run(args: Args) -> Exit {
+    let case = match case(&args) {
+        Ok(case) => case,
+        Err(exit) => return exit,
+    };
+    let table = match &args.table {
+        Some(path) => match load::read_table(path) {
+            Ok(table) => table,
+            Err(error) => return usage_error(error),
+        },
+        None => {
+            let dir = args.rules.clone().unwrap_or_else(default_dir);
+            match compile_tree(&dir, None) {
+                Ok(table) => table,
+                Err(exit) => return exit,
+            }
+        }
+    };
+    let router = match Router::new(table) {
+        Ok(router) => router,
+        Err(error) => return usage_error(error),
+    };
+    let mut decision = match router.route(&case) {
+        Ok(decision) => decision,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Rules;
+        }
+    };
+    if !args.explain {
+        decision.trace.clear();
+    }
+    match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&decision).unwrap_or_default();
+            if !args.explain {
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("trace");
+                }
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Format::Human => print!("{}", render(&decision, &case, args.explain)),
+    }
+    Exit::Ok
+}
+
+/// A decision for people: the answer, then (with `explain`) the steps.
+pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
+    let mut out = String::new();
+    let at = jiff::tz::TimeZone::get("Europe/London")
+        .map(|tz| {
+            case.at
+                .to_zoned(tz)
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| case.at.to_string());
+    let _ = writeln!(
+        out,
+        "{} on {} for {} at {}, age {} days{}",
+        decision.dx,
+        decision.channel.as_str(),
+        decision.postcode,
+        at,
+        case.age_days,
+        case.sex
+            .map_or_else(String::new, |sex| format!(", {}", sex.as_str()))
+    );
+    let _ = writeln!(out, "overlay  {}", decision.overlay);
+    if decision.searched_dx != decision.dx {
+        let _ = writeln!(out, "searched {}", decision.searched_dx);
+    }
+    match (&decision.rule, &decision.rule_source) {
+        (Some(rule), Some(source)) => {
+            let _ = writeln!(out, "rule     \"{rule}\" ({source})");
+        }
+        _ => {
+            let _ = writeln!(out, "rule     none");
+        }
+    }
+    if let Some(reason) = &decision.no_search {
+        let _ = writeln!(out, "no search: {reason}");
+    }
+    if decision.services.is_empty() && decision.no_search.is_none() {
+        let _ = writeln!(out, "no service");
+    }
+    for (rank, service) in decision.services.iter().enumerate() {
+        let flags = [
+            (service.capacity == dxmap_runtime::Rag::Amber).then_some("amber"),
+            service.catch_all.then_some("catch-all"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let distance = service
+            .distance_km
+            .map_or_else(String::new, |km| format!("  {km:.1} km"));
+        let _ = writeln!(
+            out,
+            "{:>2}. {:<14} {:<50} {}{}{}",
+            rank + 1,
+            service.id,
+            service.name,
+            service.service_type,
+            distance,
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  [{flags}]")
+            }
+        );
+    }
+    if let Some(reason) = &decision.reason {
+        let _ = writeln!(out, "why      {reason}");
+    }
+    if explain {
+        let _ = writeln!(out, "\nexplanation:");
+        for step in &decision.trace {
+            let _ = writeln!(out, "  {}", step_text(step));
+        }
+    }
+    out
+}
+
+fn step_text(step: &Step) -> String {
+    match step {
+        Step::Overlay {
+            overlay,
+            unit,
+            postcode,
+        } => match unit {
+            Some(unit) => format!("overlay `{overlay}`: {postcode} is in its area `{unit}`"),
+            None => format!("overlay `{overlay}`: no overlay claims {postcode}"),
+        },
+        Step::Remap { from, to, reason } => format!("remap {from} -> {to}: {reason}"),
+        Step::SameAs { from, to } => format!("{from} routes as {to} (same_as in the catalogue)"),
+        Step::NoSearch { code, reason } => format!("{code} is no_search: {reason}"),
+        Step::Search {
+            code,
+            timeframe_minutes,
+            window_from,
+            window_to,
+        } => format!(
+            "search {code} (timeframe {}): open between {window_from} and {window_to}",
+            timeframe_minutes.map_or_else(|| "none".to_owned(), |t| format!("{t} min"))
+        ),
+        Step::Rule {
+            name,
+            source,
+            layer,
+        } => format!("rule \"{name}\" of `{layer}` ({source})"),
+        Step::NoRule { code } => format!("no rule matches {code} for this channel, age and sex"),
+        Step::TypeSkipped {
+            service_type,
+            reason,
+        } => format!("type {service_type} skipped: {reason}"),
+        Step::Candidate {
+            id,
+            service_type,
+            kept,
+            gapped,
+            reasons,
+        } => {
+            if *kept {
+                format!("kept     {id} ({service_type})")
+            } else {
+                format!(
+                    "{} {id} ({service_type}): {}",
+                    if *gapped { "gapped " } else { "skipped" },
+                    reasons.join("; ")
+                )
+            }
+        }
+        Step::Capped { id, returns } => {
+            format!("capped   {id}: its type returns at most {returns}")
+        }
+        Step::Requery { code } => {
+            format!("nothing found: search again with the original code {code}")
+        }
+        Step::CatchAll {
+            service_type,
+            reason,
+        } => format!("catch-all {service_type}: {reason}"),
+        Step::NoService { reason } => format!("no service: {reason}"),
+    }
+}

@@ -1,0 +1,319 @@
+//! Lowering a checked model to the runtime's decision table.
+//!
+//! The compiler does once, per tree, the work a case must not do: it
+//! flattens every layer's rules into an index by disposition code (highest
+//! priority first), every layer's services into an index by service type and
+//! postcode unit, the overlays' areas into one index by postcode unit, and
+//! resolves which types a layer cannot use for want of a skill. It cannot
+//! fail on a model without errors; every map it builds is ordered, so the
+//! same rules always give the same table, byte for byte.
+//!
+//! Imports: `crate::check::model`, `crate::source`, `dxmap_runtime::table`.
+
+use std::collections::BTreeMap;
+
+use dxmap_runtime::table;
+
+use crate::check::model;
+use crate::source::{SourceMap, Span};
+
+fn date(date: model::Date) -> Option<jiff::civil::Date> {
+    jiff::civil::Date::new(
+        i16::try_from(date.year).ok()?,
+        i8::try_from(date.month).ok()?,
+        i8::try_from(date.day).ok()?,
+    )
+    .ok()
+}
+
+fn index(idx: usize) -> u32 {
+    u32::try_from(idx).unwrap_or(u32::MAX)
+}
+
+fn sessions(sessions: &[model::Session]) -> Vec<table::Session> {
+    sessions
+        .iter()
+        .map(|s| table::Session {
+            open: s.open,
+            close: s.close,
+        })
+        .collect()
+}
+
+fn hours(hours: &model::Hours) -> table::Hours {
+    table::Hours {
+        all_hours: hours.all_hours,
+        weekly: hours.weekly.iter().map(|day| sessions(day)).collect(),
+        bank_holiday: hours.bank_holiday.as_deref().map(sessions),
+        dated: hours
+            .dated
+            .iter()
+            .filter_map(|(day, day_sessions)| Some((date(*day)?, sessions(day_sessions))))
+            .collect(),
+        closed: hours
+            .closed
+            .iter()
+            .filter_map(|(window, reason)| {
+                Some(table::Closure {
+                    from: date(window.from?)?,
+                    until: window.until.and_then(date),
+                    reason: reason.clone(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// `file:line` of a span.
+fn source(sources: &SourceMap, span: Span) -> (String, u32) {
+    let name = sources.name(span.file).to_owned();
+    let line = sources
+        .get(span.file)
+        .map_or(0, |file| file.line_col(span.start).0);
+    (name, line)
+}
+
+/// Compiles a model (checked, without errors) to a decision table.
+pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
+    let catalogue = &model.catalogue;
+    let dispositions: Vec<table::Disposition> = catalogue
+        .dispositions()
+        .iter()
+        .map(|d| table::Disposition {
+            code: d.code.clone(),
+            title: d.title.clone(),
+            timeframe_minutes: d.timeframe_minutes,
+            same_as: d.same_as.map(|t| t.0),
+        })
+        .collect();
+    let disposition_index = catalogue
+        .iter()
+        .map(|(id, d)| (d.code.clone(), id.0))
+        .collect();
+    let service_types = model
+        .service_types
+        .iter()
+        .map(|t| table::ServiceType {
+            name: t.name.clone(),
+            label: t.label.clone(),
+            responds_within_minutes: t.responds_within_minutes,
+            channels: t.channels.iter().copied().collect(),
+            requires: t
+                .requires
+                .and_then(|s| model.skills.get(s.index()))
+                .map(|s| s.name.clone()),
+            returns: t.returns,
+        })
+        .collect();
+    let services: Vec<table::Service> = model
+        .services
+        .iter()
+        .map(|s| {
+            let (file, line) = source(sources, s.span);
+            table::Service {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                service_type: s.service_type.0,
+                catchment: s.catchment.iter().map(|u| u.text.clone()).collect(),
+                location: s.location.map(|(lat, lon)| [lat, lon]),
+                min_age_days: s.ages.min_days,
+                max_age_days: s.ages.max_days,
+                sexes: s.sexes.as_ref().map(|set| set.iter().copied().collect()),
+                rank: s.rank,
+                valid_from: s.valid.from.and_then(date),
+                valid_until: s.valid.until.and_then(date),
+                hours: hours(&s.hours),
+                source: format!("{file}:{line}"),
+            }
+        })
+        .collect();
+    let service_index = services
+        .iter()
+        .enumerate()
+        .map(|(idx, s)| (s.id.clone(), index(idx)))
+        .collect();
+    let layer_name =
+        |id: model::LayerId| model.layer(id).map_or_else(String::new, |l| l.name.clone());
+    let rules = model
+        .rules
+        .iter()
+        .map(|r| {
+            let (file, line) = source(sources, r.name_span);
+            table::Rule {
+                name: r.name.clone(),
+                layer: layer_name(r.layer),
+                file,
+                line,
+                dispositions: r
+                    .dispositions
+                    .iter()
+                    .map(|d| catalogue.code(*d).to_owned())
+                    .collect(),
+                channels: r.channels.iter().copied().collect(),
+                min_age_days: r.ages.min_days,
+                max_age_days: r.ages.max_days,
+                sex: r.sex,
+                route: r.route.iter().map(|t| t.0).collect(),
+                priority: r.priority,
+                because: r.because.clone(),
+            }
+        })
+        .collect();
+    let layers = model.layers.iter().map(|l| layer(model, l)).collect();
+    // The area index: overlay areas never overlap (the checker rejects a
+    // unit claimed twice), so each unit names one overlay.
+    let mut area_index = BTreeMap::new();
+    for (idx, layer) in model.layers.iter().enumerate() {
+        for unit in &layer.area {
+            area_index.entry(unit.text.clone()).or_insert(index(idx));
+        }
+    }
+    let calendar = model
+        .calendar
+        .iter()
+        .flat_map(|c| c.holidays.iter())
+        .filter_map(|(day, name)| Some((date(*day)?, name.clone())))
+        .collect();
+    let hierarchies = model
+        .hierarchies
+        .iter()
+        .map(|h| table::Hierarchy {
+            name: h.name.clone(),
+            codes: h
+                .codes
+                .iter()
+                .map(|(code, _)| catalogue.code(*code).to_owned())
+                .collect(),
+        })
+        .collect();
+    table::Table {
+        release: catalogue.release.clone(),
+        dispositions,
+        disposition_index,
+        service_types,
+        services,
+        service_index,
+        rules,
+        layers,
+        area_index,
+        calendar,
+        hierarchies,
+    }
+}
+
+fn suspension(s: &model::Suspension) -> Option<table::Suspension> {
+    Some(table::Suspension {
+        from: date(s.window.from?)?,
+        until: s.window.until.and_then(date),
+        reason: s.reason.clone(),
+    })
+}
+
+fn layer(model: &model::Model, layer: &model::Layer) -> table::Layer {
+    let catalogue = &model.catalogue;
+    // Rules by code, highest priority first, then in the layer's order.
+    let mut rules_by_dx: BTreeMap<String, Vec<(std::cmp::Reverse<u32>, usize, u32)>> =
+        BTreeMap::new();
+    for (position, rule_id) in layer.rules.iter().enumerate() {
+        let Some(rule) = model.rule(*rule_id) else {
+            continue;
+        };
+        for code in &rule.dispositions {
+            rules_by_dx
+                .entry(catalogue.code(*code).to_owned())
+                .or_default()
+                .push((std::cmp::Reverse(rule.priority), position, rule_id.0));
+        }
+    }
+    let rules_by_dx = rules_by_dx
+        .into_iter()
+        .map(|(code, mut rules)| {
+            rules.sort();
+            (code, rules.into_iter().map(|(_, _, id)| id).collect())
+        })
+        .collect();
+    let mut suspended_services: BTreeMap<String, Vec<table::Suspension>> = BTreeMap::new();
+    let mut suspended_types: BTreeMap<u32, Vec<table::Suspension>> = BTreeMap::new();
+    for s in &layer.suspensions {
+        let Some(compiled) = suspension(s) else {
+            continue;
+        };
+        match s.target {
+            model::SuspensionTarget::Service(id) => {
+                if let Some(service) = model.service(id) {
+                    suspended_services
+                        .entry(service.id.clone())
+                        .or_default()
+                        .push(compiled);
+                }
+            }
+            model::SuspensionTarget::ServiceType(id) => {
+                suspended_types.entry(id.0).or_default().push(compiled);
+            }
+        }
+    }
+    let unusable_types = model
+        .service_types
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, t)| {
+            let skill = t.requires?;
+            (!layer.skills.contains(&skill)).then(|| {
+                let name = model
+                    .skills
+                    .get(skill.index())
+                    .map_or("?", |s| s.name.as_str());
+                (index(idx), name.to_owned())
+            })
+        })
+        .collect();
+    let mut services_by_type: BTreeMap<u32, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+    for service_id in &layer.services {
+        let Some(service) = model.service(*service_id) else {
+            continue;
+        };
+        let by_unit = services_by_type.entry(service.service_type.0).or_default();
+        for unit in &service.catchment {
+            let list = by_unit.entry(unit.text.clone()).or_default();
+            if !list.contains(&service_id.0) {
+                list.push(service_id.0);
+            }
+        }
+    }
+    for by_unit in services_by_type.values_mut() {
+        for list in by_unit.values_mut() {
+            list.sort_unstable();
+        }
+    }
+    table::Layer {
+        name: layer.name.clone(),
+        parent: layer
+            .parent
+            .and_then(|p| model.layer(p))
+            .map(|p| p.name.clone()),
+        rules_by_dx,
+        no_search: layer
+            .no_search
+            .iter()
+            .map(|(code, entry)| (catalogue.code(*code).to_owned(), entry.reason.clone()))
+            .collect(),
+        remaps: layer
+            .remaps
+            .iter()
+            .map(|(code, remap)| {
+                (
+                    catalogue.code(*code).to_owned(),
+                    table::Remap {
+                        to: catalogue.code(remap.to).to_owned(),
+                        reason: remap.reason.clone(),
+                    },
+                )
+            })
+            .collect(),
+        suspended_services,
+        suspended_types,
+        unusable_types,
+        catch_all: layer.catch_all.map(|(t, _)| t.0),
+        services_by_type,
+    }
+}
