@@ -261,3 +261,371 @@ fn explain_prints_a_code_doc() {
     assert_eq!(code(&output), 0);
     assert!(stdout(&output).lines().count() >= 40);
 }
+
+const ROUTE_CASE: &[&str] = &[
+    "--dx",
+    "Dx28",
+    "--channel",
+    "111",
+    "--age",
+    "40",
+    "--sex",
+    "female",
+    "--postcode",
+    "so16 7ab",
+    "--at",
+    "2020-05-08T15:00:00+01:00",
+];
+
+fn route_args<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["route"];
+    args.extend_from_slice(source);
+    args.extend_from_slice(ROUTE_CASE);
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn route_json_has_the_contract_fields() {
+    let output = dxmap(
+        &project(),
+        &route_args(&["--rules", "rules"], &["--format", "json"]),
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    for field in [
+        "dx",
+        "channel",
+        "overlay",
+        "rule",
+        "no_search",
+        "catch_all",
+        "services",
+    ] {
+        assert!(value.get(field).is_some(), "missing `{field}` in {value}");
+    }
+    assert_eq!(value["dx"], "Dx28");
+    assert_eq!(value["channel"], "111");
+    assert_eq!(value["overlay"], "hampshire");
+    assert!(value.get("trace").is_none(), "trace without --explain");
+    let first = &value["services"][0];
+    for field in ["id", "name", "type", "capacity"] {
+        assert!(first.get(field).is_some(), "missing `{field}` in {first}");
+    }
+    let output = dxmap(
+        &project(),
+        &route_args(&["--rules", "rules"], &["--format", "json", "--explain"]),
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let trace = value["trace"].as_array().unwrap();
+    assert_eq!(trace[0]["step"], "overlay");
+    assert!(trace.iter().any(
+        |step| step["step"] == "rule" && step["source"].as_str().unwrap().starts_with("rules/")
+    ));
+}
+
+#[test]
+fn route_human_explains_the_answer() {
+    let output = dxmap(&project(), &route_args(&[], &["--explain"]));
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("overlay  hampshire"), "{text}");
+    assert!(
+        text.contains("rule     \"Pharmacy, adults\" (rules/"),
+        "{text}"
+    );
+    assert!(text.contains("explanation:"), "{text}");
+}
+
+#[test]
+fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
+    let dir = scratch("build", &[]);
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dir.join("table.dxt");
+    let table_arg = table.to_str().unwrap();
+    let output = dxmap(&project(), &["build", "rules", "-o", table_arg]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("built "), "{}", stdout(&output));
+    let explain = ["--format", "json", "--explain"];
+    let from_rules = dxmap(&project(), &route_args(&["--rules", "rules"], &explain));
+    let from_table = dxmap(&project(), &route_args(&["--table", table_arg], &explain));
+    assert_eq!(code(&from_table), 0, "{}", stderr(&from_table));
+    assert_eq!(stdout(&from_rules), stdout(&from_table));
+
+    let text = std::fs::read_to_string(&table).unwrap();
+    std::fs::write(&table, text.replacen("\"Dx05\"", "\"Dx06\"", 1)).unwrap();
+    let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("altered after it was built"),
+        "{}",
+        stderr(&output)
+    );
+
+    std::fs::write(&table, text.replacen("dxmap-table v1", "dxmap-table v2", 1)).unwrap();
+    let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("table format v2"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_failed_build_writes_nothing() {
+    let broken = GOOD.replace("route gp_ooh", "route gp_oh");
+    let dir = scratch(
+        "build-broken",
+        &[
+            ("rules/national.dxm", broken.as_bytes()),
+            ("table.dxt", b"previous"),
+        ],
+    );
+    let output = dxmap(&dir, &["build", "rules", "-o", "table.dxt"]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("unknown service type `gp_oh`"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("table.dxt")).unwrap(),
+        "previous"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn route_rejects_wrong_cases_with_exit_1() {
+    let output = dxmap(
+        &project(),
+        &[
+            "route",
+            "--dx",
+            "Dx0005",
+            "--channel",
+            "111",
+            "--age",
+            "40",
+            "--postcode",
+            "SO16 7AB",
+            "--at",
+            "2020-05-08T15:00:00+01:00",
+        ],
+    );
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("unknown disposition `Dx0005`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = dxmap(
+        &project(),
+        &[
+            "route",
+            "--dx",
+            "Dx05",
+            "--channel",
+            "111",
+            "--age",
+            "40",
+            "--postcode",
+            "SO16",
+            "--at",
+            "2020-05-08T15:00:00+01:00",
+        ],
+    );
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("`SO16` is not a full UK postcode"),
+        "{}",
+        stderr(&output)
+    );
+    let output = dxmap(
+        &project(),
+        &[
+            "route",
+            "--dx",
+            "Dx05",
+            "--channel",
+            "112",
+            "--age",
+            "40",
+            "--postcode",
+            "SO16 7AB",
+        ],
+    );
+    assert_eq!(code(&output), 1);
+    let output = dxmap(
+        &project(),
+        &[
+            "route",
+            "--dx",
+            "Dx05",
+            "--channel",
+            "111",
+            "--age",
+            "forty",
+            "--postcode",
+            "SO16 7AB",
+        ],
+    );
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("`forty` is not an age"),
+        "{}",
+        stderr(&output)
+    );
+    // --age and --postcode are required: a usage error.
+    let output = dxmap(
+        &project(),
+        &[
+            "route",
+            "--dx",
+            "Dx05",
+            "--channel",
+            "111",
+            "--postcode",
+            "SO16 7AB",
+        ],
+    );
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn capacity_files_are_checked() {
+    let dir = scratch(
+        "capacity",
+        &[
+            ("unknown.yaml", b"FXX01: red\nNOPE1: amber\n"),
+            ("status.yaml", b"FXX01: purple\n"),
+            ("good.yaml", b"FXX01: red\n"),
+        ],
+    );
+    let rules = project().join("rules");
+    let rules_arg = rules.to_str().unwrap();
+    let output = dxmap(
+        &dir,
+        &route_args(&["--rules", rules_arg], &["--capacity", "unknown.yaml"]),
+    );
+    assert_eq!(code(&output), 1);
+    assert!(stderr(&output).contains("`NOPE1`"), "{}", stderr(&output));
+    let output = dxmap(
+        &dir,
+        &route_args(&["--rules", rules_arg], &["--capacity", "status.yaml"]),
+    );
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("status.yaml") && stdout(&output).contains("purple"),
+        "{}",
+        stdout(&output)
+    );
+    let output = dxmap(
+        &dir,
+        &route_args(
+            &["--rules", rules_arg],
+            &["--capacity", "good.yaml", "--format", "json"],
+        ),
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        !stdout(&output).contains("\"FXX01\""),
+        "a red service was returned"
+    );
+    let output = dxmap(
+        &dir,
+        &route_args(&["--rules", rules_arg], &["--capacity", "missing.yaml"]),
+    );
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn test_reports_failing_cases_by_name() {
+    let tests = r#"
+- name: "primary care goes to the GP out of hours"
+  case: { dx: Dx05, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }
+  expect: { services: [GPOOH-SO], rule: "Primary care" }
+- name: "a wrong expectation"
+  case: { dx: Dx06, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }
+  expect: { services: [ED-1] }
+"#;
+    let dir = scratch(
+        "test-cmd",
+        &[
+            ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/tests/cases.yaml", tests.as_bytes()),
+        ],
+    );
+    let output = dxmap(&dir, &["test", "rules"]);
+    assert_eq!(code(&output), 1);
+    let text = stdout(&output);
+    assert!(
+        text.contains("ok    primary care goes to the GP out of hours"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL  a wrong expectation (rules/tests/cases.yaml:5)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("services: expected [ED-1], got [GPOOH-SO]"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("1 passed, 1 failed"), "{text}");
+
+    let dir = scratch(
+        "test-cmd-yaml",
+        &[
+            ("rules/national.dxm", GOOD.as_bytes()),
+            (
+                "rules/tests/cases.yaml",
+                b"- name: x\n  case: { dx: Dx05 }\n",
+            ),
+        ],
+    );
+    let output = dxmap(&dir, &["test", "rules"]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("rules/tests/cases.yaml:2"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn queue_orders_codes_by_the_hierarchy() {
+    let output = dxmap(
+        &project(),
+        &[
+            "queue",
+            "--rules",
+            "rules",
+            "--hierarchy",
+            "clinician_queue_order",
+            "Dx328",
+            "Dx32",
+            "Dx05",
+            "Dx321",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "Dx321\nDx32\nDx328\nDx05\n");
+    assert!(stderr(&output).contains("`Dx05` is not in hierarchy"));
+    let output = dxmap(
+        &project(),
+        &["queue", "--hierarchy", "clinician_queue_ordr", "Dx32"],
+    );
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("did you mean `clinician_queue_order`?"));
+    let output = dxmap(
+        &project(),
+        &["queue", "--hierarchy", "clinician_queue_order", "Dx3200"],
+    );
+    assert_eq!(code(&output), 1);
+}

@@ -209,12 +209,12 @@ pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
         .unwrap_or_else(|_| case.at.to_string());
     let _ = writeln!(
         out,
-        "{} on {} for {} at {}, age {} days{}",
+        "{} on {} for {} at {}, age {}{}",
         decision.dx,
         decision.channel.as_str(),
         decision.postcode,
         at,
-        case.age_days,
+        age_text(case.age_days),
         case.sex
             .map_or_else(String::new, |sex| format!(", {}", sex.as_str()))
     );
@@ -273,6 +273,16 @@ pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
         }
     }
     out
+}
+
+/// An age in days for people: whole years from two years up, else days.
+fn age_text(days: u32) -> String {
+    if days >= 730 {
+        // Round: ages given in years convert down (16y is 5844 days).
+        format!("{}y", (f64::from(days) / 365.25).round())
+    } else {
+        format!("{days} days")
+    }
 }
 
 fn step_text(step: &Step) -> String {

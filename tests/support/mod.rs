@@ -91,3 +91,28 @@ pub fn document(path: &Path, rendered: &str) -> String {
         rendered.trim_end()
     )
 }
+
+/// Checks and compiles a fixture; panics on any error diagnostic.
+pub fn compile_fixture(kind: &str, path: &Path) -> dxmap_runtime::Table {
+    let text = std::fs::read_to_string(path).unwrap();
+    let files = split_fixture(path, &text);
+    let dir = scratch_dir(kind, path);
+    for (name, body) in &files {
+        let target = dir.join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, body).unwrap();
+    }
+    let rules: Vec<(String, String)> = files
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".dxm"))
+        .collect();
+    let tree = load::Tree::from_texts(&dir, rules);
+    let checked = load::check_loaded(tree, None).unwrap();
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    dxmap::compile::compile(checked.model.as_ref().unwrap(), &checked.sources)
+}

@@ -1,0 +1,43 @@
+//! Compile snapshots: each `fixtures/compile/*.dxm` tree checks without
+//! errors and compiles to a table whose JSON is an insta snapshot, so any
+//! change to what the compiler emits shows up as a reviewed diff. Compiling
+//! twice gives the same bytes, and the artifact loads back to the same table.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
+mod support;
+
+use std::path::Path;
+
+fn settings(path: &Path) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(path);
+    settings
+}
+
+#[test]
+fn compiled_tables_are_snapshots() {
+    insta::glob!("../fixtures/compile", "*.dxm", |path| {
+        let table = support::compile_fixture("compile", path);
+        let again = support::compile_fixture("compile-again", path);
+        let artifact = table.to_artifact();
+        assert_eq!(artifact, again.to_artifact(), "compiling twice differs");
+        let loaded = dxmap_runtime::Table::from_artifact(&artifact).unwrap();
+        assert_eq!(
+            loaded, table,
+            "the artifact does not load back to the same table"
+        );
+        let json = serde_json::to_string_pretty(&table).unwrap();
+        settings(path).bind(|| {
+            insta::assert_snapshot!("table", json);
+        });
+    });
+}
