@@ -85,3 +85,18 @@ fn err_fixtures_report_errors_and_every_code_has_one() {
         "codes without an err fixture: {missing:?}"
     );
 }
+
+/// DESIGN.md's language sample is accepted as written: it parses and
+/// resolves without error, and the only errors the analyses find are
+/// coverage gaps (the sample routes a handful of codes, not a release).
+#[test]
+fn the_design_sample_has_only_coverage_errors() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/syntax/ok/design_sample.dxm");
+    let (rendered, found) = support::check_fixture("design-sample", &path);
+    let errors: BTreeSet<Code> = found
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(errors, BTreeSet::from([Code::CoverageGap]), "{rendered}");
+}

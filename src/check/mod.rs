@@ -14,7 +14,7 @@ mod graph;
 mod hours;
 pub mod model;
 mod resolve;
-mod rules;
+pub mod rules;
 
 use crate::catalogue::Catalogue;
 use crate::diagnostics::{self, Diagnostic};
@@ -23,7 +23,12 @@ use crate::syntax::ast;
 /// Checks the files of one rules tree against `catalogue`.
 pub fn check(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<Diagnostic>) {
     let (model, mut found) = resolve::resolve(files, catalogue);
-    found.extend(rules::analyse(&model));
+    // The analyses judge what the rules mean; with names unresolved they
+    // would report gaps and unreachable services that are only echoes of
+    // those errors. Fix resolution first.
+    if !found.iter().any(Diagnostic::is_error) {
+        found.extend(rules::analyse(&model));
+    }
     diagnostics::sort(&mut found);
     (model, found)
 }

@@ -90,6 +90,8 @@ pub struct Model {
     pub services: Vec<Service>,
     /// Queue hierarchies.
     pub hierarchies: Vec<Hierarchy>,
+    /// The `release` line (for diagnostics about the release as a whole).
+    pub release_span: Span,
 }
 
 impl Model {
@@ -320,12 +322,16 @@ pub struct Rule {
     pub sex: Option<Sex>,
     /// The ranked service types.
     pub route: Vec<ServiceTypeId>,
+    /// Where each routed type is written (parallel to `route`).
+    pub route_spans: Vec<Span>,
     /// Higher wins among rules that can match one case; default 0.
     pub priority: u32,
     /// Why (required for overrides).
     pub because: Option<String>,
     /// The rule's name, for messages and the trace.
     pub name_span: Span,
+    /// The `when` clause (the whole rule if it has none).
+    pub when_span: Span,
     /// The whole rule.
     pub span: Span,
 }

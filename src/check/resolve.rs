@@ -38,6 +38,7 @@ pub fn resolve(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<
             layers: Vec::new(),
             services: Vec::new(),
             hierarchies: Vec::new(),
+            release_span: Span::default(),
         },
         skill_names: BTreeMap::new(),
         type_names: BTreeMap::new(),
@@ -45,6 +46,10 @@ pub fn resolve(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<
         service_ids: BTreeMap::new(),
     };
     let decls = Decls::collect(files);
+    resolver.model.release_span = decls
+        .release
+        .or_else(|| files.first().map(|f| Span::new(f.span.file, 0, 0)))
+        .unwrap_or_default();
     resolver.skills(&decls);
     resolver.calendar(&decls);
     resolver.service_types(&decls);
@@ -60,6 +65,7 @@ pub fn resolve(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<
 /// Every declaration of the tree, by kind, in source order.
 #[derive(Default)]
 struct Decls<'a> {
+    release: Option<Span>,
     skills: Vec<&'a ast::Skill>,
     has: Vec<&'a ast::SkillList>,
     calendars: Vec<&'a ast::Calendar>,
@@ -80,7 +86,9 @@ impl<'a> Decls<'a> {
         for file in files {
             for item in &file.items {
                 match item {
-                    ast::Item::Release(_) => {}
+                    ast::Item::Release(release) => {
+                        decls.release.get_or_insert(release.span);
+                    }
                     ast::Item::Skill(skill) => decls.skills.push(skill),
                     ast::Item::Has(has) => decls.has.push(has),
                     ast::Item::Calendar(calendar) => decls.calendars.push(calendar),
@@ -875,6 +883,8 @@ impl Resolver {
         let mut ages = model::AgeInterval::ALL;
         let mut sex = None;
         let mut route = Vec::new();
+        let mut route_spans = Vec::new();
+        let mut when_span = rule.span;
         let mut priority = 0;
         let mut because = None;
         let mut has_when = false;
@@ -883,6 +893,7 @@ impl Resolver {
             match clause {
                 ast::RuleClause::When(conditions) => {
                     has_when = true;
+                    when_span = conditions.span;
                     self.conditions(
                         conditions,
                         &mut dispositions,
@@ -909,6 +920,7 @@ impl Resolver {
                         seen.insert(&name.node, name.span);
                         if let Some(id) = self.service_type(name) {
                             route.push(id);
+                            route_spans.push(name.span);
                         }
                     }
                 }
@@ -950,9 +962,11 @@ impl Resolver {
             ages,
             sex,
             route,
+            route_spans,
             priority,
             because,
             name_span: rule.name.span,
+            when_span,
             span: rule.span,
         }
     }

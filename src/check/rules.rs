@@ -1,34 +1,738 @@
-//! Analyses of the checked model: the place for decision-table verification.
+//! Decision-table verification of the checked model, layer by layer: rule
+//! overlaps under UNIQUE and equal priorities, rules shadowed by higher
+//! priorities, coverage gaps, routes slower than a disposition's timeframe
+//! or needing a skill the layer lacks, codes the catalogue marks unused,
+//! hierarchy contradictions, unreachable services and types without services.
 //!
-//! This is where the deeper checks of DESIGN.md "Static checks" live:
-//! overlapping rules under UNIQUE or equal priorities (with a witness case),
-//! rules shadowed by higher priorities, coverage gaps per layer, routes to
-//! service types slower than a disposition's timeframe or needing a skill the
-//! layer lacks, codes the catalogue marks unused, hierarchy contradictions
-//! and unreachable services. They run on the model only, after resolution,
-//! so each analysis sees ids, expanded groups and flattened layers.
+//! Everything here is exact, not sampled. A case is a point of a small
+//! product domain — disposition × channel (3) × sex (female, male, not
+//! given) × age in days — and every rule is a box in it. Work is indexed by
+//! disposition: for one layer and one code only the rules naming that code
+//! are compared, so the cost grows with rules per code, not with all pairs
+//! of rules. Within one (code, channel, sex) cell, coverage is a union of
+//! age intervals.
 //!
-//! Today it holds the hierarchy checks that need no routing: a code repeated
-//! in one hierarchy. The others arrive with the analysis issue.
+//! Findings are reported once: a pair of rules, a gap or a bad route found
+//! in a layer is not reported again in the overlays that inherit it
+//! unchanged. Each finding carries a witness case that routing confirms
+//! (see `tests/analysis.rs`).
 //!
-//! Imports: `super::model`, `crate::diagnostics`.
+//! Imports: `super::model`, `super::graph`, `crate::catalogue`, `crate::diagnostics`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::graph::NameGraph;
 use super::model;
+use crate::catalogue::{DispositionId, Status};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::source::Span;
 
-/// Runs every analysis on a resolved model.
-pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
+/// "No upper bound" for ages in days.
+const INF: u64 = u64::MAX;
+
+/// The sex of a case: given or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CaseSex {
+    /// Female.
+    Female,
+    /// Male.
+    Male,
+    /// Not given: matches no `sex =` condition.
+    NotGiven,
+}
+
+impl CaseSex {
+    /// All three.
+    pub const ALL: [CaseSex; 3] = [CaseSex::Female, CaseSex::Male, CaseSex::NotGiven];
+
+    /// The runtime's sex, `None` when not given.
+    pub fn sex(self) -> Option<model::Sex> {
+        match self {
+            CaseSex::Female => Some(model::Sex::Female),
+            CaseSex::Male => Some(model::Sex::Male),
+            CaseSex::NotGiven => None,
+        }
+    }
+
+    fn accepted_by(self, sex: Option<model::Sex>) -> bool {
+        sex.is_none_or(|required| self.sex() == Some(required))
+    }
+}
+
+/// A case that shows a finding: route it to see the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    /// The layer in force.
+    pub layer: model::LayerId,
+    /// The disposition.
+    pub dx: DispositionId,
+    /// The channel.
+    pub channel: model::Channel,
+    /// The sex.
+    pub sex: CaseSex,
+    /// The youngest age of the range, in days.
+    pub age_days: u32,
+    /// The whole age range concerned, `[min, max)` in days.
+    pub ages: (u32, Option<u32>),
+}
+
+/// Two rules of one layer that can match one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    /// The rule defined first.
+    pub first: model::RuleId,
+    /// The other rule.
+    pub second: model::RuleId,
+    /// A case both match.
+    pub witness: Witness,
+}
+
+/// A disposition's cases that nothing covers in a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// The first uncovered cell and age range.
+    pub witness: Witness,
+    /// Every uncovered (channel, sex, ages) of the disposition in the layer;
+    /// a sex of `None` means all three (female, male, not given).
+    pub cells: Vec<Cell>,
+}
+
+/// An age range in days, `[min, max)`; `None` is unbounded.
+pub type Ages = (u32, Option<u32>);
+
+/// An uncovered cell: channel, sex (`None`: all three) and ages.
+pub type Cell = (model::Channel, Option<CaseSex>, Ages);
+
+/// Merges cells that differ only by sex into one "any sex" cell.
+fn merge_sexes(cells: Vec<(model::Channel, CaseSex, (u32, Option<u32>))>) -> Vec<Cell> {
+    let mut by_place: BTreeMap<(model::Channel, Ages), Vec<CaseSex>> = BTreeMap::new();
+    for (channel, sex, ages) in cells {
+        by_place.entry((channel, ages)).or_default().push(sex);
+    }
+    let mut out = Vec::new();
+    for ((channel, ages), sexes) in by_place {
+        if sexes.len() == CaseSex::ALL.len() {
+            out.push((channel, None, ages));
+        } else {
+            out.extend(sexes.into_iter().map(|sex| (channel, Some(sex), ages)));
+        }
+    }
+    out
+}
+
+fn end(max: Option<u32>) -> u64 {
+    max.map_or(INF, u64::from)
+}
+
+fn from_end(end: u64) -> Option<u32> {
+    if end == INF {
+        None
+    } else {
+        u32::try_from(end).ok()
+    }
+}
+
+/// `[0, ∞)` minus the union of `intervals`, as sorted disjoint intervals.
+fn uncovered(mut intervals: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    intervals.sort_unstable();
+    let mut out = Vec::new();
+    let mut reached = 0u64;
+    for (start, stop) in intervals {
+        if start > reached {
+            out.push((reached, start));
+        }
+        reached = reached.max(stop);
+        if reached == INF {
+            return out;
+        }
+    }
+    out.push((reached, INF));
+    out
+}
+
+/// The pathways-clinician skill, by its conventional name.
+fn has_clinician_skill(model: &model::Model, layer: &model::Layer) -> bool {
+    layer.skills.iter().any(|skill| {
+        model
+            .skills
+            .get(skill.index())
+            .is_some_and(|s| s.name == "pathways_clinician")
+    })
+}
+
+/// Whether a layer must cover a disposition.
+fn required(model: &model::Model, layer: &model::Layer, dx: DispositionId) -> bool {
+    match model.catalogue.get(dx).map(|d| d.status) {
+        Some(Status::InUse) => true,
+        Some(Status::ClinicianOnly) => has_clinician_skill(model, layer),
+        _ => false,
+    }
+}
+
+/// Rules in force in a layer, by the codes they name, in layer order.
+fn rules_by_code(
+    model: &model::Model,
+    layer: &model::Layer,
+) -> BTreeMap<DispositionId, Vec<model::RuleId>> {
+    let mut by_code: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    for rule_id in &layer.rules {
+        if let Some(rule) = model.rule(*rule_id) {
+            for code in &rule.dispositions {
+                by_code.entry(*code).or_default().push(*rule_id);
+            }
+        }
+    }
+    by_code
+}
+
+/// What answers a code in a layer: itself, its `same_as` target, or nothing.
+enum Answered<'a> {
+    NoSearch,
+    Rules(&'a [model::RuleId]),
+    Nothing,
+}
+
+fn answered<'a>(
+    model: &model::Model,
+    layer: &model::Layer,
+    by_code: &'a BTreeMap<DispositionId, Vec<model::RuleId>>,
+    dx: DispositionId,
+) -> Answered<'a> {
+    if layer.no_search.contains_key(&dx) {
+        return Answered::NoSearch;
+    }
+    if let Some(rules) = by_code.get(&dx) {
+        return Answered::Rules(rules);
+    }
+    let Some(target) = model.catalogue.get(dx).and_then(|d| d.same_as) else {
+        return Answered::Nothing;
+    };
+    if layer.no_search.contains_key(&target) {
+        return Answered::NoSearch;
+    }
+    by_code
+        .get(&target)
+        .map_or(Answered::Nothing, |rules| Answered::Rules(rules))
+}
+
+/// The coverage gaps of every layer, reported where they first appear.
+pub fn gaps(model: &model::Model) -> Vec<Gap> {
     let mut found = Vec::new();
-    hierarchy_repeats(model, &mut found);
+    let mut per_layer: Vec<BTreeMap<DispositionId, Vec<Cell>>> =
+        Vec::with_capacity(model.layers.len());
+    for (layer_idx, layer) in model.layers.iter().enumerate() {
+        let layer_id = model::LayerId::from_index(layer_idx);
+        let by_code = rules_by_code(model, layer);
+        let mut layer_gaps = BTreeMap::new();
+        for (dx, disposition) in model.catalogue.iter() {
+            if !required(model, layer, dx) {
+                continue;
+            }
+            let rules = match answered(model, layer, &by_code, dx) {
+                Answered::NoSearch => continue,
+                Answered::Rules(rules) => rules,
+                Answered::Nothing => &[],
+            };
+            let mut cells = Vec::new();
+            for channel in &disposition.channels {
+                for sex in CaseSex::ALL {
+                    let intervals = rules
+                        .iter()
+                        .filter_map(|id| model.rule(*id))
+                        .filter(|r| r.channels.contains(channel) && sex.accepted_by(r.sex))
+                        .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                        .collect();
+                    for (start, stop) in uncovered(intervals) {
+                        let start = u32::try_from(start).unwrap_or(u32::MAX);
+                        cells.push((*channel, sex, (start, from_end(stop))));
+                    }
+                }
+            }
+            if !cells.is_empty() {
+                layer_gaps.insert(dx, merge_sexes(cells));
+            }
+        }
+        let parent_gaps = layer.parent.and_then(|p| per_layer.get(p.index()));
+        for (dx, cells) in &layer_gaps {
+            if parent_gaps.and_then(|p| p.get(dx)) == Some(cells) {
+                continue;
+            }
+            let Some((channel, sex, ages)) = cells.first().copied() else {
+                continue;
+            };
+            found.push(Gap {
+                witness: Witness {
+                    layer: layer_id,
+                    dx: *dx,
+                    channel,
+                    sex: sex.unwrap_or(CaseSex::NotGiven),
+                    age_days: ages.0,
+                    ages,
+                },
+                cells: cells.clone(),
+            });
+        }
+        per_layer.push(layer_gaps);
+    }
     found
 }
 
-/// A hierarchy that names a code twice has no single order for it.
-fn hierarchy_repeats(model: &model::Model, found: &mut Vec<Diagnostic>) {
+fn rules_can_meet(
+    a: &model::Rule,
+    b: &model::Rule,
+) -> Option<(model::Channel, CaseSex, (u32, Option<u32>))> {
+    let channel = a.channels.intersection(&b.channels).next().copied()?;
+    let start = a.ages.min_days.max(b.ages.min_days);
+    let stop = end(a.ages.max_days).min(end(b.ages.max_days));
+    if u64::from(start) >= stop {
+        return None;
+    }
+    let sex = match (a.sex, b.sex) {
+        (Some(x), Some(y)) if x != y => return None,
+        (Some(model::Sex::Female), _) | (_, Some(model::Sex::Female)) => CaseSex::Female,
+        (Some(model::Sex::Male), _) | (_, Some(model::Sex::Male)) => CaseSex::Male,
+        (None, None) => CaseSex::NotGiven,
+    };
+    Some((channel, sex, (start, from_end(stop))))
+}
+
+/// Pairs of rules of one layer that can match one case with equal
+/// priorities, each reported once.
+pub fn overlaps(model: &model::Model) -> Vec<Overlap> {
+    let mut found = Vec::new();
+    let mut seen: BTreeSet<(model::RuleId, model::RuleId)> = BTreeSet::new();
+    for (layer_idx, layer) in model.layers.iter().enumerate() {
+        for (dx, rules) in rules_by_code(model, layer) {
+            for (i, first_id) in rules.iter().enumerate() {
+                for second_id in rules.iter().skip(i + 1) {
+                    let (Some(first), Some(second)) =
+                        (model.rule(*first_id), model.rule(*second_id))
+                    else {
+                        continue;
+                    };
+                    if first.priority != second.priority {
+                        continue;
+                    }
+                    let key = ((*first_id).min(*second_id), (*first_id).max(*second_id));
+                    if seen.contains(&key) {
+                        continue;
+                    }
+                    if let Some((channel, sex, ages)) = rules_can_meet(first, second) {
+                        seen.insert(key);
+                        found.push(Overlap {
+                            first: *first_id,
+                            second: *second_id,
+                            witness: Witness {
+                                layer: model::LayerId::from_index(layer_idx),
+                                dx,
+                                channel,
+                                sex,
+                                age_days: ages.0,
+                                ages,
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Rules that can never fire: in every layer where they are in force, every
+/// case they match is taken by rules of higher priority.
+pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> {
+    let mut fires: BTreeSet<model::RuleId> = BTreeSet::new();
+    let mut shadowed: BTreeMap<model::RuleId, model::LayerId> = BTreeMap::new();
+    for (layer_idx, layer) in model.layers.iter().enumerate() {
+        let by_code = rules_by_code(model, layer);
+        for rule_id in &layer.rules {
+            let Some(rule) = model.rule(*rule_id) else {
+                continue;
+            };
+            if rule.dispositions.is_empty() || rule.ages.is_empty() {
+                continue;
+            }
+            let can_fire = rule.dispositions.iter().any(|dx| {
+                let higher: Vec<&model::Rule> = by_code
+                    .get(dx)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| model.rule(*id))
+                    .filter(|other| other.priority > rule.priority)
+                    .collect();
+                rule.channels.iter().any(|channel| {
+                    CaseSex::ALL.iter().any(|sex| {
+                        if !sex.accepted_by(rule.sex) {
+                            return false;
+                        }
+                        let mut intervals: Vec<(u64, u64)> = higher
+                            .iter()
+                            .filter(|r| r.channels.contains(channel) && sex.accepted_by(r.sex))
+                            .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                            .collect();
+                        // Everything outside the rule's own ages counts as covered.
+                        intervals.push((0, u64::from(rule.ages.min_days)));
+                        intervals.push((end(rule.ages.max_days), INF));
+                        !uncovered(intervals).iter().all(|(s, e)| s >= e)
+                    })
+                })
+            });
+            if can_fire {
+                fires.insert(*rule_id);
+            } else {
+                shadowed
+                    .entry(*rule_id)
+                    .or_insert(model::LayerId::from_index(layer_idx));
+            }
+        }
+    }
+    shadowed
+        .into_iter()
+        .filter(|(rule, _)| !fires.contains(rule))
+        .collect()
+}
+
+/// An age range for people: `0–15y`, `16y and over`, `0–27 days`.
+pub fn ages_text(ages: (u32, Option<u32>)) -> String {
+    let years = |days: u32| -> Option<u64> {
+        (0..=200u64)
+            .find(|y| crate::check::hours::age_days(*y, crate::syntax::ast::AgeUnit::Years) == days)
+    };
+    match ages {
+        (0, None) => "any age".to_owned(),
+        (start, None) => match years(start) {
+            Some(y) => format!("age {y}y and over"),
+            None => format!("age {start} days and over"),
+        },
+        (start, Some(stop)) => match (years(start), years(stop)) {
+            (Some(a), Some(b)) if b > a => format!("age {a}–{}y", b - 1),
+            _ => format!("age {start}–{} days", stop.saturating_sub(1)),
+        },
+    }
+}
+
+fn sex_text(sex: CaseSex) -> &'static str {
+    match sex {
+        CaseSex::Female => ", female",
+        CaseSex::Male => ", male",
+        CaseSex::NotGiven => ", sex not given",
+    }
+}
+
+fn layer_text(model: &model::Model, layer: model::LayerId) -> String {
+    match model.layer(layer) {
+        Some(l) if layer == model::NATIONAL => format!("the `{}` baseline", l.name),
+        Some(l) => format!("overlay `{}`", l.name),
+        None => "?".to_owned(),
+    }
+}
+
+/// A witness case for people.
+pub fn witness_text(model: &model::Model, witness: &Witness) -> String {
+    format!(
+        "`{}` on `{}` for {}{}",
+        model.catalogue.code(witness.dx),
+        witness.channel.as_str(),
+        ages_text(witness.ages),
+        sex_text(witness.sex),
+    )
+}
+
+fn gap_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for gap in gaps(model) {
+        let witness = &gap.witness;
+        let Some(layer) = model.layer(witness.layer) else {
+            continue;
+        };
+        // Point at the rules that cover part of the code, else at the layer.
+        let by_code = rules_by_code(model, layer);
+        let rule_span = by_code
+            .get(&witness.dx)
+            .and_then(|rules| rules.first())
+            .and_then(|id| model.rule(*id))
+            .map(|r| r.when_span);
+        let span = rule_span.unwrap_or(if witness.layer == model::NATIONAL {
+            model.release_span
+        } else {
+            layer.span
+        });
+        let mut others: Vec<String> = gap
+            .cells
+            .iter()
+            .skip(1)
+            .take(3)
+            .map(|(channel, sex, ages)| {
+                format!(
+                    "`{}` for {}{}",
+                    channel.as_str(),
+                    ages_text(*ages),
+                    sex.map_or("", sex_text)
+                )
+            })
+            .collect();
+        if gap.cells.len() > 4 {
+            others.push(format!("{} more", gap.cells.len() - 4));
+        }
+        let mut help = "add a rule for these cases, widen a rule, or answer them with `no_search … because \"…\"`".to_owned();
+        if !others.is_empty() {
+            help = format!("also uncovered: {}; {help}", others.join(", "));
+        }
+        let title = model
+            .catalogue
+            .get(witness.dx)
+            .map_or_else(String::new, |d| format!(" ({})", d.title));
+        let any_sex = gap.cells.first().is_some_and(|(_, sex, _)| sex.is_none());
+        let case = format!(
+            "`{}` on `{}` for {}{}",
+            model.catalogue.code(witness.dx),
+            witness.channel.as_str(),
+            ages_text(witness.ages),
+            if any_sex { "" } else { sex_text(witness.sex) },
+        );
+        found.push(
+            Diagnostic::new(
+                Code::CoverageGap,
+                span,
+                format!(
+                    "{case} is not covered in {}",
+                    layer_text(model, witness.layer)
+                ),
+            )
+            .with_label(format!("nothing routes this case{title}"))
+            .with_help(help),
+        );
+    }
+}
+
+fn overlap_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for overlap in overlaps(model) {
+        let (Some(first), Some(second)) = (model.rule(overlap.first), model.rule(overlap.second))
+        else {
+            continue;
+        };
+        let equal = if first.priority == 0 {
+            "neither has a `priority`".to_owned()
+        } else {
+            format!("both have priority {}", first.priority)
+        };
+        found.push(
+            Diagnostic::new(
+                Code::RuleOverlap,
+                second.when_span,
+                format!(
+                    "rules `{}` and `{}` both match {} in {}",
+                    first.name,
+                    second.name,
+                    witness_text(model, &overlap.witness),
+                    layer_text(model, overlap.witness.layer)
+                ),
+            )
+            .with_label(format!("`{}` matches the case", second.name))
+            .with_secondary(first.when_span, format!("`{}` matches it too", first.name))
+            .with_help(format!(
+                "{equal}: make the conditions disjoint, or give the rule that should win a higher `priority`"
+            )),
+        );
+    }
+}
+
+fn never_fire_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for (rule_id, layer) in never_fire(model) {
+        let Some(rule) = model.rule(rule_id) else {
+            continue;
+        };
+        found.push(
+            Diagnostic::new(
+                Code::RuleNeverFires,
+                rule.name_span,
+                format!(
+                    "rule `{}` can never fire: rules of higher priority take every case it matches in {}",
+                    rule.name,
+                    layer_text(model, layer)
+                ),
+            )
+            .with_help("remove it, or lower the priority of the rules that hide it"),
+        );
+    }
+}
+
+/// Routes slower than a timeframe, routes needing a skill the layer lacks,
+/// unused and clinician-only codes.
+fn clinical_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    let mut slow_seen: BTreeSet<(model::RuleId, usize)> = BTreeSet::new();
+    let mut skill_seen: BTreeSet<(model::RuleId, usize)> = BTreeSet::new();
+    let mut unused_seen: BTreeSet<model::RuleId> = BTreeSet::new();
+    let mut clinician_seen: BTreeSet<model::RuleId> = BTreeSet::new();
+    for (layer_idx, layer) in model.layers.iter().enumerate() {
+        let layer_id = model::LayerId::from_index(layer_idx);
+        let by_code = rules_by_code(model, layer);
+        let clinician = has_clinician_skill(model, layer);
+        // Codes routed as their `same_as` target in this layer.
+        let mut borrowers: BTreeMap<DispositionId, Vec<DispositionId>> = BTreeMap::new();
+        for (dx, d) in model.catalogue.iter() {
+            if let Some(target) = d.same_as {
+                if !by_code.contains_key(&dx) && !layer.no_search.contains_key(&dx) {
+                    borrowers.entry(target).or_default().push(dx);
+                }
+            }
+        }
+        for rule_id in &layer.rules {
+            let Some(rule) = model.rule(*rule_id) else {
+                continue;
+            };
+            for (position, (type_id, span)) in rule.route.iter().zip(&rule.route_spans).enumerate()
+            {
+                let Some(service_type) = model.service_type(*type_id) else {
+                    continue;
+                };
+                // Too slow: the first code whose timeframe it misses.
+                if !slow_seen.contains(&(*rule_id, position)) {
+                    let routed = rule.dispositions.iter().flat_map(|dx| {
+                        std::iter::once((*dx, *dx)).chain(
+                            borrowers
+                                .get(dx)
+                                .into_iter()
+                                .flatten()
+                                .map(move |borrower| (*borrower, *dx)),
+                        )
+                    });
+                    let slow: Vec<(DispositionId, u32)> = routed
+                        .filter_map(|(code, target)| {
+                            let d = model.catalogue.get(code)?;
+                            let timeframe = d
+                                .timeframe_minutes
+                                .or_else(|| model.catalogue.get(target)?.timeframe_minutes)?;
+                            (service_type.responds_within_minutes > timeframe)
+                                .then_some((code, timeframe))
+                        })
+                        .collect();
+                    if let Some((code, timeframe)) = slow.first() {
+                        slow_seen.insert((*rule_id, position));
+                        let more = if slow.len() > 1 {
+                            format!(" (and {} more codes of this rule)", slow.len() - 1)
+                        } else {
+                            String::new()
+                        };
+                        found.push(
+                            Diagnostic::new(
+                                Code::RouteTooSlow,
+                                *span,
+                                format!(
+                                    "`{}` must be answered within {}, but `{}` responds within {}{more}",
+                                    model.catalogue.code(*code),
+                                    minutes_text(*timeframe),
+                                    service_type.name,
+                                    minutes_text(service_type.responds_within_minutes)
+                                ),
+                            )
+                            .with_label(format!("rule `{}` routes it here", rule.name))
+                            .with_help("route the code to a faster service type, or give it a rule of its own"),
+                        );
+                    }
+                }
+                if let Some(skill) = service_type.requires {
+                    if !layer.skills.contains(&skill) && !skill_seen.contains(&(*rule_id, position))
+                    {
+                        skill_seen.insert((*rule_id, position));
+                        let skill_name = model
+                            .skills
+                            .get(skill.index())
+                            .map_or("?", |s| s.name.as_str());
+                        found.push(
+                            Diagnostic::new(
+                                Code::RouteNeedsSkill,
+                                *span,
+                                format!(
+                                    "`{}` requires `{skill_name}`, which {} lacks",
+                                    service_type.name,
+                                    layer_text(model, layer_id)
+                                ),
+                            )
+                            .with_label(format!("rule `{}` is in force there", rule.name))
+                            .with_secondary(layer.span, "the layer without the skill")
+                            .with_help(
+                                "override the rule in that overlay to route to a type it can use",
+                            ),
+                        );
+                    }
+                }
+            }
+            for dx in &rule.dispositions {
+                let Some(d) = model.catalogue.get(*dx) else {
+                    continue;
+                };
+                let unused = !matches!(d.status, Status::InUse | Status::ClinicianOnly);
+                if unused && unused_seen.insert(*rule_id) {
+                    found.push(
+                        Diagnostic::new(
+                            Code::RoutesUnusedCode,
+                            rule.when_span,
+                            format!(
+                                "rule `{}` routes `{}`, which release `{}` marks `{}` (section {}: {})",
+                                rule.name,
+                                d.code,
+                                model.catalogue.release,
+                                d.status.as_str(),
+                                d.section,
+                                d.title
+                            ),
+                        )
+                        .with_help("Pathways does not generate it in normal running: remove it, or check which code was meant"),
+                    );
+                }
+                if d.status == Status::ClinicianOnly
+                    && !clinician
+                    && clinician_seen.insert(*rule_id)
+                {
+                    found.push(
+                        Diagnostic::new(
+                            Code::ClinicianCodeWithoutSkill,
+                            rule.when_span,
+                            format!(
+                                "rule `{}` routes clinician-only `{}` in {}, which has no Pathways clinician",
+                                rule.name,
+                                d.code,
+                                layer_text(model, layer_id)
+                            ),
+                        )
+                        .with_secondary(layer.span, "the layer without the skill")
+                        .with_help("the code is never generated there: remove the rule in that overlay"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn minutes_text(minutes: u32) -> String {
+    if minutes == 0 {
+        "0 minutes (immediately)".to_owned()
+    } else if minutes % 1440 == 0 {
+        plural(minutes / 1440, "day")
+    } else if minutes % 60 == 0 {
+        plural(minutes / 60, "hour")
+    } else {
+        plural(minutes, "minute")
+    }
+}
+
+fn plural(n: u32, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Repeated codes in one hierarchy, and contradictions between hierarchies.
+fn hierarchy_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    let n = model.catalogue.dispositions().len();
+    let mut graph = NameGraph::new(n);
+    let mut edge_sources: BTreeMap<(usize, usize), Vec<(Span, String)>> = BTreeMap::new();
     for hierarchy in &model.hierarchies {
-        let mut seen = BTreeMap::new();
+        let mut seen: BTreeMap<DispositionId, Span> = BTreeMap::new();
+        let mut previous: Option<(DispositionId, Span)> = None;
         for (code, span) in &hierarchy.codes {
             if let Some(first) = seen.get(code) {
                 found.push(
@@ -44,9 +748,325 @@ fn hierarchy_repeats(model: &model::Model, found: &mut Vec<Diagnostic>) {
                     .with_secondary(*first, "first here")
                     .with_help("a hierarchy is a total order: name each code once"),
                 );
-            } else {
-                seen.insert(*code, *span);
+                continue;
+            }
+            seen.insert(*code, *span);
+            if let Some((above, above_span)) = previous {
+                let key = (
+                    usize::try_from(above.0).unwrap_or(0),
+                    usize::try_from(code.0).unwrap_or(0),
+                );
+                let edge_span = above_span.cover(*span);
+                graph.add_edge(key.0, key.1, edge_span);
+                edge_sources
+                    .entry(key)
+                    .or_default()
+                    .push((edge_span, hierarchy.name.clone()));
+            }
+            previous = Some((*code, *span));
+        }
+    }
+    for cycle in graph.cycles() {
+        let codes: Vec<&str> = cycle
+            .nodes
+            .iter()
+            .map(|n| {
+                model
+                    .catalogue
+                    .code(DispositionId(u32::try_from(*n).unwrap_or(0)))
+            })
+            .collect();
+        let chain = codes
+            .iter()
+            .chain(codes.first())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" > ");
+        let mut labels: Vec<(Span, String)> = Vec::new();
+        for (idx, node) in cycle.nodes.iter().enumerate() {
+            let next = cycle
+                .nodes
+                .get(idx + 1)
+                .or(cycle.nodes.first())
+                .copied()
+                .unwrap_or(*node);
+            if let Some(sources) = edge_sources.get(&(*node, next)) {
+                for (span, name) in sources {
+                    let above = model
+                        .catalogue
+                        .code(DispositionId(u32::try_from(*node).unwrap_or(0)));
+                    let below = model
+                        .catalogue
+                        .code(DispositionId(u32::try_from(next).unwrap_or(0)));
+                    labels.push((
+                        *span,
+                        format!("hierarchy `{name}`: `{above}` above `{below}`"),
+                    ));
+                }
             }
         }
+        labels.sort();
+        let Some((primary, primary_label)) = labels.first().cloned() else {
+            continue;
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::HierarchyContradiction,
+            primary,
+            format!("queue hierarchies contradict each other: {chain}"),
+        )
+        .with_label(primary_label)
+        .with_help("make the hierarchies agree on the order of these codes");
+        for (span, label) in labels.into_iter().skip(1) {
+            diagnostic = diagnostic.with_secondary(span, label);
+        }
+        found.push(diagnostic);
+    }
+}
+
+/// Whether a postcode unit is the same as or inside another (`SO16 7` is
+/// inside `SO16`, which is inside `SO`; `S` does not contain `SO16`).
+pub fn unit_within(inner: &str, outer: &str) -> bool {
+    if inner == outer {
+        return true;
+    }
+    let area =
+        |unit: &str| -> String { unit.chars().take_while(char::is_ascii_alphabetic).collect() };
+    let district = |unit: &str| -> String { unit.split(' ').next().unwrap_or("").to_owned() };
+    let outer_is_area = outer.chars().all(|c| c.is_ascii_alphabetic());
+    let outer_is_district = !outer_is_area && !outer.contains(' ');
+    (outer_is_area && area(inner) == outer)
+        || (outer_is_district && inner.contains(' ') && district(inner) == outer)
+}
+
+/// Whether `layer` governs some postcode of catchment unit `unit`.
+fn governs(model: &model::Model, layer_id: model::LayerId, unit: &str) -> bool {
+    let claims: Vec<(&str, model::LayerId)> = model
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(idx, l)| {
+            l.area
+                .iter()
+                .map(move |u| (u.text.as_str(), model::LayerId::from_index(idx)))
+        })
+        .collect();
+    // The unit (or a wider unit containing it) is claimed by the most
+    // specific claim containing it; narrower claims only take parts of it.
+    let owner = claims
+        .iter()
+        .filter(|(claim, _)| unit_within(unit, claim))
+        .max_by_key(|(claim, _)| claim.len())
+        .map_or(model::NATIONAL, |(_, layer)| *layer);
+    if owner == layer_id {
+        return true;
+    }
+    // Or the layer claims a part of the unit.
+    layer_id != model::NATIONAL
+        && model
+            .layer(layer_id)
+            .is_some_and(|l| l.area.iter().any(|a| unit_within(&a.text, unit)))
+}
+
+/// Services no rule can reach, and service types without services.
+fn reach_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for (type_idx, service_type) in model.service_types.iter().enumerate() {
+        let type_id = model::ServiceTypeId::from_index(type_idx);
+        if !model.services.iter().any(|s| s.service_type == type_id) {
+            found.push(
+                Diagnostic::new(
+                    Code::TypeWithoutServices,
+                    service_type.span,
+                    format!("service type `{}` has no services", service_type.name),
+                )
+                .with_help("add its services, or remove the type and the routes to it"),
+            );
+        }
+    }
+    // Types routed (and usable) per layer.
+    let routed: Vec<BTreeSet<model::ServiceTypeId>> = model
+        .layers
+        .iter()
+        .map(|layer| {
+            let mut types: BTreeSet<model::ServiceTypeId> = layer
+                .rules
+                .iter()
+                .filter_map(|id| model.rule(*id))
+                .flat_map(|r| r.route.iter().copied())
+                .filter(|t| {
+                    model
+                        .service_type(*t)
+                        .and_then(|st| st.requires)
+                        .is_none_or(|skill| layer.skills.contains(&skill))
+                })
+                .collect();
+            if let Some((catch_all, _)) = layer.catch_all {
+                types.insert(catch_all);
+            }
+            types
+        })
+        .collect();
+    for (service_idx, service) in model.services.iter().enumerate() {
+        let service_id = model::ServiceId::from_index(service_idx);
+        let in_force: Vec<model::LayerId> = model
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.services.contains(&service_id))
+            .map(|(idx, _)| model::LayerId::from_index(idx))
+            .collect();
+        let reason = if !in_force.iter().any(|l| {
+            routed
+                .get(l.index())
+                .is_some_and(|t| t.contains(&service.service_type))
+        }) {
+            Some("no rule in force where it is routes its type".to_owned())
+        } else if !in_force.iter().any(|l| {
+            routed
+                .get(l.index())
+                .is_some_and(|t| t.contains(&service.service_type))
+                && service
+                    .catchment
+                    .iter()
+                    .any(|u| governs(model, *l, &u.text))
+        }) {
+            Some("the layers that route its type govern none of its catchment".to_owned())
+        } else if always_suspended(
+            model,
+            service_id,
+            &in_force
+                .iter()
+                .copied()
+                .filter(|l| {
+                    routed
+                        .get(l.index())
+                        .is_some_and(|t| t.contains(&service.service_type))
+                        && service
+                            .catchment
+                            .iter()
+                            .any(|u| governs(model, *l, &u.text))
+                })
+                .collect::<Vec<_>>(),
+        ) {
+            Some("it is suspended for the whole of its validity window".to_owned())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            let type_name = model
+                .service_type(service.service_type)
+                .map_or("?", |t| t.name.as_str());
+            found.push(
+                Diagnostic::new(
+                    Code::UnreachableService,
+                    service.span,
+                    format!("no patient can reach service `{}` ({type_name}): {reason}", service.id),
+                )
+                .with_help("route its type in a rule of a layer that governs its catchment, or remove the service"),
+            );
+        }
+    }
+}
+
+/// Whether, in every layer where it is in force, a service is suspended on
+/// every day of its (bounded) validity window.
+fn always_suspended(
+    model: &model::Model,
+    service: model::ServiceId,
+    in_force: &[model::LayerId],
+) -> bool {
+    let Some(s) = model.service(service) else {
+        return false;
+    };
+    let (Some(from), Some(until)) = (s.valid.from, s.valid.until) else {
+        return false;
+    };
+    !in_force.is_empty()
+        && in_force.iter().all(|layer_id| {
+            model.layer(*layer_id).is_some_and(|layer| {
+                layer.suspensions.iter().any(|suspension| {
+                    let applies = match suspension.target {
+                        model::SuspensionTarget::Service(id) => id == service,
+                        model::SuspensionTarget::ServiceType(t) => t == s.service_type,
+                    };
+                    applies && suspension.window.contains(from) && suspension.window.contains(until)
+                })
+            })
+        })
+}
+
+/// Overrides that change nothing.
+fn identical_override_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for rule in &model.rules {
+        let model::RuleOrigin::Override { replaces } = rule.origin else {
+            continue;
+        };
+        let Some(original) = model.rule(replaces) else {
+            continue;
+        };
+        if original.dispositions == rule.dispositions
+            && original.channels == rule.channels
+            && original.ages == rule.ages
+            && original.sex == rule.sex
+            && original.route == rule.route
+            && original.priority == rule.priority
+        {
+            found.push(
+                Diagnostic::new(
+                    Code::IdenticalOverride,
+                    rule.name_span,
+                    format!(
+                        "`override rule \"{}\"` is identical to the rule it overrides",
+                        rule.name
+                    ),
+                )
+                .with_secondary(original.name_span, "the rule overridden")
+                .with_help("remove the override, or make the change it was meant to make"),
+            );
+        }
+    }
+}
+
+/// Runs every analysis on a resolved model without errors.
+pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    overlap_diagnostics(model, &mut found);
+    never_fire_diagnostics(model, &mut found);
+    gap_diagnostics(model, &mut found);
+    clinical_diagnostics(model, &mut found);
+    hierarchy_diagnostics(model, &mut found);
+    reach_diagnostics(model, &mut found);
+    identical_override_diagnostics(model, &mut found);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncovered_intervals() {
+        assert_eq!(uncovered(vec![]), vec![(0, INF)]);
+        assert_eq!(uncovered(vec![(0, INF)]), vec![]);
+        assert_eq!(uncovered(vec![(10, 20), (0, 5)]), vec![(5, 10), (20, INF)]);
+        assert_eq!(uncovered(vec![(0, 10), (10, INF)]), vec![]);
+    }
+
+    #[test]
+    fn units_within() {
+        assert!(unit_within("SO16 7", "SO16"));
+        assert!(unit_within("SO16 7", "SO"));
+        assert!(unit_within("SO16", "SO"));
+        assert!(!unit_within("SO16", "S"));
+        assert!(!unit_within("SO", "SO16"));
+        assert!(!unit_within("SO16", "SO1"));
+        assert!(unit_within("PO30", "PO30"));
+    }
+
+    #[test]
+    fn ages_for_people() {
+        assert_eq!(ages_text((0, Some(5844))), "age 0–15y");
+        assert_eq!(ages_text((5844, None)), "age 16y and over");
+        assert_eq!(ages_text((0, Some(28))), "age 0–27 days");
+        assert_eq!(ages_text((0, None)), "any age");
     }
 }

@@ -337,6 +337,72 @@ codes! {
         why: "Usually a copy-and-paste mistake for another date.",
         example: "2020-05-08 \"VE Day\"\n2020-05-08 \"Early May\"",
         fix: "Remove the repeat, or correct the date.";
+    /// Two rules can match one case.
+    RuleOverlap = "DX0501", "rule-overlap", Error,
+        what: "Two rules of one layer can match the same case (disposition, channel, age and sex) and have the same priority.",
+        why: "Routing must give one answer per case (hit policy UNIQUE): with two, which services a patient is offered would depend on the order of the files.",
+        example: "rule \"Adults\" { when dx = Dx05 and age >= 16 route gp_ooh }\nrule \"All\" { when dx = Dx05 route emergency_department }",
+        fix: "Make the conditions disjoint (the witness case shows a case both match), or give the rule that should win a higher `priority`.";
+    /// A rule that can never fire.
+    RuleNeverFires = "DX0502", "rule-never-fires", Warning,
+        what: "Every case a rule matches is taken by rules of higher priority, in every layer where the rule is in force.",
+        why: "A rule that never fires is dead code: its author thinks it routes patients, and it routes nobody.",
+        example: "rule \"All\" { when dx = Dx05 route gp_ooh priority 10 }\nrule \"Adults\" { when dx = Dx05 and age >= 16 route emergency_department }",
+        fix: "Remove the rule, or lower the priority of the rules that hide it.";
+    /// A coverage gap.
+    CoverageGap = "DX0503", "coverage-gap", Error,
+        what: "A disposition that Pathways uses on a channel has cases (an age range, a sex) that no rule, `same_as` target or `no_search` covers, in the baseline or an overlay.",
+        why: "A patient given that disposition would get no service from the rules, only the catch-all: a 111 call with nowhere to go.",
+        example: "rule \"Adults\" { when dx = Dx05 and age >= 16 route gp_ooh }   // children are not covered",
+        fix: "Add a rule for the cases in the witness, widen a rule's conditions, or answer them with `no_search … because \"…\"`.";
+    /// A route slower than the disposition's timeframe.
+    RouteTooSlow = "DX0504", "route-too-slow", Error,
+        what: "A rule routes a disposition to a service type whose `responds_within` is longer than the disposition's timeframe.",
+        why: "A patient who must be seen within 1 hour would be sent to a service that takes 24.",
+        example: "service_type pharmacy_cpcs \"CPCS\" { responds_within 24h }\nrule \"Urgent\" { when dx = Dx05 route pharmacy_cpcs }   // Dx05: 2 hours",
+        fix: "Route the disposition to a faster service type, or move it to a rule of its own.";
+    /// A route to a type needing a skill the layer lacks.
+    RouteNeedsSkill = "DX0505", "route-needs-skill", Error,
+        what: "A rule in force in a layer routes to a service type that `requires` a skill the layer lacks.",
+        why: "The type cannot be used there: the patient would skip it every time.",
+        example: "overlay dorset { area DT  lacks pathways_clinician }   // and a baseline rule routes clinician_queue",
+        fix: "Override the rule in that overlay to route to a type the overlay can use (e.g. a GP queue).";
+    /// Routing a code the catalogue marks unused.
+    RoutesUnusedCode = "DX0506", "routes-unused-code", Warning,
+        what: "A rule routes a disposition that the release marks as not used (section 3, paper only, pandemic or epidemic switch only, not in use, no longer used).",
+        why: "Pathways never generates it in normal running: the mapping is dead, or the code was meant to be another.",
+        example: "rule \"Flu\" { when dx = Dx63 route gp_ooh }   // Dx63: pandemic switch only",
+        fix: "Remove the code from the rule, or check which code was meant.";
+    /// Routing a clinician-only code where the skill is lacking.
+    ClinicianCodeWithoutSkill = "DX0507", "clinician-code-without-skill", Warning,
+        what: "A rule in force in a layer without the Pathways-clinician skill routes a disposition only a Pathways clinician can reach.",
+        why: "Without a Pathways clinician the code is never generated there: the mapping is dead.",
+        example: "overlay dorset { area DT  lacks pathways_clinician }   // with a baseline rule for Dx51",
+        fix: "Remove the rule in that overlay (`remove rule … because …`).";
+    /// Hierarchies that contradict each other.
+    HierarchyContradiction = "DX0508", "hierarchy-contradiction", Error,
+        what: "The queue hierarchies, taken together, order some codes in a cycle (one says `Dx32 > Dx325`, another `Dx325 > Dx32`).",
+        why: "A queue cannot be ordered when its orders disagree: which patient is called first would be arbitrary.",
+        example: "hierarchy a { Dx32 > Dx325 }\nhierarchy b { Dx325 > Dx32 }",
+        fix: "Make the hierarchies agree; the message spells out the cycle and labels each source.";
+    /// A service no rule can reach.
+    UnreachableService = "DX0509", "unreachable-service", Warning,
+        what: "No rule can send a patient to a service: no layer where it is in force routes its type, or those layers govern none of its catchment, or it is suspended for the whole of its validity window.",
+        why: "A service on the directory that no patient can reach is a gap in the commissioner's intent.",
+        example: "service \"Hub\" id \"H1\" { type gp_hub  catchment SO  hours { all_hours } }   // no rule routes gp_hub",
+        fix: "Route its type in a rule of a layer that governs its catchment, or remove the service.";
+    /// A service type with no services.
+    TypeWithoutServices = "DX0510", "type-without-services", Warning,
+        what: "A service type has no service anywhere in the tree.",
+        why: "Rules that route to it can never return a service of that type.",
+        example: "service_type optician \"Optician\" { responds_within 3d }   // and no service of type optician",
+        fix: "Add the services of that type, or remove the type and the routes to it.";
+    /// An override identical to what it overrides.
+    IdenticalOverride = "DX0511", "identical-override", Warning,
+        what: "An `override rule` has the same conditions, route and priority as the rule it replaces.",
+        why: "It changes nothing but claims to: reviewers will look for a difference that is not there.",
+        example: "override rule \"Dental\" { when dx in dental route dental because \"…\" }",
+        fix: "Remove the override, or make the change it was meant to make.";
     /// Bank-holiday hours without a calendar.
     NoCalendar = "DX0410", "no-calendar", Warning,
         what: "A service has `bank_holiday` hours but the tree has no `calendar`.",
