@@ -1026,6 +1026,135 @@ fn identical_override_diagnostics(model: &model::Model, found: &mut Vec<Diagnost
     }
 }
 
+/// How one disposition on one channel is answered in one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Rules route every case.
+    Routed,
+    /// Rules route some cases; the rest are gaps.
+    Partial,
+    /// Nothing routes it, and it is required.
+    Uncovered,
+    /// `no_search`, with the reason.
+    NoSearch(String),
+    /// Not required here and not routed (unused, or clinician-only without
+    /// the skill).
+    NotUsed,
+}
+
+/// One row of the coverage matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageRow {
+    /// The disposition.
+    pub dx: DispositionId,
+    /// The channel.
+    pub channel: model::Channel,
+    /// Whether the layer must cover it.
+    pub required: bool,
+    /// How it is answered.
+    pub answer: Answer,
+    /// The code whose rules answer it, when routed through `same_as`.
+    pub via: Option<DispositionId>,
+    /// The rules that match some case of it, in layer order.
+    pub rules: Vec<model::RuleId>,
+    /// The service types those rules route to, first appearance first.
+    pub types: Vec<model::ServiceTypeId>,
+    /// Uncovered (sex, ages), when required.
+    pub gaps: Vec<(Option<CaseSex>, Ages)>,
+}
+
+/// The coverage matrix of one layer: every disposition of the release on
+/// every channel the catalogue gives it.
+pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageRow> {
+    let Some(layer) = model.layer(layer_id) else {
+        return Vec::new();
+    };
+    let by_code = rules_by_code(model, layer);
+    let mut rows = Vec::new();
+    for (dx, disposition) in model.catalogue.iter() {
+        let is_required = required(model, layer, dx);
+        let via = if by_code.contains_key(&dx) || layer.no_search.contains_key(&dx) {
+            None
+        } else {
+            disposition.same_as
+        };
+        let answered = answered(model, layer, &by_code, dx);
+        for channel in &disposition.channels {
+            let mut row = CoverageRow {
+                dx,
+                channel: *channel,
+                required: is_required,
+                answer: Answer::NotUsed,
+                via,
+                rules: Vec::new(),
+                types: Vec::new(),
+                gaps: Vec::new(),
+            };
+            match &answered {
+                Answered::NoSearch => {
+                    let code = if layer.no_search.contains_key(&dx) { dx } else { via.unwrap_or(dx) };
+                    let reason = layer.no_search.get(&code).map_or_else(String::new, |n| n.reason.clone());
+                    row.answer = Answer::NoSearch(reason);
+                }
+                Answered::Rules(_) | Answered::Nothing if !rules_or_empty(&answered).is_empty() || is_required => {
+                    let rules = rules_or_empty(&answered);
+                    let mut cells = Vec::new();
+                    for sex in CaseSex::ALL {
+                        let matching: Vec<&model::Rule> = rules
+                            .iter()
+                            .filter_map(|id| model.rule(*id))
+                            .filter(|r| r.channels.contains(channel) && sex.accepted_by(r.sex))
+                            .collect();
+                        let intervals = matching
+                            .iter()
+                            .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                            .collect();
+                        for (start, stop) in uncovered(intervals) {
+                            cells.push((*channel, sex, (u32::try_from(start).unwrap_or(u32::MAX), from_end(stop))));
+                        }
+                    }
+                    for id in rules {
+                        let Some(rule) = model.rule(*id) else { continue };
+                        if !rule.channels.contains(channel) {
+                            continue;
+                        }
+                        row.rules.push(*id);
+                        for t in &rule.route {
+                            if !row.types.contains(t) {
+                                row.types.push(*t);
+                            }
+                        }
+                    }
+                    let gaps: Vec<(Option<CaseSex>, Ages)> = merge_sexes(cells)
+                        .into_iter()
+                        .map(|(_, sex, ages)| (sex, ages))
+                        .collect();
+                    row.answer = if row.rules.is_empty() {
+                        if is_required { Answer::Uncovered } else { Answer::NotUsed }
+                    } else if gaps.is_empty() || !is_required {
+                        Answer::Routed
+                    } else {
+                        Answer::Partial
+                    };
+                    if is_required {
+                        row.gaps = gaps;
+                    }
+                }
+                _ => {}
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+fn rules_or_empty<'a>(answered: &Answered<'a>) -> &'a [model::RuleId] {
+    match answered {
+        Answered::Rules(rules) => rules,
+        _ => &[],
+    }
+}
+
 /// Runs every analysis on a resolved model without errors.
 pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
     let mut found = Vec::new();

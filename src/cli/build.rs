@@ -30,7 +30,7 @@ pub fn run(args: Args) -> Exit {
     if let Err(error) = load::write_atomically(&args.output, &table.to_artifact()) {
         return usage_error(format!("cannot write `{}`: {error}", args.output.display()));
     }
-    println!(
+    outln!(
         "built {} ({} rules, {} services, {} layers, release {})",
         args.output.display(),
         table.rules.len(),

@@ -17,7 +17,7 @@ pub fn run(args: Args) -> Exit {
     match args.code {
         None => {
             for code in Code::ALL {
-                println!(
+                outln!(
                     "{}  {:<8} {}",
                     code.id(),
                     code.severity().as_str(),
@@ -28,7 +28,7 @@ pub fn run(args: Args) -> Exit {
         }
         Some(text) => match Code::lookup(&text) {
             Some(code) => {
-                print!("{}", code.markdown());
+                out!("{}", code.markdown());
                 Exit::Ok
             }
             None => usage_error(format!(

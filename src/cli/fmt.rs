@@ -100,16 +100,16 @@ pub fn run(args: Args) -> Exit {
     }
     diagnostics::sort(&mut found);
     if !found.is_empty() {
-        print!(
+        out!(
             "{}",
             diagnostics::human::render_all(&found, &sources, use_color())
         );
     }
     for path in &changed {
         if args.check {
-            println!("would reformat {}", path.display());
+            outln!("would reformat {}", path.display());
         } else {
-            println!("formatted {}", path.display());
+            outln!("formatted {}", path.display());
         }
     }
     if found.iter().any(Diagnostic::is_error) || (args.check && !changed.is_empty()) {

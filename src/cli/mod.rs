@@ -7,8 +7,27 @@
 //!
 //! Imports: everything in the crate; nothing imports `cli`.
 
+/// `print!` that never panics: a closed pipe (`dxmap … | head`) ends the
+/// output quietly instead of aborting the process.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!` that never panics on a closed pipe.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*)))
+    };
+}
+
 mod build;
 mod check;
+mod coverage;
 mod explain;
 mod fmt;
 mod queue;
@@ -41,6 +60,8 @@ enum Command {
     Test(test::Args),
     /// Print codes in the order of a queue hierarchy.
     Queue(queue::Args),
+    /// The coverage matrix: for each layer, disposition and channel, what routes it.
+    Coverage(coverage::Args),
     /// Rewrite rules files in canonical form.
     Fmt(fmt::Args),
     /// Explain a diagnostic code (`dxmap explain DX0201`), or list them all.
@@ -77,6 +98,15 @@ pub enum Format {
     Json,
 }
 
+/// Writes to standard output, ignoring a reader that has gone away.
+pub(crate) fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    // A failed write means the reader closed the pipe: there is no one left
+    // to tell, and the exit code still says how the run ended.
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
 /// Whether to colour human output.
 fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -104,7 +134,7 @@ fn compile_tree(
                 .filter(|d| d.is_error())
                 .cloned()
                 .collect();
-            print!(
+            out!(
                 "{}",
                 crate::diagnostics::human::render_all(&diagnostics, &checked.sources, use_color())
             );
@@ -139,6 +169,7 @@ pub fn run() -> ExitCode {
         Command::Route(args) => route::run(args),
         Command::Test(args) => test::run(args),
         Command::Queue(args) => queue::run(args),
+        Command::Coverage(args) => coverage::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
     };

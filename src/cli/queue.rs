@@ -68,7 +68,7 @@ pub fn run(args: Args) -> Exit {
                 hierarchy.name
             );
         }
-        println!("{code}");
+        outln!("{code}");
     }
     Exit::Ok
 }

@@ -105,7 +105,7 @@ fn case(args: &Args) -> Result<Case, Exit> {
             let file = match load::read_text(&mut sources, path, &mut found) {
                 Ok(Some(file)) => file,
                 Ok(None) => {
-                    print!(
+                    out!(
                         "{}",
                         diagnostics::human::render_all(&found, &sources, use_color())
                     );
@@ -121,7 +121,7 @@ fn case(args: &Args) -> Result<Case, Exit> {
             match entries {
                 Some(entries) => entries,
                 None => {
-                    print!(
+                    out!(
                         "{}",
                         diagnostics::human::render_all(&found, &sources, use_color())
                     );
@@ -186,12 +186,12 @@ pub fn run(args: Args) -> Exit {
                     object.remove("trace");
                 }
             }
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             );
         }
-        Format::Human => print!("{}", render(&decision, &case, args.explain)),
+        Format::Human => out!("{}", render(&decision, &case, args.explain)),
     }
     Exit::Ok
 }

@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Exit {
     }
     diagnostics::sort(&mut problems);
     if !problems.is_empty() {
-        print!(
+        out!(
             "{}",
             diagnostics::human::render_all(&problems, &sources, use_color())
         );
@@ -145,21 +145,21 @@ pub fn run(args: Args) -> Exit {
         match outcome {
             Ok(()) => {
                 passed += 1;
-                println!("ok    {} ({place})", test.name);
+                outln!("ok    {} ({place})", test.name);
             }
             Err(lines) => {
                 failed += 1;
-                println!("FAIL  {} ({place})", test.name);
+                outln!("FAIL  {} ({place})", test.name);
                 for line in lines {
-                    println!("      {line}");
+                    outln!("      {line}");
                 }
             }
         }
     }
     if files.is_empty() {
-        println!("no test files in {}", dir.join("tests").display());
+        outln!("no test files in {}", dir.join("tests").display());
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if failed > 0 || problems.iter().any(diagnostics::Diagnostic::is_error) {
         Exit::Rules
     } else {

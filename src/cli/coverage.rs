@@ -1,0 +1,281 @@
+//! `dxmap coverage [DIR] [--release NAME|FILE] [--format human|json]`: the
+//! coverage matrix a DoS lead asks for — for each layer, each disposition and
+//! channel, what routes it or why nothing does — with totals.
+//!
+//! Human output prints the baseline in full and, for each overlay, only the
+//! lines that differ from the layer it extends. JSON holds every row of every
+//! layer (fields documented in the README). Exit 1 when a required
+//! disposition is not fully covered somewhere.
+//!
+//! Imports: `crate::{load, check, diagnostics}`, `super`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use super::{default_dir, usage_error, use_color, Exit, Format};
+use crate::check::model;
+use crate::check::rules::{self, Answer, CaseSex, CoverageRow};
+use crate::{diagnostics, load};
+
+/// Arguments of `dxmap coverage`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The rules directory.
+    dir: Option<PathBuf>,
+    /// A bundled release name or a catalogue file, replacing the tree's `release` line.
+    #[arg(long)]
+    release: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+fn sex_text(sex: Option<CaseSex>) -> &'static str {
+    match sex {
+        None => "",
+        Some(CaseSex::Female) => " (female)",
+        Some(CaseSex::Male) => " (male)",
+        Some(CaseSex::NotGiven) => " (sex not given)",
+    }
+}
+
+fn answer_name(answer: &Answer) -> &'static str {
+    match answer {
+        Answer::Routed => "routed",
+        Answer::Partial => "partial",
+        Answer::Uncovered => "uncovered",
+        Answer::NoSearch(_) => "no_search",
+        Answer::NotUsed => "not_used",
+    }
+}
+
+/// The human description of a row (without the code and channels).
+fn describe(model: &model::Model, row: &CoverageRow) -> String {
+    let via = row
+        .via
+        .map(|target| format!("as {}: ", model.catalogue.code(target)))
+        .unwrap_or_default();
+    let routed = || {
+        let rules: Vec<String> = row
+            .rules
+            .iter()
+            .filter_map(|id| model.rule(*id))
+            .map(|r| format!("\"{}\"", r.name))
+            .collect();
+        let types: Vec<&str> = row
+            .types
+            .iter()
+            .filter_map(|t| model.service_type(*t))
+            .map(|t| t.name.as_str())
+            .collect();
+        format!("{via}{} -> {}", rules.join(", "), types.join(", "))
+    };
+    match &row.answer {
+        Answer::Routed => routed(),
+        Answer::Partial => {
+            let gaps: Vec<String> = row
+                .gaps
+                .iter()
+                .map(|(sex, ages)| format!("{}{}", rules::ages_text(*ages), sex_text(*sex)))
+                .collect();
+            format!("{}; NOT COVERED: {}", routed(), gaps.join(", "))
+        }
+        Answer::Uncovered => "NOT COVERED".to_owned(),
+        Answer::NoSearch(reason) => format!("{via}no search: {reason}"),
+        Answer::NotUsed => "not used".to_owned(),
+    }
+}
+
+/// Lines of one layer: one per code when all its channels agree.
+fn lines(model: &model::Model, rows: &[CoverageRow]) -> BTreeMap<String, String> {
+    let mut by_code: BTreeMap<&str, Vec<&CoverageRow>> = BTreeMap::new();
+    for row in rows {
+        if row.answer == Answer::NotUsed {
+            continue;
+        }
+        by_code.entry(model.catalogue.code(row.dx)).or_default().push(row);
+    }
+    let mut out = BTreeMap::new();
+    for (code, rows) in by_code {
+        let descriptions: Vec<String> = rows.iter().map(|r| describe(model, r)).collect();
+        if descriptions.windows(2).all(|w| w.first() == w.get(1)) {
+            let channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+            out.insert(
+                code.to_owned(),
+                format!("{code:<7} {:<11} {}", channels.join(" "), descriptions.first().cloned().unwrap_or_default()),
+            );
+        } else {
+            let text: Vec<String> = rows
+                .iter()
+                .zip(descriptions)
+                .map(|(r, d)| format!("{code:<7} {:<11} {d}", r.channel.as_str()))
+                .collect();
+            out.insert(code.to_owned(), text.join("\n  "));
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Totals {
+    required: usize,
+    covered: usize,
+    partial: usize,
+    uncovered: usize,
+    no_search: usize,
+    not_used: usize,
+}
+
+fn totals(rows: &[CoverageRow]) -> Totals {
+    let mut by_code: BTreeMap<u32, Vec<&CoverageRow>> = BTreeMap::new();
+    for row in rows {
+        by_code.entry(row.dx.0).or_default().push(row);
+    }
+    let mut totals = Totals::default();
+    for rows in by_code.values() {
+        let required = rows.iter().any(|r| r.required);
+        if required {
+            totals.required += 1;
+        }
+        if rows.iter().any(|r| r.answer == Answer::Uncovered) && rows.iter().all(|r| matches!(r.answer, Answer::Uncovered)) {
+            totals.uncovered += 1;
+        } else if rows.iter().any(|r| matches!(r.answer, Answer::Uncovered | Answer::Partial)) {
+            totals.partial += 1;
+        } else if rows.iter().all(|r| matches!(r.answer, Answer::NoSearch(_))) {
+            totals.no_search += 1;
+            if required {
+                totals.covered += 1;
+            }
+        } else if rows.iter().all(|r| r.answer == Answer::NotUsed) {
+            totals.not_used += 1;
+        } else if required {
+            totals.covered += 1;
+        }
+    }
+    totals
+}
+
+fn row_json(model: &model::Model, row: &CoverageRow) -> Value {
+    let disposition = model.catalogue.get(row.dx);
+    json!({
+        "dx": model.catalogue.code(row.dx),
+        "title": disposition.map(|d| d.title.clone()),
+        "status": disposition.map(|d| d.status.as_str()),
+        "channel": row.channel.as_str(),
+        "required": row.required,
+        "answer": answer_name(&row.answer),
+        "same_as": row.via.map(|t| model.catalogue.code(t).to_owned()),
+        "no_search": match &row.answer { Answer::NoSearch(reason) => Some(reason.clone()), _ => None },
+        "rules": row.rules.iter().filter_map(|id| model.rule(*id)).map(|r| r.name.clone()).collect::<Vec<_>>(),
+        "types": row.types.iter().filter_map(|t| model.service_type(*t)).map(|t| t.name.clone()).collect::<Vec<_>>(),
+        "gaps": row.gaps.iter().map(|(sex, ages)| json!({
+            "sex": sex.and_then(CaseSex::sex).map(|s| s.as_str()).or(match sex { Some(CaseSex::NotGiven) => Some("not_given"), _ => None }),
+            "min_age_days": ages.0,
+            "max_age_days": ages.1,
+            "ages": rules::ages_text(*ages),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Runs `dxmap coverage`.
+pub fn run(args: Args) -> Exit {
+    let dir = args.dir.unwrap_or_else(default_dir);
+    let checked = match load::check_tree(&dir, args.release.as_deref()) {
+        Ok(checked) => checked,
+        Err(error) => return usage_error(error),
+    };
+    // Coverage is meaningful once names resolve; gaps themselves are the
+    // matrix's subject, so only other errors stop it.
+    let blocking: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && d.code != diagnostics::Code::CoverageGap)
+        .cloned()
+        .collect();
+    let Some(model) = checked.model.as_ref().filter(|_| blocking.is_empty()) else {
+        out!("{}", diagnostics::human::render_all(&blocking, &checked.sources, use_color()));
+        eprintln!("error: the rules under `{}` have errors; run `dxmap check`", dir.display());
+        return Exit::Rules;
+    };
+    let matrices: Vec<(model::LayerId, Vec<CoverageRow>)> = (0..model.layers.len())
+        .map(model::LayerId::from_index)
+        .map(|id| (id, rules::coverage(model, id)))
+        .collect();
+    let mut complete = true;
+    match args.format {
+        Format::Json => {
+            let layers: Vec<Value> = matrices
+                .iter()
+                .map(|(id, rows)| {
+                    let layer = model.layer(*id);
+                    let t = totals(rows);
+                    complete &= t.partial == 0 && t.uncovered == 0;
+                    json!({
+                        "layer": layer.map(|l| l.name.clone()),
+                        "extends": layer.and_then(|l| l.parent).and_then(|p| model.layer(p)).map(|p| p.name.clone()),
+                        "totals": {
+                            "required": t.required, "covered": t.covered, "partial": t.partial,
+                            "uncovered": t.uncovered, "no_search": t.no_search, "not_used": t.not_used,
+                        },
+                        "rows": rows.iter().map(|r| row_json(model, r)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let value = json!({ "release": model.catalogue.release, "layers": layers });
+            outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+        Format::Human => {
+            let mut out = String::new();
+            let mut layer_lines: Vec<BTreeMap<String, String>> = Vec::new();
+            for (id, rows) in &matrices {
+                let Some(layer) = model.layer(*id) else { continue };
+                let t = totals(rows);
+                complete &= t.partial == 0 && t.uncovered == 0;
+                let these = lines(model, rows);
+                let parent = layer.parent.and_then(|p| layer_lines.get(p.index()));
+                let shown: Vec<&String> = these
+                    .iter()
+                    .filter(|(code, line)| parent.and_then(|p| p.get(*code)) != Some(*line))
+                    .map(|(_, line)| line)
+                    .collect();
+                let extends = layer
+                    .parent
+                    .and_then(|p| model.layer(p))
+                    .map_or_else(String::new, |p| format!(", extends {}", p.name));
+                let _ = writeln!(
+                    out,
+                    "{}{extends}: {} of {} required dispositions covered ({} by no_search), {} partly covered, {} not covered, {} not used",
+                    layer.name, t.covered, t.required, t.no_search, t.partial, t.uncovered, t.not_used
+                );
+                if parent.is_some() && shown.is_empty() {
+                    let _ = writeln!(out, "  (every line as in the layer it extends)");
+                } else if parent.is_some() {
+                    let _ = writeln!(out, "  lines that differ from the layer it extends:");
+                }
+                for line in shown {
+                    let _ = writeln!(out, "  {line}");
+                }
+                let _ = writeln!(out);
+                layer_lines.push(these);
+            }
+            let _ = writeln!(
+                out,
+                "{}",
+                if complete {
+                    "every required disposition is covered in every layer"
+                } else {
+                    "some required dispositions are not covered: see NOT COVERED above"
+                }
+            );
+            out!("{out}");
+        }
+    }
+    if complete {
+        Exit::Ok
+    } else {
+        Exit::Rules
+    }
+}
