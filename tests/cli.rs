@@ -58,7 +58,10 @@ fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-const GOOD: &str = r#"release "pathways-2015"
+/// A two-code catalogue, so that small trees can cover their release.
+const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n";
+
+const GOOD: &str = r#"release "catalogue.yaml"
 service_type gp_ooh "GP Out of Hours" { responds_within 1h }
 rule "Primary care" {
   when dx in (Dx05, Dx06)
@@ -86,7 +89,13 @@ fn check_reports_rule_errors_with_exit_1_and_json_locations() {
     let broken = GOOD
         .replace("Dx06", "Dx0006")
         .replace("route gp_ooh", "route gp_oh");
-    let dir = scratch("broken", &[("rules/national.dxm", broken.as_bytes())]);
+    let dir = scratch(
+        "broken",
+        &[
+            ("rules/national.dxm", broken.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
+        ],
+    );
     let output = dxmap(&dir, &["check", "rules", "--format", "json"]);
     assert_eq!(code(&output), 1);
     insta::assert_snapshot!("check_json_errors", stdout(&output));
@@ -101,7 +110,13 @@ fn check_reports_rule_errors_with_exit_1_and_json_locations() {
 #[test]
 fn warnings_pass_unless_denied() {
     let warned = GOOD.replace("hours { all_hours }", "hours { bank_holiday closed }");
-    let dir = scratch("warned", &[("rules/national.dxm", warned.as_bytes())]);
+    let dir = scratch(
+        "warned",
+        &[
+            ("rules/national.dxm", warned.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
+        ],
+    );
     let output = dxmap(&dir, &["check", "rules"]);
     assert_eq!(code(&output), 0, "{}", stdout(&output));
     assert!(stdout(&output).contains("1 warning"));
@@ -111,7 +126,13 @@ fn warnings_pass_unless_denied() {
 
 #[test]
 fn usage_and_io_errors_exit_2_and_name_the_problem() {
-    let dir = scratch("usage", &[("rules/national.dxm", GOOD.as_bytes())]);
+    let dir = scratch(
+        "usage",
+        &[
+            ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
+        ],
+    );
     let output = dxmap(&dir, &["check", "no-such-dir"]);
     assert_eq!(code(&output), 2);
     assert!(
@@ -151,6 +172,7 @@ fn release_flag_replaces_the_release_line() {
         "release-flag",
         &[
             ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
             ("tiny.yaml", catalogue.as_bytes()),
         ],
     );
@@ -167,6 +189,7 @@ fn release_flag_replaces_the_release_line() {
         "release-broken",
         &[
             ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
             ("broken.yaml", broken.as_bytes()),
         ],
     );
@@ -181,7 +204,13 @@ fn release_flag_replaces_the_release_line() {
 fn unreadable_inputs_are_diagnostics_with_the_file_name() {
     let mut latin1 = GOOD.as_bytes().to_vec();
     latin1.extend_from_slice(b"// caf\xe9\n");
-    let dir = scratch("latin1", &[("rules/national.dxm", &latin1)]);
+    let dir = scratch(
+        "latin1",
+        &[
+            ("rules/national.dxm", &latin1),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
+        ],
+    );
     let output = dxmap(&dir, &["check", "rules"]);
     assert_eq!(code(&output), 1);
     let text = stdout(&output);
@@ -195,6 +224,7 @@ fn unreadable_inputs_are_diagnostics_with_the_file_name() {
         "huge",
         &[
             ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
             ("rules/zz_huge.dxm", &huge),
         ],
     );
@@ -379,6 +409,7 @@ fn a_failed_build_writes_nothing() {
         "build-broken",
         &[
             ("rules/national.dxm", broken.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
             ("table.dxt", b"previous"),
         ],
     );
@@ -559,6 +590,7 @@ fn test_reports_failing_cases_by_name() {
         "test-cmd",
         &[
             ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
             ("rules/tests/cases.yaml", tests.as_bytes()),
         ],
     );
@@ -583,6 +615,7 @@ fn test_reports_failing_cases_by_name() {
         "test-cmd-yaml",
         &[
             ("rules/national.dxm", GOOD.as_bytes()),
+            ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
             (
                 "rules/tests/cases.yaml",
                 b"- name: x\n  case: { dx: Dx05 }\n",

@@ -533,6 +533,34 @@ impl Router {
         })
     }
 
+    /// Every rule of the layer in force that matches the case's code,
+    /// channel, age and sex, highest priority first: what step 3 chooses
+    /// from. Tools use it to show why a case is ambiguous or uncovered.
+    pub fn matching_rules(&self, case: &Case) -> Result<Vec<&Rule>, CaseError> {
+        let postcode = Postcode::parse(&case.postcode)
+            .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
+        let layer_idx = postcode
+            .units()
+            .iter()
+            .find_map(|unit| self.table.area_index.get(*unit).copied())
+            .unwrap_or(0);
+        let Some(layer) = self
+            .table
+            .layers
+            .get(usize::try_from(layer_idx).unwrap_or(0))
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(layer
+            .rules_by_dx
+            .get(&case.dx)
+            .into_iter()
+            .flatten()
+            .filter_map(|idx| self.table.rules.get(usize::try_from(*idx).ok()?))
+            .filter(|rule| Self::rule_matches(rule, case))
+            .collect())
+    }
+
     fn rule_matches(rule: &Rule, case: &Case) -> bool {
         rule.channels.contains(&case.channel)
             && rule.min_age_days <= case.age_days

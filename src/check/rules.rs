@@ -1092,11 +1092,20 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
             };
             match &answered {
                 Answered::NoSearch => {
-                    let code = if layer.no_search.contains_key(&dx) { dx } else { via.unwrap_or(dx) };
-                    let reason = layer.no_search.get(&code).map_or_else(String::new, |n| n.reason.clone());
+                    let code = if layer.no_search.contains_key(&dx) {
+                        dx
+                    } else {
+                        via.unwrap_or(dx)
+                    };
+                    let reason = layer
+                        .no_search
+                        .get(&code)
+                        .map_or_else(String::new, |n| n.reason.clone());
                     row.answer = Answer::NoSearch(reason);
                 }
-                Answered::Rules(_) | Answered::Nothing if !rules_or_empty(&answered).is_empty() || is_required => {
+                Answered::Rules(_) | Answered::Nothing
+                    if !rules_or_empty(&answered).is_empty() || is_required =>
+                {
                     let rules = rules_or_empty(&answered);
                     let mut cells = Vec::new();
                     for sex in CaseSex::ALL {
@@ -1110,11 +1119,17 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
                             .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
                             .collect();
                         for (start, stop) in uncovered(intervals) {
-                            cells.push((*channel, sex, (u32::try_from(start).unwrap_or(u32::MAX), from_end(stop))));
+                            cells.push((
+                                *channel,
+                                sex,
+                                (u32::try_from(start).unwrap_or(u32::MAX), from_end(stop)),
+                            ));
                         }
                     }
                     for id in rules {
-                        let Some(rule) = model.rule(*id) else { continue };
+                        let Some(rule) = model.rule(*id) else {
+                            continue;
+                        };
                         if !rule.channels.contains(channel) {
                             continue;
                         }
@@ -1130,7 +1145,11 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
                         .map(|(_, sex, ages)| (sex, ages))
                         .collect();
                     row.answer = if row.rules.is_empty() {
-                        if is_required { Answer::Uncovered } else { Answer::NotUsed }
+                        if is_required {
+                            Answer::Uncovered
+                        } else {
+                            Answer::NotUsed
+                        }
                     } else if gaps.is_empty() || !is_required {
                         Answer::Routed
                     } else {

@@ -1,10 +1,10 @@
-//! `dxmap check [DIR] [--release NAME|FILE] [--format human|json] [--deny-warnings]`.
+//! `dxmap check [DIR] [--release NAME|FILE] [--format human|json|sarif|github] [--deny-warnings]`.
 //!
 //! Imports: `crate::load`, `crate::diagnostics`, `super`.
 
 use std::path::PathBuf;
 
-use super::{default_dir, usage_error, use_color, Exit, Format};
+use super::{default_dir, usage_error, use_color, CheckFormat, Exit};
 use crate::diagnostics::{self, Counts};
 use crate::load;
 
@@ -17,8 +17,8 @@ pub struct Args {
     #[arg(long)]
     release: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    format: CheckFormat,
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
@@ -32,12 +32,18 @@ pub fn run(args: Args) -> Exit {
         Err(error) => return usage_error(error),
     };
     let output = match args.format {
-        Format::Human => {
+        CheckFormat::Human => {
             diagnostics::human::render_all(&checked.diagnostics, &checked.sources, use_color())
         }
-        Format::Json => diagnostics::json::render_all(&checked.diagnostics, &checked.sources),
+        CheckFormat::Json => diagnostics::json::render_all(&checked.diagnostics, &checked.sources),
+        CheckFormat::Sarif => {
+            diagnostics::sarif::render_all(&checked.diagnostics, &checked.sources)
+        }
+        CheckFormat::Github => {
+            diagnostics::github::render_all(&checked.diagnostics, &checked.sources)
+        }
     };
-    println!("{}", output.trim_end());
+    outln!("{}", output.trim_end());
     let counts = Counts::of(&checked.diagnostics);
     if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {
         Exit::Rules

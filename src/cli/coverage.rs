@@ -96,7 +96,10 @@ fn lines(model: &model::Model, rows: &[CoverageRow]) -> BTreeMap<String, String>
         if row.answer == Answer::NotUsed {
             continue;
         }
-        by_code.entry(model.catalogue.code(row.dx)).or_default().push(row);
+        by_code
+            .entry(model.catalogue.code(row.dx))
+            .or_default()
+            .push(row);
     }
     let mut out = BTreeMap::new();
     for (code, rows) in by_code {
@@ -105,7 +108,11 @@ fn lines(model: &model::Model, rows: &[CoverageRow]) -> BTreeMap<String, String>
             let channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
             out.insert(
                 code.to_owned(),
-                format!("{code:<7} {:<11} {}", channels.join(" "), descriptions.first().cloned().unwrap_or_default()),
+                format!(
+                    "{code:<7} {:<11} {}",
+                    channels.join(" "),
+                    descriptions.first().cloned().unwrap_or_default()
+                ),
             );
         } else {
             let text: Vec<String> = rows
@@ -140,9 +147,14 @@ fn totals(rows: &[CoverageRow]) -> Totals {
         if required {
             totals.required += 1;
         }
-        if rows.iter().any(|r| r.answer == Answer::Uncovered) && rows.iter().all(|r| matches!(r.answer, Answer::Uncovered)) {
+        if rows.iter().any(|r| r.answer == Answer::Uncovered)
+            && rows.iter().all(|r| matches!(r.answer, Answer::Uncovered))
+        {
             totals.uncovered += 1;
-        } else if rows.iter().any(|r| matches!(r.answer, Answer::Uncovered | Answer::Partial)) {
+        } else if rows
+            .iter()
+            .any(|r| matches!(r.answer, Answer::Uncovered | Answer::Partial))
+        {
             totals.partial += 1;
         } else if rows.iter().all(|r| matches!(r.answer, Answer::NoSearch(_))) {
             totals.no_search += 1;
@@ -196,8 +208,14 @@ pub fn run(args: Args) -> Exit {
         .cloned()
         .collect();
     let Some(model) = checked.model.as_ref().filter(|_| blocking.is_empty()) else {
-        out!("{}", diagnostics::human::render_all(&blocking, &checked.sources, use_color()));
-        eprintln!("error: the rules under `{}` have errors; run `dxmap check`", dir.display());
+        out!(
+            "{}",
+            diagnostics::human::render_all(&blocking, &checked.sources, use_color())
+        );
+        eprintln!(
+            "error: the rules under `{}` have errors; run `dxmap check`",
+            dir.display()
+        );
         return Exit::Rules;
     };
     let matrices: Vec<(model::LayerId, Vec<CoverageRow>)> = (0..model.layers.len())
@@ -225,13 +243,18 @@ pub fn run(args: Args) -> Exit {
                 })
                 .collect();
             let value = json!({ "release": model.catalogue.release, "layers": layers });
-            outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         }
         Format::Human => {
             let mut out = String::new();
             let mut layer_lines: Vec<BTreeMap<String, String>> = Vec::new();
             for (id, rows) in &matrices {
-                let Some(layer) = model.layer(*id) else { continue };
+                let Some(layer) = model.layer(*id) else {
+                    continue;
+                };
                 let t = totals(rows);
                 complete &= t.partial == 0 && t.uncovered == 0;
                 let these = lines(model, rows);

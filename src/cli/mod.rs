@@ -30,6 +30,7 @@ mod check;
 mod coverage;
 mod explain;
 mod fmt;
+mod graph;
 mod queue;
 mod route;
 mod test;
@@ -60,6 +61,8 @@ enum Command {
     Test(test::Args),
     /// Print codes in the order of a queue hierarchy.
     Queue(queue::Args),
+    /// Draw the rules as a Graphviz (DOT) graph.
+    Graph(graph::Args),
     /// The coverage matrix: for each layer, disposition and channel, what routes it.
     Coverage(coverage::Args),
     /// Rewrite rules files in canonical form.
@@ -98,13 +101,28 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `dxmap check`: those of [`Format`] and two for CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Rendered for people, with source excerpts.
+    Human,
+    /// One JSON document.
+    Json,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
+    /// GitHub Actions annotations, one line per diagnostic, then a summary.
+    Github,
+}
+
 /// Writes to standard output, ignoring a reader that has gone away.
 pub(crate) fn write_stdout(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     // A failed write means the reader closed the pipe: there is no one left
     // to tell, and the exit code still says how the run ended.
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// Whether to colour human output.
@@ -169,6 +187,7 @@ pub fn run() -> ExitCode {
         Command::Route(args) => route::run(args),
         Command::Test(args) => test::run(args),
         Command::Queue(args) => queue::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),

@@ -329,7 +329,7 @@ fn step_text(step: &Step) -> String {
             } else {
                 format!(
                     "{} {id} ({service_type}): {}",
-                    if *gapped { "gapped " } else { "skipped" },
+                    if *gapped { "gapped  " } else { "skipped " },
                     reasons.join("; ")
                 )
             }

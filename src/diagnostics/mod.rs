@@ -6,11 +6,14 @@
 //! first problem; [`sort`] puts a run's diagnostics in (file, offset, code)
 //! order before they are rendered, so output is deterministic.
 //!
-//! Imports: `crate::source` only. Renderers: [`human`] (miette), [`json`].
+//! Imports: `crate::source` only. Renderers: [`human`] (miette), [`json`],
+//! [`sarif`] (SARIF 2.1.0) and [`github`] (GitHub Actions annotations).
 
 mod codes;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 pub use codes::Code;
 
