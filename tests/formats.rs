@@ -1,0 +1,418 @@
+//! The CI output formats of `dxmap check` (`--format sarif`, `--format
+//! github`) and `dxmap graph hierarchy`, run through the built binary on
+//! small trees written to a scratch directory (relative paths, as a CI job
+//! runs it) and on the shipped `rules/`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn dxmap(dir: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxmap"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "dxmap panicked: {output:?}"
+    );
+    output
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A scratch directory holding the given files.
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("dxmap-formats-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, body) in files {
+        let target = dir.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, body).unwrap();
+    }
+    dir
+}
+
+fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A three-code catalogue, so that small trees can cover their release.
+const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n  - { code: Dx07, title: \"Primary care 12h\", section: 1, status: in_use, timeframe_minutes: 720 }\n";
+
+const GOOD: &str = r#"release "catalogue.yaml"
+service_type gp_ooh "GP Out of Hours" { responds_within 1h }
+rule "Primary care" {
+  when dx in (Dx05, Dx06, Dx07)
+  route gp_ooh
+}
+service "Southampton GP Out of Hours" id "GPOOH-SO" {
+  type gp_ooh
+  catchment SO
+  hours { all_hours }
+}
+"#;
+
+/// Errors in two files (one with a secondary label), a warning, and a
+/// message holding `%`, `:` and `,`; the second file's name has a comma.
+fn broken_tree(name: &str) -> PathBuf {
+    let national = GOOD
+        .replace("Dx06,", "Dx0006,")
+        .replace("route gp_ooh", "route gp_oh")
+        .replace("hours { all_hours }", "hours { bank_holiday closed }")
+        + "rule \"Primary care\" {\n  when dx = Dx07\n  route gp_ooh\n}\n";
+    let overlay = "overlay dorset extends national {\n  area DT\n  remove rule \"50%: fast, slow\" because \"gone\"\n}\n";
+    scratch(
+        name,
+        &[
+            ("rules/national.dxm", national.as_str()),
+            ("rules/overlays/dorset,west.dxm", overlay),
+            ("rules/catalogue.yaml", CATALOGUE),
+        ],
+    )
+}
+
+/// The JSON diagnostics of a tree, as `(code, file, line)`.
+fn json_diagnostics(dir: &Path) -> Vec<(String, String, u64)> {
+    let output = dxmap(dir, &["check", "rules", "--format", "json"]);
+    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["file"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
+}
+
+#[test]
+fn sarif_is_a_sarif_log_with_rules_results_and_locations() {
+    let dir = broken_tree("sarif");
+    let output = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let sarif = stdout(&output);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+
+    assert_eq!(
+        text(&log, "/$schema"),
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    assert_eq!(text(&log, "/version"), "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(text(run, "/tool/driver/name"), "dxmap");
+    assert_eq!(text(run, "/tool/driver/version"), env!("CARGO_PKG_VERSION"));
+    assert!(
+        run.pointer("/tool/driver/informationUri").is_none(),
+        "no home address is set for dxmap"
+    );
+
+    // Rules: one per code that occurs, sorted by id, fully described.
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| text(r, "/id")).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "rules sorted by id, each once");
+    for rule in rules {
+        assert!(text(rule, "/id").starts_with("DX"));
+        assert!(!text(rule, "/name").is_empty());
+        assert!(!text(rule, "/shortDescription/text").is_empty());
+        assert!(!text(rule, "/fullDescription/text").is_empty());
+        assert!(!text(rule, "/help/text").is_empty());
+        assert!(text(rule, "/help/markdown").starts_with(&format!("## {}", text(rule, "/id"))));
+        assert!(["error", "warning"].contains(&text(rule, "/defaultConfiguration/level")));
+    }
+    let unknown = rules.iter().find(|r| text(r, "/id") == "DX0201").unwrap();
+    assert_eq!(text(unknown, "/name"), "unknown-disposition");
+    assert_eq!(text(unknown, "/defaultConfiguration/level"), "error");
+    let no_calendar = rules.iter().find(|r| text(r, "/id") == "DX0410").unwrap();
+    assert_eq!(text(no_calendar, "/defaultConfiguration/level"), "warning");
+
+    // Results: one per diagnostic, in the order of the JSON format.
+    let results = run["results"].as_array().unwrap();
+    let expected = json_diagnostics(&dir);
+    assert_eq!(results.len(), expected.len());
+    for (result, (id, file, line)) in results.iter().zip(&expected) {
+        assert_eq!(text(result, "/ruleId"), id);
+        let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+        assert_eq!(
+            text(&rules[index], "/id"),
+            id,
+            "ruleIndex points at the rule"
+        );
+        assert_eq!(
+            text(result, "/level"),
+            text(&rules[index], "/defaultConfiguration/level")
+        );
+        assert!(!text(result, "/message/text").is_empty());
+        let physical = &result["locations"][0]["physicalLocation"];
+        let uri = text(physical, "/artifactLocation/uri");
+        assert_eq!(uri, file.replace(',', "%2C"), "relative, forward slashes");
+        assert!(!uri.contains('\\') && !uri.starts_with('/'));
+        let region = &physical["region"];
+        assert_eq!(region["startLine"].as_u64(), Some(*line));
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(region[key].as_u64().unwrap() >= 1, "{key} in {region}");
+        }
+    }
+    // Help is part of the message; secondary labels are related locations.
+    let unknown = results
+        .iter()
+        .find(|r| text(r, "/ruleId") == "DX0201")
+        .unwrap();
+    assert!(text(unknown, "/message/text").contains("did you mean `Dx06`?"));
+    let duplicate = results
+        .iter()
+        .find(|r| text(r, "/ruleId") == "DX0210")
+        .unwrap();
+    let related = duplicate["relatedLocations"].as_array().unwrap();
+    assert!(!related.is_empty());
+    for location in related {
+        assert!(!text(location, "/message/text").is_empty());
+        assert!(
+            location["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+    }
+
+    let stable = sarif.replace(
+        &format!("          \"version\": \"{}\",", env!("CARGO_PKG_VERSION")),
+        "          \"version\": \"[version]\",",
+    );
+    insta::assert_snapshot!("check_sarif_errors", stable);
+
+    // The same run twice gives the same bytes.
+    let again = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
+    assert_eq!(stdout(&again), sarif);
+}
+
+#[test]
+fn sarif_keeps_the_exit_codes() {
+    let dir = scratch(
+        "sarif-clean",
+        &[
+            ("rules/national.dxm", GOOD),
+            ("rules/catalogue.yaml", CATALOGUE),
+        ],
+    );
+    let output = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let log: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["rules"],
+        Value::Array(Vec::new())
+    );
+
+    let warned = GOOD.replace("hours { all_hours }", "hours { bank_holiday closed }");
+    let dir = scratch(
+        "sarif-warned",
+        &[
+            ("rules/national.dxm", warned.as_str()),
+            ("rules/catalogue.yaml", CATALOGUE),
+        ],
+    );
+    let output = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let log: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(text(&log, "/runs/0/results/0/level"), "warning");
+    let output = dxmap(
+        &dir,
+        &["check", "rules", "--format", "sarif", "--deny-warnings"],
+    );
+    assert_eq!(code(&output), 1);
+
+    let output = dxmap(&dir, &["check", "no-such-dir", "--format", "sarif"]);
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn github_prints_one_escaped_annotation_per_diagnostic_and_a_summary() {
+    let dir = broken_tree("github");
+    let output = dxmap(&dir, &["check", "rules", "--format", "github"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    let expected = json_diagnostics(&dir);
+    assert_eq!(lines.len(), expected.len() + 1, "{out}");
+    for (line, (id, file, number)) in lines.iter().zip(&expected) {
+        let (command, rest) = line.strip_prefix("::").unwrap().split_once(' ').unwrap();
+        assert!(command == "error" || command == "warning", "{line}");
+        let (properties, message) = rest.split_once("::").unwrap();
+        assert!(!message.is_empty(), "{line}");
+        let file = file.replace(',', "%2C");
+        assert!(
+            properties.starts_with(&format!("file={file},line={number},")),
+            "{line}"
+        );
+        assert!(properties.contains(&format!(",title={id} ")), "{line}");
+        // Every property value is escaped: no raw `:` inside the properties.
+        assert!(!properties.contains(':'), "{line}");
+    }
+    assert_eq!(lines.last(), Some(&"4 errors, 1 warning"));
+
+    // Shape of one annotation.
+    assert!(
+        lines.contains(
+            &"::error file=rules/national.dxm,line=4,col=21,endLine=4,endColumn=27,title=DX0201 unknown-disposition::unknown disposition `Dx0006` in release `tiny` (did you mean `Dx06`? codes are exact: leading zeros count)"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("::warning ")
+                && line.contains("title=DX0410 no-calendar::")),
+        "{out}"
+    );
+    // Escaping: in the message `%` becomes `%25` and `:` and `,` stay; in
+    // the file property `,` becomes `%2C`.
+    let unknown_rule = lines
+        .iter()
+        .find(|line| line.contains("title=DX0209 "))
+        .unwrap();
+    assert!(
+        unknown_rule.starts_with("::error file=rules/overlays/dorset%2Cwest.dxm,line=3,"),
+        "{unknown_rule}"
+    );
+    assert!(
+        unknown_rule.contains("::no rule `50%25: fast, slow` in `national`"),
+        "{unknown_rule}"
+    );
+    insta::assert_snapshot!("check_github_errors", out);
+
+    // A clean tree: only the summary, exit 0.
+    let dir = scratch(
+        "github-clean",
+        &[
+            ("rules/national.dxm", GOOD),
+            ("rules/catalogue.yaml", CATALOGUE),
+        ],
+    );
+    let output = dxmap(&dir, &["check", "rules", "--format", "github"]);
+    assert_eq!(code(&output), 0);
+    assert_eq!(stdout(&output), "no problems found\n");
+}
+
+#[test]
+fn check_formats_are_not_route_formats() {
+    let output = dxmap(
+        &project(),
+        &[
+            "route",
+            "--dx",
+            "Dx05",
+            "--channel",
+            "111",
+            "--age",
+            "40",
+            "--postcode",
+            "SO16 7AB",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("sarif"), "{}", stderr(&output));
+}
+
+#[test]
+fn graph_hierarchy_draws_the_shipped_queue_order() {
+    let output = dxmap(&project(), &["graph", "hierarchy", "clinician_queue_order"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let dot = stdout(&output);
+    assert!(dot.starts_with("digraph "), "{dot}");
+    assert!(dot.trim_end().ends_with('}'), "{dot}");
+    assert!(dot.contains("\n  \"Dx321\" -> \"Dx32\";\n"), "{dot}");
+    assert!(dot.contains("\n  \"Dx326\" -> \"Dx328\";\n"), "{dot}");
+    assert!(
+        dot.contains("\"Dx32\" [label=\"Dx32\\nSpeak to a Clinician"),
+        "{dot}"
+    );
+    // Nine codes, eight edges.
+    assert_eq!(dot.matches(" -> ").count(), 8, "{dot}");
+    // Deterministic.
+    let again = dxmap(&project(), &["graph", "hierarchy", "clinician_queue_order"]);
+    assert_eq!(stdout(&again), dot);
+
+    // All hierarchies: one cluster each, node ids qualified by hierarchy.
+    let output = dxmap(&project(), &["graph", "hierarchy", "--rules", "rules"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let dot = stdout(&output);
+    assert!(dot.starts_with("digraph "), "{dot}");
+    assert!(
+        dot.contains("subgraph \"cluster_clinician_queue_order\" {"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\"clinician_queue_order/Dx321\" -> \"clinician_queue_order/Dx32\";"),
+        "{dot}"
+    );
+}
+
+#[test]
+fn graph_hierarchy_errors() {
+    let output = dxmap(&project(), &["graph", "hierarchy", "clinician_queue_ordr"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("did you mean `clinician_queue_order`?"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty());
+
+    let dir = broken_tree("graph-broken");
+    let output = dxmap(&dir, &["graph", "hierarchy"]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("unknown disposition `Dx0006`"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = dxmap(
+        &project(),
+        &["graph", "hierarchy", "--rules", "no-such-dir"],
+    );
+    assert_eq!(code(&output), 2);
+}
