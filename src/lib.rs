@@ -12,6 +12,7 @@
 //! - [`check`]: name resolution and semantic checks, producing the model;
 //! - [`compile`]: the model to the runtime's decision table;
 //! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
+//! - [`diff`]: the behavioural difference between two compiled tables;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
 //! - [`cli`]: the command line (arguments, printing, exit codes).
@@ -26,6 +27,7 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diagnostics;
+pub mod diff;
 pub mod load;
 pub mod source;
 pub mod syntax;

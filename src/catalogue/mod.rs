@@ -18,10 +18,16 @@ use crate::source::{FileId, Span};
 pub use dxmap_runtime::Channel;
 
 /// The catalogues bundled into the binary: (name, YAML text).
-pub const BUNDLED: &[(&str, &str)] = &[(
-    "pathways-2015",
-    include_str!("../../fixtures/releases/pathways-2015.yaml"),
-)];
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "pathways-2015",
+        include_str!("../../fixtures/releases/pathways-2015.yaml"),
+    ),
+    (
+        "pathways-2020",
+        include_str!("../../fixtures/releases/pathways-2020.yaml"),
+    ),
+];
 
 /// The YAML text of a bundled catalogue.
 pub fn bundled(name: &str) -> Option<&'static str> {
@@ -204,6 +210,103 @@ fn code_digits(code: &str) -> Option<String> {
         .or_else(|| code.strip_prefix("dx"))
         .or_else(|| code.strip_prefix("DX"))?;
     Some(rest.trim_start_matches('0').to_owned())
+}
+
+/// What changed between two releases.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ReleaseDiff {
+    /// Codes only in the new release.
+    pub added: Vec<String>,
+    /// Codes only in the old release.
+    pub retired: Vec<String>,
+    /// Codes in both whose entry changed: (code, one line per changed field).
+    pub changed: Vec<(String, Vec<String>)>,
+}
+
+fn channels_text(channels: &[Channel]) -> String {
+    channels
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn timeframe_text(minutes: Option<u32>) -> String {
+    minutes.map_or_else(|| "none".to_owned(), |m| format!("{m} min"))
+}
+
+/// Compares two releases code by code: title, section, status, channels,
+/// timeframe, urgency, `same_as` and whether a DoS search is made.
+pub fn compare(old: &Catalogue, new: &Catalogue) -> ReleaseDiff {
+    let mut diff = ReleaseDiff::default();
+    for (_, entry) in new.iter() {
+        let Some(before) = old.lookup(&entry.code).and_then(|id| old.get(id)) else {
+            diff.added.push(entry.code.clone());
+            continue;
+        };
+        let mut fields = Vec::new();
+        if before.title != entry.title {
+            fields.push(format!(
+                "title: \"{}\" -> \"{}\"",
+                before.title, entry.title
+            ));
+        }
+        if before.section != entry.section {
+            fields.push(format!("section: {} -> {}", before.section, entry.section));
+        }
+        if before.status != entry.status {
+            fields.push(format!(
+                "status: {} -> {}",
+                before.status.as_str(),
+                entry.status.as_str()
+            ));
+        }
+        if before.channels != entry.channels {
+            fields.push(format!(
+                "channels: {} -> {}",
+                channels_text(&before.channels),
+                channels_text(&entry.channels)
+            ));
+        }
+        if before.timeframe_minutes != entry.timeframe_minutes {
+            fields.push(format!(
+                "timeframe: {} -> {}",
+                timeframe_text(before.timeframe_minutes),
+                timeframe_text(entry.timeframe_minutes)
+            ));
+        }
+        if before.urgency != entry.urgency {
+            fields.push(format!(
+                "urgency: {:?} -> {:?}",
+                before.urgency, entry.urgency
+            ));
+        }
+        let same_as = |catalogue: &Catalogue, d: &Disposition| {
+            d.same_as.map(|t| catalogue.code(t).to_owned())
+        };
+        if same_as(old, before) != same_as(new, entry) {
+            fields.push(format!(
+                "same_as: {:?} -> {:?}",
+                same_as(old, before),
+                same_as(new, entry)
+            ));
+        }
+        if before.dos_search != entry.dos_search {
+            fields.push(format!(
+                "dos_search: {} -> {}",
+                before.dos_search, entry.dos_search
+            ));
+        }
+        if !fields.is_empty() {
+            diff.changed.push((entry.code.clone(), fields));
+        }
+    }
+    for (_, entry) in old.iter() {
+        if new.lookup(&entry.code).is_none() {
+            diff.retired.push(entry.code.clone());
+        }
+    }
+    diff
 }
 
 #[derive(Deserialize)]
@@ -442,6 +545,60 @@ mod tests {
         assert_eq!(same_as("Dx0101").as_deref(), Some("Dx010"));
         assert_eq!(same_as("Dx1111").as_deref(), Some("Dx11"));
         assert_eq!(same_as("Dx05"), None);
+    }
+
+    #[test]
+    fn pathways_2020_is_2015_plus_the_six_ccas_codes() {
+        let (older, diagnostics) = parse(FileId(0), bundled("pathways-2015").unwrap());
+        assert_eq!(diagnostics, vec![]);
+        let (newer, diagnostics) = parse(FileId(1), bundled("pathways-2020").unwrap());
+        assert_eq!(diagnostics, vec![]);
+        let (older, newer) = (older.unwrap(), newer.unwrap());
+        assert_eq!(newer.release, "pathways-2020");
+        // Every 2015 entry unchanged (spans aside: the files differ) and in
+        // the same order; the new codes come right after Dx1111.
+        let strip = |d: &Disposition| Disposition {
+            span: Span::default(),
+            same_as: None,
+            ..d.clone()
+        };
+        let same_as = |c: &Catalogue, d: &Disposition| d.same_as.map(|t| c.code(t).to_owned());
+        let kept: Vec<&Disposition> = newer
+            .dispositions()
+            .iter()
+            .filter(|d| older.lookup(&d.code).is_some())
+            .collect();
+        assert_eq!(kept.len(), older.dispositions().len());
+        for (old, new) in older.dispositions().iter().zip(&kept) {
+            assert_eq!(strip(old), strip(new));
+            assert_eq!(same_as(&older, old), same_as(&newer, new));
+        }
+        assert_eq!(newer.dispositions().len(), older.dispositions().len() + 6);
+        let at = usize::try_from(newer.lookup("Dx1111").unwrap().0).unwrap();
+        let added = newer.dispositions().get(at + 1..at + 7).unwrap();
+        let expected = [
+            ("Dx1112", "1 hour", Some(60)),
+            ("Dx1113", "2 hours", Some(120)),
+            ("Dx1114", "4 hours", Some(240)),
+            ("Dx1115", "6 hours", Some(360)),
+            ("Dx1116", "12 hours", Some(720)),
+            ("Dx1117", "next working day", None),
+        ];
+        for (d, (code, when, minutes)) in added.iter().zip(expected) {
+            assert_eq!(older.lookup(code), None);
+            assert_eq!(d.code, code);
+            assert_eq!(
+                d.title,
+                format!("COVID risk Clinical Assessment Service {when}")
+            );
+            assert_eq!(
+                (d.section, d.status, d.timeframe_minutes),
+                (1, Status::InUse, minutes)
+            );
+            assert_eq!(d.channels.len(), 3, "{code}: all three channels");
+            assert_eq!((d.same_as, d.urgency, d.dos_search), (None, None, true));
+            assert!(d.source.as_deref().unwrap().contains("docs-uec-appts"));
+        }
     }
 
     #[test]

@@ -28,10 +28,12 @@ macro_rules! outln {
 mod build;
 mod check;
 mod coverage;
+mod diff;
 mod explain;
 mod fmt;
 mod graph;
 mod queue;
+mod release_diff;
 mod route;
 mod test;
 
@@ -65,6 +67,10 @@ enum Command {
     Graph(graph::Args),
     /// The coverage matrix: for each layer, disposition and channel, what routes it.
     Coverage(coverage::Args),
+    /// The behavioural difference between two rules trees (directories or git revisions).
+    Diff(diff::Args),
+    /// What a new Pathways release changes, and its impact on a rules tree.
+    ReleaseDiff(release_diff::Args),
     /// Rewrite rules files in canonical form.
     Fmt(fmt::Args),
     /// Explain a diagnostic code (`dxmap explain DX0201`), or list them all.
@@ -80,6 +86,8 @@ pub enum Exit {
     Rules,
     /// 2: usage or I/O error.
     Usage,
+    /// 3: `diff --exit-code` found differences.
+    Differs,
 }
 
 impl From<Exit> for ExitCode {
@@ -88,6 +96,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => ExitCode::SUCCESS,
             Exit::Rules => ExitCode::from(1),
             Exit::Usage => ExitCode::from(2),
+            Exit::Differs => ExitCode::from(3),
         }
     }
 }
@@ -142,19 +151,30 @@ fn compile_tree(
     dir: &std::path::Path,
     release: Option<&str>,
 ) -> Result<dxmap_runtime::Table, Exit> {
+    compile_tree_with(dir, release, false)
+}
+
+/// As [`compile_tree`]; with `tolerate_analysis`, a tree whose only errors
+/// come from the analyses (gaps, overlaps, slow routes: codes `DX05xx`) is
+/// still compiled, for tools that show what such a tree would do.
+fn compile_tree_with(
+    dir: &std::path::Path,
+    release: Option<&str>,
+    tolerate_analysis: bool,
+) -> Result<dxmap_runtime::Table, Exit> {
     let checked = crate::load::check_tree(dir, release).map_err(usage_error)?;
-    match (&checked.model, checked.has_errors()) {
-        (Some(model), false) => Ok(crate::compile::compile(model, &checked.sources)),
+    let blocking: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && !(tolerate_analysis && d.code.id().starts_with("DX05")))
+        .cloned()
+        .collect();
+    match &checked.model {
+        Some(model) if blocking.is_empty() => Ok(crate::compile::compile(model, &checked.sources)),
         _ => {
-            let diagnostics: Vec<_> = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
             out!(
                 "{}",
-                crate::diagnostics::human::render_all(&diagnostics, &checked.sources, use_color())
+                crate::diagnostics::human::render_all(&blocking, &checked.sources, use_color())
             );
             eprintln!(
                 "error: the rules under `{}` have errors; run `dxmap check`",
@@ -189,6 +209,8 @@ pub fn run() -> ExitCode {
         Command::Queue(args) => queue::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Coverage(args) => coverage::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::ReleaseDiff(args) => release_diff::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
     };

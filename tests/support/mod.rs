@@ -108,10 +108,12 @@ pub fn compile_fixture(kind: &str, path: &Path) -> dxmap_runtime::Table {
         .collect();
     let tree = load::Tree::from_texts(&dir, rules);
     let checked = load::check_loaded(tree, None).unwrap();
+    // Analysis findings (gaps in a sample that routes a few codes) do not
+    // stop compilation; anything else would.
     let errors: Vec<_> = checked
         .diagnostics
         .iter()
-        .filter(|d| d.is_error())
+        .filter(|d| d.is_error() && !d.code.id().starts_with("DX05"))
         .collect();
     assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     dxmap::compile::compile(checked.model.as_ref().unwrap(), &checked.sources)

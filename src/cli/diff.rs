@@ -1,0 +1,241 @@
+//! `dxmap diff OLD NEW | --git REV1..REV2 [--rules DIR] [--format human|json] [--exit-code]`:
+//! the behavioural difference between two rules trees.
+//!
+//! With `--git`, the two trees are read from git revisions of the repository
+//! the current directory is in (through `git` on the PATH), at the path of
+//! `--rules` (default `rules`), into temporary directories that are removed
+//! afterwards. Exit 0 (or, with `--exit-code`, 0 when equal and 3 when they
+//! differ), 1 when a tree has errors, 2 for usage and I/O problems.
+//!
+//! Imports: `crate::{diff, load}`, `super`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{compile_tree_with, usage_error, Exit, Format};
+use crate::diff::{self, CellChange, CellSex, Diff, Outcome};
+
+/// Arguments of `dxmap diff`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The old rules directory.
+    #[arg(conflicts_with = "git", requires = "new")]
+    old: Option<PathBuf>,
+    /// The new rules directory.
+    #[arg(conflicts_with = "git")]
+    new: Option<PathBuf>,
+    /// Two git revisions, `REV1..REV2`, of the repository in the current directory.
+    #[arg(long, value_name = "REV1..REV2")]
+    git: Option<String>,
+    /// With `--git`: the rules directory inside the repository.
+    #[arg(long, default_value = "rules")]
+    rules: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Exit 3 when the trees differ, 0 when they are equal.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+fn git(args: &[&str]) -> Result<Vec<u8>, String> {
+    let output = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|error| format!("cannot run `git`: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output.stdout)
+}
+
+/// Writes the tree at `rules` (relative to the current directory) as of
+/// `rev` into `into`.
+fn checkout(rev: &str, rules: &Path, into: &Path) -> Result<(), String> {
+    let prefix = String::from_utf8_lossy(&git(&["rev-parse", "--show-prefix"])?)
+        .trim()
+        .to_owned();
+    let path = format!("{prefix}{}", rules.display())
+        .trim_end_matches('/')
+        .to_owned();
+    let listing = git(&["ls-tree", "-r", "--name-only", rev, "--", &path])?;
+    let listing = String::from_utf8_lossy(&listing).into_owned();
+    if listing.trim().is_empty() {
+        return Err(format!(
+            "`{}` does not exist at revision `{rev}`",
+            rules.display()
+        ));
+    }
+    for file in listing.lines() {
+        let relative = file
+            .strip_prefix(&path)
+            .unwrap_or(file)
+            .trim_start_matches('/');
+        let target = into.join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot write `{}`: {e}", parent.display()))?;
+        }
+        let body = git(&["show", &format!("{rev}:{file}")])?;
+        std::fs::write(&target, body)
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+fn ages(cell: &CellChange) -> String {
+    crate::check::rules::ages_text((cell.min_age_days, cell.max_age_days))
+}
+
+fn sex(cell: &CellChange) -> &'static str {
+    match cell.sex {
+        CellSex::Any => "",
+        CellSex::Female => ", female",
+        CellSex::Male => ", male",
+        CellSex::NotGiven => ", sex not given",
+    }
+}
+
+fn outcome_text(outcome: &Outcome) -> String {
+    if !outcome.layer_exists {
+        return "(no such layer)".to_owned();
+    }
+    let remap = outcome
+        .remap
+        .as_ref()
+        .map_or_else(String::new, |to| format!("as {to}: "));
+    if let Some(reason) = &outcome.no_search {
+        return format!("{remap}no search ({reason})");
+    }
+    match &outcome.rule {
+        Some(rule) => format!("{remap}\"{rule}\" -> {}", outcome.types.join(", ")),
+        None => match &outcome.catch_all {
+            Some(catch_all) => format!("{remap}no rule: catch-all {catch_all}"),
+            None => format!("{remap}no rule, no catch-all"),
+        },
+    }
+}
+
+fn render(diff: &Diff) -> String {
+    let mut out = String::new();
+    if let Some((old, new)) = &diff.release {
+        let _ = writeln!(out, "release {old} -> {new}");
+    }
+    let mut current_layer = "";
+    for cell in &diff.routing {
+        if cell.layer != current_layer {
+            let _ = writeln!(out, "layer {}", cell.layer);
+            current_layer = &cell.layer;
+        }
+        let _ = writeln!(
+            out,
+            "  {} on {}, {}{}: {}  =>  {}",
+            cell.dx,
+            cell.channel.as_str(),
+            ages(cell),
+            sex(cell),
+            outcome_text(&cell.old),
+            outcome_text(&cell.new)
+        );
+    }
+    for (title, changes) in [
+        ("layers", &diff.layers),
+        ("service types", &diff.service_types),
+        ("services", &diff.services),
+    ] {
+        if changes.added.is_empty() && changes.removed.is_empty() && changes.changed.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}");
+        for item in &changes.added {
+            let _ = writeln!(out, "  + {item}");
+        }
+        for item in &changes.removed {
+            let _ = writeln!(out, "  - {item}");
+        }
+        for item in &changes.changed {
+            let _ = writeln!(out, "  ~ {}: {}", item.id, item.fields.join(", "));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if diff.is_empty() {
+            "no behavioural difference".to_owned()
+        } else {
+            format!(
+                "{} routing cells differ; {} services added, {} removed, {} changed",
+                diff.routing.len(),
+                diff.services.added.len(),
+                diff.services.removed.len(),
+                diff.services.changed.len()
+            )
+        }
+    );
+    out
+}
+
+/// Runs `dxmap diff`.
+pub fn run(args: Args) -> Exit {
+    let scratch = std::env::temp_dir().join(format!("dxmap-diff-{}", std::process::id()));
+    let (old_dir, new_dir) = match (&args.git, &args.old, &args.new) {
+        (Some(range), _, _) => {
+            let Some((rev1, rev2)) = range.split_once("..") else {
+                return usage_error(format!("`--git {range}` is not `REV1..REV2`"));
+            };
+            let (old_dir, new_dir) = (scratch.join("old"), scratch.join("new"));
+            let _ = std::fs::remove_dir_all(&scratch);
+            for (rev, dir) in [(rev1, &old_dir), (rev2, &new_dir)] {
+                if let Err(problem) = checkout(rev, &args.rules, dir) {
+                    let _ = std::fs::remove_dir_all(&scratch);
+                    return usage_error(problem);
+                }
+            }
+            (old_dir, new_dir)
+        }
+        (None, Some(old), Some(new)) => (old.clone(), new.clone()),
+        _ => {
+            return usage_error(
+                "give two rules directories, `dxmap diff OLD NEW`, or `--git REV1..REV2`",
+            )
+        }
+    };
+    // A change that opens a gap is still a behavioural change worth showing:
+    // only errors that stop the rules meaning anything stop the diff.
+    let tables = compile_tree_with(&old_dir, None, true)
+        .and_then(|old| Ok((old, compile_tree_with(&new_dir, None, true)?)));
+    if args.git.is_some() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    let (old, new) = match tables {
+        Ok(tables) => tables,
+        Err(exit) => return exit,
+    };
+    let difference = diff::diff(&old, &new);
+    match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&difference).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                object.insert(
+                    "equal".to_owned(),
+                    serde_json::Value::Bool(difference.is_empty()),
+                );
+            }
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Format::Human => out!("{}", render(&difference)),
+    }
+    if args.exit_code && !difference.is_empty() {
+        Exit::Differs
+    } else {
+        Exit::Ok
+    }
+}

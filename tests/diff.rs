@@ -1,0 +1,421 @@
+//! Change management from the command line: `diff` reports exactly the
+//! routing cells an overlay change touches (exit 3 with `--exit-code`) and
+//! nothing for identical trees (exit 0), also between git revisions;
+//! `release-diff` lists exactly what a release adds and what it leaves
+//! uncovered; `coverage` shows the shipped rules fully covered; and the
+//! commands of the CI template for commissioners exist and exit as
+//! documented.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn dxmap(dir: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_dxmap"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "dxmap panicked: {output:?}"
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("dxmap-diff-test-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies the shipped rules (without their tests) to `into`, leaving out
+/// the files named in `skip`.
+fn copy_rules(into: &Path, skip: &[&str]) {
+    let root = project().join("rules");
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        let relative = entry.path().strip_prefix(&root).unwrap();
+        let name = relative.to_string_lossy().replace('\\', "/");
+        if entry.file_type().is_dir() || name.starts_with("tests") || skip.contains(&name.as_str())
+        {
+            continue;
+        }
+        let target = into.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(entry.path(), target).unwrap();
+    }
+}
+
+/// Dorset overrides "Dental" to send dental cases to ED too.
+fn change_dorset(rules: &Path) {
+    let path = rules.join("overlays/dorset.dxm");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let changed = text.replacen(
+        "  lacks pathways_clinician\n",
+        "  lacks pathways_clinician\n  override rule \"Dental\" {\n    when dx in dental\n    route dental, emergency_department\n    because \"No out-of-hours dentist in Dorset at night\"\n  }\n",
+        1,
+    );
+    assert_ne!(text, changed, "the Dorset overlay changed shape");
+    std::fs::write(path, changed).unwrap();
+}
+
+/// The codes of group `dental` in the shipped rules.
+fn dental_codes() -> BTreeSet<String> {
+    let checked = dxmap::load::check_tree(&project().join("rules"), None).unwrap();
+    let model = checked.model.unwrap();
+    let group = model.groups.iter().find(|g| g.name == "dental").unwrap();
+    group
+        .dispositions
+        .iter()
+        .map(|d| model.catalogue.code(*d).to_owned())
+        .collect()
+}
+
+#[test]
+fn diff_reports_exactly_the_cells_an_override_changes() {
+    let dir = scratch("override");
+    copy_rules(&dir.join("old"), &[]);
+    copy_rules(&dir.join("new"), &[]);
+    change_dorset(&dir.join("new"));
+    let output = dxmap(
+        &dir,
+        &["diff", "old", "new", "--format", "json", "--exit-code"],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["equal"], false);
+    let cells: BTreeSet<(String, String, String)> = value["routing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cell| {
+            assert_eq!(cell["sex"], "any", "{cell}");
+            assert_eq!(
+                (cell["min_age_days"].as_u64(), cell["max_age_days"].as_u64()),
+                (Some(0), None),
+                "{cell}"
+            );
+            assert_eq!(
+                cell["new"]["types"],
+                serde_json::json!(["dental", "emergency_department"])
+            );
+            (
+                cell["layer"].as_str().unwrap().to_owned(),
+                cell["dx"].as_str().unwrap().to_owned(),
+                cell["channel"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = dental_codes()
+        .into_iter()
+        .flat_map(|code| {
+            ["111", "999", "ooh"]
+                .into_iter()
+                .map(move |channel| ("dorset".to_owned(), code.clone(), channel.to_owned()))
+        })
+        .collect();
+    assert_eq!(cells, expected);
+    for kind in ["services", "service_types", "layers"] {
+        for part in ["added", "removed", "changed"] {
+            assert_eq!(value[kind][part], serde_json::json!([]), "{kind}.{part}");
+        }
+    }
+    let human = stdout(&dxmap(&dir, &["diff", "old", "new"]));
+    assert!(human.contains("layer dorset"), "{human}");
+    assert!(
+        human.contains("\"Dental\" -> dental  =>  \"Dental\" -> dental, emergency_department"),
+        "{human}"
+    );
+}
+
+#[test]
+fn diff_of_identical_trees_is_empty() {
+    let dir = scratch("identical");
+    copy_rules(&dir.join("a"), &[]);
+    copy_rules(&dir.join("b"), &[]);
+    let output = dxmap(&dir, &["diff", "a", "b", "--exit-code"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output).trim(), "no behavioural difference");
+}
+
+#[test]
+fn diff_reports_services_added_removed_and_changed() {
+    let dir = scratch("services");
+    copy_rules(&dir.join("old"), &[]);
+    copy_rules(&dir.join("new"), &[]);
+    let path = dir.join("new/services/primary_care.dxm");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen(
+            "    mon-fri 00:00-08:00, 18:30-24:00\n",
+            "    mon-fri 00:00-08:00, 18:00-24:00\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = dxmap(
+        &dir,
+        &["diff", "old", "new", "--format", "json", "--exit-code"],
+    );
+    assert_eq!(output.status.code(), Some(3));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        value["routing"],
+        serde_json::json!([]),
+        "hours are not routing cells"
+    );
+    assert_eq!(
+        value["services"]["changed"][0]["fields"],
+        serde_json::json!(["hours"])
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=dxmap",
+            "-c",
+            "user.email=dxmap@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+/// A repository with the shipped rules on `main` and the Dorset change on
+/// the checked-out branch `change`.
+fn repository(name: &str) -> PathBuf {
+    let dir = scratch(name);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    copy_rules(&dir.join("rules"), &[]);
+    std::fs::create_dir_all(dir.join("rules/tests")).unwrap();
+    for entry in std::fs::read_dir(project().join("rules/tests")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            dir.join("rules/tests").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "rules"]);
+    git(&dir, &["checkout", "-q", "-b", "change"]);
+    change_dorset(&dir.join("rules"));
+    git(&dir, &["commit", "-q", "-am", "Dorset dental to ED"]);
+    dir
+}
+
+#[test]
+fn diff_between_git_revisions() {
+    let dir = repository("git");
+    let output = dxmap(&dir, &["diff", "--git", "main..change", "--exit-code"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    assert!(stdout(&output).contains("layer dorset"));
+    let output = dxmap(&dir, &["diff", "--git", "main..main", "--exit-code"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = dxmap(&dir, &["diff", "--git", "main..nosuchrev"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = dxmap(&dir, &["diff", "--git", "main"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn release_diff_lists_exactly_the_added_codes() {
+    let output = dxmap(
+        &project(),
+        &[
+            "release-diff",
+            "pathways-2015",
+            "pathways-2020",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let added: Vec<&str> = value["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["dx"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        added,
+        ["Dx1112", "Dx1113", "Dx1114", "Dx1115", "Dx1116", "Dx1117"]
+    );
+    assert_eq!(value["retired"], serde_json::json!([]));
+    assert_eq!(value["changed"], serde_json::json!([]));
+    // The reverse retires them.
+    let output = dxmap(
+        &project(),
+        &[
+            "release-diff",
+            "pathways-2020",
+            "pathways-2015",
+            "--format",
+            "json",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["retired"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn release_diff_shows_the_impact_on_a_tree() {
+    let dir = scratch("release-impact");
+    copy_rules(&dir.join("rules"), &["covid_ccas.dxm"]);
+    let output = dxmap(
+        &dir,
+        &[
+            "release-diff",
+            "pathways-2015",
+            "pathways-2020",
+            "--rules",
+            "rules",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let uncovered: BTreeSet<&str> = value["impact"]["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["dx"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        uncovered,
+        BTreeSet::from(["Dx1112", "Dx1113", "Dx1114", "Dx1115", "Dx1116", "Dx1117"])
+    );
+    // The shipped tree covers them.
+    let output = dxmap(
+        &project(),
+        &[
+            "release-diff",
+            "pathways-2015",
+            "pathways-2020",
+            "--rules",
+            "rules",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("new codes not covered (0)"));
+}
+
+#[test]
+fn coverage_of_the_shipped_rules_is_complete() {
+    let output = dxmap(&project(), &["coverage", "rules"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("every required disposition is covered in every layer"));
+    let output = dxmap(&project(), &["coverage", "rules", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let layers = value["layers"].as_array().unwrap();
+    assert!(layers.len() >= 4);
+    for layer in layers {
+        assert_eq!(layer["totals"]["uncovered"], 0, "{}", layer["layer"]);
+        assert_eq!(layer["totals"]["partial"], 0, "{}", layer["layer"]);
+        assert_eq!(
+            layer["totals"]["required"], layer["totals"]["covered"],
+            "{}",
+            layer["layer"]
+        );
+    }
+    // A tree with a gap exits 1 and names it.
+    let dir = scratch("coverage-gap");
+    copy_rules(&dir.join("rules"), &["covid_ccas.dxm"]);
+    let output = dxmap(&dir, &["coverage", "rules", "--release", "pathways-2020"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("Dx1112") && stdout(&output).contains("NOT COVERED"));
+}
+
+/// The `dxmap` commands of a `run:` script, as argument lists.
+fn dxmap_commands(script: &str) -> Vec<Vec<String>> {
+    script
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("dxmap "))
+        .map(|command| {
+            // The pull request's base branch is `main` in the test repository.
+            let command = command.replace("origin/${{ github.base_ref }}", "main");
+            let command = command.split(['>', '|']).next().unwrap_or("");
+            command
+                .split_whitespace()
+                .map(|word| word.trim_matches('"').to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_ci_template_commands_exist_and_exit_as_documented() {
+    let template = std::fs::read_to_string(project().join("docs/ci/github-actions.yml")).unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&template).unwrap();
+    let steps = workflow["jobs"]["rules"]["steps"].as_sequence().unwrap();
+    let commands: Vec<Vec<String>> = steps
+        .iter()
+        .filter_map(|step| step["run"].as_str())
+        .flat_map(dxmap_commands)
+        .collect();
+    let subcommands: BTreeSet<&str> = commands.iter().map(|c| c[0].as_str()).collect();
+    assert_eq!(
+        subcommands,
+        BTreeSet::from(["check", "diff", "test"]),
+        "{commands:?}"
+    );
+    // On a pull request that changes Dorset's dental routing, every command
+    // succeeds on the shipped rules, and the summary shows the change.
+    let dir = repository("ci-template");
+    for command in &commands {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let output = dxmap(&dir, &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "dxmap {args:?}: {}",
+            stdout(&output)
+        );
+        if args.contains(&"sarif") {
+            let sarif: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+            assert_eq!(sarif["version"], "2.1.0");
+        }
+        if args[0] == "diff" {
+            assert!(
+                stdout(&output).contains("layer dorset"),
+                "{}",
+                stdout(&output)
+            );
+        }
+    }
+}
