@@ -84,7 +84,8 @@ pub struct Answer {
     /// Service type.
     #[serde(rename = "type")]
     pub service_type: String,
-    /// Capacity at the case's time (`amber` is flagged, `red` never appears).
+    /// Capacity at the case's time: `amber` is flagged; `red` appears only on
+    /// catch-all answers, which ignore capacity.
     pub capacity: Rag,
     /// Returned by the catch-all, capacity and hours ignored.
     pub catch_all: bool,
