@@ -169,21 +169,7 @@ pub fn capacity(raw: BTreeMap<String, RawCapacity>) -> Result<BTreeMap<String, C
 }
 
 fn yaml_error(file: FileId, error: &serde_yaml::Error, what: &str) -> Diagnostic {
-    let offset = error
-        .location()
-        .map_or(0, |location| u32::try_from(location.index()).unwrap_or(0));
-    let message = error.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
-    Diagnostic::new(
-        Code::CaseInvalid,
-        Span::new(file, offset, offset),
-        format!("{what} is not valid: {message}"),
-    )
-    .with_help("the formats are in DESIGN.md, Data files")
+    crate::diagnostics::yaml_error(Code::CaseInvalid, file, error, what)
 }
 
 /// Parses a capacity file (`FXX01: red`, `CAS01: { status: amber, until: … }`).

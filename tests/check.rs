@@ -18,14 +18,6 @@ use std::path::Path;
 
 use dxmap::diagnostics::Code;
 
-fn settings(path: &Path) -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.set_input_file(path);
-    settings
-}
-
 #[test]
 fn ok_fixtures_check_without_diagnostics() {
     insta::glob!("../fixtures/check/ok", "*.dxm", |path| {
@@ -65,7 +57,7 @@ fn err_fixtures_report_errors_and_every_code_has_one() {
             path.display()
         );
         seen.borrow_mut().extend(found.iter().map(|d| d.code));
-        settings(path).bind(|| {
+        support::snapshot_settings(path).bind(|| {
             insta::assert_snapshot!("check", support::document(path, &rendered));
         });
     });

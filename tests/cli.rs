@@ -10,53 +10,9 @@
     reason = "tests fail loudly on a broken fixture or an unexpected answer"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn dxmap(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_dxmap"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    assert_ne!(
-        output.status.code(),
-        Some(101),
-        "dxmap panicked: {output:?}"
-    );
-    output
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// A scratch directory holding `rules/` with the given files.
-fn scratch(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("dxmap-cli-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, body) in files {
-        let target = dir.join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, body).unwrap();
-    }
-    dir
-}
-
-fn project() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::cli::{code, dxmap, project, scratch, stderr, stdout};
 
 /// A two-code catalogue, so that small trees can cover their release.
 const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n";
@@ -207,7 +163,7 @@ fn unreadable_inputs_are_diagnostics_with_the_file_name() {
     let dir = scratch(
         "latin1",
         &[
-            ("rules/national.dxm", &latin1),
+            ("rules/national.dxm", latin1.as_slice()),
             ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
         ],
     );
@@ -225,7 +181,7 @@ fn unreadable_inputs_are_diagnostics_with_the_file_name() {
         &[
             ("rules/national.dxm", GOOD.as_bytes()),
             ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
-            ("rules/zz_huge.dxm", &huge),
+            ("rules/zz_huge.dxm", huge.as_slice()),
         ],
     );
     let output = dxmap(&dir, &["check", "rules"]);
@@ -369,7 +325,7 @@ fn route_human_explains_the_answer() {
 
 #[test]
 fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
-    let dir = scratch("build", &[]);
+    let dir = scratch("build", &[] as &[(&str, &str)]);
     std::fs::create_dir_all(&dir).unwrap();
     let table = dir.join("table.dxt");
     let table_arg = table.to_str().unwrap();
@@ -534,9 +490,9 @@ fn capacity_files_are_checked() {
     let dir = scratch(
         "capacity",
         &[
-            ("unknown.yaml", b"FXX01: red\nNOPE1: amber\n"),
-            ("status.yaml", b"FXX01: purple\n"),
-            ("good.yaml", b"FXX01: red\n"),
+            ("unknown.yaml", "FXX01: red\nNOPE1: amber\n"),
+            ("status.yaml", "FXX01: purple\n"),
+            ("good.yaml", "FXX01: red\n"),
         ],
     );
     let rules = project().join("rules");

@@ -13,16 +13,6 @@
 
 mod support;
 
-use std::path::Path;
-
-fn settings(path: &Path) -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.set_input_file(path);
-    settings
-}
-
 #[test]
 fn compiled_tables_are_snapshots() {
     insta::glob!("../fixtures/compile", "*.dxm", |path| {
@@ -36,7 +26,7 @@ fn compiled_tables_are_snapshots() {
             "the artifact does not load back to the same table"
         );
         let json = serde_json::to_string_pretty(&table).unwrap();
-        settings(path).bind(|| {
+        support::snapshot_settings(path).bind(|| {
             insta::assert_snapshot!("table", json);
         });
     });

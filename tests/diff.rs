@@ -14,40 +14,16 @@
     reason = "tests fail loudly on a broken fixture or an unexpected answer"
 )]
 
+mod support;
+
+use support::cli::{dxmap, project, scratch, stdout};
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn project() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn dxmap(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_dxmap"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    assert_ne!(
-        output.status.code(),
-        Some(101),
-        "dxmap panicked: {output:?}"
-    );
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("dxmap-diff-test-{}", std::process::id()))
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch_dir(name: &str) -> PathBuf {
+    scratch(name, &[] as &[(&str, &[u8])])
 }
 
 /// Copies the shipped rules (without their tests) to `into`, leaving out
@@ -95,7 +71,7 @@ fn dental_codes() -> BTreeSet<String> {
 
 #[test]
 fn diff_reports_exactly_the_cells_an_override_changes() {
-    let dir = scratch("override");
+    let dir = scratch_dir("override");
     copy_rules(&dir.join("old"), &[]);
     copy_rules(&dir.join("new"), &[]);
     change_dorset(&dir.join("new"));
@@ -152,7 +128,7 @@ fn diff_reports_exactly_the_cells_an_override_changes() {
 
 #[test]
 fn diff_of_identical_trees_is_empty() {
-    let dir = scratch("identical");
+    let dir = scratch_dir("identical");
     copy_rules(&dir.join("a"), &[]);
     copy_rules(&dir.join("b"), &[]);
     let output = dxmap(&dir, &["diff", "a", "b", "--exit-code"]);
@@ -162,7 +138,7 @@ fn diff_of_identical_trees_is_empty() {
 
 #[test]
 fn diff_reports_services_added_removed_and_changed() {
-    let dir = scratch("services");
+    let dir = scratch_dir("services");
     copy_rules(&dir.join("old"), &[]);
     copy_rules(&dir.join("new"), &[]);
     let path = dir.join("new/services/primary_care.dxm");
@@ -217,7 +193,7 @@ fn git(dir: &Path, args: &[&str]) {
 /// A repository with the shipped rules on `main` and the Dorset change on
 /// the checked-out branch `change`.
 fn repository(name: &str) -> PathBuf {
-    let dir = scratch(name);
+    let dir = scratch_dir(name);
     git(&dir, &["init", "-q", "-b", "main"]);
     copy_rules(&dir.join("rules"), &[]);
     std::fs::create_dir_all(dir.join("rules/tests")).unwrap();
@@ -294,7 +270,7 @@ fn release_diff_lists_exactly_the_added_codes() {
 
 #[test]
 fn release_diff_shows_the_impact_on_a_tree() {
-    let dir = scratch("release-impact");
+    let dir = scratch_dir("release-impact");
     copy_rules(&dir.join("rules"), &["covid_ccas.dxm"]);
     let output = dxmap(
         &dir,
@@ -354,7 +330,7 @@ fn coverage_of_the_shipped_rules_is_complete() {
         );
     }
     // A tree with a gap exits 1 and names it.
-    let dir = scratch("coverage-gap");
+    let dir = scratch_dir("coverage-gap");
     copy_rules(&dir.join("rules"), &["covid_ccas.dxm"]);
     let output = dxmap(&dir, &["coverage", "rules", "--release", "pathways-2020"]);
     assert_eq!(output.status.code(), Some(1));

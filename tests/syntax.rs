@@ -12,16 +12,6 @@
 
 mod support;
 
-use std::path::Path;
-
-fn settings(path: &Path) -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.set_input_file(path);
-    settings
-}
-
 #[test]
 fn ok_fixtures_parse_without_diagnostics() {
     insta::glob!("../fixtures/syntax/ok", "*.dxm", |path| {
@@ -39,7 +29,7 @@ fn err_fixtures_report_syntax_errors() {
             "{} parsed without error",
             path.display()
         );
-        settings(path).bind(|| {
+        support::snapshot_settings(path).bind(|| {
             insta::assert_snapshot!("syntax", support::document(path, &rendered));
         });
     });

@@ -373,24 +373,12 @@ pub fn parse(file: FileId, text: &str) -> (Option<Catalogue>, Vec<Diagnostic>) {
     let raw: RawCatalogue = match serde_yaml::from_str(text) {
         Ok(raw) => raw,
         Err(error) => {
-            let offset = error
-                .location()
-                .map_or(0, |location| u32::try_from(location.index()).unwrap_or(0));
-            let message = error.to_string();
-            // serde_yaml appends " at line L column C"; the span says that.
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::CatalogueInvalid,
-                    Span::new(file, offset, offset),
-                    format!("catalogue is not valid: {message}"),
-                )
-                .with_help("the catalogue format is in DESIGN.md, Data files"),
-            );
+            diagnostics.push(crate::diagnostics::yaml_error(
+                Code::CatalogueInvalid,
+                file,
+                &error,
+                "catalogue",
+            ));
             return (None, diagnostics);
         }
     };

@@ -161,6 +161,32 @@ impl Counts {
     }
 }
 
+/// A YAML file that does not follow its format, at the position the YAML
+/// parser gives (`what`: "catalogue", "test file", …).
+pub fn yaml_error(
+    code: Code,
+    file: crate::source::FileId,
+    error: &serde_yaml::Error,
+    what: &str,
+) -> Diagnostic {
+    let offset = error
+        .location()
+        .map_or(0, |location| u32::try_from(location.index()).unwrap_or(0));
+    let message = error.to_string();
+    // serde_yaml appends " at line L column C"; the span says that.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    Diagnostic::new(
+        code,
+        Span::new(file, offset, offset),
+        format!("{what} is not valid: {message}"),
+    )
+    .with_help("the format is in DESIGN.md, Data files")
+}
+
 /// "did you mean" help: the candidate closest to `name`, if close enough.
 pub fn did_you_mean<'a>(
     name: &str,

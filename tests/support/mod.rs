@@ -8,6 +8,9 @@
     reason = "test support: a failed fixture read should fail the test loudly"
 )]
 
+pub mod cli;
+pub mod reference;
+
 use std::path::{Path, PathBuf};
 
 use dxmap::diagnostics::{self, Diagnostic};
@@ -47,9 +50,9 @@ pub fn scratch_dir(kind: &str, path: &Path) -> PathBuf {
     dir
 }
 
-/// Runs `check` on a fixture (all its files, written to a scratch directory
-/// so that release paths resolve) and renders the diagnostics.
-pub fn check_fixture(kind: &str, path: &Path) -> (String, Vec<Diagnostic>) {
+/// Writes a fixture's files to a scratch directory (so that release paths
+/// resolve) and returns it with the fixture's `.dxm` files.
+pub fn write_fixture(kind: &str, path: &Path) -> (PathBuf, Vec<(String, String)>) {
     let text = std::fs::read_to_string(path).unwrap();
     let files = split_fixture(path, &text);
     let dir = scratch_dir(kind, path);
@@ -58,15 +61,31 @@ pub fn check_fixture(kind: &str, path: &Path) -> (String, Vec<Diagnostic>) {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, body).unwrap();
     }
-    let rules: Vec<(String, String)> = files
+    let rules = files
         .into_iter()
         .filter(|(name, _)| name.ends_with(".dxm"))
         .collect();
+    (dir, rules)
+}
+
+/// Runs `check` on a fixture (all its files) and renders the diagnostics.
+pub fn check_fixture(kind: &str, path: &Path) -> (String, Vec<Diagnostic>) {
+    let (dir, rules) = write_fixture(kind, path);
     let tree = load::Tree::from_texts(&dir, rules);
     let checked = load::check_loaded(tree, None).unwrap();
     let rendered = diagnostics::human::render_all(&checked.diagnostics, &checked.sources, false);
     let prefix = format!("{}/", dir.display());
     (rendered.replace(&prefix, ""), checked.diagnostics)
+}
+
+/// insta settings for a fixture's snapshot: named after the fixture, no
+/// module prefix, no expression.
+pub fn snapshot_settings(path: &Path) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(path);
+    settings
 }
 
 /// Parses one file and renders its syntax diagnostics.
@@ -94,18 +113,7 @@ pub fn document(path: &Path, rendered: &str) -> String {
 
 /// Checks and compiles a fixture; panics on any error diagnostic.
 pub fn compile_fixture(kind: &str, path: &Path) -> dxmap_runtime::Table {
-    let text = std::fs::read_to_string(path).unwrap();
-    let files = split_fixture(path, &text);
-    let dir = scratch_dir(kind, path);
-    for (name, body) in &files {
-        let target = dir.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, body).unwrap();
-    }
-    let rules: Vec<(String, String)> = files
-        .into_iter()
-        .filter(|(name, _)| name.ends_with(".dxm"))
-        .collect();
+    let (dir, rules) = write_fixture(kind, path);
     let tree = load::Tree::from_texts(&dir, rules);
     let checked = load::check_loaded(tree, None).unwrap();
     // Analysis findings (gaps in a sample that routes a few codes) do not
