@@ -117,7 +117,18 @@ fn case_at(dx: &str, when: &str) -> Case {
 }
 
 fn decide(router: &Router, case: &Case) -> Decision {
-    router.route(case).unwrap()
+    // The plain route and the explained one must agree, trace aside.
+    let explained = router.explain(case).unwrap();
+    let plain = router.route(case).unwrap();
+    assert!(plain.trace.is_empty(), "route() wrote a trace");
+    assert_eq!(
+        Decision {
+            trace: Vec::new(),
+            ..explained.clone()
+        },
+        plain
+    );
+    explained
 }
 
 /// The ids of the services answered, in order.

@@ -46,6 +46,11 @@ pub fn sessions_on<'a>(
     date: Date,
     calendar: &BTreeMap<Date, String>,
 ) -> (&'a [Session], Source) {
+    sessions_of(hours, date, calendar.contains_key(&date))
+}
+
+/// As [`sessions_on`], with whether the date is a bank holiday known.
+fn sessions_of(hours: &Hours, date: Date, bank_holiday: bool) -> (&[Session], Source) {
     if let Some(sessions) = hours.dated.get(&date) {
         return (sessions, Source::Dated);
     }
@@ -60,7 +65,7 @@ pub fn sessions_on<'a>(
         return (&ALL_DAY, Source::AllHours);
     }
     if let Some(sessions) = &hours.bank_holiday {
-        if calendar.contains_key(&date) {
+        if bank_holiday {
             return (sessions, Source::BankHoliday);
         }
     }
@@ -86,6 +91,95 @@ pub fn local_instant(tz: &TimeZone, date: Date, minute: u16) -> Option<Timestamp
 /// The local date of an instant.
 pub fn local_date(tz: &TimeZone, at: Timestamp) -> Date {
     tz.to_datetime(at).date()
+}
+
+use crate::index::MINUTE_NANOS;
+
+/// One local date a search window touches, worked out once per search so
+/// that each candidate service costs only integer comparisons.
+#[derive(Debug, Clone, Copy)]
+struct Day {
+    date: Date,
+    /// Nanoseconds since the epoch of local midnight starting the date.
+    midnight: i128,
+    /// Whether the date has 24 hours (no daylight-saving change): then a
+    /// session minute is simply `midnight + minute`.
+    regular: bool,
+    /// Whether the date is in the calendar.
+    bank_holiday: bool,
+}
+
+/// A search window `[start, end]` with the local dates it touches (and the
+/// date before, whose sessions may close at the window's first instant).
+#[derive(Debug, Clone)]
+pub struct Window {
+    start: i128,
+    end: i128,
+    days: Vec<Day>,
+}
+
+impl Window {
+    /// The window `[start, end]` in Europe/London (`tz`), with local
+    /// midnights from `clock`.
+    pub fn new(
+        tz: &TimeZone,
+        clock: &crate::index::Clock,
+        calendar: &BTreeMap<Date, String>,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Window {
+        let first = clock.local_date(tz, start);
+        let last = clock.local_date(tz, end);
+        let mut days = Vec::with_capacity(4);
+        let mut date = first.yesterday().unwrap_or(first);
+        while date <= last {
+            if let Some((midnight, regular)) = clock.day(tz, date) {
+                days.push(Day {
+                    date,
+                    midnight,
+                    regular,
+                    bank_holiday: calendar.contains_key(&date),
+                });
+            }
+            match date.tomorrow() {
+                Ok(next) => date = next,
+                Err(_) => break,
+            }
+        }
+        Window {
+            start: start.as_nanosecond(),
+            end: end.as_nanosecond(),
+            days,
+        }
+    }
+
+    /// Whether a service with these hours is open at some instant of the
+    /// window. Every date the window touches is checked against its hours.
+    pub fn open(&self, hours: &Hours, tz: &TimeZone) -> bool {
+        for day in &self.days {
+            let (sessions, _) = sessions_of(hours, day.date, day.bank_holiday);
+            for session in sessions {
+                let (open, close) = if day.regular {
+                    (
+                        day.midnight + i128::from(session.open) * MINUTE_NANOS,
+                        day.midnight + i128::from(session.close) * MINUTE_NANOS,
+                    )
+                } else {
+                    match (
+                        local_instant(tz, day.date, session.open),
+                        local_instant(tz, day.date, session.close),
+                    ) {
+                        (Some(open), Some(close)) => (open.as_nanosecond(), close.as_nanosecond()),
+                        _ => continue,
+                    }
+                };
+                if open <= self.end && close >= self.start {
+                    return true;
+                }
+            }
+        }
+        false
+    }
 }
 
 /// Whether the service is open at some instant of `[start, end]`. Every date

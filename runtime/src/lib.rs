@@ -33,6 +33,7 @@
 
 pub mod case;
 pub mod hours;
+pub mod index;
 pub mod postcode;
 pub mod route;
 mod sha256;

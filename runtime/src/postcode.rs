@@ -3,17 +3,16 @@
 //!
 //! Imports: nothing.
 
-/// A full postcode, normalised, with its units.
+/// A full postcode, normalised, with its units (slices of one string).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Postcode {
     /// The postcode as `SO16 7AB`.
     pub text: String,
-    /// `SO`.
-    pub area: String,
-    /// `SO16`.
-    pub district: String,
-    /// `SO16 7`.
-    pub sector: String,
+    // INVARIANT: `text` is ASCII, `letters` < `outward` and `outward + 2`
+    // ≤ `text.len()`: the area is `text[..letters]`, the district
+    // `text[..outward]`, the sector `text[..outward + 2]`.
+    letters: usize,
+    outward: usize,
 }
 
 impl Postcode {
@@ -44,18 +43,35 @@ impl Postcode {
         if !inward_ok || !outward_ok {
             return None;
         }
-        let sector_digit = inward.get(..1).unwrap_or("");
+        let mut text = String::with_capacity(outward.len() + 4);
+        text.push_str(outward);
+        text.push(' ');
+        text.push_str(inward);
         Some(Postcode {
-            text: format!("{outward} {inward}"),
-            area: outward.get(..letters).unwrap_or("").to_owned(),
-            district: outward.to_owned(),
-            sector: format!("{outward} {sector_digit}"),
+            letters,
+            outward: outward.len(),
+            text,
         })
+    }
+
+    /// `SO`.
+    pub fn area(&self) -> &str {
+        self.text.get(..self.letters).unwrap_or("")
+    }
+
+    /// `SO16`.
+    pub fn district(&self) -> &str {
+        self.text.get(..self.outward).unwrap_or("")
+    }
+
+    /// `SO16 7`.
+    pub fn sector(&self) -> &str {
+        self.text.get(..self.outward + 2).unwrap_or("")
     }
 
     /// The units, most specific first: sector, district, area.
     pub fn units(&self) -> [&str; 3] {
-        [&self.sector, &self.district, &self.area]
+        [self.sector(), self.district(), self.area()]
     }
 }
 
@@ -85,7 +101,7 @@ mod tests {
             Postcode::parse("W1A 0AX").unwrap().units(),
             ["W1A 0", "W1A", "W"]
         );
-        assert_eq!(Postcode::parse("PO30 5TG").unwrap().district, "PO30");
+        assert_eq!(Postcode::parse("PO30 5TG").unwrap().district(), "PO30");
     }
 
     #[test]

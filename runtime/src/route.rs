@@ -11,14 +11,13 @@
 //!
 //! Imports: `crate::{table, case, hours, postcode}`, jiff, serde.
 
-use std::collections::BTreeSet;
-
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::case::{Case, Rag};
 use crate::hours;
+use crate::index::{Index, LayerIndex};
 use crate::postcode::Postcode;
 use crate::table::{Layer, Rule, Service, Suspension, Table};
 use crate::{Channel, Sex};
@@ -229,18 +228,50 @@ pub struct Decision {
     pub trace: Vec<Step>,
 }
 
+/// The explanation being written, or nothing when it was not asked for:
+/// steps are built only when explaining, so the plain route pays nothing.
+struct Trace {
+    on: bool,
+    steps: Vec<Step>,
+}
+
+impl Trace {
+    fn push(&mut self, step: impl FnOnce() -> Step) {
+        if self.on {
+            self.steps.push(step());
+        }
+    }
+}
+
 /// A loaded table, ready to route.
 #[derive(Debug, Clone)]
 pub struct Router {
     table: Table,
     tz: TimeZone,
+    // INVARIANT: built from `table` by `Router::new` and never changed.
+    index: Index,
 }
 
 /// What one search (steps 3–6 for one code) found.
-enum Outcome {
+enum Outcome<'t> {
     NoSearch(String),
-    Found(Option<(String, String)>, Vec<Answer>),
-    Empty(Option<(String, String)>),
+    Found(&'t Rule, Vec<Answer>),
+    Empty(Option<&'t Rule>),
+}
+
+/// Where a case is: the layer in force, its lookups, the postcode and the
+/// local date.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    layer: &'a Layer,
+    index: &'a LayerIndex,
+    postcode: &'a Postcode,
+    date: jiff::civil::Date,
+}
+
+/// Where a rule is written, `file:line`.
+fn rule_source(rule: &Rule) -> String {
+    format!("{}:{}", rule.file, rule.line)
 }
 
 /// Great-circle distance in kilometres.
@@ -271,6 +302,11 @@ pub fn search_window(at: Timestamp, timeframe: Option<u32>) -> (Timestamp, Times
     let to = at
         .checked_add(SignedDuration::from_mins(length))
         .unwrap_or(at);
+    // A planted bug, compiled only with the test-only feature
+    // `mutation-window-off-by-one` (runtime/Cargo.toml): the window ends one
+    // minute early. The differential test must catch it.
+    #[cfg(feature = "mutation-window-off-by-one")]
+    let to = to.checked_sub(SignedDuration::from_mins(1)).unwrap_or(to);
     (from, to)
 }
 
@@ -289,7 +325,8 @@ impl Router {
     pub fn new(table: Table) -> Result<Router, SetupError> {
         let tz = TimeZone::get("Europe/London")
             .map_err(|error| SetupError(format!("time zone Europe/London: {error}")))?;
-        Ok(Router { table, tz })
+        let index = Index::new(&table, &tz);
+        Ok(Router { table, tz, index })
     }
 
     /// The table routed over.
@@ -297,12 +334,36 @@ impl Router {
         &self.table
     }
 
-    /// Answers a case.
+    /// Answers a case, without an explanation (`trace` is empty): the path
+    /// an integrator calls per case.
     pub fn route(&self, case: &Case) -> Result<Decision, CaseError> {
+        self.decide(case, false)
+    }
+
+    /// Answers a case and explains it step by step (`trace`).
+    pub fn explain(&self, case: &Case) -> Result<Decision, CaseError> {
+        self.decide(case, true)
+    }
+
+    fn decide(&self, case: &Case, explain: bool) -> Result<Decision, CaseError> {
+        let mut trace = Trace {
+            on: explain,
+            steps: Vec::new(),
+        };
+        let mut decision = self.decide_traced(case, &mut trace)?;
+        decision.trace = trace.steps;
+        Ok(decision)
+    }
+
+    #[expect(
+        clippy::too_many_lines,
+        reason = "steps 1, 2 and 7 in order, each writing its trace; splitting it would hide the order"
+    )]
+    fn decide_traced(&self, case: &Case, trace: &mut Trace) -> Result<Decision, CaseError> {
         let table = &self.table;
         let postcode = Postcode::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
-        if !table.disposition_index.contains_key(&case.dx) {
+        if !self.index.dispositions.contains_key(&case.dx) {
             return Err(CaseError::UnknownDisposition {
                 code: case.dx.clone(),
                 release: table.release.clone(),
@@ -322,18 +383,18 @@ impl Router {
         let (layer_idx, unit) = postcode
             .units()
             .iter()
-            .find_map(|unit| {
-                table
-                    .area_index
-                    .get(*unit)
-                    .map(|l| (*l, Some((*unit).to_owned())))
-            })
+            .find_map(|unit| self.index.areas.get(*unit).map(|l| (*l, Some(*unit))))
             .unwrap_or((0, None));
         let layer = table
             .layers
             .get(usize::try_from(layer_idx).unwrap_or(0))
             .or_else(|| table.layers.first());
-        let Some(layer) = layer else {
+        let (Some(layer), Some(layer_index)) = (
+            layer,
+            self.index
+                .layers
+                .get(usize::try_from(layer_idx).unwrap_or(0)),
+        ) else {
             return Err(CaseError::BadPostcode(case.postcode.clone()));
         };
         let mut decision = Decision {
@@ -348,53 +409,62 @@ impl Router {
             catch_all: false,
             services: Vec::new(),
             reason: None,
-            trace: vec![Step::Overlay {
-                overlay: layer.name.clone(),
-                unit,
-                postcode: postcode.text.clone(),
-            }],
+            trace: Vec::new(),
         };
+        trace.push(|| Step::Overlay {
+            overlay: layer.name.clone(),
+            unit: unit.map(str::to_owned),
+            postcode: postcode.text.clone(),
+        });
         let date = hours::local_date(&self.tz, case.at);
 
         // Step 2: a remap first, keeping the original code for a re-query.
-        let mut codes = vec![case.dx.clone()];
-        if let Some(remap) = layer.remaps.get(&case.dx) {
-            decision.trace.push(Step::Remap {
+        let remap = layer.remaps.get(&case.dx);
+        if let Some(remap) = remap {
+            trace.push(|| Step::Remap {
                 from: case.dx.clone(),
                 to: remap.to.clone(),
                 reason: remap.reason.clone(),
             });
-            codes.insert(0, remap.to.clone());
         }
-        let mut matched_rule: Option<(String, String)> = None;
-        for (attempt, code) in codes.iter().enumerate() {
+        let place = Place {
+            layer,
+            index: layer_index,
+            postcode: &postcode,
+            date,
+        };
+        let codes: [Option<&str>; 2] = [remap.map(|r| r.to.as_str()), Some(case.dx.as_str())];
+        let mut matched_rule: Option<&Rule> = None;
+        for (attempt, code) in codes.into_iter().flatten().enumerate() {
             if attempt > 0 {
-                decision.trace.push(Step::Requery { code: code.clone() });
+                trace.push(|| Step::Requery {
+                    code: code.to_owned(),
+                });
             }
-            decision.searched_dx = code.clone();
-            match self.search(layer, code, case, &postcode, date, &mut decision.trace) {
+            match self.search(&place, code, case, trace) {
                 Outcome::NoSearch(reason) => {
+                    decision.searched_dx = code.to_owned();
                     decision.no_search = Some(reason);
                     return Ok(decision);
                 }
                 Outcome::Found(rule, services) => {
-                    if let Some((name, source)) = rule {
-                        decision.rule = Some(name);
-                        decision.rule_source = Some(source);
-                    }
+                    decision.searched_dx = code.to_owned();
+                    decision.rule = Some(rule.name.clone());
+                    decision.rule_source = Some(rule_source(rule));
                     decision.services = services;
                     return Ok(decision);
                 }
                 Outcome::Empty(rule) => {
+                    decision.searched_dx = code.to_owned();
                     if rule.is_some() {
                         matched_rule = rule;
                     }
                 }
             }
         }
-        if let Some((name, source)) = matched_rule {
-            decision.rule = Some(name);
-            decision.rule_source = Some(source);
+        if let Some(rule) = matched_rule {
+            decision.rule = Some(rule.name.clone());
+            decision.rule_source = Some(rule_source(rule));
         }
 
         // Step 7: nothing survived; the catch-all in force.
@@ -409,7 +479,7 @@ impl Router {
         };
         let Some(catch_all) = layer.catch_all else {
             let reason = format!("{why}, and `{}` has no catch-all", layer.name);
-            decision.trace.push(Step::NoService {
+            trace.push(|| Step::NoService {
                 reason: reason.clone(),
             });
             decision.reason = Some(reason);
@@ -420,7 +490,7 @@ impl Router {
             .get(usize::try_from(catch_all).unwrap_or(usize::MAX))
             .map_or_else(String::new, |t| t.name.clone());
         let mut found = Vec::new();
-        for service_idx in self.candidates(layer, catch_all, &postcode) {
+        for service_idx in self.candidates(layer_index, catch_all, &postcode) {
             let Some(service) = table
                 .services
                 .get(usize::try_from(service_idx).unwrap_or(usize::MAX))
@@ -443,14 +513,14 @@ impl Router {
                 "{why}, and no `{type_name}` catch-all service covers {}",
                 postcode.text
             );
-            decision.trace.push(Step::NoService {
+            trace.push(|| Step::NoService {
                 reason: reason.clone(),
             });
             decision.reason = Some(reason);
             return Ok(decision);
         }
         let reason = format!("{why}: catch-all `{type_name}`, capacity and hours ignored");
-        decision.trace.push(Step::CatchAll {
+        trace.push(|| Step::CatchAll {
             service_type: type_name,
             reason: reason.clone(),
         });
@@ -463,19 +533,24 @@ impl Router {
         Ok(decision)
     }
 
-    /// The services of `service_type` in force in `layer` whose catchment
+    /// The services of `service_type` in force in the layer whose catchment
     /// names a unit of the postcode, deduplicated, in index order.
-    fn candidates(&self, layer: &Layer, service_type: u32, postcode: &Postcode) -> Vec<u32> {
-        let Some(by_unit) = layer.services_by_type.get(&service_type) else {
+    fn candidates(&self, layer: &LayerIndex, service_type: u32, postcode: &Postcode) -> Vec<u32> {
+        let Some(by_unit) = layer
+            .services
+            .get(usize::try_from(service_type).unwrap_or(usize::MAX))
+        else {
             return Vec::new();
         };
-        let mut found: BTreeSet<u32> = BTreeSet::new();
+        let mut found: Vec<u32> = Vec::new();
         for unit in postcode.units() {
             if let Some(services) = by_unit.get(unit) {
-                found.extend(services.iter().copied());
+                found.extend_from_slice(services);
             }
         }
-        found.into_iter().collect()
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     fn service(&self, idx: u32) -> Option<&Service> {
@@ -543,7 +618,7 @@ impl Router {
         let layer_idx = postcode
             .units()
             .iter()
-            .find_map(|unit| self.table.area_index.get(*unit).copied())
+            .find_map(|unit| self.index.areas.get(*unit).copied())
             .unwrap_or(0);
         let Some(layer) = self
             .table
@@ -574,79 +649,95 @@ impl Router {
         clippy::too_many_lines,
         reason = "one routing step after another, each writing its trace; splitting it would hide the order"
     )]
-    fn search(
-        &self,
-        layer: &Layer,
+    fn search<'t>(
+        &'t self,
+        place: &Place<'_>,
         code: &str,
         case: &Case,
-        postcode: &Postcode,
-        date: jiff::civil::Date,
-        trace: &mut Vec<Step>,
-    ) -> Outcome {
+        trace: &mut Trace,
+    ) -> Outcome<'t> {
+        let Place {
+            layer,
+            index: layer_index,
+            postcode,
+            date,
+        } = *place;
         let table = &self.table;
         if let Some(reason) = layer.no_search.get(code) {
-            trace.push(Step::NoSearch {
+            trace.push(|| Step::NoSearch {
                 code: code.to_owned(),
                 reason: reason.clone(),
             });
             return Outcome::NoSearch(reason.clone());
         }
-        let disposition = table
-            .disposition_index
-            .get(code)
-            .and_then(|idx| table.dispositions.get(usize::try_from(*idx).ok()?));
-        let mut timeframe = disposition.and_then(|d| d.timeframe_minutes);
-        let mut effective = code.to_owned();
+        let dx_idx = self.index.dispositions.get(code).copied();
+        let disposition = dx_idx.and_then(|idx| table.dispositions.get(usize::try_from(idx).ok()?));
+        // A `same_as` code searches with its own timeframe if the catalogue
+        // gives one, else its target's — whether or not a rule names it.
+        let same_as_target = disposition
+            .and_then(|d| d.same_as)
+            .and_then(|t| Some((t, table.dispositions.get(usize::try_from(t).ok()?)?)));
+        let timeframe = disposition
+            .and_then(|d| d.timeframe_minutes)
+            .or_else(|| same_as_target.and_then(|(_, t)| t.timeframe_minutes));
+        let rules_of = |idx: Option<u32>| -> &[u32] {
+            idx.and_then(|i| layer_index.rules.get(usize::try_from(i).ok()?))
+                .map_or(&[][..], Vec::as_slice)
+        };
+        let mut effective: &str = code;
+        let mut effective_rules = rules_of(dx_idx);
         // A `same_as` code routes as its target unless a rule names it.
-        if !layer.rules_by_dx.contains_key(code) {
-            if let Some(target) = disposition
-                .and_then(|d| d.same_as)
-                .and_then(|t| table.dispositions.get(usize::try_from(t).ok()?))
-            {
-                trace.push(Step::SameAs {
+        if effective_rules.is_empty() {
+            if let Some((target_idx, target)) = same_as_target {
+                trace.push(|| Step::SameAs {
                     from: code.to_owned(),
                     to: target.code.clone(),
                 });
                 if let Some(reason) = layer.no_search.get(&target.code) {
-                    trace.push(Step::NoSearch {
+                    trace.push(|| Step::NoSearch {
                         code: target.code.clone(),
                         reason: reason.clone(),
                     });
                     return Outcome::NoSearch(reason.clone());
                 }
-                timeframe = timeframe.or(target.timeframe_minutes);
-                effective.clone_from(&target.code);
+                effective = &target.code;
+                effective_rules = rules_of(Some(target_idx));
             }
         }
         let (window_from, window_to) = search_window(case.at, timeframe);
+        let window = hours::Window::new(
+            &self.tz,
+            &self.index.clock,
+            &table.calendar,
+            window_from,
+            window_to,
+        );
         let show = |t: Timestamp| {
             t.to_zoned(self.tz.clone())
                 .strftime("%Y-%m-%d %H:%M %Z")
                 .to_string()
         };
-        trace.push(Step::Search {
-            code: effective.clone(),
+        trace.push(|| Step::Search {
+            code: effective.to_owned(),
             timeframe_minutes: timeframe,
             window_from: show(window_from),
             window_to: show(window_to),
         });
 
         // Step 3: the highest-priority rule naming the code that matches.
-        let rule = layer
-            .rules_by_dx
-            .get(&effective)
-            .into_iter()
-            .flatten()
+        let rule = effective_rules
+            .iter()
             .filter_map(|idx| table.rules.get(usize::try_from(*idx).ok()?))
             .find(|rule| Self::rule_matches(rule, case));
         let Some(rule) = rule else {
-            trace.push(Step::NoRule { code: effective });
+            trace.push(|| Step::NoRule {
+                code: effective.to_owned(),
+            });
             return Outcome::Empty(None);
         };
-        let rule_ref = (rule.name.clone(), format!("{}:{}", rule.file, rule.line));
-        trace.push(Step::Rule {
+        trace.push(|| Step::Rule {
             name: rule.name.clone(),
-            source: rule_ref.1.clone(),
+            source: rule_source(rule),
             layer: rule.layer.clone(),
         });
 
@@ -660,14 +751,14 @@ impl Router {
                 continue;
             };
             if !service_type.channels.contains(&case.channel) {
-                trace.push(Step::TypeSkipped {
+                trace.push(|| Step::TypeSkipped {
                     service_type: service_type.name.clone(),
                     reason: format!("does not serve channel {}", case.channel.as_str()),
                 });
                 continue;
             }
             if let Some(skill) = layer.unusable_types.get(type_idx) {
-                trace.push(Step::TypeSkipped {
+                trace.push(|| Step::TypeSkipped {
                     service_type: service_type.name.clone(),
                     reason: format!("requires skill `{skill}`, which `{}` lacks", layer.name),
                 });
@@ -675,65 +766,72 @@ impl Router {
             }
             let type_suspension = suspended(layer.suspended_types.get(type_idx), date);
             let mut kept = Vec::new();
-            for service_idx in self.candidates(layer, *type_idx, postcode) {
+            for service_idx in self.candidates(layer_index, *type_idx, postcode) {
                 let Some(service) = self.service(service_idx) else {
                     continue;
                 };
-                let mut reasons = Vec::new();
-                if !(service.valid_from.is_none_or(|from| from <= date)
-                    && service.valid_until.is_none_or(|until| date <= until))
-                {
-                    reasons.push(format!(
-                        "outside its validity window ({}..{})",
-                        service
-                            .valid_from
-                            .map_or_else(String::new, |d| d.to_string()),
-                        service
-                            .valid_until
-                            .map_or_else(String::new, |d| d.to_string())
-                    ));
-                }
-                if let Some(suspension) = suspended(layer.suspended_services.get(&service.id), date)
-                {
-                    reasons.push(format!("suspended: {}", suspension.reason));
-                }
-                if let Some(suspension) = type_suspension {
-                    reasons.push(format!("service type suspended: {}", suspension.reason));
-                }
-                if let Some(sexes) = &service.sexes {
-                    if !case.sex.is_some_and(|sex| sexes.contains(&sex)) {
-                        reasons.push(format!("does not accept sex ({})", sex_name(case.sex)));
-                    }
-                }
-                if !(service.min_age_days <= case.age_days
-                    && service.max_age_days.is_none_or(|max| case.age_days < max))
-                {
-                    reasons.push(format!("does not accept age {} days", case.age_days));
-                }
-                if !hours::open_in_window(
-                    &service.hours,
-                    &table.calendar,
-                    &self.tz,
-                    window_from,
-                    window_to,
-                ) {
-                    reasons.push("closed throughout the search window".to_owned());
-                }
+                let valid = service.valid_from.is_none_or(|from| from <= date)
+                    && service.valid_until.is_none_or(|until| date <= until);
+                let service_suspension = suspended(layer.suspended_services.get(&service.id), date);
+                let sex_ok = service
+                    .sexes
+                    .as_ref()
+                    .is_none_or(|sexes| case.sex.is_some_and(|sex| sexes.contains(&sex)));
+                let age_ok = service.min_age_days <= case.age_days
+                    && service.max_age_days.is_none_or(|max| case.age_days < max);
                 // Step 5: capacity.
                 let capacity = case
                     .capacity
                     .get(&service.id)
                     .map_or(Rag::Green, |c| c.at(case.at));
-                if capacity == Rag::Red {
-                    reasons.push("capacity red".to_owned());
-                }
-                let keep = reasons.is_empty();
-                trace.push(Step::Candidate {
-                    id: service.id.clone(),
-                    service_type: service_type.name.clone(),
-                    kept: keep,
-                    gapped: reasons.len() == 1,
-                    reasons,
+                let cheap_failure = !valid
+                    || service_suspension.is_some()
+                    || type_suspension.is_some()
+                    || !sex_ok
+                    || !age_ok
+                    || capacity == Rag::Red;
+                // Opening hours cost the most: skip them for a service
+                // already out, unless explaining (to tell gapped ones).
+                let open = (!cheap_failure || trace.on) && window.open(&service.hours, &self.tz);
+                let keep = !cheap_failure && open;
+                trace.push(|| {
+                    let mut reasons = Vec::new();
+                    if !valid {
+                        reasons.push(format!(
+                            "outside its validity window ({}..{})",
+                            service
+                                .valid_from
+                                .map_or_else(String::new, |d| d.to_string()),
+                            service
+                                .valid_until
+                                .map_or_else(String::new, |d| d.to_string())
+                        ));
+                    }
+                    if let Some(suspension) = service_suspension {
+                        reasons.push(format!("suspended: {}", suspension.reason));
+                    }
+                    if let Some(suspension) = type_suspension {
+                        reasons.push(format!("service type suspended: {}", suspension.reason));
+                    }
+                    if !sex_ok {
+                        reasons.push(format!("does not accept sex ({})", sex_name(case.sex)));
+                    }
+                    if !age_ok {
+                        reasons.push(format!("does not accept age {} days", case.age_days));
+                    }
+                    if !open {
+                        reasons.push("closed throughout the search window".to_owned());
+                    }
+                    if capacity == Rag::Red {
+                        reasons.push("capacity red".to_owned());
+                    }
+                    Step::Candidate {
+                        id: service.id.clone(),
+                        service_type: service_type.name.clone(),
+                        kept: keep,
+                        gapped: reasons.len() == 1,
+                        reasons,
+                    }
                 });
                 if keep {
                     kept.push(service_idx);
@@ -744,7 +842,7 @@ impl Router {
             let cap = usize::try_from(service_type.returns).unwrap_or(usize::MAX);
             for dropped in kept.iter().skip(cap) {
                 if let Some(service) = self.service(*dropped) {
-                    trace.push(Step::Capped {
+                    trace.push(|| Step::Capped {
                         id: service.id.clone(),
                         returns: service_type.returns,
                     });
@@ -757,9 +855,9 @@ impl Router {
             );
         }
         if answers.is_empty() {
-            Outcome::Empty(Some(rule_ref))
+            Outcome::Empty(Some(rule))
         } else {
-            Outcome::Found(Some(rule_ref), answers)
+            Outcome::Found(rule, answers)
         }
     }
 }

@@ -600,6 +600,10 @@ fn clinical_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                     let slow: Vec<(DispositionId, u32)> = routed
                         .filter_map(|(code, target)| {
                             let d = model.catalogue.get(code)?;
+                            // A `same_as` code without a timeframe of its
+                            // own takes its target's, as routing does.
+                            let own_target = d.same_as.unwrap_or(target);
+                            let target = if code == target { own_target } else { target };
                             let timeframe = d
                                 .timeframe_minutes
                                 .or_else(|| model.catalogue.get(target)?.timeframe_minutes)?;

@@ -168,16 +168,18 @@ pub fn run(args: Args) -> Exit {
         Ok(router) => router,
         Err(error) => return usage_error(error),
     };
-    let mut decision = match router.route(&case) {
+    let routed = if args.explain {
+        router.explain(&case)
+    } else {
+        router.route(&case)
+    };
+    let decision = match routed {
         Ok(decision) => decision,
         Err(error) => {
             eprintln!("error: {error}");
             return Exit::Rules;
         }
     };
-    if !args.explain {
-        decision.trace.clear();
-    }
     match args.format {
         Format::Json => {
             let mut value = serde_json::to_value(&decision).unwrap_or_default();

@@ -123,7 +123,7 @@ pub fn run(args: Args) -> Exit {
             });
         let outcome = match &test.case {
             Err(problem) => Err(vec![format!("the case is wrong: {problem}")]),
-            Ok(case) => match router.route(case) {
+            Ok(case) => match router.explain(case) {
                 Err(error) => Err(vec![format!("the case is wrong: {error}")]),
                 Ok(decision) => {
                     let differences = mismatches(&test.expect, &decision);
