@@ -32,8 +32,11 @@ pub struct LayerIndex {
     /// Rules naming each disposition (by disposition index), highest
     /// priority first; empty when no rule names it.
     pub rules: Vec<Vec<u32>>,
-    /// Services by type index, then by postcode unit.
+    /// Services the layer declares, by type index, then by postcode unit.
     pub services: Vec<HashMap<String, Vec<u32>>>,
+    /// The layer and the layers it extends, down to the baseline: where its
+    /// services in force are declared.
+    pub chain: Vec<usize>,
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
@@ -163,9 +166,27 @@ impl Index {
                             .collect();
                     }
                 }
-                LayerIndex { rules, services }
+                LayerIndex {
+                    rules,
+                    services,
+                    chain: Vec::new(),
+                }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut layers = layers;
+        let position = |name: &str| table.layers.iter().position(|l| l.name == name);
+        for (idx, slot) in layers.iter_mut().enumerate() {
+            let mut chain = vec![idx];
+            let mut current = table.layers.get(idx);
+            while let Some(parent) = current.and_then(|l| l.parent.as_deref()).and_then(position) {
+                if chain.contains(&parent) {
+                    break;
+                }
+                chain.push(parent);
+                current = table.layers.get(parent);
+            }
+            slot.chain = chain;
+        }
         Index {
             dispositions: table
                 .disposition_index

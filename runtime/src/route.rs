@@ -536,16 +536,22 @@ impl Router {
     /// The services of `service_type` in force in the layer whose catchment
     /// names a unit of the postcode, deduplicated, in index order.
     fn candidates(&self, layer: &LayerIndex, service_type: u32, postcode: &Postcode) -> Vec<u32> {
-        let Some(by_unit) = layer
-            .services
-            .get(usize::try_from(service_type).unwrap_or(usize::MAX))
-        else {
-            return Vec::new();
-        };
+        let type_idx = usize::try_from(service_type).unwrap_or(usize::MAX);
         let mut found: Vec<u32> = Vec::new();
-        for unit in postcode.units() {
-            if let Some(services) = by_unit.get(unit) {
-                found.extend_from_slice(services);
+        // The layer's own services and those of the layers it extends.
+        for declared_in in &layer.chain {
+            let Some(by_unit) = self
+                .index
+                .layers
+                .get(*declared_in)
+                .and_then(|l| l.services.get(type_idx))
+            else {
+                continue;
+            };
+            for unit in postcode.units() {
+                if let Some(services) = by_unit.get(unit) {
+                    found.extend_from_slice(services);
+                }
             }
         }
         found.sort_unstable();

@@ -239,7 +239,9 @@ pub struct Layer {
     pub unusable_types: BTreeMap<u32, String>,
     /// The catch-all service type in force.
     pub catch_all: Option<u32>,
-    /// Services in force by type, then by postcode unit of their catchment.
+    /// Services the layer declares, by type, then by postcode unit of their
+    /// catchment. The services in force in a layer are those of the layer
+    /// and of every layer along its `extends` chain down to the baseline.
     pub services_by_type: BTreeMap<u32, BTreeMap<String, Vec<u32>>>,
 }
 

@@ -842,33 +842,59 @@ pub fn unit_within(inner: &str, outer: &str) -> bool {
         || (outer_is_district && inner.contains(' ') && district(inner) == outer)
 }
 
-/// Whether `layer` governs some postcode of catchment unit `unit`.
-fn governs(model: &model::Model, layer_id: model::LayerId, unit: &str) -> bool {
-    let claims: Vec<(&str, model::LayerId)> = model
-        .layers
-        .iter()
-        .enumerate()
-        .flat_map(|(idx, l)| {
-            l.area
-                .iter()
-                .map(move |u| (u.text.as_str(), model::LayerId::from_index(idx)))
-        })
-        .collect();
-    // The unit (or a wider unit containing it) is claimed by the most
-    // specific claim containing it; narrower claims only take parts of it.
-    let owner = claims
-        .iter()
-        .filter(|(claim, _)| unit_within(unit, claim))
-        .max_by_key(|(claim, _)| claim.len())
-        .map_or(model::NATIONAL, |(_, layer)| *layer);
-    if owner == layer_id {
-        return true;
+/// The units containing `unit` (itself, its district, its area), most
+/// specific first: exactly the `outer` units with `unit_within(unit, outer)`.
+fn containing_units(unit: &str) -> impl Iterator<Item = &str> {
+    let district = unit.split_once(' ').map(|(district, _)| district);
+    let area_len = unit.chars().take_while(char::is_ascii_alphabetic).count();
+    let area = unit
+        .get(..area_len)
+        .filter(|area| !area.is_empty() && *area != unit);
+    [Some(unit), district, area].into_iter().flatten()
+}
+
+/// The overlays' area claims, indexed once per run.
+struct Claims<'a> {
+    /// Claimed unit -> the layer claiming it (a unit is claimed once).
+    owner: BTreeMap<&'a str, model::LayerId>,
+    /// Per layer, every unit one of its claims lies in.
+    parts_of: Vec<BTreeSet<&'a str>>,
+}
+
+impl<'a> Claims<'a> {
+    fn new(model: &'a model::Model) -> Claims<'a> {
+        let mut owner = BTreeMap::new();
+        let mut parts_of = Vec::with_capacity(model.layers.len());
+        for (idx, layer) in model.layers.iter().enumerate() {
+            let mut parts = BTreeSet::new();
+            for unit in &layer.area {
+                owner
+                    .entry(unit.text.as_str())
+                    .or_insert(model::LayerId::from_index(idx));
+                parts.extend(containing_units(&unit.text));
+            }
+            parts_of.push(parts);
+        }
+        Claims { owner, parts_of }
     }
-    // Or the layer claims a part of the unit.
-    layer_id != model::NATIONAL
-        && model
-            .layer(layer_id)
-            .is_some_and(|l| l.area.iter().any(|a| unit_within(&a.text, unit)))
+
+    /// The layer owning `unit`: the one with the most specific claim
+    /// containing it, else the baseline.
+    fn owner(&self, unit: &str) -> model::LayerId {
+        containing_units(unit)
+            .find_map(|u| self.owner.get(u).copied())
+            .unwrap_or(model::NATIONAL)
+    }
+
+    /// Whether `layer` claims a part of `unit` (narrower claims take parts
+    /// of a unit another layer owns).
+    fn claims_part_of(&self, layer_id: model::LayerId, unit: &str) -> bool {
+        layer_id != model::NATIONAL
+            && self
+                .parts_of
+                .get(layer_id.index())
+                .is_some_and(|parts| parts.contains(unit))
+    }
 }
 
 /// Services no rule can reach, and service types without services.
@@ -909,48 +935,56 @@ fn reach_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             types
         })
         .collect();
+    // The layers each service is in force in, in one pass over the layers.
+    let mut in_force: Vec<Vec<model::LayerId>> = vec![Vec::new(); model.services.len()];
+    for (idx, layer) in model.layers.iter().enumerate() {
+        for service_id in &layer.services {
+            if let Some(layers) = in_force.get_mut(service_id.index()) {
+                layers.push(model::LayerId::from_index(idx));
+            }
+        }
+    }
+    let claims = Claims::new(model);
     for (service_idx, service) in model.services.iter().enumerate() {
         let service_id = model::ServiceId::from_index(service_idx);
-        let in_force: Vec<model::LayerId> = model
-            .layers
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.services.contains(&service_id))
-            .map(|(idx, _)| model::LayerId::from_index(idx))
+        let routing: Vec<model::LayerId> = in_force
+            .get(service_idx)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|l| {
+                routed
+                    .get(l.index())
+                    .is_some_and(|t| t.contains(&service.service_type))
+            })
             .collect();
-        let reason = if !in_force.iter().any(|l| {
-            routed
-                .get(l.index())
-                .is_some_and(|t| t.contains(&service.service_type))
-        }) {
-            Some("no rule in force where it is routes its type".to_owned())
-        } else if !in_force.iter().any(|l| {
-            routed
-                .get(l.index())
-                .is_some_and(|t| t.contains(&service.service_type))
-                && service
-                    .catchment
-                    .iter()
-                    .any(|u| governs(model, *l, &u.text))
-        }) {
-            Some("the layers that route its type govern none of its catchment".to_owned())
-        } else if always_suspended(
-            model,
-            service_id,
-            &in_force
+        // Whether a layer governs some postcode of the catchment: it owns a
+        // unit (the most specific claim containing it is its own), or it
+        // claims a part of one.
+        let owners: Vec<model::LayerId> = service
+            .catchment
+            .iter()
+            .map(|u| claims.owner(&u.text))
+            .collect();
+        let governs = |layer: &model::LayerId| {
+            service
+                .catchment
                 .iter()
-                .copied()
-                .filter(|l| {
-                    routed
-                        .get(l.index())
-                        .is_some_and(|t| t.contains(&service.service_type))
-                        && service
-                            .catchment
-                            .iter()
-                            .any(|u| governs(model, *l, &u.text))
-                })
-                .collect::<Vec<_>>(),
-        ) {
+                .zip(&owners)
+                .any(|(u, owner)| owner == layer || claims.claims_part_of(*layer, &u.text))
+        };
+        let bounded = service.valid.from.is_some() && service.valid.until.is_some();
+        let reason = if routing.is_empty() {
+            Some("no rule in force where it is routes its type".to_owned())
+        } else if !routing.iter().any(governs) {
+            Some("the layers that route its type govern none of its catchment".to_owned())
+        } else if bounded
+            && always_suspended(
+                model,
+                service_id,
+                &routing.iter().copied().filter(governs).collect::<Vec<_>>(),
+            )
+        {
             Some("it is suspended for the whole of its validity window".to_owned())
         } else {
             None

@@ -159,7 +159,12 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
             }
         })
         .collect();
-    let layers = model.layers.iter().map(|l| layer(model, l)).collect();
+    let layers = model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(idx, l)| layer(model, model::LayerId::from_index(idx), l))
+        .collect();
     // The area index: overlay areas never overlap (the checker rejects a
     // unit claimed twice), so each unit names one overlay.
     let mut area_index = BTreeMap::new();
@@ -209,7 +214,7 @@ fn suspension(s: &model::Suspension) -> Option<table::Suspension> {
     })
 }
 
-fn layer(model: &model::Model, layer: &model::Layer) -> table::Layer {
+fn layer(model: &model::Model, layer_id: model::LayerId, layer: &model::Layer) -> table::Layer {
     let catalogue = &model.catalogue;
     // Rules by code, highest priority first, then in the layer's order.
     let mut rules_by_dx: BTreeMap<String, Vec<(std::cmp::Reverse<u32>, usize, u32)>> =
@@ -267,9 +272,12 @@ fn layer(model: &model::Model, layer: &model::Layer) -> table::Layer {
             })
         })
         .collect();
+    // Only the services the layer declares: the runtime looks along the
+    // layer's `extends` chain down to the baseline, so inherited services
+    // are indexed once, where they are declared, not again in every overlay.
     let mut services_by_type: BTreeMap<u32, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
     for service_id in &layer.services {
-        let Some(service) = model.service(*service_id) else {
+        let Some(service) = model.service(*service_id).filter(|s| s.layer == layer_id) else {
             continue;
         };
         let by_unit = services_by_type.entry(service.service_type.0).or_default();
