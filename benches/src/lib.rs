@@ -25,6 +25,7 @@
 //! Imports: `dxmap` (the bundled catalogue), `dxmap_runtime` (channels).
 
 pub mod calendar;
+pub mod cases;
 pub mod data;
 pub mod places;
 pub mod prng;
