@@ -120,6 +120,21 @@ pub fn read_text(
     }
 }
 
+/// As [`read_text`], also returning the text read.
+pub fn read_source(
+    sources: &mut SourceMap,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Option<(FileId, String)>, LoadError> {
+    Ok(read_text(sources, path, diagnostics)?.map(|file| {
+        let text = sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        (file, text)
+    }))
+}
+
 /// The `.dxm` files under `dir`, sorted.
 pub fn rules_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if !dir.is_dir() {

@@ -183,16 +183,7 @@ pub fn plan_overlays(rng: &mut Rng, places: &Places, n: usize) -> Vec<OverlayPla
 /// Whether postcode unit `inner` is `outer` or inside it, as dxmap judges
 /// it (`SO16 7` is inside `SO16`, inside `SO`; `S` does not hold `SO16`).
 pub fn unit_within(inner: &str, outer: &str) -> bool {
-    if inner == outer {
-        return true;
-    }
-    let area =
-        |unit: &str| -> String { unit.chars().take_while(char::is_ascii_alphabetic).collect() };
-    let district = |unit: &str| -> String { unit.split(' ').next().unwrap_or("").to_owned() };
-    let outer_is_area = outer.chars().all(|c| c.is_ascii_alphabetic());
-    let outer_is_district = !outer_is_area && !outer.contains(' ');
-    (outer_is_area && area(inner) == outer)
-        || (outer_is_district && inner.contains(' ') && district(inner) == outer)
+    dxmap::check::rules::unit_within(inner, outer)
 }
 
 /// The units containing `unit`, most specific first: itself, its district

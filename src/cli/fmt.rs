@@ -60,15 +60,11 @@ pub fn run(args: Args) -> Exit {
     let mut found: Vec<Diagnostic> = Vec::new();
     let mut changed = Vec::new();
     for path in &files {
-        let file = match load::read_text(&mut sources, path, &mut found) {
-            Ok(Some(file)) => file,
+        let (file, text) = match load::read_source(&mut sources, path, &mut found) {
+            Ok(Some(read)) => read,
             Ok(None) => continue,
             Err(error) => return usage_error(error),
         };
-        let text = sources
-            .get(file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
         let (parsed, syntax_errors) = syntax::parse(file, &text);
         if syntax_errors.iter().any(Diagnostic::is_error) {
             found.extend(syntax_errors);

@@ -94,15 +94,11 @@ pub fn run(args: Args) -> Exit {
     let mut problems = Vec::new();
     let mut tests: Vec<TestCase> = Vec::new();
     for path in &files {
-        let file = match load::read_text(&mut sources, path, &mut problems) {
-            Ok(Some(file)) => file,
+        let (file, text) = match load::read_source(&mut sources, path, &mut problems) {
+            Ok(Some(read)) => read,
             Ok(None) => continue,
             Err(error) => return usage_error(error),
         };
-        let text = sources
-            .get(file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
         let (parsed, found) = cases::parse_tests(file, &text);
         tests.extend(parsed);
         problems.extend(found);
