@@ -177,6 +177,11 @@ pub fn parse_capacity(
     file: FileId,
     text: &str,
 ) -> (Option<BTreeMap<String, Capacity>>, Vec<Diagnostic>) {
+    if let Some(too_deep) =
+        crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, text, "capacity file")
+    {
+        return (None, vec![too_deep]);
+    }
     let raw: BTreeMap<String, RawCapacity> = if text.trim().is_empty() {
         BTreeMap::new()
     } else {
@@ -240,6 +245,11 @@ fn case(raw: RawCase, capacity_entries: BTreeMap<String, RawCapacity>) -> Result
 
 /// Parses a test file: a list of named cases with expectations.
 pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>) {
+    if let Some(too_deep) =
+        crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, text, "test file")
+    {
+        return (Vec::new(), vec![too_deep]);
+    }
     let raw: Vec<RawTest> = match serde_yaml::from_str(text) {
         Ok(raw) => raw,
         Err(error) => return (Vec::new(), vec![yaml_error(file, &error, "test file")]),

@@ -24,6 +24,19 @@ pub enum LoadError {
     /// The rules directory does not exist.
     #[error("rules directory `{0}` does not exist")]
     NoDirectory(PathBuf),
+    /// The rules directory is a file.
+    #[error("`{0}` is a file, not a rules directory")]
+    NotADirectory(PathBuf),
+    /// A table file over the size limit.
+    #[error("table `{path}` is {size} bytes, more than the {limit} dxmap reads")]
+    TableTooLarge {
+        /// The table file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The directory holds no `.dxm` file.
     #[error("no `.dxm` files under `{0}`")]
     NoRules(PathBuf),
@@ -137,6 +150,9 @@ pub fn read_source(
 
 /// The `.dxm` files under `dir`, sorted.
 pub fn rules_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if dir.is_file() {
+        return Err(LoadError::NotADirectory(dir.to_owned()));
+    }
     if !dir.is_dir() {
         return Err(LoadError::NoDirectory(dir.to_owned()));
     }
@@ -418,8 +434,24 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     result
 }
 
+/// The largest table file dxmap reads (256 MiB; a national table is 34 MB).
+pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads a table artifact written by `dxmap build`.
 pub fn read_table(path: &Path) -> Result<dxmap_runtime::Table, LoadError> {
+    let size = std::fs::metadata(path)
+        .map_err(|source| LoadError::Io {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > MAX_TABLE_BYTES {
+        return Err(LoadError::TableTooLarge {
+            path: path.to_owned(),
+            size,
+            limit: MAX_TABLE_BYTES,
+        });
+    }
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,

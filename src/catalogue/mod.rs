@@ -343,6 +343,11 @@ struct RawDisposition {
 
 /// The span of the entry for `code` in the YAML text: the `code: …` value.
 fn entry_span(file: FileId, text: &str, code: &str) -> Span {
+    // An empty code matches everywhere: there is no entry to point at (and
+    // searching for it would never move on).
+    if code.is_empty() {
+        return Span::new(file, 0, 0);
+    }
     let mut search_from = 0;
     while let Some(found) = text.get(search_from..).and_then(|rest| rest.find(code)) {
         let start = search_from + found;
@@ -357,7 +362,7 @@ fn entry_span(file: FileId, text: &str, code: &str) -> Span {
                 u32::try_from(end).unwrap_or(0),
             );
         }
-        search_from = end;
+        search_from = end.max(start + 1);
     }
     Span::new(file, 0, 0)
 }
@@ -370,6 +375,11 @@ fn is_code(code: &str) -> bool {
 /// Parses a catalogue. `file` is its id in the source map (for spans).
 pub fn parse(file: FileId, text: &str) -> (Option<Catalogue>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
+    if let Some(too_deep) =
+        crate::diagnostics::yaml_too_deep(Code::CatalogueInvalid, file, text, "catalogue")
+    {
+        return (None, vec![too_deep]);
+    }
     let raw: RawCatalogue = match serde_yaml::from_str(text) {
         Ok(raw) => raw,
         Err(error) => {

@@ -296,11 +296,14 @@ fn rules_can_meet(
     Some((channel, sex, (start, from_end(stop))))
 }
 
-/// Pairs of rules of one layer that can match one case with equal
-/// priorities, each reported once.
+/// Rules that can match a case an earlier rule of the same layer matches,
+/// with equal priorities: each such rule is reported once, with the first
+/// earlier rule it meets (so a hundred identical rules give 99 findings,
+/// not 4,950).
 pub fn overlaps(model: &model::Model) -> Vec<Overlap> {
     let mut found = Vec::new();
     let mut seen: BTreeSet<(model::RuleId, model::RuleId)> = BTreeSet::new();
+    let mut reported: BTreeSet<model::RuleId> = BTreeSet::new();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         for (dx, rules) in rules_by_code(model, layer) {
             for (i, first_id) in rules.iter().enumerate() {
@@ -314,11 +317,12 @@ pub fn overlaps(model: &model::Model) -> Vec<Overlap> {
                         continue;
                     }
                     let key = ((*first_id).min(*second_id), (*first_id).max(*second_id));
-                    if seen.contains(&key) {
+                    if seen.contains(&key) || reported.contains(second_id) {
                         continue;
                     }
                     if let Some((channel, sex, ages)) = rules_can_meet(first, second) {
                         seen.insert(key);
+                        reported.insert(*second_id);
                         found.push(Overlap {
                             first: *first_id,
                             second: *second_id,

@@ -161,6 +161,60 @@ impl Counts {
     }
 }
 
+/// How deeply YAML flow collections (`{…}`, `[…]`) nest in `text`, and where
+/// the nesting first passes `limit` (quoted text and comments skipped). The
+/// YAML scanner takes time quadratic in that depth, so a file nested
+/// thousands deep is refused before it is parsed.
+pub fn yaml_nesting_beyond(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    for (offset, c) in text.char_indices() {
+        if comment {
+            comment = c != '\n';
+            continue;
+        }
+        match (quote, c) {
+            (Some('"'), '\\') => {}
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => comment = true,
+            (None, '{' | '[') => {
+                depth += 1;
+                if depth > limit {
+                    return Some(offset);
+                }
+            }
+            (None, '}' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Most nesting of YAML flow collections dxmap reads.
+pub const MAX_YAML_NESTING: usize = 64;
+
+/// Refuses a YAML text nested deeper than [`MAX_YAML_NESTING`].
+pub fn yaml_too_deep(
+    code: Code,
+    file: crate::source::FileId,
+    text: &str,
+    what: &str,
+) -> Option<Diagnostic> {
+    let offset = yaml_nesting_beyond(text, MAX_YAML_NESTING)?;
+    let at = u32::try_from(offset).unwrap_or(0);
+    Some(
+        Diagnostic::new(
+            code,
+            Span::new(file, at, at + 1),
+            format!("{what} nests `{{…}}` or `[…]` more than {MAX_YAML_NESTING} deep"),
+        )
+        .with_help("the formats need a few levels at most: see DESIGN.md, Data files"),
+    )
+}
+
 /// A YAML file that does not follow its format, at the position the YAML
 /// parser gives (`what`: "catalogue", "test file", …).
 pub fn yaml_error(

@@ -1,0 +1,32 @@
+//! Arbitrary text as a table artifact: `Table::from_artifact`, and when it
+//! loads, `Router::new` and a few fixed cases routed through it.
+//!
+//! The first byte chooses the mode. Even: the rest is the whole file, as
+//! `dxmap route --table` reads it (most inputs stop at the header or the
+//! SHA-256 check). Odd: the rest is the JSON body, and the header is
+//! recomputed for it, so that fuzzing reaches the JSON decoding and
+//! `Table::validate` behind the hash.
+
+#![no_main]
+
+use dxmap_runtime::Table;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((mode, rest)) = data.split_first() else {
+        return;
+    };
+    let text = dxmap_fuzz::text_of(rest);
+    let artifact = if mode % 2 == 0 {
+        text.into_owned()
+    } else {
+        dxmap_fuzz::artifact_for_body(&text)
+    };
+    let Ok(table) = Table::from_artifact(&artifact) else {
+        return;
+    };
+    // What loads must save and load back to the same table.
+    let again = Table::from_artifact(&table.to_artifact());
+    assert_eq!(again.as_ref().ok(), Some(&table), "artifact round trip");
+    dxmap_fuzz::route_fixed_cases(table);
+});

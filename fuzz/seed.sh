@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Writes the seed corpus of every fuzz target from the repository's own
+# files, into fuzz/corpus/TARGET/ (ignored by git; libFuzzer grows it):
+#   parse_check          fixtures/{syntax,check,compile}, rules/ (each file
+#                        and all of them as one file), fixtures/fuzz/*.dxm
+#   parse_grammar_aware  a few byte patterns and 64 random ones, half of them
+#                        in clean mode (its bytes are choices, not text)
+#   catalogue_yaml       fixtures/releases, fixtures/route, the catalogues
+#                        inside multi-file check fixtures,
+#                        fixtures/fuzz/*.catalogue.yaml
+#   cases_yaml           rules/tests/*.yaml, a capacity file,
+#                        fixtures/fuzz/*.cases.yaml
+#   table_artifact       tables built by `dxmap build` from rules/ and the
+#                        compile and check/ok fixtures, fixtures/fuzz/*.dxt:
+#                        each whole (mode byte `d`, even),
+#                        and its JSON body after a mode byte 0x01 (odd: the
+#                        target recomputes the header)
+# Run from anywhere: fuzz/seed.sh. Needs cargo (it builds dxmap once).
+set -euo pipefail
+cd "$(dirname "$0")"
+root=..
+corpus=corpus
+mkdir -p "$corpus"/{parse_check,parse_grammar_aware,catalogue_yaml,cases_yaml,table_artifact}
+
+# Copies FILE to DIR under a name made from its path.
+seed() {
+    local file=$1 dir=$2
+    local name=${file#"$root"/}
+    cp "$file" "$corpus/$dir/${name//\//_}"
+}
+
+# Multi-file fixtures (`//- rules/x.dxm` lines): each part to its target.
+split_fixture() {
+    local file=$1 out=$2
+    awk -v out="$out" '
+        /^\/\/- / { name = $2; gsub("/", "_", name); path = out "/" name; next }
+        path != "" { print > path }
+    ' "$file"
+}
+
+shopt -s nullglob globstar
+for file in "$root"/fixtures/syntax/**/*.dxm "$root"/fixtures/check/**/*.dxm \
+    "$root"/fixtures/compile/*.dxm "$root"/rules/**/*.dxm "$root"/fixtures/fuzz/*.dxm; do
+    seed "$file" parse_check
+done
+cat "$root"/rules/**/*.dxm > "$corpus/parse_check/rules_all_in_one.dxm"
+
+parts=$(mktemp -d)
+trap 'rm -rf "$parts"' EXIT
+for file in "$root"/fixtures/check/**/*.dxm; do
+    split_fixture "$file" "$parts"
+    for part in "$parts"/*; do
+        case $part in
+            *.yaml) cp "$part" "$corpus/catalogue_yaml/$(basename "$file" .dxm)_$(basename "$part")" ;;
+            *.dxm) cp "$part" "$corpus/parse_check/$(basename "$file" .dxm)_$(basename "$part")" ;;
+        esac
+        rm -f "$part"
+    done
+done
+for file in "$root"/fixtures/releases/*.yaml "$root"/fixtures/route/*.yaml "$root"/fixtures/fuzz/*.catalogue.yaml; do
+    seed "$file" catalogue_yaml
+done
+
+for file in "$root"/rules/tests/*.yaml "$root"/fixtures/fuzz/*.cases.yaml; do
+    seed "$file" cases_yaml
+done
+printf 'FXX01: red\nCAS01: { status: amber, until: "2020-05-08T18:00:00+01:00" }\n' \
+    > "$corpus/cases_yaml/capacity.yaml"
+
+printf '\x00' > "$corpus/parse_grammar_aware/zero"
+head -c 256 /dev/zero | tr '\0' '\1' > "$corpus/parse_grammar_aware/ones"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)))' \
+    > "$corpus/parse_grammar_aware/every_byte"
+# Random choices, fixed by a seed; an odd first byte is clean mode.
+python3 - "$corpus/parse_grammar_aware" <<'PYTHON'
+import random, sys
+rng = random.Random(7)
+for i in range(64):
+    size = rng.randint(32, 256)
+    data = bytes([1 + 2 * rng.randint(0, 127)] if i % 2 else [2 * rng.randint(0, 127)])
+    data += bytes(rng.randint(0, 255) for _ in range(size))
+    open(f"{sys.argv[1]}/random{i:02d}", "wb").write(data)
+PYTHON
+
+# Tables: the shipped rules, and each compile fixture as a one-file tree.
+(cd "$root" && cargo build -q --bin dxmap)
+dxmap=$root/target/debug/dxmap
+build_table() {
+    local dir=$1 name=$2
+    if "$dxmap" build "$dir" -o "$parts/$name.dxt" > /dev/null 2>&1; then
+        cp "$parts/$name.dxt" "$corpus/table_artifact/$name.dxt"
+        { printf '\x01'; tail -n +2 "$parts/$name.dxt"; } > "$corpus/table_artifact/$name.body"
+    fi
+}
+build_table "$root/rules" rules
+for file in "$root"/fixtures/fuzz/*.dxt; do
+    seed "$file" table_artifact
+done
+for file in "$root"/fixtures/compile/*.dxm "$root"/fixtures/check/ok/*.dxm; do
+    tree=$parts/tree-$(basename "$file" .dxm)
+    mkdir -p "$tree"
+    if grep -q '^//- ' "$file"; then
+        awk -v out="$tree" '
+            /^\/\/- / { path = out "/" $2; sub("/[^/]*$", "", path); system("mkdir -p \"" path "\""); path = out "/" $2; next }
+            path != "" { print > path }
+        ' "$file"
+    else
+        cp "$file" "$tree/"
+    fi
+    build_table "$tree" "$(basename "$file" .dxm)"
+done
+for target in "$corpus"/*; do
+    echo "$(ls "$target" | wc -l) seeds in $target"
+done
