@@ -204,7 +204,11 @@ impl Tree {
 
     /// A tree from texts already in memory: `(name, text)` pairs, where the
     /// name is shown in diagnostics and is a path relative to `root`.
-    pub fn from_texts(root: &Path, texts: Vec<(String, String)>) -> Tree {
+    /// The files are taken in sorted name order, as `read_tree` walks a
+    /// directory, so the tree (and its table) does not depend on the order
+    /// they are given in.
+    pub fn from_texts(root: &Path, mut texts: Vec<(String, String)>) -> Tree {
+        texts.sort_by(|a, b| a.0.cmp(&b.0));
         let mut tree = Tree::new(root);
         for (name, text) in texts {
             let path = root.join(&name);
