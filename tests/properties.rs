@@ -68,7 +68,7 @@ fn program(rng: &mut Rng) -> String {
         text.push_str(&format!(
             "service_type t{idx} \"Type {idx}\" {{{}{}}}\n",
             space(rng),
-            clauses[..n].join(&format!("{}", if rng.below(2) == 0 { "\n" } else { " " }))
+            clauses[..n].join(if rng.below(2) == 0 { "\n" } else { " " })
         ));
     }
     text.push_str(&format!("group g = Dx05,{}Dx06, Dx07\n", space(rng)));
