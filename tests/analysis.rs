@@ -337,12 +337,27 @@ fn analyses_agree_with_brute_force_on_random_rule_sets() {
                 }
             }
         }
-        let overlaps: BTreeSet<_> = rules::overlaps(&model)
-            .iter()
-            .map(|o| (o.first.min(o.second), o.first.max(o.second)))
-            .collect();
+        // Every reported pair overlaps, and the rules reported are exactly
+        // those that overlap an earlier rule (each once, with one partner).
+        let found = rules::overlaps(&model);
+        for o in &found {
+            let pair = (o.first.min(o.second), o.first.max(o.second));
+            assert!(
+                brute_overlaps.contains(&pair),
+                "round {round}: {pair:?} do not overlap\n{text}"
+            );
+        }
+        let reported: Vec<model::RuleId> = found.iter().map(|o| o.second).collect();
+        let reported_set: BTreeSet<model::RuleId> = reported.iter().copied().collect();
         assert_eq!(
-            overlaps, brute_overlaps,
+            reported.len(),
+            reported_set.len(),
+            "round {round}: a rule reported twice\n{text}"
+        );
+        let brute_seconds: BTreeSet<model::RuleId> =
+            brute_overlaps.iter().map(|(_, b)| *b).collect();
+        assert_eq!(
+            reported_set, brute_seconds,
             "round {round}: overlaps differ\n{text}"
         );
 
