@@ -12,9 +12,9 @@
 #                        fixtures/fuzz/*.cases.yaml
 #   table_artifact       tables built by `dxmap build` from rules/ and the
 #                        compile and check/ok fixtures, fixtures/fuzz/*.dxt:
-#                        each whole (mode byte `d`, even),
-#                        and its JSON body after a mode byte 0x01 (odd: the
-#                        target recomputes the header)
+#                        each whole after a mode byte 0x00 (even), and its
+#                        JSON body after a mode byte 0x01 (odd: the target
+#                        recomputes the header)
 # Run from anywhere: fuzz/seed.sh. Needs cargo (it builds dxmap once).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -88,13 +88,13 @@ dxmap=$root/target/debug/dxmap
 build_table() {
     local dir=$1 name=$2
     if "$dxmap" build "$dir" -o "$parts/$name.dxt" > /dev/null 2>&1; then
-        cp "$parts/$name.dxt" "$corpus/table_artifact/$name.dxt"
+        { printf '\x00'; cat "$parts/$name.dxt"; } > "$corpus/table_artifact/$name.dxt"
         { printf '\x01'; tail -n +2 "$parts/$name.dxt"; } > "$corpus/table_artifact/$name.body"
     fi
 }
 build_table "$root/rules" rules
 for file in "$root"/fixtures/fuzz/*.dxt; do
-    seed "$file" table_artifact
+    { printf '\x00'; cat "$file"; } > "$corpus/table_artifact/fixture_$(basename "$file")"
 done
 for file in "$root"/fixtures/compile/*.dxm "$root"/fixtures/check/ok/*.dxm; do
     tree=$parts/tree-$(basename "$file" .dxm)

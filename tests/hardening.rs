@@ -734,14 +734,14 @@ fn huge_catalogues_test_files_and_capacity_files_are_refused_naming_them() {
 
 // ------------------------------------------------------ many rules
 
-/// Found by hardening, fixed. `check::rules::overlaps` compared every pair
-/// of rules of a code with equal priority and `overlap_diagnostics` reports
-/// every overlapping pair: n rules with the same conditions give n(n-1)/2
-/// `DX0501` errors. 200 such rules (7 KB) print 19,988 errors (40 MB) in
+/// Found by hardening, fixed in 1a33eda (each rule is reported once, with
+/// the first earlier rule it meets). `check::rules::overlaps` compared
+/// every pair of rules of a code with equal priority and
+/// `overlap_diagnostics` reported every overlapping pair: n rules with the
+/// same conditions gave n(n-1)/2 `DX0501` errors. 200 such rules (7 KB) print 19,988 errors (40 MB) in
 /// 26 s; 4,000 rules (175 KB) take 30 s and 8 million diagnostics in a
 /// release build before anything is printed; the 8 MiB a file may hold
-/// would exhaust memory. Each rule's overlap should be reported once (or
-/// the count capped), so that the output grows with the rules, not with
+/// would exhaust memory. The output must grow with the rules, not with
 /// their pairs. Regression input: `fixtures/fuzz/rule-overlap-pairs.dxm`.
 #[test]
 fn many_overlapping_rules_are_reported_without_one_error_per_pair() {
@@ -773,12 +773,12 @@ fn many_overlapping_rules_are_reported_without_one_error_per_pair() {
 
 // --------------------------------------------------------- catalogues
 
-/// Found by the `catalogue_yaml` fuzz target, fixed: a
+/// Found by the `catalogue_yaml` fuzz target, fixed in 1a33eda: a
 /// disposition whose `code` is empty (`code: ''`, or `code:` with no
-/// value) makes `catalogue::entry_span` (src/catalogue/mod.rs) loop
-/// forever, at 100% CPU: `rest.find("")` matches at the start of the
-/// search, `search_from = end` does not move, and `parse` computes the
-/// span before `is_code` would reject the code. Any catalogue file is
+/// value) made `catalogue::entry_span` (src/catalogue/mod.rs) loop
+/// forever, at 100% CPU: `rest.find("")` matched at the start of the
+/// search, `search_from = end` did not move, and `parse` computed the
+/// span before `is_code` could reject the code. Any catalogue file was
 /// enough: `--release FILE` or a tree's `release "FILE"` line. Regression
 /// input: `fixtures/fuzz/empty-code.catalogue.yaml`.
 #[test]
@@ -863,9 +863,9 @@ fn deep_yaml_sequences_are_an_error_not_a_stack_overflow() {
     assert_run(&run, 1, &["DX0020", "rules/tests/deep.yaml"]);
 }
 
-/// Found by fuzzing, fixed (flow nesting over 64 is refused before the
-/// YAML is scanned). Nested YAML flow mappings (`{a: {a: …`) take
-/// time quadratic in their depth: the YAML scanner
+/// Found by this test (it ran past its 60 s guard), fixed in 1a33eda
+/// (flow nesting over 64 is refused before the YAML is scanned). Nested
+/// YAML flow mappings (`{a: {a: …`) take time quadratic in their depth: the YAML scanner
 /// (`unsafe_libyaml::scanner::yaml_parser_fetch_more_tokens` and
 /// `yaml_parser_stale_simple_keys`, under `serde_yaml::from_str` in
 /// `catalogue::parse`, `cases::parse_tests` and `cases::parse_capacity`)
@@ -945,6 +945,61 @@ fn yaml_alias_bombs_are_refused_quickly() {
     assert_run(&run, 1, &["DX0020", "rules/tests/bomb.yaml"]);
     let run = dxmap(&dir, &["check", "rules", "--release", "catalogue.yaml"]);
     assert_run(&run, 1, &["DX0010", "catalogue.yaml"]);
+}
+
+/// Found by hardening the fix above, fixed: the depth
+/// check (`diagnostics::yaml_nesting_beyond`) treats every `#` as the start
+/// of a comment and every `'` or `"` as the start of a quoted scalar, but
+/// in YAML a `#` starts a comment only at the start of a line or after
+/// white space, and a quote opens a quoted scalar only where a scalar
+/// starts. Inside a plain scalar (`{a#: …`, `{a': …`) they are ordinary
+/// characters: the check then skips the rest of the line, or the rest of
+/// the file, and counts no nesting there, while the YAML scanner nests as
+/// deep as before. 20,000 levels (100 KB) take 22 s in a debug build, as
+/// they did before the fix. Regression inputs:
+/// `fixtures/fuzz/yaml-nesting-after-hash.catalogue.yaml`,
+/// `fixtures/fuzz/yaml-nesting-after-quote.cases.yaml`.
+#[test]
+fn yaml_nesting_behind_a_hash_or_a_quote_is_refused_quickly() {
+    let after_hash = "{a#: ".repeat(100_000);
+    let after_quote = format!("{{a': {}", "{a: ".repeat(100_000));
+    for (name, deep) in [("hash", after_hash), ("quote", after_quote)] {
+        let dir = good_tree(
+            &format!("nesting-yaml-{name}"),
+            &[
+                ("deep.yaml", deep.as_bytes()),
+                ("rules/tests/deep.yaml", deep.as_bytes()),
+            ],
+        );
+        let runs = [
+            (
+                dxmap(&dir, &["check", "rules", "--release", "deep.yaml"]),
+                "DX0010",
+                "deep.yaml",
+            ),
+            (
+                dxmap(
+                    &dir,
+                    &route(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
+                ),
+                "DX0020",
+                "deep.yaml",
+            ),
+            (
+                dxmap(&dir, &["test", "rules"]),
+                "DX0020",
+                "rules/tests/deep.yaml",
+            ),
+        ];
+        for (run, code, file) in runs {
+            assert_run(&run, 1, &[code, file]);
+            assert!(
+                run.elapsed < Duration::from_secs(10),
+                "{name}: took {:?}",
+                run.elapsed
+            );
+        }
+    }
 }
 
 // ------------------------------------------------------- not UTF-8

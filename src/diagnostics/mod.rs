@@ -168,25 +168,41 @@ impl Counts {
 pub fn yaml_nesting_beyond(text: &str, limit: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
+    let mut escaped = false;
     let mut comment = false;
+    // As YAML reads them: a comment starts with `#` at the start of a line
+    // or after whitespace, a quoted scalar where a token starts; elsewhere
+    // `#` and quotes are part of a plain scalar (`a#b`, `don't`).
+    let mut previous: Option<char> = None;
     for (offset, c) in text.char_indices() {
+        let token_start =
+            previous.is_none_or(|p| p.is_whitespace() || matches!(p, '[' | '{' | ',' | ':'));
+        let after_space = previous.is_none_or(char::is_whitespace);
+        previous = Some(c);
         if comment {
             comment = c != '\n';
             continue;
         }
-        match (quote, c) {
-            (Some('"'), '\\') => {}
-            (Some(open), c) if c == open => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') => comment = true,
-            (None, '{' | '[') => {
+        if let Some(open) = quote {
+            if escaped {
+                escaped = false;
+            } else if open == '"' && c == '\\' {
+                escaped = true;
+            } else if c == open {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' if token_start => quote = Some(c),
+            '#' if after_space => comment = true,
+            '{' | '[' => {
                 depth += 1;
                 if depth > limit {
                     return Some(offset);
                 }
             }
-            (None, '}' | ']') => depth = depth.saturating_sub(1),
+            '}' | ']' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
