@@ -110,5 +110,5 @@ for file in "$root"/fixtures/compile/*.dxm "$root"/fixtures/check/ok/*.dxm; do
     build_table "$tree" "$(basename "$file" .dxm)"
 done
 for target in "$corpus"/*; do
-    echo "$(ls "$target" | wc -l) seeds in $target"
+    echo "$(ls "$target" | wc -l) inputs in $target"
 done

@@ -176,7 +176,7 @@ pub fn yaml_nesting_beyond(text: &str, limit: usize) -> Option<usize> {
     let mut previous: Option<char> = None;
     for (offset, c) in text.char_indices() {
         let token_start =
-            previous.is_none_or(|p| p.is_whitespace() || matches!(p, '[' | '{' | ',' | ':'));
+            previous.is_none_or(|p| p.is_whitespace() || matches!(p, '[' | '{' | ','));
         let after_space = previous.is_none_or(char::is_whitespace);
         previous = Some(c);
         if comment {
