@@ -1,24 +1,727 @@
-//! zen-engine: the JDM decision graph exported from the compiled table.
+//! zen-engine: a JDM decision graph exported from dxmap's compiled table,
+//! evaluated with `DecisionEngine::create_decision` + `compile()` +
+//! `evaluate` on a current-thread tokio runtime.
 //!
-//! Not written yet (see BENCHMARKS.md, "Peers"): with `--features zen` the
-//! harness stops here and says so, rather than report a peer it did not run.
+//! The graph, node by node (each passes its input through and adds to it):
+//!
+//! 1. `layer` — decision table, hit policy `first`: the most specific overlay
+//!    claiming the postcode's sector, district or area (sector rows first),
+//!    else the national layer.
+//! 2. `codes` — decision table, `first`, inputs layer and disposition: the
+//!    remap, `no_search` and `same_as` resolution, flattened per (layer,
+//!    code) at export, as a DoS lead writing the table by hand would. It
+//!    names the rule list of each code searched (`key1`, `key2`).
+//! 3. `rules1`, `rules2` — THE rule table: rule list, channel, age and sex as
+//!    inputs, hit policy `first`, rows highest priority first. One row per
+//!    rule and channel; its output is the rule's name and its route (types
+//!    that serve the channel and are usable in the layer, with their caps).
+//! 4. `query1` — expression: one query per routed type.
+//! 5. `services1` — decision table, run in loop mode once per routed type:
+//!    one row per service and catchment unit; inputs type, layer (the layers
+//!    whose `extends` chain includes the service's), sector / district /
+//!    area, date (validity), age, sex, and an expression column for
+//!    suspensions, capacity red and open-in-window.
+//! 6. `order1` — expression, loop mode: per type, ordering by declared rank,
+//!    distance when located, id, and the type's cap. zen-expression 2.1 has
+//!    no `sort`, so the first `cap` candidates are selected by repeated
+//!    `min` over one exact decimal key (rank, distance class, distance to the
+//!    millimetre, id order).
+//! 7. `search2` — the same for the code as triaged, when a remap found
+//!    nothing (steps 4–6 again: `query2`, `services2`, `order2`).
+//! 8. `answer` — expression: DESIGN's cascade (no_search, first search,
+//!    re-query, catch-all).
+//!
+//! Precomputed per case for zen-engine as for regorus (`prep.rs`), plus the
+//! catch-all's two services (`catch_all` below): the graph would need a
+//! third copy of the service table for it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use dxmap_runtime::{Case, Table};
+use serde_json::{json, Value as Json};
+use zen_engine::model::DecisionContent;
+use zen_engine::DecisionEngine;
 
-use crate::prep::Prep;
-use crate::{Answer, Row};
+use crate::prep::{chain, ymd, Prep};
+use crate::{check, time, Answer, Row};
+
+/// A zen-expression string literal.
+fn lit(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// `[min..max)` style unary test of an age in days.
+fn age_cell(min: u32, max: Option<u32>) -> String {
+    match (min, max) {
+        (0, None) => String::new(),
+        (m, None) => format!(">= {m}"),
+        (m, Some(x)) => format!("[{m}..{x})"),
+    }
+}
+
+fn sex_str(s: dxmap_runtime::Sex) -> &'static str {
+    s.as_str()
+}
+
+/// Which of sector, district or area a catchment unit is (the forms of
+/// `Postcode::units`: "SO16 7", "SO16", "SO").
+fn unit_kind(u: &str) -> &'static str {
+    if u.contains(' ') {
+        "sector"
+    } else if u.chars().any(|c| c.is_ascii_digit()) {
+        "district"
+    } else {
+        "area"
+    }
+}
+
+fn rule_key(layer: usize, code: &str) -> String {
+    format!("{layer}:{code}")
+}
+
+/// Rego's `resolved(code)`: (no_search, the code whose rule list applies).
+fn resolved(table: &Table, layer: usize, code: &str) -> (bool, Option<String>) {
+    let Some(l) = table.layers.get(layer) else {
+        return (false, None);
+    };
+    if l.no_search.contains_key(code) {
+        return (true, None);
+    }
+    if l.rules_by_dx.get(code).is_some_and(|rs| !rs.is_empty()) {
+        return (false, Some(code.to_owned()));
+    }
+    let target = table
+        .disposition_index
+        .get(code)
+        .and_then(|i| table.dispositions.get(*i as usize))
+        .and_then(|d| d.same_as)
+        .and_then(|t| table.dispositions.get(t as usize))
+        .map(|t| t.code.clone());
+    match target {
+        Some(t) if l.no_search.contains_key(&t) => (true, None),
+        Some(t) if l.rules_by_dx.get(&t).is_some_and(|rs| !rs.is_empty()) => (false, Some(t)),
+        _ => (false, None),
+    }
+}
+
+fn table_node(
+    id: &str,
+    inputs: &[(&str, Option<&str>)],
+    outputs: &[(&str, &str)],
+    rules: Vec<Json>,
+    hit: &str,
+    extra: Json,
+) -> Json {
+    let mut node = json!({
+        "id": id,
+        "name": id,
+        "type": "decisionTableNode",
+        "content": {
+            "hitPolicy": hit,
+            "inputs": inputs.iter().map(|(i, f)| json!({"id": i, "name": i, "field": f})).collect::<Vec<_>>(),
+            "outputs": outputs.iter().map(|(i, f)| json!({"id": i, "name": i, "field": f})).collect::<Vec<_>>(),
+            "rules": rules,
+            "passThrough": true,
+        }
+    });
+    if let (Some(content), Some(extra)) = (
+        node.get_mut("content").and_then(Json::as_object_mut),
+        extra.as_object(),
+    ) {
+        for (k, v) in extra {
+            content.insert(k.clone(), v.clone());
+        }
+    }
+    node
+}
+
+fn expression_node(id: &str, exprs: &[(String, String)], extra: Json) -> Json {
+    let mut node = json!({
+        "id": id,
+        "name": id,
+        "type": "expressionNode",
+        "content": {
+            "expressions": exprs.iter().enumerate().map(|(i, (k, v))| json!({"id": format!("{id}-{i}"), "key": k, "value": v})).collect::<Vec<_>>(),
+            "passThrough": true,
+        }
+    });
+    if let (Some(content), Some(extra)) = (
+        node.get_mut("content").and_then(Json::as_object_mut),
+        extra.as_object(),
+    ) {
+        for (k, v) in extra {
+            content.insert(k.clone(), v.clone());
+        }
+    }
+    node
+}
+
+fn row(cells: &[(&str, String)]) -> Json {
+    Json::Object(
+        cells
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Json::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// The `layer` table.
+fn layer_table(table: &Table) -> Json {
+    let mut rows = Vec::new();
+    for kind in ["sector", "district", "area"] {
+        for (unit, layer) in &table.area_index {
+            if unit_kind(unit) == kind {
+                rows.push(row(&[(kind, lit(unit)), ("out", layer.to_string())]));
+            }
+        }
+    }
+    rows.push(row(&[("out", "0".to_owned())]));
+    table_node(
+        "layer",
+        &[
+            ("sector", Some("sector")),
+            ("district", Some("district")),
+            ("area", Some("area")),
+        ],
+        &[("out", "layer")],
+        rows,
+        "first",
+        Json::Null,
+    )
+}
+
+/// The `codes` table: per (layer, code), what each search uses.
+fn codes_table(table: &Table) -> Json {
+    let mut rows = Vec::new();
+    for (li, l) in table.layers.iter().enumerate() {
+        for d in &table.dispositions {
+            let code = d.code.as_str();
+            let remap = l.remaps.get(code).map(|r| r.to.clone());
+            let first = remap.clone().unwrap_or_else(|| code.to_owned());
+            let (ns1, k1) = resolved(table, li, &first);
+            let (ns2, k2) = if remap.is_some() {
+                resolved(table, li, code)
+            } else {
+                (false, None)
+            };
+            if remap.is_none() && !ns1 && k1.is_none() {
+                continue;
+            }
+            rows.push(row(&[
+                ("layer", li.to_string()),
+                ("dx", lit(code)),
+                ("remapped", remap.is_some().to_string()),
+                ("ns1", ns1.to_string()),
+                (
+                    "key1",
+                    lit(&k1.map(|c| rule_key(li, &c)).unwrap_or_default()),
+                ),
+                ("ns2", ns2.to_string()),
+                (
+                    "key2",
+                    lit(&k2.map(|c| rule_key(li, &c)).unwrap_or_default()),
+                ),
+            ]));
+        }
+    }
+    rows.push(row(&[
+        ("remapped", "false".into()),
+        ("ns1", "false".into()),
+        ("key1", lit("")),
+        ("ns2", "false".into()),
+        ("key2", lit("")),
+    ]));
+    table_node(
+        "codes",
+        &[("layer", Some("layer")), ("dx", Some("dx"))],
+        &[
+            ("remapped", "remapped"),
+            ("ns1", "ns1"),
+            ("key1", "key1"),
+            ("ns2", "ns2"),
+            ("key2", "key2"),
+        ],
+        rows,
+        "first",
+        Json::Null,
+    )
+}
+
+/// The rule rows (shared by both searches): one per rule and channel.
+fn rule_rows(table: &Table) -> Vec<Json> {
+    let mut rows = Vec::new();
+    for (li, l) in table.layers.iter().enumerate() {
+        for (code, list) in &l.rules_by_dx {
+            for ri in list {
+                let Some(r) = table.rules.get(*ri as usize) else {
+                    continue;
+                };
+                for ch in &r.channels {
+                    let route: Vec<String> = r
+                        .route
+                        .iter()
+                        .filter(|t| !l.unusable_types.contains_key(t))
+                        .filter_map(|t| {
+                            let st = table.service_types.get(*t as usize)?;
+                            st.channels
+                                .contains(ch)
+                                .then(|| format!("{{t: {t}, cap: {}}}", st.returns))
+                        })
+                        .collect();
+                    let mut cells = vec![
+                        ("key", lit(&rule_key(li, code))),
+                        ("channel", lit(ch.as_str())),
+                        ("age", age_cell(r.min_age_days, r.max_age_days)),
+                        (
+                            "out",
+                            format!("{{name: {}, route: [{}]}}", lit(&r.name), route.join(", ")),
+                        ),
+                    ];
+                    if let Some(s) = r.sex {
+                        cells.push(("sex", lit(sex_str(s))));
+                    }
+                    rows.push(row(&cells));
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn rules_table(id: &str, key: &str, out: &str, rows: Vec<Json>) -> Json {
+    table_node(
+        id,
+        &[
+            ("key", Some(key)),
+            ("channel", Some("channel")),
+            ("age", Some("age")),
+            ("sex", Some("sex")),
+        ],
+        &[("out", out)],
+        rows,
+        "first",
+        Json::Null,
+    )
+}
+
+/// The service rows: one per service and catchment unit.
+fn service_rows(table: &Table) -> Vec<Json> {
+    // The layer that declares each service, and the layers whose chain
+    // includes each layer.
+    let mut owner: BTreeMap<u32, usize> = BTreeMap::new();
+    for (li, l) in table.layers.iter().enumerate() {
+        for by_unit in l.services_by_type.values() {
+            for ids in by_unit.values() {
+                for i in ids {
+                    owner.insert(*i, li);
+                }
+            }
+        }
+    }
+    let mut seen_in: Vec<Vec<usize>> = vec![Vec::new(); table.layers.len()];
+    for li in 0..table.layers.len() {
+        for anc in chain(table, li) {
+            if let Some(v) = seen_in.get_mut(anc) {
+                v.push(li);
+            }
+        }
+    }
+    // Id order for the tie-break.
+    let mut by_id: Vec<usize> = (0..table.services.len()).collect();
+    by_id.sort_by(|a, b| {
+        let ida = table.services.get(*a).map(|s| s.id.as_str());
+        let idb = table.services.get(*b).map(|s| s.id.as_str());
+        ida.cmp(&idb)
+    });
+    let mut ord = vec![0usize; table.services.len()];
+    for (pos, i) in by_id.iter().enumerate() {
+        if let Some(o) = ord.get_mut(*i) {
+            *o = pos;
+        }
+    }
+    let mut rows = Vec::new();
+    for (i, s) in table.services.iter().enumerate() {
+        let Some(&li) = owner.get(&(i as u32)) else {
+            continue;
+        };
+        let layers: Vec<String> = seen_in
+            .get(li)
+            .map(|v| v.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        let date = match (s.valid_from, s.valid_until) {
+            (None, None) => String::new(),
+            (Some(f), None) => format!(">= {}", ymd(f)),
+            (None, Some(u)) => format!("<= {}", ymd(u)),
+            (Some(f), Some(u)) => format!("[{}..{}]", ymd(f), ymd(u)),
+        };
+        // Suspensions of the service or its type, in the case's layer.
+        let mut susp = Vec::new();
+        for (lj, l) in table.layers.iter().enumerate() {
+            let windows = l
+                .suspended_services
+                .get(&s.id)
+                .into_iter()
+                .flatten()
+                .chain(l.suspended_types.get(&s.service_type).into_iter().flatten());
+            for w in windows {
+                let until = w
+                    .until
+                    .map(|u| format!(" and date <= {}", ymd(u)))
+                    .unwrap_or_default();
+                susp.push(format!(
+                    "(layer == {lj} and date >= {}{until})",
+                    ymd(w.from)
+                ));
+            }
+        }
+        let id = lit(&s.id);
+        let mut ok = format!("open[{id}] == true and red[{id}] != true");
+        if !susp.is_empty() {
+            ok.push_str(&format!(" and ({}) == false", susp.join(" or ")));
+        }
+        let rk = s.rank.map_or(1_000_000_000u64, u64::from);
+        let out = format!(
+            "{{id: {id}, rk: {rk}, ord: {}}}",
+            ord.get(i).copied().unwrap_or(0)
+        );
+        for unit in &s.catchment {
+            let mut cells = vec![
+                ("t", s.service_type.to_string()),
+                ("layer", layers.join(", ")),
+                (unit_kind(unit), lit(unit)),
+                ("date", date.clone()),
+                ("age", age_cell(s.min_age_days, s.max_age_days)),
+                ("ok", ok.clone()),
+                ("c", out.clone()),
+            ];
+            if let Some(sexes) = &s.sexes {
+                cells.push((
+                    "sex",
+                    sexes
+                        .iter()
+                        .map(|x| lit(x.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ));
+            }
+            rows.push(row(&cells));
+        }
+    }
+    rows
+}
+
+fn services_table(id: &str, input: &str, out: &str, rows: Vec<Json>) -> Json {
+    table_node(
+        id,
+        &[
+            ("t", Some("t")),
+            ("layer", Some("layer")),
+            ("sector", Some("sector")),
+            ("district", Some("district")),
+            ("area", Some("area")),
+            ("date", Some("date")),
+            ("age", Some("age")),
+            ("sex", Some("sex")),
+            ("ok", None),
+        ],
+        &[("c", "c[]")],
+        rows,
+        "first",
+        json!({"inputField": input, "outputPath": out, "executionMode": "loop"}),
+    )
+}
+
+/// `query1` / `query2`: one query per routed type, carrying the case.
+fn query_expr(rule: &str, open: &str, guard: &str) -> String {
+    format!(
+        "{guard}({rule} == null ? [] : map({rule}.route, {{t: #.t, cap: #.cap, layer: layer, sector: sector, district: district, area: area, date: date, age: age, sex: sex, open: {open}, red: red, km: km, located: located}}))"
+    )
+}
+
+/// `order1` / `order2`: per type, the first `cap` candidates in order.
+fn order_node(id: &str, input: &str, out: &str, max_cap: u32) -> Json {
+    // key = rk·10^18 + distance class·10^17 + round(km·10^6)·10^6 + id order.
+    let mut exprs = vec![(
+        "ks".to_owned(),
+        "map(c ?? [], {id: #.id, key: #.rk * 1000000000000000000 + (located ? (km[#.id] == null ? 100000000000000000 : round(km[#.id] * 1000000) * 1000000) : 0) + #.ord})".to_owned(),
+    )];
+    let mut picks = Vec::new();
+    for k in 1..=max_cap {
+        let prev = if k == 1 {
+            "true".to_owned()
+        } else {
+            format!("$.k{} != null", k - 1)
+        };
+        let rest = if k == 1 {
+            "map($.ks, #.key)".to_owned()
+        } else {
+            format!("map(filter($.ks, #.key > $.k{}), #.key)", k - 1)
+        };
+        exprs.push((
+            format!("k{k}"),
+            format!("cap >= {k} and {prev} and len({rest}) > 0 ? min({rest}) : null"),
+        ));
+        exprs.push((
+            format!("i{k}"),
+            format!("$.k{k} == null ? null : filter($.ks, #.key == $.k{k})[0].id"),
+        ));
+        picks.push(format!("$.i{k}"));
+    }
+    exprs.push((
+        "ids".to_owned(),
+        format!("filter([{}], # != null)", picks.join(", ")),
+    ));
+    expression_node(
+        id,
+        &exprs,
+        json!({"inputField": input, "outputPath": out, "executionMode": "loop"}),
+    )
+}
+
+/// The whole graph.
+pub fn graph(table: &Table) -> Json {
+    let rules = rule_rows(table);
+    let services = service_rows(table);
+    let max_cap = table
+        .service_types
+        .iter()
+        .map(|t| t.returns)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let nodes = vec![
+        json!({"id": "input", "name": "input", "type": "inputNode", "content": {}}),
+        layer_table(table),
+        codes_table(table),
+        rules_table("rules1", "key1", "r1", rules.clone()),
+        rules_table("rules2", "key2", "r2", rules),
+        expression_node("query1", &[("q1".to_owned(), query_expr("r1", "open1", ""))], Json::Null),
+        services_table("services1", "q1", "d1", services.clone()),
+        order_node("order1", "d1", "e1", max_cap),
+        expression_node(
+            "search2",
+            &[
+                ("sv1".to_owned(), "flatMap(e1, #.ids)".to_owned()),
+                ("q2".to_owned(), query_expr("r2", "open2", "remapped == false or ns1 == true or len($.sv1) > 0 ? [] : ")),
+            ],
+            Json::Null,
+        ),
+        services_table("services2", "q2", "d2", services),
+        order_node("order2", "d2", "e2", max_cap),
+        expression_node(
+            "answer",
+            &[
+                ("sv2".to_owned(), "flatMap(e2, #.ids)".to_owned()),
+                ("ns1b".to_owned(), "ns1 == true".to_owned()),
+                ("has1".to_owned(), "len(sv1) > 0".to_owned()),
+                ("ns2b".to_owned(), "remapped == true and ns2 == true".to_owned()),
+                ("has2".to_owned(), "remapped == true and len($.sv2) > 0".to_owned()),
+                ("n1".to_owned(), "r1 == null ? null : r1.name".to_owned()),
+                ("n2".to_owned(), "r2 == null ? null : r2.name".to_owned()),
+                ("rule".to_owned(), "$.ns1b ? null : ($.has1 ? $.n1 : ($.ns2b ? null : ($.has2 ? $.n2 : (remapped == true and $.n2 != null ? $.n2 : $.n1))))".to_owned()),
+                ("services".to_owned(), "$.ns1b ? [] : ($.has1 ? sv1 : ($.ns2b ? [] : ($.has2 ? $.sv2 : catchAll)))".to_owned()),
+            ],
+            Json::Null,
+        ),
+        json!({"id": "output", "name": "output", "type": "outputNode", "content": {}}),
+    ];
+    let ids: Vec<String> = nodes
+        .iter()
+        .filter_map(|n| n.get("id").and_then(Json::as_str).map(str::to_owned))
+        .collect();
+    let edges: Vec<Json> = ids
+        .windows(2)
+        .enumerate()
+        .filter_map(|(i, w)| Some(json!({"id": format!("e{i}"), "sourceId": w.first()?, "targetId": w.get(1)?, "type": "edge"})))
+        .collect();
+    json!({"nodes": nodes, "edges": edges})
+}
+
+/// Rego's `key(s)` without the id: rank class, rank, distance class, km.
+type OrderKey = (u8, u32, u8, f64);
+
+/// The catch-all's answer for a case (Rego's `catch_all`), precomputed.
+fn catch_all(table: &Table, p: &Prep) -> Vec<String> {
+    let Some(l) = table.layers.get(p.layer) else {
+        return Vec::new();
+    };
+    let Some(t) = l.catch_all else {
+        return Vec::new();
+    };
+    let in_window = |ws: &[dxmap_runtime::table::Suspension]| {
+        ws.iter()
+            .any(|w| ymd(w.from) <= p.date && w.until.is_none_or(|u| p.date <= ymd(u)))
+    };
+    let mut cands: Vec<u32> = Vec::new();
+    for li in chain(table, p.layer) {
+        let Some(by_unit) = table
+            .layers
+            .get(li)
+            .and_then(|x| x.services_by_type.get(&t))
+        else {
+            continue;
+        };
+        for u in &p.units {
+            for i in by_unit.get(u).into_iter().flatten() {
+                if !cands.contains(i) {
+                    cands.push(*i);
+                }
+            }
+        }
+    }
+    let km: BTreeMap<&str, f64> = p.km.iter().map(|(id, d)| (id.as_str(), *d)).collect();
+    let mut keyed: Vec<(OrderKey, &str)> = cands
+        .iter()
+        .filter_map(|i| table.services.get(*i as usize))
+        .filter(|s| {
+            s.valid_from.is_none_or(|f| ymd(f) <= p.date)
+                && s.valid_until.is_none_or(|u| p.date <= ymd(u))
+                && !l
+                    .suspended_services
+                    .get(&s.id)
+                    .is_some_and(|w| in_window(w))
+                && !l.suspended_types.get(&t).is_some_and(|w| in_window(w))
+        })
+        .map(|s| {
+            let rk = s.rank.map_or((1, 0), |r| (0, r));
+            let dk = if !p.located {
+                (0, 0.0)
+            } else {
+                km.get(s.id.as_str()).map_or((1, 0.0), |d| (0, *d))
+            };
+            ((rk.0, rk.1, dk.0, dk.1), s.id.as_str())
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    keyed
+        .into_iter()
+        .take(2)
+        .map(|(_, id)| id.to_owned())
+        .collect()
+}
+
+fn input(table: &Table, p: &Prep) -> Json {
+    let mut v = p.rego_input();
+    if let Some(o) = v.as_object_mut() {
+        let [sector, district, area] = &p.units;
+        o.insert("sector".into(), json!(sector));
+        o.insert("district".into(), json!(district));
+        o.insert("area".into(), json!(area));
+        o.insert("catchAll".into(), json!(catch_all(table, p)));
+    }
+    v
+}
+
+fn answer_of(result: &zen_engine::Variable) -> Answer {
+    let json: Json = serde_json::to_value(result).unwrap_or(Json::Null);
+    Answer::from_json(&json)
+}
 
 #[expect(clippy::too_many_arguments, reason = "the tree's state")]
 pub fn run(
-    _name: &str,
-    _table: &Table,
-    _cases: &[Case],
-    _preps: &[Prep],
-    _expected: &[Answer],
-    _rounds: usize,
-    _rows: &mut Vec<Row>,
-    _analysis: &mut Vec<String>,
-    _model: &dxmap::check::model::Model,
+    name: &str,
+    table: &Table,
+    cases: &[Case],
+    preps: &[Prep],
+    expected: &[Answer],
+    rounds: usize,
+    rows: &mut Vec<Row>,
+    analysis: &mut Vec<String>,
+    model: &dxmap::check::model::Model,
 ) -> Result<(), String> {
-    Err("the zen-engine export is not written yet (BENCHMARKS.md, Peers)".to_owned())
+    let graph = graph(table);
+    if let Ok(path) = std::env::var("DXMAP_JDM_OUT") {
+        let _ = std::fs::write(
+            format!("{path}-{name}.json"),
+            serde_json::to_vec_pretty(&graph).unwrap_or_default(),
+        );
+    }
+    let content: DecisionContent =
+        serde_json::from_value(graph).map_err(|e| format!("JDM: {e}"))?;
+    let content = Arc::new(content);
+    let engine = DecisionEngine::default();
+    let mut decision = engine
+        .create_decision(content.clone())
+        .map_err(|e| format!("JDM: {e:?}"))?;
+    decision.compile();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let inputs: Vec<zen_engine::Variable> = preps.iter().map(|p| input(table, p).into()).collect();
+    let eval = |v: &zen_engine::Variable| rt.block_on(decision.evaluate(v.clone()));
+    let mut got = Vec::with_capacity(inputs.len());
+    let mut first_error = None;
+    for v in &inputs {
+        match eval(v) {
+            Ok(r) => got.push(answer_of(&r.result)),
+            Err(e) => {
+                if first_error.is_none() {
+                    first_error = Some(format!("{e:?}"));
+                }
+                got.push(Answer {
+                    rule: Some("zen error".into()),
+                    services: vec![],
+                });
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        eprintln!(
+            "  zen-engine error: {}",
+            e.chars().take(600).collect::<String>()
+        );
+    }
+    let ok = check("zen-engine", name, expected, &got, cases);
+    rows.push(Row {
+        tree: name.to_owned(),
+        engine: "zen-engine 2.1 `Decision::evaluate`",
+        timing: ok.then(|| {
+            time(inputs.len(), rounds, |i| {
+                if let Some(v) = inputs.get(i) {
+                    std::hint::black_box(eval(v).ok());
+                }
+            })
+        }),
+        note: if ok {
+            String::new()
+        } else {
+            "answers differ: not timed".into()
+        },
+    });
+
+    // The rule table's analysis: zen-engine's Workspace diagnostics on the
+    // graph, against dxmap's overlap + gap analyses on the same rules.
+    let start = Instant::now();
+    let mut ws = zen_engine::workspace::Workspace::new();
+    ws.set_document_arc("dxmap.json", content);
+    let diags = ws.all_diagnostics();
+    let zen_time = start.elapsed();
+    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &diags {
+        *codes.entry(format!("{:?}", d.code)).or_default() += 1;
+    }
+    let start = Instant::now();
+    let overlaps = dxmap::check::rules::overlaps(model);
+    let never = dxmap::check::rules::never_fire(model);
+    let gaps = dxmap::check::rules::gaps(model);
+    let dx_time = start.elapsed();
+    analysis.push(format!(
+        "| {name} | dxmap | overlaps + never-fire + gaps (`check::rules`) | {:.1} ms | {} overlaps, {} never fire, {} gaps |",
+        dx_time.as_secs_f64() * 1000.0,
+        overlaps.len(),
+        never.len(),
+        gaps.len()
+    ));
+    analysis.push(format!(
+        "| {name} | zen-engine | `Workspace::all_diagnostics` | {:.1} ms | {} |",
+        zen_time.as_secs_f64() * 1000.0,
+        codes
+            .iter()
+            .map(|(c, n)| format!("{n} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Ok(())
 }
