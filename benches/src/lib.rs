@@ -27,6 +27,7 @@
 pub mod calendar;
 pub mod cases;
 pub mod data;
+pub mod measure;
 pub mod places;
 pub mod prng;
 pub mod release;

@@ -16,23 +16,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dxmap::load::{self, Tree};
 use dxmap_bench::Params;
 
 const USAGE: &str = "usage: dxmap-phases [--scale national|N] [--seed N] [--dir DIR] [--runs N]";
 
-fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
-    let start = Instant::now();
-    let value = f();
-    (value, start.elapsed())
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples.get(samples.len() / 2).copied().unwrap_or_default()
-}
+use dxmap_bench::measure::{median, timed as time};
 
 fn texts_of(dir: &std::path::Path) -> Result<Vec<(String, String)>, String> {
     let paths = load::rules_files(dir).map_err(|e| e.to_string())?;

@@ -18,11 +18,6 @@ use dxmap::load::{self, Tree};
 use dxmap_bench::Params;
 use dxmap_runtime::Router;
 
-fn percentile(sorted: &[u64], pct: usize) -> f64 {
-    let idx = (sorted.len() * pct / 100).min(sorted.len().saturating_sub(1));
-    sorted.get(idx).copied().unwrap_or(0) as f64 / 1000.0
-}
-
 fn main() -> ExitCode {
     let mut cases_per_tree = 20_000usize;
     let mut args = std::env::args().skip(1);
@@ -67,50 +62,10 @@ fn main() -> ExitCode {
         let (layers, services, rules) =
             (table.layers.len(), table.services.len(), table.rules.len());
         let cases = dxmap_bench::cases::stream(table, cases_per_tree, 7);
-        // Warm up, then one timer per case.
-        for case in cases.iter().take(1000) {
-            let _ = router.route(case);
-        }
-        let mut nanos: Vec<u64> = Vec::with_capacity(cases.len() * 5);
-        for _ in 0..5 {
-            for case in &cases {
-                let start = Instant::now();
-                let decision = router.route(case);
-                nanos.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
-                std::hint::black_box(decision.ok());
-            }
-        }
-        nanos.sort_unstable();
-        // Throughput: the whole stream, no per-case timer.
-        let rounds = 5;
-        let start = Instant::now();
-        for _ in 0..rounds {
-            for case in &cases {
-                std::hint::black_box(router.route(case).ok());
-            }
-        }
-        let per_second = (rounds * cases.len()) as f64 / start.elapsed().as_secs_f64();
-        // The same on every core: one router shared by the threads.
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let start = Instant::now();
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    for _ in 0..rounds {
-                        for case in &cases {
-                            std::hint::black_box(router.route(case).ok());
-                        }
-                    }
-                });
-            }
-        });
-        let all_cores = (threads * rounds * cases.len()) as f64 / start.elapsed().as_secs_f64();
+        let f = dxmap_bench::measure::route(&router, &cases, 5);
         println!(
-            "| {name} | {layers} | {services} | {rules} | {load_ms:.0} ms | {:.2} µs | {:.2} µs | {:.0} cases/s | {:.0} cases/s ({threads} threads) |",
-            percentile(&nanos, 50),
-            percentile(&nanos, 99),
-            per_second,
-            all_cores
+            "| {name} | {layers} | {services} | {rules} | {load_ms:.0} ms | {:.2} µs | {:.2} µs | {:.0} cases/s | {:.0} cases/s ({} threads) |",
+            f.median_us, f.p99_us, f.per_second, f.all_cores, f.threads
         );
     }
     ExitCode::SUCCESS
