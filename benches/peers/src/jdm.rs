@@ -114,7 +114,7 @@ fn table_node(
     hit: &str,
     extra: Json,
 ) -> Json {
-    let mut node = json!({
+    let node = json!({
         "id": id,
         "name": id,
         "type": "decisionTableNode",
@@ -126,19 +126,11 @@ fn table_node(
             "passThrough": true,
         }
     });
-    if let (Some(content), Some(extra)) = (
-        node.get_mut("content").and_then(Json::as_object_mut),
-        extra.as_object(),
-    ) {
-        for (k, v) in extra {
-            content.insert(k.clone(), v.clone());
-        }
-    }
-    node
+    with_content(node, &extra)
 }
 
 fn expression_node(id: &str, exprs: &[(String, String)], extra: Json) -> Json {
-    let mut node = json!({
+    let node = json!({
         "id": id,
         "name": id,
         "type": "expressionNode",
@@ -147,6 +139,11 @@ fn expression_node(id: &str, exprs: &[(String, String)], extra: Json) -> Json {
             "passThrough": true,
         }
     });
+    with_content(node, &extra)
+}
+
+/// A node whose content has `extra`'s fields too (transform attributes).
+fn with_content(mut node: Json, extra: &Json) -> Json {
     if let (Some(content), Some(extra)) = (
         node.get_mut("content").and_then(Json::as_object_mut),
         extra.as_object(),
@@ -730,6 +727,11 @@ pub fn run(
     ws.set_document("rules.json", rules_only);
     let diags = ws.all_diagnostics();
     let zen_time = start.elapsed();
+    if std::env::var_os("DXMAP_ZEN_DIAG").is_some() {
+        for d in diags.iter().take(8) {
+            eprintln!("  zen diagnostic: {:?} {} {:?}", d.code, d.message, d.args);
+        }
+    }
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     for d in &diags {
         *codes.entry(format!("{:?}", d.code)).or_default() += 1;
