@@ -363,39 +363,21 @@ fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<Str
     fields
 }
 
-fn services(old: &Table, new: &Table) -> ItemChanges {
-    let by_id = |table: &Table| -> BTreeMap<String, Service> {
-        table
-            .services
-            .iter()
-            .map(|s| (s.id.clone(), s.clone()))
-            .collect()
-    };
-    let (before, after) = (by_id(old), by_id(new));
+/// Items keyed by id before and after: added, removed, and changed with the
+/// fields `changed` names. Services, service types and layers all use it.
+fn compare_items<T>(
+    before: &BTreeMap<String, T>,
+    after: &BTreeMap<String, T>,
+    added: impl Fn(&str, &T) -> String,
+    removed: impl Fn(&str, &T) -> String,
+    changed: impl Fn(&str, &T, &T) -> Vec<String>,
+) -> ItemChanges {
     let mut changes = ItemChanges::default();
-    for (id, service) in &after {
+    for (id, item) in after {
         match before.get(id) {
-            None => changes.added.push(format!(
-                "{id} {} ({})",
-                service.name,
-                type_name(new, service.service_type)
-            )),
+            None => changes.added.push(added(id, item)),
             Some(previous) => {
-                let mut fields = service_fields(old, previous, new, service);
-                // Suspensions live in layers: compare them per layer by name.
-                let layers: BTreeSet<&str> = old
-                    .layers
-                    .iter()
-                    .chain(&new.layers)
-                    .map(|l| l.name.as_str())
-                    .collect();
-                for layer_name in layers {
-                    let a = layer(old, layer_name).and_then(|l| l.suspended_services.get(id));
-                    let b = layer(new, layer_name).and_then(|l| l.suspended_services.get(id));
-                    if a != b {
-                        fields.push(format!("suspensions in {layer_name}"));
-                    }
-                }
+                let fields = changed(id, previous, item);
                 if !fields.is_empty() {
                     changes.changed.push(Changed {
                         id: id.clone(),
@@ -405,16 +387,63 @@ fn services(old: &Table, new: &Table) -> ItemChanges {
             }
         }
     }
-    for (id, service) in &before {
+    for (id, item) in before {
         if !after.contains_key(id) {
-            changes.removed.push(format!(
-                "{id} {} ({})",
-                service.name,
-                type_name(old, service.service_type)
-            ));
+            changes.removed.push(removed(id, item));
         }
     }
     changes
+}
+
+/// `suspensions in LAYER` for every layer (by name, in either table) whose
+/// suspensions, as `find` reads them, differ.
+fn suspension_fields<T: PartialEq>(
+    old: &Table,
+    new: &Table,
+    find: impl Fn(&Table, &Layer) -> Option<T>,
+) -> Vec<String> {
+    let names: BTreeSet<&str> = old
+        .layers
+        .iter()
+        .chain(&new.layers)
+        .map(|l| l.name.as_str())
+        .collect();
+    names
+        .into_iter()
+        .filter(|name| {
+            let a = layer(old, name).and_then(|l| find(old, l));
+            let b = layer(new, name).and_then(|l| find(new, l));
+            a != b
+        })
+        .map(|name| format!("suspensions in {name}"))
+        .collect()
+}
+
+fn services(old: &Table, new: &Table) -> ItemChanges {
+    let by_id = |table: &Table| -> BTreeMap<String, Service> {
+        table
+            .services
+            .iter()
+            .map(|s| (s.id.clone(), s.clone()))
+            .collect()
+    };
+    let label = |table: &Table, id: &str, s: &Service| {
+        format!("{id} {} ({})", s.name, type_name(table, s.service_type))
+    };
+    compare_items(
+        &by_id(old),
+        &by_id(new),
+        |id, s| label(new, id, s),
+        |id, s| label(old, id, s),
+        |id, previous, service| {
+            let mut fields = service_fields(old, previous, new, service);
+            // Suspensions live in layers: compare them per layer by name.
+            fields.extend(suspension_fields(old, new, |_, l| {
+                l.suspended_services.get(id).cloned()
+            }));
+            fields
+        },
+    )
 }
 
 fn service_types(old: &Table, new: &Table) -> ItemChanges {
@@ -425,62 +454,34 @@ fn service_types(old: &Table, new: &Table) -> ItemChanges {
             .map(|t| (t.name.clone(), t.clone()))
             .collect()
     };
-    let (before, after) = (by_name(old), by_name(new));
-    let mut changes = ItemChanges::default();
-    for (name, service_type) in &after {
-        match before.get(name) {
-            None => changes.added.push(name.clone()),
-            Some(previous) => {
-                let mut fields = Vec::new();
-                if previous.label != service_type.label {
-                    fields.push("label".to_owned());
+    compare_items(
+        &by_name(old),
+        &by_name(new),
+        |name, _| name.to_owned(),
+        |name, _| name.to_owned(),
+        |name, previous, service_type| {
+            let mut fields = Vec::new();
+            let mut check = |field: &str, same: bool| {
+                if !same {
+                    fields.push(field.to_owned());
                 }
-                if previous.responds_within_minutes != service_type.responds_within_minutes {
-                    fields.push("responds_within".to_owned());
-                }
-                if previous.channels != service_type.channels {
-                    fields.push("channels".to_owned());
-                }
-                if previous.requires != service_type.requires {
-                    fields.push("requires".to_owned());
-                }
-                if previous.returns != service_type.returns {
-                    fields.push("returns".to_owned());
-                }
-                // Suspensions of the type, per layer.
-                let layers: BTreeSet<&str> = old
-                    .layers
-                    .iter()
-                    .chain(&new.layers)
-                    .map(|l| l.name.as_str())
-                    .collect();
-                for layer_name in layers {
-                    let find = |table: &Table| {
-                        let idx = table.service_types.iter().position(|t| t.name == *name)?;
-                        layer(table, layer_name)?
-                            .suspended_types
-                            .get(&u32::try_from(idx).ok()?)
-                            .cloned()
-                    };
-                    if find(old) != find(new) {
-                        fields.push(format!("suspensions in {layer_name}"));
-                    }
-                }
-                if !fields.is_empty() {
-                    changes.changed.push(Changed {
-                        id: name.clone(),
-                        fields,
-                    });
-                }
-            }
-        }
-    }
-    for name in before.keys() {
-        if !after.contains_key(name) {
-            changes.removed.push(name.clone());
-        }
-    }
-    changes
+            };
+            check("label", previous.label == service_type.label);
+            check(
+                "responds_within",
+                previous.responds_within_minutes == service_type.responds_within_minutes,
+            );
+            check("channels", previous.channels == service_type.channels);
+            check("requires", previous.requires == service_type.requires);
+            check("returns", previous.returns == service_type.returns);
+            // Suspensions of the type, per layer.
+            fields.extend(suspension_fields(old, new, |table, l| {
+                let idx = table.service_types.iter().position(|t| t.name == *name)?;
+                l.suspended_types.get(&u32::try_from(idx).ok()?).cloned()
+            }));
+            fields
+        },
+    )
 }
 
 fn layers(old: &Table, new: &Table) -> ItemChanges {
@@ -501,34 +502,22 @@ fn layers(old: &Table, new: &Table) -> ItemChanges {
             })
             .collect()
     };
-    let (before, after) = (names(old), names(new));
-    let mut changes = ItemChanges::default();
-    for (name, (parent, area)) in &after {
-        match before.get(name) {
-            None => changes.added.push(name.clone()),
-            Some((old_parent, old_area)) => {
-                let mut fields = Vec::new();
-                if old_parent != parent {
-                    fields.push("extends".to_owned());
-                }
-                if old_area != area {
-                    fields.push("area".to_owned());
-                }
-                if !fields.is_empty() {
-                    changes.changed.push(Changed {
-                        id: name.clone(),
-                        fields,
-                    });
-                }
+    compare_items(
+        &names(old),
+        &names(new),
+        |name, _| name.to_owned(),
+        |name, _| name.to_owned(),
+        |_, (old_parent, old_area), (parent, area)| {
+            let mut fields = Vec::new();
+            if old_parent != parent {
+                fields.push("extends".to_owned());
             }
-        }
-    }
-    for name in before.keys() {
-        if !after.contains_key(name) {
-            changes.removed.push(name.clone());
-        }
-    }
-    changes
+            if old_area != area {
+                fields.push("area".to_owned());
+            }
+            fields
+        },
+    )
 }
 
 /// The behavioural difference between `old` and `new`.
