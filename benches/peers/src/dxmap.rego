@@ -7,12 +7,19 @@
 # services open in the search window of each code searched (`open1`,
 # `open2`) and the great-circle distances (`km`). Result: the rule's name
 # (or null) and the ordered service ids.
+#
+# A local bound to a lookup that may be undefined (`data.areas[u]`,
+# `layer.remaps[input.dx]`, `input.km[s.id]`, ...) is bound with `=`, not
+# `:=`: the two mean the same here (the variable is fresh), but regorus 0.14's
+# RVM compiler does not fail a query on `x := <undefined>` (it binds
+# undefined and carries on; BENCHMARKS.md, "Peers"), while it does on
+# `x = <undefined>`. `:=` stays where the right-hand side is always defined.
 package dxmap
 
 import rego.v1
 
 # Step 1: the most specific overlay claiming a unit of the postcode.
-layer_hits := [l | some u in input.units; l := data.areas[u]]
+layer_hits := [l | some u in input.units; l = data.areas[u]]
 
 layer_idx := layer_hits[0] if {
 	count(layer_hits) > 0
@@ -27,7 +34,7 @@ remapped if {
 }
 
 first_code := c if {
-	c := layer.remaps[input.dx]
+	c = layer.remaps[input.dx]
 } else := input.dx
 
 # Step 2: `no_search`, and a `same_as` code routing as its target unless a
@@ -35,13 +42,13 @@ first_code := c if {
 resolved(code) := {"ns": true, "rules": []} if {
 	layer.no_search[code]
 } else := {"ns": false, "rules": rs} if {
-	rs := layer.rules_by_dx[code]
+	rs = layer.rules_by_dx[code]
 	count(rs) > 0
 } else := {"ns": true, "rules": []} if {
-	t := data.same_as[code]
+	t = data.same_as[code]
 	layer.no_search[t]
 } else := {"ns": false, "rules": rs} if {
-	t := data.same_as[code]
+	t = data.same_as[code]
 	rs := object.get(layer.rules_by_dx, t, [])
 } else := {"ns": false, "rules": []}
 
@@ -135,7 +142,7 @@ rank_key(s) := [1, 0] if {
 dist_key(s) := [0, 0] if {
 	not input.located
 } else := [0, d] if {
-	d := input.km[s.id]
+	d = input.km[s.id]
 } else := [1, 0]
 
 key(s) := [rk[0], rk[1], dk[0], dk[1], s.id] if {

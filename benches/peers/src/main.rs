@@ -187,6 +187,15 @@ fn run_tree(name: &str, params: &Params, n_cases: usize, rounds: usize, rows: &m
         .iter()
         .map(|p| regorus::Value::from(p.rego_input()))
         .collect();
+    if let Some(dir) = std::env::var_os("DXMAP_PEERS_DUMP") {
+        let dir = std::path::Path::new(&dir);
+        let inputs: Vec<Json> = preps.iter().map(Prep::rego_input).collect();
+        let _ = std::fs::write(dir.join(format!("{name}.data.json")), data.to_string());
+        let _ = std::fs::write(
+            dir.join(format!("{name}.inputs.many.json")),
+            Json::Array(inputs).to_string(),
+        );
+    }
     let policy = include_str!("dxmap.rego").to_owned();
     let mut engine = regorus::Engine::new();
     engine
@@ -229,7 +238,11 @@ fn run_tree(name: &str, params: &Params, n_cases: usize, rounds: usize, rows: &m
                 }
             })
         }),
-        note: if ok { String::new() } else { "answers differ: not timed".into() },
+        note: if ok {
+            String::new()
+        } else {
+            "answers differ: not timed".into()
+        },
     });
 
     // regorus: the compiled RVM program.
@@ -260,7 +273,10 @@ fn run_tree(name: &str, params: &Params, n_cases: usize, rounds: usize, rows: &m
             for input in &inputs {
                 let r = run(&mut vm, input);
                 if std::env::var_os("DXMAP_PEERS_DEBUG").is_some() && got.len() < 3 {
-                    eprintln!("  rvm raw: {:?}", r.as_ref().map(|v| v.to_json_str().unwrap_or_default()));
+                    eprintln!(
+                        "  rvm raw: {:?}",
+                        r.as_ref().map(|v| v.to_json_str().unwrap_or_default())
+                    );
                 }
                 match r {
                     Ok(v) => got.push(Answer::from_json(
@@ -290,7 +306,11 @@ fn run_tree(name: &str, params: &Params, n_cases: usize, rounds: usize, rows: &m
                         }
                     })
                 }),
-                note: if ok { String::new() } else { "answers differ: not timed".into() },
+                note: if ok {
+                    String::new()
+                } else {
+                    "answers differ: not timed".into()
+                },
             });
         }
         Err(e) => {
