@@ -142,8 +142,18 @@ struct Row {
     note: String,
 }
 
-#[expect(clippy::too_many_lines, reason = "one tree after another, engine by engine")]
-fn run_tree(name: &str, params: &Params, n_cases: usize, rounds: usize, rows: &mut Vec<Row>, analysis: &mut Vec<String>) -> Result<(), String> {
+#[expect(
+    clippy::too_many_lines,
+    reason = "one tree after another, engine by engine"
+)]
+fn run_tree(
+    name: &str,
+    params: &Params,
+    n_cases: usize,
+    rounds: usize,
+    rows: &mut Vec<Row>,
+    analysis: &mut Vec<String>,
+) -> Result<(), String> {
     let texts = dxmap_bench::generate(params);
     let tree = Tree::from_texts(std::path::Path::new("generated"), texts);
     let checked = load::check_loaded(tree, None).map_err(|_| format!("{name}: does not load"))?;
@@ -326,7 +336,9 @@ fn run_tree(name: &str, params: &Params, n_cases: usize, rounds: usize, rows: &m
 
     // zen-engine.
     #[cfg(feature = "zen")]
-    jdm::run(name, table, &cases, &preps, &expected, rounds, rows, analysis, model)?;
+    jdm::run(
+        name, table, &cases, &preps, &expected, rounds, rows, analysis, model,
+    )?;
     #[cfg(not(feature = "zen"))]
     let _ = (model, analysis);
     Ok(())
@@ -384,7 +396,10 @@ fn main() -> ExitCode {
                     row.note
                 );
             }
-            None => println!("| {} | {} | — | — | — | — | — | {} |", row.tree, row.engine, row.note),
+            None => println!(
+                "| {} | {} | — | — | — | — | — | {} |",
+                row.tree, row.engine, row.note
+            ),
         }
     }
     if !analysis.is_empty() {

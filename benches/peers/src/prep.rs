@@ -61,7 +61,10 @@ pub struct Prep {
     pub km: Vec<(String, f64)>,
     /// The layer in force (used only to precompute the above; zen-engine
     /// will take its catch-all precomputed from it).
-    #[cfg_attr(not(feature = "zen"), expect(dead_code, reason = "read by the zen-engine half"))]
+    #[cfg_attr(
+        not(feature = "zen"),
+        expect(dead_code, reason = "read by the zen-engine half")
+    )]
     pub layer: usize,
 }
 
@@ -123,7 +126,11 @@ impl Prep {
     }
 
     fn set(ids: &[String]) -> Json {
-        Json::Object(ids.iter().map(|id| (id.clone(), Json::Bool(true))).collect())
+        Json::Object(
+            ids.iter()
+                .map(|id| (id.clone(), Json::Bool(true)))
+                .collect(),
+        )
     }
 
     /// The Rego input.
