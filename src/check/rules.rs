@@ -549,6 +549,12 @@ fn code_overlaps(
     let Some(first_new) = new.iter().position(|n| *n) else {
         return Vec::new();
     };
+    // A priority only one rule has gives no pair.
+    let mut per_priority: BTreeMap<u32, usize> = BTreeMap::new();
+    for rule in rules.iter().filter_map(|id| model.rule(*id)) {
+        *per_priority.entry(rule.priority).or_default() += 1;
+    }
+    let shared = |rule: &model::Rule| per_priority.get(&rule.priority).is_some_and(|n| *n > 1);
     // Rules that may be reported: new ones, with any earlier partner, and
     // inherited ones after a new one, with a new partner.
     let mut any_partner = BTreeMap::new();
@@ -559,7 +565,7 @@ fn code_overlaps(
             continue;
         };
         let (start, stop) = span_of(rule);
-        if reported.contains(id) || start >= stop {
+        if reported.contains(id) || start >= stop || !shared(rule) {
             continue;
         }
         let entries = if new.get(j).copied().unwrap_or(true) {
@@ -589,7 +595,7 @@ fn code_overlaps(
             continue;
         };
         let (start, stop) = span_of(first);
-        if start >= stop {
+        if start >= stop || !shared(first) {
             continue;
         }
         let is_new = new.get(i).copied().unwrap_or(true);
