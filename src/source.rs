@@ -86,6 +86,8 @@ pub struct SourceFile {
     pub text: String,
     /// Byte offset of the start of each line.
     line_starts: Vec<u32>,
+    /// Whether the text holds a carriage return.
+    has_cr: bool,
 }
 
 impl SourceFile {
@@ -97,11 +99,31 @@ impl SourceFile {
                 line_starts.push(u32::try_from(idx + 1).unwrap_or(u32::MAX));
             }
         }
+        let has_cr = text.contains('\r');
         SourceFile {
             name,
             text,
             line_starts,
+            has_cr,
         }
+    }
+
+    /// Where an excerpt showing `lines_before` lines above the line of
+    /// byte `offset` starts: the number of lines above the excerpt and the
+    /// byte offset of its first line. `None` when the text holds a carriage
+    /// return, which miette (rendering excerpts) can count as a line break.
+    pub fn excerpt_start(&self, offset: usize, lines_before: usize) -> Option<(usize, usize)> {
+        if self.has_cr {
+            return None;
+        }
+        // Lines ending before `offset`: starts at or before it, but the first.
+        let line = self
+            .line_starts
+            .partition_point(|start| usize::try_from(*start).is_ok_and(|s| s <= offset))
+            .saturating_sub(1);
+        let first = line.saturating_sub(lines_before);
+        let start = usize::try_from(*self.line_starts.get(first)?).ok()?;
+        Some((first, start))
     }
 
     /// One-based line and column (in characters) of a byte offset.

@@ -8,9 +8,16 @@
 //! product domain — disposition × channel (3) × sex (female, male, not
 //! given) × age in days — and every rule is a box in it. Work is indexed by
 //! disposition: for one layer and one code only the rules naming that code
-//! are compared, so the cost grows with rules per code, not with all pairs
-//! of rules. Within one (code, channel, sex) cell, coverage is a union of
-//! age intervals.
+//! are looked at. Within one (code, channel, sex) cell, coverage is a union
+//! of age intervals. Rules of one code are not compared pair by pair:
+//! rules that never fire are found by a sweep from the highest priority
+//! down, keeping per cell the union of the ages higher priorities take, and
+//! overlaps through an index of age ranges per priority and cell, so that
+//! thousands of rules of one code (distinct priorities, or one priority
+//! with disjoint age bands) cost n log n, not n². An overlay is analysed as
+//! changes to its parent: pairs of rules it inherits are not compared
+//! again, and only rules naming a code whose rules it changes are judged
+//! again for never firing.
 //!
 //! Findings are reported once: a pair of rules, a gap or a bad route found
 //! in a layer is not reported again in the overlays that inherit it
@@ -185,6 +192,63 @@ fn rules_by_code(
     by_code
 }
 
+/// A set of codes, by catalogue index: the analyses of an overlay look
+/// up every rule's codes in one, so it must be cheap.
+#[derive(Debug, Default)]
+struct CodeSet(Vec<bool>);
+
+impl CodeSet {
+    fn insert(&mut self, dx: DispositionId) {
+        let Ok(at) = usize::try_from(dx.0) else {
+            return;
+        };
+        if self.0.len() <= at {
+            self.0.resize(at + 1, false);
+        }
+        if let Some(slot) = self.0.get_mut(at) {
+            *slot = true;
+        }
+    }
+
+    fn contains(&self, dx: DispositionId) -> bool {
+        usize::try_from(dx.0).is_ok_and(|at| self.0.get(at).copied().unwrap_or(false))
+    }
+
+    /// Whether a rule names a code of the set.
+    fn named_by(&self, rule: &model::Rule) -> bool {
+        rule.dispositions.iter().any(|dx| self.contains(*dx))
+    }
+
+    /// The codes the rules name.
+    fn named<'a>(rules: impl Iterator<Item = &'a model::Rule>) -> CodeSet {
+        let mut codes = CodeSet::default();
+        for rule in rules {
+            for dx in &rule.dispositions {
+                codes.insert(*dx);
+            }
+        }
+        codes
+    }
+}
+
+/// Rules in force in a layer naming some of `codes`, by code, in layer
+/// order.
+fn rules_naming(
+    model: &model::Model,
+    layer: &model::Layer,
+    codes: &CodeSet,
+) -> BTreeMap<DispositionId, Vec<model::RuleId>> {
+    let mut by_code: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    for rule_id in &layer.rules {
+        if let Some(rule) = model.rule(*rule_id) {
+            for code in rule.dispositions.iter().filter(|dx| codes.contains(**dx)) {
+                by_code.entry(*code).or_default().push(*rule_id);
+            }
+        }
+    }
+    by_code
+}
+
 /// What answers a code in a layer: itself, its `same_as` target, or nothing.
 enum Answered<'a> {
     NoSearch,
@@ -296,98 +360,463 @@ fn rules_can_meet(
     Some((channel, sex, (start, from_end(stop))))
 }
 
+/// The cells of a disposition's cases, channel × sex, numbered `0..9`.
+const CELLS: usize = model::Channel::ALL.len() * CaseSex::ALL.len();
+
+/// The cells a rule matches: its channels × the sexes it accepts. Two
+/// rules can meet only in a cell both match.
+fn cells_of(rule: &model::Rule) -> impl Iterator<Item = usize> + '_ {
+    model::Channel::ALL
+        .iter()
+        .enumerate()
+        .filter(|(_, channel)| rule.channels.contains(channel))
+        .flat_map(move |(c, _)| {
+            CaseSex::ALL
+                .iter()
+                .enumerate()
+                .filter(move |(_, sex)| sex.accepted_by(rule.sex))
+                .map(move |(s, _)| c * CaseSex::ALL.len() + s)
+        })
+}
+
+/// A rule's ages as `[start, stop)`, `stop` [`INF`] when unbounded.
+fn span_of(rule: &model::Rule) -> (u64, u64) {
+    (u64::from(rule.ages.min_days), end(rule.ages.max_days))
+}
+
+/// For an overlay whose rules are its parent's with changes: the parent's
+/// rules it removes. That is so when the parent is analysed first (layers
+/// come parents first) and the rules it inherits (those another layer
+/// defines) are the parent's, in the parent's order; the rules it defines
+/// (overrides and additions) are then its only new ones. `None` for the
+/// baseline and any other layer: all its rules are new.
+fn changes_to_parent(
+    model: &model::Model,
+    layer_idx: usize,
+    layer: &model::Layer,
+) -> Option<Vec<model::RuleId>> {
+    let parent_id = layer.parent?;
+    if parent_id.index() >= layer_idx {
+        return None;
+    }
+    let parent = model.layer(parent_id)?;
+    let layer_id = model::LayerId::from_index(layer_idx);
+    let mut removed = Vec::new();
+    let mut below = parent.rules.iter();
+    for rule_id in &layer.rules {
+        if model.rule(*rule_id).is_none_or(|r| r.layer == layer_id) {
+            continue;
+        }
+        // Up to the parent's rule it inherits; those skipped are removed.
+        loop {
+            let kept = below.next()?;
+            if kept == rule_id {
+                break;
+            }
+            removed.push(*kept);
+        }
+    }
+    removed.extend(below.copied());
+    Some(removed)
+}
+
+/// Whether a rule is new to a layer: defined by it, or any rule when the
+/// layer is not analysed as changes to its parent.
+fn new_to(
+    model: &model::Model,
+    layer: model::LayerId,
+    incremental: bool,
+    rule: model::RuleId,
+) -> bool {
+    !incremental || model.rule(rule).is_some_and(|r| r.layer == layer)
+}
+
+/// Rules of one priority in one cell, for finding those whose ages meet a
+/// range: sorted by youngest age, under a tree of the oldest end below
+/// each node. A rule is forgotten by setting its end to 0: ages are
+/// half-open, and an end of 0 meets nothing.
+struct AgeIndex {
+    /// Youngest ages, ascending.
+    starts: Vec<u64>,
+    /// The rule at each place: its position in the code's rules.
+    members: Vec<usize>,
+    /// A complete binary tree: node 1 is the root, leaves from `width`.
+    ends: Vec<u64>,
+    width: usize,
+}
+
+impl AgeIndex {
+    fn new(mut entries: Vec<AgeEntry>) -> AgeIndex {
+        entries.sort_unstable();
+        let width = entries.len().next_power_of_two();
+        let mut ends = vec![0; 2 * width];
+        for (slot, (_, stop, _)) in ends.iter_mut().skip(width).zip(&entries) {
+            *slot = *stop;
+        }
+        for node in (1..width).rev() {
+            let below = Self::below(&ends, node);
+            if let Some(slot) = ends.get_mut(node) {
+                *slot = below;
+            }
+        }
+        AgeIndex {
+            starts: entries.iter().map(|(start, _, _)| *start).collect(),
+            members: entries.iter().map(|(_, _, member)| *member).collect(),
+            ends,
+            width,
+        }
+    }
+
+    /// The oldest end under an inner node.
+    fn below(ends: &[u64], node: usize) -> u64 {
+        let left = ends.get(2 * node).copied().unwrap_or(0);
+        let right = ends.get(2 * node + 1).copied().unwrap_or(0);
+        left.max(right)
+    }
+
+    /// Adds to `out` the `(place, member)` of every rule not forgotten
+    /// whose ages meet `[start, stop)`, in place order.
+    fn meeting(&self, start: u64, stop: u64, out: &mut Vec<(usize, usize)>) {
+        let limit = self.starts.partition_point(|s| *s < stop);
+        let mut stack = vec![(1usize, 0usize, self.width)];
+        while let Some((node, lo, hi)) = stack.pop() {
+            if lo >= limit || self.ends.get(node).is_none_or(|e| *e <= start) {
+                continue;
+            }
+            if node >= self.width {
+                if let Some(member) = self.members.get(lo) {
+                    out.push((lo, *member));
+                }
+                continue;
+            }
+            let mid = lo + (hi - lo) / 2;
+            stack.push((2 * node + 1, mid, hi));
+            stack.push((2 * node, lo, mid));
+        }
+    }
+
+    /// Forgets the rule at `place`.
+    fn forget(&mut self, place: usize) {
+        let mut node = self.width + place;
+        if let Some(slot) = self.ends.get_mut(node) {
+            *slot = 0;
+        }
+        while node > 1 {
+            node /= 2;
+            let below = Self::below(&self.ends, node);
+            match self.ends.get_mut(node) {
+                Some(slot) if *slot != below => *slot = below,
+                _ => break,
+            }
+        }
+    }
+}
+
+/// A rule's ages `[start, stop)` and its position in its code's rules.
+type AgeEntry = (u64, u64, usize);
+
+/// Age indexes of one code's rules, by priority and cell.
+type AgeIndexes = BTreeMap<(u32, usize), AgeIndex>;
+
+fn age_indexes(entries: BTreeMap<(u32, usize), Vec<AgeEntry>>) -> AgeIndexes {
+    entries
+        .into_iter()
+        .map(|(key, entries)| (key, AgeIndex::new(entries)))
+        .collect()
+}
+
+/// Where two rules meet: a cell and the ages both match.
+type Meeting = (model::Channel, CaseSex, (u32, Option<u32>));
+
+/// The overlaps of one code's rules in one layer (`rules`, in layer order;
+/// `new` marks those new to the layer): for each rule not yet `reported`,
+/// the first earlier rule of equal priority it meets in a pair not yet
+/// `seen`, as `(first, second, meeting)` positions in `rules`, by first
+/// then second.
+///
+/// Rules are taken in order; each takes, among the later rules still
+/// unclaimed, those it meets. An age index per priority and cell finds
+/// them without comparing every pair. Two rules the layer inherits meet
+/// as they did in its parent, where either the later one was reported or
+/// their pair was seen: only pairs with a new rule are looked at.
+fn code_overlaps(
+    model: &model::Model,
+    rules: &[model::RuleId],
+    new: &[bool],
+    reported: &BTreeSet<model::RuleId>,
+    seen: &BTreeSet<(model::RuleId, model::RuleId)>,
+) -> Vec<(usize, usize, Meeting)> {
+    let Some(first_new) = new.iter().position(|n| *n) else {
+        return Vec::new();
+    };
+    // A priority only one rule has gives no pair.
+    let mut per_priority: BTreeMap<u32, usize> = BTreeMap::new();
+    for rule in rules.iter().filter_map(|id| model.rule(*id)) {
+        *per_priority.entry(rule.priority).or_default() += 1;
+    }
+    let shared = |rule: &model::Rule| per_priority.get(&rule.priority).is_some_and(|n| *n > 1);
+    // Rules that may be reported: new ones, with any earlier partner, and
+    // inherited ones after a new one, with a new partner.
+    let mut any_partner = BTreeMap::new();
+    let mut new_partner = BTreeMap::new();
+    let mut last = 0;
+    for (j, id) in rules.iter().enumerate().skip(first_new) {
+        let Some(rule) = model.rule(*id) else {
+            continue;
+        };
+        let (start, stop) = span_of(rule);
+        if reported.contains(id) || start >= stop || !shared(rule) {
+            continue;
+        }
+        let entries = if new.get(j).copied().unwrap_or(true) {
+            &mut any_partner
+        } else {
+            &mut new_partner
+        };
+        for cell in cells_of(rule) {
+            entries
+                .entry((rule.priority, cell))
+                .or_insert_with(Vec::new)
+                .push((start, stop, j));
+            last = j;
+        }
+    }
+    let mut any_partner = age_indexes(any_partner);
+    let mut new_partner = age_indexes(new_partner);
+    // Rules claimed, or already passed as the earlier rule.
+    let mut done = vec![false; rules.len()];
+    let mut found = Vec::new();
+    let mut hits = Vec::new();
+    for (i, first_id) in rules.iter().enumerate().take(last) {
+        if let Some(d) = done.get_mut(i) {
+            *d = true;
+        }
+        let Some(first) = model.rule(*first_id) else {
+            continue;
+        };
+        let (start, stop) = span_of(first);
+        if start >= stop || !shared(first) {
+            continue;
+        }
+        let is_new = new.get(i).copied().unwrap_or(true);
+        let mut claimed = Vec::new();
+        for cell in cells_of(first) {
+            let key = (first.priority, cell);
+            let partner_of_new = if is_new {
+                new_partner.get_mut(&key)
+            } else {
+                None
+            };
+            for index in [any_partner.get_mut(&key), partner_of_new]
+                .into_iter()
+                .flatten()
+            {
+                hits.clear();
+                index.meeting(start, stop, &mut hits);
+                for (place, j) in &hits {
+                    if done.get(*j).copied().unwrap_or(true) {
+                        index.forget(*place);
+                        continue;
+                    }
+                    let Some(second_id) = rules.get(*j) else {
+                        continue;
+                    };
+                    let pair = ((*first_id).min(*second_id), (*first_id).max(*second_id));
+                    if seen.contains(&pair) {
+                        continue;
+                    }
+                    let Some(meeting) = model
+                        .rule(*second_id)
+                        .and_then(|second| rules_can_meet(first, second))
+                    else {
+                        continue;
+                    };
+                    if let Some(d) = done.get_mut(*j) {
+                        *d = true;
+                    }
+                    index.forget(*place);
+                    claimed.push((*j, meeting));
+                }
+            }
+        }
+        claimed.sort_unstable_by_key(|(j, _)| *j);
+        found.extend(claimed.into_iter().map(|(j, meeting)| (i, j, meeting)));
+    }
+    found
+}
+
 /// Rules that can match a case an earlier rule of the same layer matches,
 /// with equal priorities: each such rule is reported once, with the first
 /// earlier rule it meets (so a hundred identical rules give 99 findings,
-/// not 4,950).
+/// not 4,950). A pair of rules an overlay inherits is not looked at again.
 pub fn overlaps(model: &model::Model) -> Vec<Overlap> {
     let mut found = Vec::new();
     let mut seen: BTreeSet<(model::RuleId, model::RuleId)> = BTreeSet::new();
     let mut reported: BTreeSet<model::RuleId> = BTreeSet::new();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
-        for (dx, rules) in rules_by_code(model, layer) {
-            for (i, first_id) in rules.iter().enumerate() {
-                for second_id in rules.iter().skip(i + 1) {
-                    let (Some(first), Some(second)) =
-                        (model.rule(*first_id), model.rule(*second_id))
-                    else {
-                        continue;
-                    };
-                    if first.priority != second.priority {
-                        continue;
-                    }
-                    let key = ((*first_id).min(*second_id), (*first_id).max(*second_id));
-                    if seen.contains(&key) || reported.contains(second_id) {
-                        continue;
-                    }
-                    if let Some((channel, sex, ages)) = rules_can_meet(first, second) {
-                        seen.insert(key);
-                        reported.insert(*second_id);
-                        found.push(Overlap {
-                            first: *first_id,
-                            second: *second_id,
-                            witness: Witness {
-                                layer: model::LayerId::from_index(layer_idx),
-                                dx,
-                                channel,
-                                sex,
-                                age_days: ages.0,
-                                ages,
-                            },
-                        });
-                    }
-                }
+        let layer_id = model::LayerId::from_index(layer_idx);
+        let incremental = changes_to_parent(model, layer_idx, layer).is_some();
+        // Only codes with a rule new to the layer have pairs to compare.
+        let by_code = if incremental {
+            let codes = CodeSet::named(
+                layer
+                    .rules
+                    .iter()
+                    .filter(|id| new_to(model, layer_id, true, **id))
+                    .filter_map(|id| model.rule(*id)),
+            );
+            rules_naming(model, layer, &codes)
+        } else {
+            rules_by_code(model, layer)
+        };
+        for (dx, rules) in by_code {
+            let new: Vec<bool> = rules
+                .iter()
+                .map(|id| new_to(model, layer_id, incremental, *id))
+                .collect();
+            for (i, j, (channel, sex, ages)) in code_overlaps(model, &rules, &new, &reported, &seen)
+            {
+                let (Some(first), Some(second)) = (rules.get(i).copied(), rules.get(j).copied())
+                else {
+                    continue;
+                };
+                seen.insert((first.min(second), first.max(second)));
+                reported.insert(second);
+                found.push(Overlap {
+                    first,
+                    second,
+                    witness: Witness {
+                        layer: layer_id,
+                        dx,
+                        channel,
+                        sex,
+                        age_days: ages.0,
+                        ages,
+                    },
+                });
             }
         }
     }
     found
 }
 
+/// A union of age ranges `[start, stop)`, merged: disjoint, not touching.
+#[derive(Debug, Default)]
+struct AgeUnion(BTreeMap<u64, u64>);
+
+impl AgeUnion {
+    /// Whether `[start, stop)` lies within the union.
+    fn covers(&self, start: u64, stop: u64) -> bool {
+        start >= stop
+            || self
+                .0
+                .range(..=start)
+                .next_back()
+                .is_some_and(|(_, reached)| *reached >= stop)
+    }
+
+    fn insert(&mut self, mut start: u64, mut stop: u64) {
+        if start >= stop {
+            return;
+        }
+        if let Some((before, reached)) = self.0.range(..=start).next_back() {
+            if *reached >= start {
+                start = *before;
+                stop = stop.max(*reached);
+            }
+        }
+        // Ranges starting within the new one, or just after it, join it.
+        while let Some((s, e)) = self.0.range(start..=stop).next().map(|(s, e)| (*s, *e)) {
+            self.0.remove(&s);
+            stop = stop.max(e);
+        }
+        self.0.insert(start, stop);
+    }
+}
+
+/// Adds to `can_fire` the rules among one code's `rules` (every rule of the
+/// layer naming it) that take some case of it: a sweep from the highest
+/// priority down, keeping per cell the union of the ages that higher
+/// priorities take.
+fn sweep_priorities(
+    rules: &[(model::RuleId, &model::Rule)],
+    can_fire: &mut BTreeSet<model::RuleId>,
+) {
+    let mut order: Vec<&(model::RuleId, &model::Rule)> = rules.iter().collect();
+    order.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
+    let mut taken: Vec<AgeUnion> = (0..CELLS).map(|_| AgeUnion::default()).collect();
+    for group in order.chunk_by(|a, b| a.1.priority == b.1.priority) {
+        for (id, rule) in group {
+            let (start, stop) = span_of(rule);
+            if start < stop
+                && cells_of(rule)
+                    .any(|cell| taken.get(cell).is_some_and(|t| !t.covers(start, stop)))
+            {
+                can_fire.insert(*id);
+            }
+        }
+        for (_, rule) in group {
+            let (start, stop) = span_of(rule);
+            for cell in cells_of(rule) {
+                if let Some(t) = taken.get_mut(cell) {
+                    t.insert(start, stop);
+                }
+            }
+        }
+    }
+}
+
 /// Rules that can never fire: in every layer where they are in force, every
-/// case they match is taken by rules of higher priority.
+/// case they match is taken by rules of higher priority. In an overlay,
+/// only the rules naming a code whose rules it changes are judged again;
+/// the others fire, or not, as in its parent.
 pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> {
     let mut fires: BTreeSet<model::RuleId> = BTreeSet::new();
     let mut shadowed: BTreeMap<model::RuleId, model::LayerId> = BTreeMap::new();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
-        let by_code = rules_by_code(model, layer);
+        let layer_id = model::LayerId::from_index(layer_idx);
+        // The codes whose rules differ from the parent's (`None`: all).
+        let changed = changes_to_parent(model, layer_idx, layer).map(|removed| {
+            let added = layer
+                .rules
+                .iter()
+                .filter(|id| new_to(model, layer_id, true, **id));
+            CodeSet::named(removed.iter().chain(added).filter_map(|id| model.rule(*id)))
+        });
+        // The rules judged, and every code they name.
+        let mut judged = Vec::new();
+        let mut codes = CodeSet::default();
         for rule_id in &layer.rules {
             let Some(rule) = model.rule(*rule_id) else {
                 continue;
             };
-            if rule.dispositions.is_empty() || rule.ages.is_empty() {
+            if rule.dispositions.is_empty()
+                || rule.ages.is_empty()
+                || changed.as_ref().is_some_and(|c| !c.named_by(rule))
+            {
                 continue;
             }
-            let can_fire = rule.dispositions.iter().any(|dx| {
-                let higher: Vec<&model::Rule> = by_code
-                    .get(dx)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|id| model.rule(*id))
-                    .filter(|other| other.priority > rule.priority)
-                    .collect();
-                rule.channels.iter().any(|channel| {
-                    CaseSex::ALL.iter().any(|sex| {
-                        if !sex.accepted_by(rule.sex) {
-                            return false;
-                        }
-                        let mut intervals: Vec<(u64, u64)> = higher
-                            .iter()
-                            .filter(|r| r.channels.contains(channel) && sex.accepted_by(r.sex))
-                            .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
-                            .collect();
-                        // Everything outside the rule's own ages counts as covered.
-                        intervals.push((0, u64::from(rule.ages.min_days)));
-                        intervals.push((end(rule.ages.max_days), INF));
-                        !uncovered(intervals).iter().all(|(s, e)| s >= e)
-                    })
-                })
-            });
-            if can_fire {
-                fires.insert(*rule_id);
+            judged.push(*rule_id);
+            for dx in &rule.dispositions {
+                codes.insert(*dx);
+            }
+        }
+        if judged.is_empty() {
+            continue;
+        }
+        let mut can_fire = BTreeSet::new();
+        for rules in rules_naming(model, layer, &codes).values() {
+            let rules: Vec<(model::RuleId, &model::Rule)> = rules
+                .iter()
+                .filter_map(|id| Some((*id, model.rule(*id)?)))
+                .collect();
+            sweep_priorities(&rules, &mut can_fire);
+        }
+        for rule_id in judged {
+            if can_fire.contains(&rule_id) {
+                fires.insert(rule_id);
             } else {
-                shadowed
-                    .entry(*rule_id)
-                    .or_insert(model::LayerId::from_index(layer_idx));
+                shadowed.entry(rule_id).or_insert(layer_id);
             }
         }
     }
@@ -1232,6 +1661,269 @@ pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pairwise analyses the sweeps replace, kept as their definition.
+    mod pairwise {
+        use super::super::*;
+
+        /// Rules that can match a case an earlier rule of the same layer matches,
+        /// with equal priorities: each such rule is reported once, with the first
+        /// earlier rule it meets (so a hundred identical rules give 99 findings,
+        /// not 4,950).
+        pub(super) fn overlaps(model: &model::Model) -> Vec<Overlap> {
+            let mut found = Vec::new();
+            let mut seen: BTreeSet<(model::RuleId, model::RuleId)> = BTreeSet::new();
+            let mut reported: BTreeSet<model::RuleId> = BTreeSet::new();
+            for (layer_idx, layer) in model.layers.iter().enumerate() {
+                for (dx, rules) in rules_by_code(model, layer) {
+                    for (i, first_id) in rules.iter().enumerate() {
+                        for second_id in rules.iter().skip(i + 1) {
+                            let (Some(first), Some(second)) =
+                                (model.rule(*first_id), model.rule(*second_id))
+                            else {
+                                continue;
+                            };
+                            if first.priority != second.priority {
+                                continue;
+                            }
+                            let key = ((*first_id).min(*second_id), (*first_id).max(*second_id));
+                            if seen.contains(&key) || reported.contains(second_id) {
+                                continue;
+                            }
+                            if let Some((channel, sex, ages)) = rules_can_meet(first, second) {
+                                seen.insert(key);
+                                reported.insert(*second_id);
+                                found.push(Overlap {
+                                    first: *first_id,
+                                    second: *second_id,
+                                    witness: Witness {
+                                        layer: model::LayerId::from_index(layer_idx),
+                                        dx,
+                                        channel,
+                                        sex,
+                                        age_days: ages.0,
+                                        ages,
+                                    },
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            found
+        }
+
+        /// Rules that can never fire: in every layer where they are in force, every
+        /// case they match is taken by rules of higher priority.
+        pub(super) fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> {
+            let mut fires: BTreeSet<model::RuleId> = BTreeSet::new();
+            let mut shadowed: BTreeMap<model::RuleId, model::LayerId> = BTreeMap::new();
+            for (layer_idx, layer) in model.layers.iter().enumerate() {
+                let by_code = rules_by_code(model, layer);
+                for rule_id in &layer.rules {
+                    let Some(rule) = model.rule(*rule_id) else {
+                        continue;
+                    };
+                    if rule.dispositions.is_empty() || rule.ages.is_empty() {
+                        continue;
+                    }
+                    let can_fire = rule.dispositions.iter().any(|dx| {
+                        let higher: Vec<&model::Rule> = by_code
+                            .get(dx)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|id| model.rule(*id))
+                            .filter(|other| other.priority > rule.priority)
+                            .collect();
+                        rule.channels.iter().any(|channel| {
+                            CaseSex::ALL.iter().any(|sex| {
+                                if !sex.accepted_by(rule.sex) {
+                                    return false;
+                                }
+                                let mut intervals: Vec<(u64, u64)> = higher
+                                    .iter()
+                                    .filter(|r| {
+                                        r.channels.contains(channel) && sex.accepted_by(r.sex)
+                                    })
+                                    .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                                    .collect();
+                                // Everything outside the rule's own ages counts as covered.
+                                intervals.push((0, u64::from(rule.ages.min_days)));
+                                intervals.push((end(rule.ages.max_days), INF));
+                                !uncovered(intervals).iter().all(|(s, e)| s >= e)
+                            })
+                        })
+                    });
+                    if can_fire {
+                        fires.insert(*rule_id);
+                    } else {
+                        shadowed
+                            .entry(*rule_id)
+                            .or_insert(model::LayerId::from_index(layer_idx));
+                    }
+                }
+            }
+            shadowed
+                .into_iter()
+                .filter(|(rule, _)| !fires.contains(rule))
+                .collect()
+        }
+    }
+
+    /// SplitMix64, so that failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            let at = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
+            items.get(at).copied().unwrap_or_default()
+        }
+    }
+
+    const CATALOGUE: &str = r#"release: tiny
+dispositions:
+  - { code: Dx05, title: "Primary care 2h", section: 1, status: in_use, timeframe_minutes: 120 }
+  - { code: Dx06, title: "Primary care 6h", section: 1, status: in_use, timeframe_minutes: 360 }
+  - { code: Dx07, title: "Primary care 12h", section: 1, status: in_use, timeframe_minutes: 720 }
+"#;
+
+    fn random_rule(rng: &mut Rng, keyword: &str, name: &str) -> String {
+        let mut conditions = vec![format!(
+            "dx in ({})",
+            rng.pick(&[
+                "Dx05",
+                "Dx06",
+                "Dx07",
+                "Dx05, Dx06",
+                "Dx06, Dx07",
+                "Dx05, Dx06, Dx07"
+            ])
+        )];
+        if rng.below(3) == 0 {
+            conditions.push(format!(
+                "channel in ({})",
+                rng.pick(&["111", "999", "ooh", "111, ooh", "999, ooh", "111, 999"])
+            ));
+        }
+        let ages = ["0", "28d", "6mo", "1", "5", "16", "65"];
+        match rng.below(4) {
+            0 => conditions.push(format!("age < {}", rng.pick(&ages))),
+            1 => conditions.push(format!("age >= {}", rng.pick(&ages))),
+            2 => conditions.push(format!("age in {}..{}", rng.pick(&ages), rng.pick(&ages))),
+            _ => {}
+        }
+        match rng.below(4) {
+            0 => conditions.push("sex = female".to_owned()),
+            1 => conditions.push("sex = male".to_owned()),
+            _ => {}
+        }
+        format!(
+            "{keyword} \"{name}\" {{\n  when {}\n  route t\n  priority {}\n  because \"b\"\n}}\n",
+            conditions.join(" and "),
+            rng.pick(&["0", "0", "1", "2", "3"])
+        )
+    }
+
+    /// A baseline and up to four overlays, some extending others, that
+    /// override, add and remove rules.
+    fn random_tree(rng: &mut Rng) -> String {
+        let mut text = String::from(
+            "release \"tiny\"\nservice_type t \"T\" { responds_within 0m }\nservice \"S\" id \"S1\" { type t catchment SO hours { all_hours } }\n",
+        );
+        let baseline = 1 + rng.below(10);
+        let mut names: Vec<Vec<String>> = vec![(0..baseline).map(|r| format!("R{r}")).collect()];
+        for r in 0..baseline {
+            text.push_str(&random_rule(rng, "rule", &format!("R{r}")));
+        }
+        let areas = ["SO", "PO", "BH", "DT"];
+        for (o, area) in areas
+            .iter()
+            .enumerate()
+            .take(usize::try_from(rng.below(5)).unwrap_or(0))
+        {
+            let parent = usize::try_from(rng.below(o as u64 + 1)).unwrap_or(0);
+            let mut rules = names.get(parent).cloned().unwrap_or_default();
+            let extends = if parent == 0 {
+                String::new()
+            } else {
+                format!(" extends o{}", parent - 1)
+            };
+            text.push_str(&format!("overlay o{o}{extends} {{\n  area {area}\n"));
+            let mut changed = BTreeSet::new();
+            for change in 0..rng.below(6) {
+                let at = usize::try_from(rng.below(rules.len().max(1) as u64)).unwrap_or(0);
+                match (rng.below(3), rules.get(at).cloned()) {
+                    (0, Some(name)) if changed.insert(name.clone()) => {
+                        text.push_str(&random_rule(rng, "override rule", &name));
+                    }
+                    (1, Some(name)) if changed.insert(name.clone()) => {
+                        text.push_str(&format!("remove rule \"{name}\" because \"b\"\n"));
+                        rules.retain(|r| *r != name);
+                    }
+                    _ => {
+                        let name = format!("A{o}x{change}");
+                        text.push_str(&random_rule(rng, "add rule", &name));
+                        rules.push(name);
+                    }
+                }
+            }
+            text.push_str("}\n");
+            names.push(rules);
+        }
+        text
+    }
+
+    #[test]
+    fn sweeps_agree_with_the_pairwise_analyses() {
+        let (catalogue, found) = crate::catalogue::parse(crate::source::FileId(1), CATALOGUE);
+        assert!(found.is_empty(), "{found:?}");
+        let Some(catalogue) = catalogue else {
+            return;
+        };
+        let mut rng = Rng(0x005E_ED0F_0E7A);
+        let mut overlays = 0;
+        for round in 0..1_000 {
+            let text = random_tree(&mut rng);
+            let (file, found) = crate::syntax::parse(crate::source::FileId(0), &text);
+            assert!(found.is_empty(), "{text}\n{found:?}");
+            let (model, _) = crate::check::check(&[file], catalogue.clone());
+            overlays += model.layers.len() - 1;
+            assert_eq!(
+                overlaps(&model),
+                pairwise::overlaps(&model),
+                "round {round}: overlaps differ\n{text}"
+            );
+            assert_eq!(
+                never_fire(&model),
+                pairwise::never_fire(&model),
+                "round {round}: rules that never fire differ\n{text}"
+            );
+        }
+        assert!(overlays > 1_000, "{overlays} overlays");
+    }
+
+    #[test]
+    fn age_unions_merge_touching_ranges() {
+        let mut union = AgeUnion::default();
+        union.insert(10, 20);
+        union.insert(30, 40);
+        assert!(!union.covers(15, 35));
+        union.insert(20, 30);
+        assert!(union.covers(10, 40));
+        assert!(!union.covers(9, 40));
+        union.insert(0, 5);
+        union.insert(5, INF);
+        assert!(union.covers(0, INF));
+        assert_eq!(union.0.len(), 1);
+    }
 
     #[test]
     fn uncovered_intervals() {

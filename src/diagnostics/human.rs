@@ -5,35 +5,79 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
 use super::{Counts, Diagnostic};
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
 
 /// The width diagnostics are wrapped at.
 pub const WIDTH: usize = 100;
 
+/// A file as miette reads it, borrowed. An excerpt is read from the line
+/// where it starts, found in the file's line index, rather than from the
+/// top of the file: thousands of diagnostics in one large file would
+/// otherwise take time in the product of the two.
+#[derive(Debug)]
+struct Source<'a> {
+    name: &'a str,
+    file: Option<&'a SourceFile>,
+}
+
+impl SourceCode for Source<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = self.file.map_or("", |file| file.text.as_str());
+        // From a line above the excerpt: miette reads a span of no length
+        // at the very start of its input differently from one further in.
+        let (lines_above, from) = self
+            .file
+            .and_then(|file| file.excerpt_start(span.offset(), context_lines_before + 1))
+            .unwrap_or((0, 0));
+        let rest = text.as_bytes().get(from..).unwrap_or_default();
+        let within = SourceSpan::new(span.offset().saturating_sub(from).into(), span.len());
+        // miette reads the rest of the file from that line; its lines and
+        // offsets are then counted from the top again.
+        let contents = rest.read_span(&within, context_lines_before, context_lines_after)?;
+        let read = contents.span();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            contents.data(),
+            SourceSpan::new((read.offset() + from).into(), read.len()),
+            contents.line() + lines_above,
+            contents.column(),
+            contents.line_count() + lines_above,
+        )))
+    }
+}
+
 /// A diagnostic with its file, in the shape miette renders.
 #[derive(Debug)]
-struct Report {
+struct Report<'a> {
     code: &'static str,
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Source<'a>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report>,
+    related: Vec<Report<'a>>,
 }
 
-impl fmt::Display for Report {
+impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report {}
+impl std::error::Error for Report<'_> {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
     }
@@ -67,11 +111,12 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn named_source(sources: &SourceMap, span: Span) -> NamedSource<String> {
-    let (name, text) = sources.get(span.file).map_or(("<unknown>", ""), |file| {
-        (file.name.as_str(), file.text.as_str())
-    });
-    NamedSource::new(name, text.to_owned())
+fn named_source(sources: &SourceMap, span: Span) -> Source<'_> {
+    let file = sources.get(span.file);
+    Source {
+        name: file.map_or("<unknown>", |file| file.name.as_str()),
+        file,
+    }
 }
 
 fn source_span(span: Span) -> miette::SourceSpan {
@@ -80,7 +125,7 @@ fn source_span(span: Span) -> miette::SourceSpan {
     (start, len).into()
 }
 
-fn report(diagnostic: &Diagnostic, sources: &SourceMap) -> Report {
+fn report<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> Report<'a> {
     let file = diagnostic.primary.span.file;
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         diagnostic.primary.message.clone(),
@@ -171,5 +216,70 @@ pub fn summary(counts: Counts) -> String {
             plural(errors, "error"),
             plural(warnings, "warning")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading an excerpt from the line index gives what miette reads from
+    /// the whole file, for every span, context and kind of line ending.
+    #[test]
+    fn excerpts_read_from_the_line_index_are_miettes() {
+        let lines: Vec<String> = (0..12)
+            .map(|n| format!("line {n} {}", "x".repeat(n)))
+            .collect();
+        for text in [
+            lines.join("\n"),
+            lines.join("\n") + "\n",
+            format!("\n\n{}\n\n", lines.join("\n")),
+            lines.join("\r\n"),
+            lines.join("\r"),
+            String::new(),
+        ] {
+            let mut sources = SourceMap::new();
+            let file = sources.add("f.dxm", text.as_str());
+            let ours = named_source(&sources, Span::new(file, 0, 0));
+            let whole = miette::NamedSource::new("f.dxm", text.clone());
+            // Spans within the text, as diagnostics' are (miette panics on
+            // some beyond it).
+            for offset in 0..=text.len() {
+                for len in [0, 1, 7, 30]
+                    .into_iter()
+                    .filter(|len| offset + len <= text.len())
+                {
+                    for (before, after) in [(0, 0), (1, 1), (2, 3), (5, 0)] {
+                        let span = SourceSpan::new(offset.into(), len);
+                        let got = ours.read_span(&span, before, after);
+                        let want = whole.read_span(&span, before, after);
+                        let (got, want) = match (got, want) {
+                            (Ok(got), Ok(want)) => (got, want),
+                            (Err(_), Err(_)) => continue,
+                            (got, want) => panic!(
+                                "{text:?} at {offset}+{len}: {:?} vs {:?}",
+                                got.is_ok(),
+                                want.is_ok()
+                            ),
+                        };
+                        let shape = |c: &dyn SpanContents<'_>| {
+                            (
+                                c.data().to_vec(),
+                                *c.span(),
+                                c.line(),
+                                c.column(),
+                                c.line_count(),
+                                c.name().map(str::to_owned),
+                            )
+                        };
+                        assert_eq!(
+                            shape(&*got),
+                            shape(&*want),
+                            "{text:?} at {offset}+{len}, context {before}/{after}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
