@@ -29,7 +29,7 @@
 //! question), [`route`] (the answer and its trace), [`hours`] (opening
 //! hours and the search window), [`postcode`].
 //!
-//! Imports: serde, serde_json, jiff; nothing of the compiler.
+//! Imports: serde, serde_json, jiff, sha2; nothing of the compiler.
 
 pub mod case;
 pub mod hours;
