@@ -1,7 +1,7 @@
 //! SHA-256 (FIPS 180-4), the table artifact's content hash, from the
 //! `sha2` crate: it uses the processor's SHA instructions where there are
 //! some (x86-64 SHA-NI, ARMv8 SHA2), which this crate's safe code cannot,
-//! and hashes a national table (34 MB) in about 30 ms instead of 0.2 s.
+//! and hashes a national table's body in about 3 ms instead of 17–28 ms.
 //!
 //! Imports: sha2.
 
