@@ -13,7 +13,7 @@
 #   table_artifact       tables built by `dxmap build` from rules/ and the
 #                        compile and check/ok fixtures, fixtures/fuzz/*.dxt:
 #                        each whole after a mode byte 0x00 (even), and its
-#                        JSON body after a mode byte 0x01 (odd: the target
+#                        binary body after a mode byte 0x01 (odd: the target
 #                        recomputes the header)
 # Run from anywhere: fuzz/seed.sh. Needs cargo (it builds dxmap once).
 set -euo pipefail

@@ -359,7 +359,7 @@ fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<Str
         "valid",
         (a.valid_from, a.valid_until) == (b.valid_from, b.valid_until),
     );
-    check("hours", a.hours == b.hours);
+    check("hours", old.hours_of(a) == new.hours_of(b));
     fields
 }
 

@@ -417,10 +417,10 @@ fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
     }
 }
 
-/// Writes `text` to `path` atomically: a temporary file in the same
+/// Writes `contents` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`. A failure at any
 /// point leaves `path` as it was.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
     use std::io::Write;
     let name = path
         .file_name()
@@ -428,7 +428,7 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
+        file.write_all(contents.as_ref())?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
     })();
@@ -456,11 +456,11 @@ pub fn read_table(path: &Path) -> Result<dxmap_runtime::Table, LoadError> {
             limit: MAX_TABLE_BYTES,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let artifact = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
     })?;
-    dxmap_runtime::Table::from_artifact(&text).map_err(|source| LoadError::Table {
+    dxmap_runtime::Table::from_artifact(&artifact).map_err(|source| LoadError::Table {
         path: path.to_owned(),
         source,
     })

@@ -338,8 +338,13 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
     assert_eq!(code(&from_table), 0, "{}", stderr(&from_table));
     assert_eq!(stdout(&from_rules), stdout(&from_table));
 
-    let text = std::fs::read_to_string(&table).unwrap();
-    std::fs::write(&table, text.replacen("\"Dx05\"", "\"Dx06\"", 1)).unwrap();
+    let built = std::fs::read(&table).unwrap();
+    // The first `Dx05` of the body (a length byte 4, then the code)
+    // becomes `Dx06`.
+    let mut altered = built.clone();
+    let at = built.windows(5).position(|w| w == b"\x04Dx05").unwrap();
+    altered[at + 4] = b'6';
+    std::fs::write(&table, &altered).unwrap();
     let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
     assert_eq!(code(&output), 2);
     assert!(
@@ -348,11 +353,14 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
         stderr(&output)
     );
 
-    std::fs::write(&table, text.replacen("dxmap-table v1", "dxmap-table v2", 1)).unwrap();
+    assert!(built.starts_with(b"dxmap-table v2 "));
+    let mut v3 = built.clone();
+    v3[13] = b'3';
+    std::fs::write(&table, &v3).unwrap();
     let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
     assert_eq!(code(&output), 2);
     assert!(
-        stderr(&output).contains("table format v2"),
+        stderr(&output).contains("table format v3"),
         "{}",
         stderr(&output)
     );

@@ -179,8 +179,8 @@ fn permissions_bind(dir: &Path) -> bool {
 
 /// The shipped rules compiled by `dxmap build`: the artifact's text, built
 /// once per test binary.
-fn built_table() -> &'static str {
-    static TABLE: OnceLock<String> = OnceLock::new();
+fn built_table() -> &'static [u8] {
+    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let dir = scratch("built-table", &[] as &[(&str, &[u8])]);
         let path = dir.join("table.dxt");
@@ -189,7 +189,7 @@ fn built_table() -> &'static str {
             &["build", "rules", "-o", path.to_str().unwrap()],
         );
         assert_run(&run, 0, &["built "]);
-        std::fs::read_to_string(path).unwrap()
+        std::fs::read(path).unwrap()
     })
 }
 
@@ -295,11 +295,16 @@ fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// A table file whose header matches `body`.
-fn artifact_for(body: &str) -> String {
-    format!(
-        "dxmap-table v1 sha256={}\n{body}\n",
-        sha256_hex(body.as_bytes())
-    )
+fn artifact_for(body: &[u8]) -> Vec<u8> {
+    let mut artifact = format!("dxmap-table v2 sha256={}\n", sha256_hex(body)).into_bytes();
+    artifact.extend_from_slice(body);
+    artifact
+}
+
+/// The body of a table file: what follows the header line.
+fn body_of(table: &[u8]) -> &[u8] {
+    let header_end = table.iter().position(|b| *b == b'\n').unwrap();
+    &table[header_end + 1..]
 }
 
 #[test]
@@ -309,20 +314,14 @@ fn sha256_matches_the_standard_and_dxmap_build() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
     let table = built_table();
-    let (header, body) = table.split_once('\n').unwrap();
-    assert_eq!(
-        artifact_for(body.strip_suffix('\n').unwrap())
-            .lines()
-            .next(),
-        Some(header)
-    );
+    assert_eq!(artifact_for(body_of(table)), table);
 }
 
 // ------------------------------------------------------------- tables
 
 #[test]
 fn a_table_with_one_byte_changed_is_refused_naming_the_file() {
-    let table = built_table().as_bytes();
+    let table = built_table();
     let header_end = table.iter().position(|b| *b == b'\n').unwrap();
 
     // A letter in the middle of the body: the hash no longer matches.
@@ -351,30 +350,43 @@ fn a_table_with_one_byte_changed_is_refused_naming_the_file() {
     changed[0] = b'D';
     let (run, file) = route_table("table-magic-byte", &changed);
     assert_run(&run, 2, &["not a dxmap table", &file]);
-    let text = String::from_utf8(table.to_vec()).unwrap();
-    let (run, file) = route_table(
-        "table-version-byte",
-        text.replacen("dxmap-table v1", "dxmap-table v7", 1)
-            .as_bytes(),
-    );
+    assert!(table.starts_with(b"dxmap-table v2 "));
+    let mut changed = table.to_vec();
+    changed[13] = b'7';
+    let (run, file) = route_table("table-version-byte", &changed);
     assert_run(&run, 2, &["table format v7", "dxmap build", &file]);
 
-    // A byte that is not UTF-8: the file cannot be read as text.
+    // A byte that is not UTF-8 in the header, then in the (binary) body.
+    let mut changed = table.to_vec();
+    changed[3] = 0xff;
+    let (run, file) = route_table("table-header-not-utf8", &changed);
+    assert_run(&run, 2, &["not a dxmap table", &file]);
     let mut changed = table.to_vec();
     changed[middle] = 0xff;
-    let (run, file) = route_table("table-not-utf8", &changed);
-    assert_run(&run, 2, &["cannot read", &file, "UTF-8"]);
+    let (run, file) = route_table("table-body-0xff", &changed);
+    assert_run(&run, 2, &["altered after it was built", &file]);
+
+    // A table of format v1 (JSON), as dxmap wrote before the binary body.
+    let (run, file) = route_table(
+        "table-format-v1",
+        b"dxmap-table v1 sha256=44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a\n{}\n",
+    );
+    assert_run(
+        &run,
+        2,
+        &["table format v1", "reads v2", "dxmap build", &file],
+    );
 }
 
 #[test]
 fn a_truncated_table_is_refused_naming_the_file() {
-    let table = built_table().as_bytes();
+    let table = built_table();
     let header_end = table.iter().position(|b| *b == b'\n').unwrap();
     for (name, cut, problem) in [
         ("table-half", table.len() / 2, "altered after it was built"),
         (
             "table-last-byte",
-            table.len() - 2,
+            table.len() - 1,
             "altered after it was built",
         ),
         ("table-header-only", header_end, "not a dxmap table"),
@@ -388,39 +400,54 @@ fn a_truncated_table_is_refused_naming_the_file() {
 
 #[test]
 fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
+    let built = body_of(built_table());
+    let mut longer = built.to_vec();
+    longer.push(0);
+    // The release name (a length byte, then the name), then a count of
+    // 4 billion dispositions and nothing behind it: refused, not allocated.
+    let mut huge_count = built[..=usize::from(built[0])].to_vec();
+    huge_count.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
     for (name, body, problem) in [
         (
-            "table-json-list",
-            "[]".to_owned(),
+            "table-body-json",
+            b"[]".to_vec(),
             "table content is not valid",
         ),
         (
-            "table-json-cut",
-            "{\"release\": ".to_owned(),
+            "table-body-json-cut",
+            b"{\"release\": ".to_vec(),
+            "table content is not valid",
+        ),
+        ("table-body-empty", Vec::new(), "table content is not valid"),
+        (
+            "table-body-deep",
+            b"[".repeat(100_000),
             "table content is not valid",
         ),
         (
-            "table-json-empty",
-            String::new(),
+            "table-body-deep-maps",
+            b"{\"a\":".repeat(100_000),
             "table content is not valid",
         ),
-        // serde_json's recursion limit: an error, not a stack overflow.
+        // A real table's body, cut short or with a byte more, and the
+        // header recomputed: the decoder refuses what the hash allows.
         (
-            "table-json-deep",
-            "[".repeat(100_000),
-            "table content is not valid",
+            "table-body-cut",
+            built[..built.len() - 1].to_vec(),
+            "the table ends in the middle of a value",
         ),
+        ("table-body-longer", longer, "1 bytes left over"),
         (
-            "table-json-deep-maps",
-            "{\"a\":".repeat(100_000),
+            "table-body-huge-count",
+            huge_count,
             "table content is not valid",
         ),
     ] {
-        let (run, file) = route_table(name, artifact_for(&body).as_bytes());
+        let (run, file) = route_table(name, &artifact_for(&body));
         assert_run(&run, 2, &[problem, &file]);
     }
 
-    // Valid JSON of a table whose indexes point outside it: `validate`.
+    // A well-formed table whose indexes point outside it: `validate`.
     let table = dxmap_runtime::Table::from_artifact(built_table()).unwrap();
     let mut bad_rule = table.clone();
     let first = bad_rule.layers[0].rules_by_dx.values_mut().next().unwrap();
@@ -428,7 +455,11 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
     let mut no_layers = table.clone();
     no_layers.layers.clear();
     let mut six_days = table.clone();
-    six_days.services[0].hours.weekly.pop();
+    six_days.hours[0].weekly.pop();
+    let mut not_a_number = table.clone();
+    not_a_number.services[0].location = Some([f64::NAN, 0.0]);
+    let mut bad_hours = table.clone();
+    bad_hours.services[0].hours = u32::try_from(bad_hours.hours.len()).unwrap();
     let mut bad_area = table;
     *bad_area.area_index.values_mut().next().unwrap() = 99;
     for (name, bad, problem) in [
@@ -444,12 +475,22 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
             "weekly hours do not have seven days",
         ),
         (
+            "table-nan-location",
+            not_a_number,
+            "location is not a finite latitude and longitude",
+        ),
+        (
+            "table-bad-hours",
+            bad_hours,
+            "an opening hours index points outside the table",
+        ),
+        (
             "table-bad-area",
             bad_area,
             "an area index points outside the table",
         ),
     ] {
-        let (run, file) = route_table(name, bad.to_artifact().as_bytes());
+        let (run, file) = route_table(name, &bad.to_artifact());
         assert_run(&run, 2, &[problem, &file]);
     }
 }

@@ -260,7 +260,7 @@ fn every_diagnostic_span_lies_inside_its_file_even_for_damaged_inputs() {
     }
 }
 
-fn artifact(texts: Vec<(String, String)>) -> String {
+fn artifact(texts: Vec<(String, String)>) -> Vec<u8> {
     let checked = dxmap::load::check_loaded(
         dxmap::load::Tree::from_texts(Path::new("properties"), texts),
         None,

@@ -29,7 +29,7 @@ const SIZES: &[&str] = &["1x", "10x", "100x", "national"];
 struct Fixture {
     texts: Vec<(String, String)>,
     checked: Checked,
-    artifact: String,
+    artifact: Vec<u8>,
 }
 
 fn params(size: &str) -> Params {
@@ -124,7 +124,7 @@ fn build(bencher: divan::Bencher<'_, '_>, size: &str) {
         });
 }
 
-/// Loading the table artifact: hash check, JSON, index validation.
+/// Loading the table artifact: hash check, decoding, index validation.
 #[divan::bench(args = SIZES, sample_count = 20, sample_size = 1, max_time = 20)]
 fn table_load(bencher: divan::Bencher<'_, '_>, size: &str) {
     let fixture = fixture(size);

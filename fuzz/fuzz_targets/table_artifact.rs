@@ -1,10 +1,10 @@
-//! Arbitrary text as a table artifact: `Table::from_artifact`, and when it
+//! Arbitrary bytes as a table artifact: `Table::from_artifact`, and when it
 //! loads, `Router::new` and a few fixed cases routed through it.
 //!
 //! The first byte chooses the mode. Even: the rest is the whole file, as
 //! `dxmap route --table` reads it (most inputs stop at the header or the
-//! SHA-256 check). Odd: the rest is the JSON body, and the header is
-//! recomputed for it, so that fuzzing reaches the JSON decoding and
+//! SHA-256 check). Odd: the rest is the binary body, and the header is
+//! recomputed for it, so that fuzzing reaches the decoder and
 //! `Table::validate` behind the hash.
 
 #![no_main]
@@ -16,11 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((mode, rest)) = data.split_first() else {
         return;
     };
-    let text = dxmap_fuzz::text_of(rest);
     let artifact = if mode % 2 == 0 {
-        text.into_owned()
+        rest.to_vec()
     } else {
-        dxmap_fuzz::artifact_for_body(&text)
+        dxmap_fuzz::artifact_for_body(rest)
     };
     let Ok(table) = Table::from_artifact(&artifact) else {
         return;

@@ -281,11 +281,13 @@ pub fn route_cases(router: &Router, cases: &[Case]) {
     }
 }
 
-/// The artifact for `body`: the header `dxmap-table v1 sha256=…` computed
-/// for it, as `Table::to_artifact` writes.
-pub fn artifact_for_body(body: &str) -> String {
+/// The artifact for `body`: the header `dxmap-table v2 sha256=…` computed
+/// for it, then the body, as `Table::to_artifact` writes.
+pub fn artifact_for_body(body: &[u8]) -> Vec<u8> {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(body.as_bytes());
+    let digest = sha2::Sha256::digest(body);
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("dxmap-table v1 sha256={hex}\n{body}\n")
+    let mut artifact = format!("dxmap-table v2 sha256={hex}\n").into_bytes();
+    artifact.extend_from_slice(body);
+    artifact
 }

@@ -64,29 +64,67 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// Local midnights of every date from 2000 to 2100, and of 2101-01-01
+    /// (ending the last date). Away from a change of UTC offset, local
+    /// midnight is UTC midnight less the offset in force; within three days
+    /// of a change (two days a year in Europe/London) the time zone works
+    /// it out, with its rules for skipped and repeated times.
     fn new(tz: &TimeZone) -> Clock {
-        let mut dates = Vec::new();
-        let mut midnights = Vec::new();
         let first = Date::constant(2000, 1, 1);
+        let first_day = epoch_day(first);
+        let end_day = epoch_day(Date::constant(2101, 1, 1));
+        let margin = 3 * DAY_NANOS;
+        let naive = |day: i64| i128::from(day) * DAY_NANOS;
+        let offset_nanos = |offset: jiff::tz::Offset| i128::from(offset.seconds()) * 1_000_000_000;
+        let start = Timestamp::from_nanosecond(naive(first_day) - margin).ok();
+        let end = naive(end_day) + margin;
+        // (instant of the change, offset from then on)
+        let changes: Vec<(i128, i128)> = start
+            .map(|start| {
+                tz.following(start)
+                    .map(|t| (t.timestamp().as_nanosecond(), offset_nanos(t.offset())))
+                    .take_while(|(at, _)| *at <= end)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut offset = start.map(|start| offset_nanos(tz.to_offset(start)));
+        let mut next_change = 0;
+        let mut dates = Vec::with_capacity(36_900);
+        let mut midnights = Vec::with_capacity(36_900);
         let mut date = first;
-        while date.year() <= 2100 {
-            let Some(midnight) = hours::local_instant(tz, date, 0) else {
+        for day in first_day..=end_day {
+            let wall = naive(day);
+            while let Some((_, after)) = changes.get(next_change).filter(|(at, _)| *at <= wall) {
+                offset = Some(*after);
+                next_change += 1;
+            }
+            let near_change = |candidate: i128| {
+                let idx = changes.partition_point(|(at, _)| *at < candidate - margin);
+                changes
+                    .get(idx)
+                    .is_some_and(|(at, _)| *at <= candidate + margin)
+            };
+            let midnight = match offset.map(|offset| wall - offset) {
+                Some(candidate) if !near_change(candidate) => Some(candidate),
+                _ => hours::local_instant(tz, date, 0).map(Timestamp::as_nanosecond),
+            };
+            let Some(midnight) = midnight else {
                 break;
             };
-            dates.push(date);
-            midnights.push(midnight.as_nanosecond());
-            match date.tomorrow() {
-                Ok(next) => date = next,
-                Err(_) => break,
+            midnights.push(midnight);
+            if day < end_day {
+                dates.push(date);
+                match date.tomorrow() {
+                    Ok(next) => date = next,
+                    Err(_) => break,
+                }
             }
         }
-        if let Some(end) = hours::local_instant(tz, date, 0) {
-            midnights.push(end.as_nanosecond());
-        } else {
-            dates.pop();
-        }
+        // Every date needs the midnight that ends it.
+        dates.truncate(midnights.len().saturating_sub(1));
+        midnights.truncate(dates.len() + 1);
         Clock {
-            first_day: epoch_day(first),
+            first_day,
             dates,
             midnights,
         }
@@ -244,5 +282,43 @@ mod tests {
         }
         assert_eq!(epoch_day(Date::constant(1970, 1, 1)), 0);
         assert_eq!(epoch_day(Date::constant(2020, 5, 8)), 18_390);
+    }
+
+    #[test]
+    fn every_midnight_of_the_clock_is_the_time_zone_s() {
+        let tz = TimeZone::get("Europe/London").unwrap();
+        let clock = Clock::new(&tz);
+        assert_eq!(clock.dates.len(), 36_890);
+        assert_eq!(clock.midnights.len(), 36_891);
+        assert_eq!(clock.dates.first(), Some(&Date::constant(2000, 1, 1)));
+        assert_eq!(clock.dates.last(), Some(&Date::constant(2100, 12, 31)));
+        let mut date = Date::constant(2000, 1, 1);
+        for (idx, midnight) in clock.midnights.iter().enumerate() {
+            if let Some(listed) = clock.dates.get(idx) {
+                assert_eq!(*listed, date);
+            }
+            assert_eq!(
+                *midnight,
+                hours::local_instant(&tz, date, 0).unwrap().as_nanosecond(),
+                "{date}"
+            );
+            date = date.tomorrow().unwrap();
+        }
+        // Zones that change by half an hour, and at midnight (which then
+        // does not exist, or happens twice).
+        for name in ["Australia/Lord_Howe", "America/Sao_Paulo", "America/Havana"] {
+            let tz = TimeZone::get(name).unwrap();
+            let clock = Clock::new(&tz);
+            assert_eq!(clock.midnights.len(), 36_891, "{name}");
+            let mut date = Date::constant(2000, 1, 1);
+            for midnight in &clock.midnights {
+                assert_eq!(
+                    *midnight,
+                    hours::local_instant(&tz, date, 0).unwrap().as_nanosecond(),
+                    "{name} {date}"
+                );
+                date = date.tomorrow().unwrap();
+            }
+        }
     }
 }

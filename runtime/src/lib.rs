@@ -7,7 +7,7 @@
 //! ```no_run
 //! use dxmap_runtime::{Case, Channel, Router, Table};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let table = Table::from_artifact(&std::fs::read_to_string("table.dxt")?)?;
+//! let table = Table::from_artifact(&std::fs::read("table.dxt")?)?;
 //! let router = Router::new(table)?;
 //! let decision = router.route(&Case {
 //!     dx: "Dx05".into(),
@@ -29,9 +29,10 @@
 //! question), [`route`] (the answer and its trace), [`hours`] (opening
 //! hours and the search window), [`postcode`].
 //!
-//! Imports: serde, serde_json, jiff; nothing of the compiler.
+//! Imports: serde, jiff, sha2; nothing of the compiler.
 
 pub mod case;
+mod codec;
 pub mod hours;
 pub mod index;
 pub mod postcode;

@@ -798,7 +798,10 @@ impl Router {
                     || capacity == Rag::Red;
                 // Opening hours cost the most: skip them for a service
                 // already out, unless explaining (to tell gapped ones).
-                let open = (!cheap_failure || trace.on) && window.open(&service.hours, &self.tz);
+                let open = (!cheap_failure || trace.on)
+                    && table
+                        .hours_of(service)
+                        .is_some_and(|hours| window.open(hours, &self.tz));
                 let keep = !cheap_failure && open;
                 trace.push(|| {
                     let mut reasons = Vec::new();

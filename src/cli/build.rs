@@ -27,7 +27,7 @@ pub fn run(args: Args) -> Exit {
         Ok(table) => table,
         Err(exit) => return exit,
     };
-    if let Err(error) = load::write_atomically(&args.output, &table.to_artifact()) {
+    if let Err(error) = load::write_atomically(&args.output, table.to_artifact()) {
         return usage_error(format!("cannot write `{}`: {error}", args.output.display()));
     }
     outln!(

@@ -4,13 +4,14 @@
 //! flattens every layer's rules into an index by disposition code (highest
 //! priority first), every layer's services into an index by service type and
 //! postcode unit, the overlays' areas into one index by postcode unit, and
-//! resolves which types a layer cannot use for want of a skill. It cannot
+//! resolves which types a layer cannot use for want of a skill, and keeps
+//! each distinct set of opening hours once. It cannot
 //! fail on a model without errors; every map it builds is ordered, so the
 //! same rules always give the same table, byte for byte.
 //!
 //! Imports: `crate::check::model`, `crate::source`, `dxmap_runtime::table`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use dxmap_runtime::table;
 
@@ -105,10 +106,24 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
             returns: t.returns,
         })
         .collect();
+    // Services with the same hours share one entry, numbered in the order
+    // the services first use them.
+    let mut hours_table: Vec<table::Hours> = Vec::new();
+    let mut hours_index: HashMap<table::Hours, u32> = HashMap::new();
     let services: Vec<table::Service> = model
         .services
         .iter()
         .map(|s| {
+            let service_hours = hours(&s.hours);
+            let hours_idx = match hours_index.get(&service_hours) {
+                Some(idx) => *idx,
+                None => {
+                    let idx = index(hours_table.len());
+                    hours_index.insert(service_hours.clone(), idx);
+                    hours_table.push(service_hours);
+                    idx
+                }
+            };
             let (file, line) = source(sources, s.span);
             table::Service {
                 id: s.id.clone(),
@@ -122,7 +137,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
                 rank: s.rank,
                 valid_from: s.valid.from.and_then(date),
                 valid_until: s.valid.until.and_then(date),
-                hours: hours(&s.hours),
+                hours: hours_idx,
                 source: format!("{file}:{line}"),
             }
         })
@@ -198,6 +213,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
         service_types,
         services,
         service_index,
+        hours: hours_table,
         rules,
         layers,
         area_index,

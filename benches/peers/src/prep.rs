@@ -94,10 +94,13 @@ impl Prep {
             if !s.catchment.iter().any(|u| units.contains(u)) {
                 continue;
             }
-            if dxmap_runtime::hours::open_in_window(&s.hours, &table.calendar, &tz, w1.0, w1.1) {
+            let Some(hours) = table.hours_of(s) else {
+                continue;
+            };
+            if dxmap_runtime::hours::open_in_window(hours, &table.calendar, &tz, w1.0, w1.1) {
                 open1.push(s.id.clone());
             }
-            if dxmap_runtime::hours::open_in_window(&s.hours, &table.calendar, &tz, w2.0, w2.1) {
+            if dxmap_runtime::hours::open_in_window(hours, &table.calendar, &tz, w2.0, w2.1) {
                 open2.push(s.id.clone());
             }
             if let (Some(from), Some(to)) = (case.location, s.location) {
