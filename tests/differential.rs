@@ -1311,16 +1311,16 @@ impl<'a> Cases<'a> {
 // -------------------------------------------------------------- comparison
 
 /// The observable part of the runtime's decision.
-fn observe(decision: Decision) -> Answer {
+fn observe(decision: Decision<'_>) -> Answer {
     Answer {
-        overlay: decision.overlay,
-        rule: decision.rule,
-        no_search: decision.no_search,
+        overlay: decision.overlay.to_owned(),
+        rule: decision.rule.map(str::to_owned),
+        no_search: decision.no_search.map(str::to_owned),
         catch_all: decision.catch_all,
         services: decision
             .services
             .into_iter()
-            .map(|s| (s.id, s.capacity))
+            .map(|s| (s.id.to_owned(), s.capacity))
             .collect(),
     }
 }

@@ -456,6 +456,8 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
     no_layers.layers.clear();
     let mut six_days = table.clone();
     six_days.hours[0].weekly.pop();
+    let mut renamed = table.clone();
+    renamed.services[0].id.push('X');
     let mut not_a_number = table.clone();
     not_a_number.services[0].location = Some([f64::NAN, 0.0]);
     let mut bad_hours = table.clone();
@@ -473,6 +475,11 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
             "table-six-days",
             six_days,
             "weekly hours do not have seven days",
+        ),
+        (
+            "table-renamed-service",
+            renamed,
+            "the service id index names a service by another id",
         ),
         (
             "table-nan-location",

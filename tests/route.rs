@@ -116,7 +116,7 @@ fn case_at(dx: &str, when: &str) -> Case {
     }
 }
 
-fn decide(router: &Router, case: &Case) -> Decision {
+fn decide<'r>(router: &'r Router, case: &Case) -> Decision<'r> {
     // The plain route and the explained one must agree, trace aside.
     let explained = router.explain(case).unwrap();
     let plain = router.route(case).unwrap();
@@ -136,12 +136,12 @@ fn ids(router: &Router, case: &Case) -> Vec<String> {
     service_ids(&decide(router, case))
 }
 
-fn service_ids(decision: &Decision) -> Vec<String> {
-    decision.services.iter().map(|s| s.id.clone()).collect()
+fn service_ids(decision: &Decision<'_>) -> Vec<String> {
+    decision.services.iter().map(|s| s.id.to_owned()).collect()
 }
 
 /// `kept`, `gapped` and the reasons of the first candidate step for `id`.
-fn candidate<'a>(decision: &'a Decision, id: &str) -> (bool, bool, &'a [String]) {
+fn candidate<'a>(decision: &'a Decision<'_>, id: &str) -> (bool, bool, &'a [String]) {
     decision
         .trace
         .iter()
@@ -357,7 +357,7 @@ fn a_remap_is_applied_first() {
     assert_eq!(service_ids(&in_hants), ["G1"]);
     assert_eq!(in_hants.dx, "Dx06");
     assert_eq!(in_hants.searched_dx, "Dx05");
-    assert_eq!(in_hants.rule.as_deref(), Some("Contact in 2 hours"));
+    assert_eq!(in_hants.rule, Some("Contact in 2 hours"));
     assert!(in_hants.trace.contains(&Step::Remap {
         from: "Dx06".into(),
         to: "Dx05".into(),
@@ -391,7 +391,7 @@ fn the_original_code_is_searched_again_before_any_catch_all() {
     assert_eq!(service_ids(&decision), ["P1"]);
     assert!(!decision.catch_all);
     assert_eq!(decision.searched_dx, "Dx06");
-    assert_eq!(decision.rule.as_deref(), Some("Contact in 6 hours"));
+    assert_eq!(decision.rule, Some("Contact in 6 hours"));
     let codes: Vec<String> = searches(&decision).into_iter().map(|s| s.0).collect();
     assert_eq!(codes, ["Dx05", "Dx06"]);
     assert!(decision.trace.contains(&Step::Requery {
@@ -504,10 +504,7 @@ fn a_same_as_code_routes_as_its_target() {
     let router = router(SAME_AS);
     let decision = decide(&router, &case_at("Dx1111", "2020-05-06T12:00:00+01:00"));
     assert_eq!(service_ids(&decision), ["G1"]);
-    assert_eq!(
-        decision.rule.as_deref(),
-        Some("Speak to primary care in 1 hour")
-    );
+    assert_eq!(decision.rule, Some("Speak to primary care in 1 hour"));
     assert!(decision.trace.contains(&Step::SameAs {
         from: "Dx1111".into(),
         to: "Dx11".into(),
@@ -520,7 +517,7 @@ fn a_same_as_code_named_by_a_rule_routes_by_that_rule() {
     let router = router(&body);
     let decision = decide(&router, &case_at("Dx1111", "2020-05-06T12:00:00+01:00"));
     assert_eq!(service_ids(&decision), ["P1"]);
-    assert_eq!(decision.rule.as_deref(), Some("Own rule"));
+    assert_eq!(decision.rule, Some("Own rule"));
     assert!(!decision
         .trace
         .iter()
@@ -552,7 +549,7 @@ fn same_as_depends_on_the_rules_of_the_layer_in_force() {
     ));
     let in_hants = decide(&added, &case_at("Dx1111", "2020-05-06T12:00:00+01:00"));
     assert_eq!(service_ids(&in_hants), ["P1"]);
-    assert_eq!(in_hants.rule.as_deref(), Some("Local"));
+    assert_eq!(in_hants.rule, Some("Local"));
     let national = decide(
         &added,
         &Case {
@@ -626,7 +623,7 @@ overlay hants {
     );
     let dx91 = decide(&router, &case_at("Dx91", "2020-05-06T12:00:00+01:00"));
     assert_eq!(
-        dx91.no_search.as_deref(),
+        dx91.no_search,
         Some("Unexpected death: mapped by local clinical governance")
     );
     assert!(dx91.services.is_empty());
@@ -637,7 +634,7 @@ overlay hants {
     }));
     // An overlay's no_search holds where it is in force only.
     let in_hants = decide(&router, &case_at("Dx05", "2020-05-06T12:00:00+01:00"));
-    assert_eq!(in_hants.no_search.as_deref(), Some("Local validation"));
+    assert_eq!(in_hants.no_search, Some("Local validation"));
     assert!(in_hants.services.is_empty());
     let national = decide(
         &router,
@@ -705,7 +702,7 @@ service "ED" id "E1" {
 "#;
 
 fn rule_of(router: &Router, case: &Case) -> Option<String> {
-    decide(router, case).rule
+    decide(router, case).rule.map(str::to_owned)
 }
 
 #[test]
@@ -1692,7 +1689,7 @@ overlay wight extends hants {
                 ..case_at("Dx11", "2020-05-06T12:00:00+01:00")
             },
         );
-        assert_eq!(dx11.rule.as_deref(), Some("Speak"), "{postcode}");
+        assert_eq!(dx11.rule, Some("Speak"), "{postcode}");
     }
 }
 
@@ -2007,7 +2004,7 @@ overlay dorset {
         assert!(decision.catch_all, "{postcode}");
         assert_eq!(service_ids(&decision), [expected], "{postcode}");
         assert!(decision.services.iter().all(|s| s.catch_all), "{postcode}");
-        assert_eq!(decision.rule.as_deref(), Some("Primary care"), "{postcode}");
+        assert_eq!(decision.rule, Some("Primary care"), "{postcode}");
         assert!(decision.reason.is_some(), "{postcode}");
     }
 }
@@ -2063,7 +2060,7 @@ service "ED elsewhere" id "E0" {
     assert!(decision.catch_all);
     assert_eq!(service_ids(&decision), ["E3", "E1"]);
     assert!(decision.services.iter().all(|s| s.catch_all));
-    assert_eq!(decision.rule.as_deref(), Some("Primary care"));
+    assert_eq!(decision.rule, Some("Primary care"));
     assert!(decision.reason.is_some());
 }
 
@@ -2123,7 +2120,7 @@ overlay wight {
         .trace
         .iter()
         .any(|s| matches!(s, Step::NoService { .. })));
-    assert_eq!(in_wight.rule.as_deref(), Some("Primary care"));
+    assert_eq!(in_wight.rule, Some("Primary care"));
 }
 
 #[test]
@@ -2198,7 +2195,7 @@ service "GP" id "G1" {
             .any(|s| matches!(s, Step::NoService { .. })));
     }
     let dx05 = decide(&router, &case());
-    assert_eq!(dx05.rule.as_deref(), Some("Primary care"));
+    assert_eq!(dx05.rule, Some("Primary care"));
 }
 
 // -------------------------------------------------------- step 8: explanation
@@ -2271,7 +2268,7 @@ fn the_trace_names_the_overlay_the_remap_the_rule_and_each_candidate() {
         source: source.clone(),
         layer: "national".into(),
     }));
-    assert_eq!(decision.rule_source.as_deref(), Some(source.as_str()));
+    assert_eq!(decision.rule_source, Some(source.as_str()));
     for id in ["G1", "G2", "G3", "G4", "G5"] {
         let (kept, _, reasons) = candidate(&decision, id);
         assert_eq!(kept, id == "G1", "{id}");

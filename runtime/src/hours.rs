@@ -10,7 +10,7 @@
 //! that occurs twice (autumn back) means its first occurrence: jiff's
 //! "compatible" disambiguation.
 //!
-//! Imports: `crate::table`, jiff.
+//! Imports: `crate::{table, index}`, jiff.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +18,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use crate::index::{epoch_day, Clock, MINUTE_NANOS};
 use crate::table::{Hours, Session};
 
 /// Why a date has the sessions it has (for the trace).
@@ -51,6 +52,17 @@ pub fn sessions_on<'a>(
 
 /// As [`sessions_on`], with whether the date is a bank holiday known.
 fn sessions_of(hours: &Hours, date: Date, bank_holiday: bool) -> (&[Session], Source) {
+    let weekday = usize::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0);
+    sessions_of_day(hours, date, weekday, bank_holiday)
+}
+
+/// As [`sessions_of`], with the weekday (Monday 0) known.
+fn sessions_of_day(
+    hours: &Hours,
+    date: Date,
+    weekday: usize,
+    bank_holiday: bool,
+) -> (&[Session], Source) {
     if let Some(sessions) = hours.dated.get(&date) {
         return (sessions, Source::Dated);
     }
@@ -69,7 +81,6 @@ fn sessions_of(hours: &Hours, date: Date, bank_holiday: bool) -> (&[Session], So
             return (sessions, Source::BankHoliday);
         }
     }
-    let weekday = usize::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0);
     let sessions = hours.weekly.get(weekday).map_or(&[][..], Vec::as_slice);
     (sessions, Source::Weekly)
 }
@@ -93,13 +104,13 @@ pub fn local_date(tz: &TimeZone, at: Timestamp) -> Date {
     tz.to_datetime(at).date()
 }
 
-use crate::index::MINUTE_NANOS;
-
 /// One local date a search window touches, worked out once per search so
 /// that each candidate service costs only integer comparisons.
 #[derive(Debug, Clone, Copy)]
 struct Day {
     date: Date,
+    /// Monday 0 to Sunday 6.
+    weekday: u8,
     /// Nanoseconds since the epoch of local midnight starting the date.
     midnight: i128,
     /// Whether the date has 24 hours (no daylight-saving change): then a
@@ -109,36 +120,66 @@ struct Day {
     bank_holiday: bool,
 }
 
+/// Days a window keeps without allocating: enough for a window of up to a
+/// day (a timeframe of up to 25 hours), with the day before.
+const INLINE_DAYS: usize = 4;
+
+const NO_DAY: Day = Day {
+    date: Date::MIN,
+    weekday: 0,
+    midnight: 0,
+    regular: true,
+    bank_holiday: false,
+};
+
 /// A search window `[start, end]` with the local dates it touches (and the
 /// date before, whose sessions may close at the window's first instant).
 #[derive(Debug, Clone)]
 pub struct Window {
     start: i128,
     end: i128,
-    days: Vec<Day>,
+    /// The first [`INLINE_DAYS`] days (`len` of them are real).
+    inline: [Day; INLINE_DAYS],
+    len: usize,
+    /// The days after those, for longer windows.
+    more: Vec<Day>,
 }
 
 impl Window {
     /// The window `[start, end]` in Europe/London (`tz`), with local
-    /// midnights from `clock`.
-    pub fn new(
-        tz: &TimeZone,
-        clock: &crate::index::Clock,
-        calendar: &BTreeMap<Date, String>,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Window {
+    /// midnights and bank holidays from `clock`.
+    pub fn new(tz: &TimeZone, clock: &Clock, start: Timestamp, end: Timestamp) -> Window {
+        let mut window = Window {
+            start: start.as_nanosecond(),
+            end: end.as_nanosecond(),
+            inline: [NO_DAY; INLINE_DAYS],
+            len: 0,
+            more: Vec::new(),
+        };
+        if let Some(days) = clock.days(start, end) {
+            for (date, weekday, midnight, regular, bank_holiday) in days {
+                window.push(Day {
+                    date,
+                    weekday,
+                    midnight,
+                    regular,
+                    bank_holiday,
+                });
+            }
+            return window;
+        }
+        // Beyond the clock's range: the time zone, date by date.
         let first = clock.local_date(tz, start);
         let last = clock.local_date(tz, end);
-        let mut days = Vec::with_capacity(4);
         let mut date = first.yesterday().unwrap_or(first);
         while date <= last {
             if let Some((midnight, regular)) = clock.day(tz, date) {
-                days.push(Day {
+                window.push(Day {
                     date,
+                    weekday: u8::try_from((epoch_day(date) + 3).rem_euclid(7)).unwrap_or(0),
                     midnight,
                     regular,
-                    bank_holiday: calendar.contains_key(&date),
+                    bank_holiday: clock.bank_holiday(date),
                 });
             }
             match date.tomorrow() {
@@ -146,18 +187,29 @@ impl Window {
                 Err(_) => break,
             }
         }
-        Window {
-            start: start.as_nanosecond(),
-            end: end.as_nanosecond(),
-            days,
+        window
+    }
+
+    fn push(&mut self, day: Day) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = day;
+                self.len += 1;
+            }
+            None => self.more.push(day),
         }
+    }
+
+    fn days(&self) -> impl Iterator<Item = &Day> {
+        self.inline.iter().take(self.len).chain(&self.more)
     }
 
     /// Whether a service with these hours is open at some instant of the
     /// window. Every date the window touches is checked against its hours.
     pub fn open(&self, hours: &Hours, tz: &TimeZone) -> bool {
-        for day in &self.days {
-            let (sessions, _) = sessions_of(hours, day.date, day.bank_holiday);
+        for day in self.days() {
+            let (sessions, _) =
+                sessions_of_day(hours, day.date, usize::from(day.weekday), day.bank_holiday);
             for session in sessions {
                 let (open, close) = if day.regular {
                     (

@@ -19,23 +19,44 @@ impl Postcode {
     /// Parses a postcode, ignoring case and spaces (`so167ab` is `SO16 7AB`).
     /// `None` if it is not a full UK postcode.
     pub fn parse(text: &str) -> Option<Postcode> {
-        let compact: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+        // Upper-cased, without spaces, on the stack: a full postcode is 5
+        // to 7 characters, all ASCII.
+        let mut buffer = [0u8; 7];
+        let mut len = 0;
+        if text.is_ascii() {
+            // Byte by byte; ASCII whitespace as `char::is_whitespace` has
+            // it: space, and tab to carriage return.
+            for byte in text.bytes().filter(|b| !matches!(b, b' ' | b'\t'..=b'\r')) {
+                *buffer.get_mut(len)? = byte.to_ascii_uppercase();
+                len += 1;
+            }
+        } else {
+            // Unicode spaces are skipped too; any other character that is
+            // not ASCII makes it no postcode.
+            for c in text.chars().filter(|c| !c.is_whitespace()) {
+                if !c.is_ascii() {
+                    return None;
+                }
+                *buffer.get_mut(len)? = (c as u8).to_ascii_uppercase();
+                len += 1;
+            }
+        }
+        let compact = buffer.get(..len)?;
+        if len < 5 {
             return None;
         }
-        let (outward, inward) = compact.split_at(compact.len() - 3);
+        let (outward, inward) = compact.split_at(len - 3);
         let inward_ok = matches!(
-            inward.as_bytes(),
+            inward,
             [d, a, b] if d.is_ascii_digit() && a.is_ascii_uppercase() && b.is_ascii_uppercase()
         );
-        let letters = outward.bytes().take_while(u8::is_ascii_uppercase).count();
-        let rest = outward.get(letters..).unwrap_or("");
+        let letters = outward
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase())
+            .count();
+        let rest = outward.get(letters..).unwrap_or_default();
         let outward_ok = (1..=2).contains(&letters)
-            && match rest.as_bytes() {
+            && match rest {
                 [d] => d.is_ascii_digit(),
                 [d, x] => d.is_ascii_digit() && (x.is_ascii_digit() || x.is_ascii_uppercase()),
                 _ => false,
@@ -43,14 +64,14 @@ impl Postcode {
         if !inward_ok || !outward_ok {
             return None;
         }
-        let mut text = String::with_capacity(outward.len() + 4);
-        text.push_str(outward);
-        text.push(' ');
-        text.push_str(inward);
+        let mut normalised = Vec::with_capacity(len + 1);
+        normalised.extend_from_slice(outward);
+        normalised.push(b' ');
+        normalised.extend_from_slice(inward);
         Some(Postcode {
             letters,
             outward: outward.len(),
-            text,
+            text: String::from_utf8(normalised).ok()?,
         })
     }
 
@@ -85,6 +106,15 @@ mod tests {
         assert_eq!(postcode.text, "SO16 7AB");
         assert_eq!(postcode.units(), ["SO16 7", "SO16", "SO"]);
         assert_eq!(Postcode::parse(" so16  7ab ").unwrap().text, "SO16 7AB");
+        assert_eq!(
+            Postcode::parse("\tso16\x0b7ab\r\n").unwrap().text,
+            "SO16 7AB"
+        );
+        // Unicode spaces are spaces too.
+        assert_eq!(
+            Postcode::parse("SO16\u{a0}7AB\u{3000}").unwrap().text,
+            "SO16 7AB"
+        );
     }
 
     #[test]

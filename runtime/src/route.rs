@@ -1,15 +1,20 @@
 //! Routing: a [`Case`] to a [`Decision`] with its trace, following DESIGN.md
 //! "Routing semantics" step by step (the step numbers below are its).
 //!
-//! Cost per case: a few ordered-map lookups for the overlay (three postcode
-//! units), the remap and the disposition; the rules naming the searched code
-//! (`Layer::rules_by_dx`: never all rules); and, per routed type, the
-//! services of that type whose catchment names one of the case's three
-//! postcode units (`Layer::services_by_type`: never all services). Opening
-//! hours are checked only for those candidates, over the dates the search
-//! window touches.
+//! Cost per case (the lookups are prepared by `index.rs` when the router is
+//! made): four hash lookups, the code and the postcode's three units; the
+//! rules naming the searched code (never all rules); and, per routed type,
+//! the services of that type whose catchment names one of those units
+//! (never all services), most often one list lent as it is. Opening hours
+//! are checked only for candidates that passed the cheaper filters, over the
+//! dates the search window touches, with their midnights and bank holidays
+//! from the index's clock. The [`Decision`] borrows its strings from the
+//! router: a plain route allocates the normalised postcode, the answer's
+//! list and, for a catch-all or an empty answer, its reason.
 //!
-//! Imports: `crate::{table, case, hours, postcode}`, jiff, serde.
+//! Imports: `crate::{table, case, hours, index, postcode}`, jiff, serde.
+
+use std::borrow::Cow;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -73,16 +78,17 @@ impl std::fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
-/// One service of an answer.
+/// One service of an answer. Its strings are the table's, borrowed from the
+/// [`Router`]: answering a case copies none of them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Answer {
+pub struct Answer<'r> {
     /// DoS id.
-    pub id: String,
+    pub id: &'r str,
     /// Display name.
-    pub name: String,
+    pub name: &'r str,
     /// Service type.
     #[serde(rename = "type")]
-    pub service_type: String,
+    pub service_type: &'r str,
     /// Capacity at the case's time: `amber` is flagged; `red` appears only on
     /// catch-all answers, which ignore capacity.
     pub capacity: Rag,
@@ -199,29 +205,31 @@ pub enum Step {
     },
 }
 
-/// The answer to a case.
+/// The answer to a case. Its strings are the table's (codes, names, reasons),
+/// borrowed from the [`Router`] for `'r`, except the normalised postcode and
+/// the reason for a catch-all or empty answer, which are the case's own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
+pub struct Decision<'r> {
     /// The disposition as asked.
-    pub dx: String,
+    pub dx: &'r str,
     /// The code whose search gave the answer.
-    pub searched_dx: String,
+    pub searched_dx: &'r str,
     /// The channel.
     pub channel: Channel,
     /// The normalised postcode.
     pub postcode: String,
     /// `national` or the overlay in force.
-    pub overlay: String,
+    pub overlay: &'r str,
     /// The rule that matched, if one did.
-    pub rule: Option<String>,
+    pub rule: Option<&'r str>,
     /// Where that rule is written (`file:line`).
-    pub rule_source: Option<String>,
+    pub rule_source: Option<&'r str>,
     /// The reason, if the code answers "no search".
-    pub no_search: Option<String>,
+    pub no_search: Option<&'r str>,
     /// Whether the services are the catch-all's.
     pub catch_all: bool,
     /// The ranked services.
-    pub services: Vec<Answer>,
+    pub services: Vec<Answer<'r>>,
     /// Why the answer is a catch-all or empty.
     pub reason: Option<String>,
     /// How the answer was reached.
@@ -252,26 +260,24 @@ pub struct Router {
     index: Index,
 }
 
+/// A rule found by step 3: its index in [`Table::rules`], and the rule.
+type Found<'t> = (u32, &'t Rule);
+
 /// What one search (steps 3–6 for one code) found.
 enum Outcome<'t> {
-    NoSearch(String),
-    Found(&'t Rule, Vec<Answer>),
-    Empty(Option<&'t Rule>),
+    NoSearch(&'t str),
+    Found(Found<'t>, Vec<Answer<'t>>),
+    Empty(Option<Found<'t>>),
 }
 
-/// Where a case is: the layer in force, its lookups, the postcode and the
-/// local date.
+/// Where a case is: the layer in force, its lookups, the ids of the
+/// postcode's units and the local date.
 #[derive(Clone, Copy)]
-struct Place<'a> {
-    layer: &'a Layer,
-    index: &'a LayerIndex,
-    postcode: &'a Postcode,
+struct Place<'t> {
+    layer: &'t Layer,
+    index: &'t LayerIndex,
+    unit_ids: [Option<u32>; 3],
     date: jiff::civil::Date,
-}
-
-/// Where a rule is written, `file:line`.
-fn rule_source(rule: &Rule) -> String {
-    format!("{}:{}", rule.file, rule.line)
 }
 
 /// Great-circle distance in kilometres.
@@ -320,6 +326,26 @@ fn sex_name(sex: Option<Sex>) -> &'static str {
     sex.map_or("not given", Sex::as_str)
 }
 
+/// Whether a dense per-disposition flag is set.
+fn flag(flags: &[bool], idx: u32) -> bool {
+    usize::try_from(idx)
+        .ok()
+        .and_then(|idx| flags.get(idx))
+        .copied()
+        .unwrap_or(false)
+}
+
+/// A service's place in step 6's order: declared rank (unranked last),
+/// distance when the case has a location (services without coordinates
+/// last), id.
+struct OrderKey<'t> {
+    unranked: bool,
+    rank: Option<u32>,
+    distance: Option<f64>,
+    id: &'t str,
+    idx: u32,
+}
+
 impl Router {
     /// A router over `table`, with Europe/London from the bundled tz database.
     pub fn new(table: Table) -> Result<Router, SetupError> {
@@ -336,16 +362,16 @@ impl Router {
 
     /// Answers a case, without an explanation (`trace` is empty): the path
     /// an integrator calls per case.
-    pub fn route(&self, case: &Case) -> Result<Decision, CaseError> {
+    pub fn route(&self, case: &Case) -> Result<Decision<'_>, CaseError> {
         self.decide(case, false)
     }
 
     /// Answers a case and explains it step by step (`trace`).
-    pub fn explain(&self, case: &Case) -> Result<Decision, CaseError> {
+    pub fn explain(&self, case: &Case) -> Result<Decision<'_>, CaseError> {
         self.decide(case, true)
     }
 
-    fn decide(&self, case: &Case, explain: bool) -> Result<Decision, CaseError> {
+    fn decide(&self, case: &Case, explain: bool) -> Result<Decision<'_>, CaseError> {
         let mut trace = Trace {
             on: explain,
             steps: Vec::new(),
@@ -355,24 +381,32 @@ impl Router {
         Ok(decision)
     }
 
+    /// Where a rule is written, `file:line`.
+    fn rule_source(&self, rule_idx: u32) -> Option<&str> {
+        self.index
+            .rule_sources
+            .get(usize::try_from(rule_idx).ok()?)
+            .map(String::as_str)
+    }
+
     #[expect(
         clippy::too_many_lines,
         reason = "steps 1, 2 and 7 in order, each writing its trace; splitting it would hide the order"
     )]
-    fn decide_traced(&self, case: &Case, trace: &mut Trace) -> Result<Decision, CaseError> {
+    fn decide_traced(&self, case: &Case, trace: &mut Trace) -> Result<Decision<'_>, CaseError> {
         let table = &self.table;
         let postcode = Postcode::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
-        if !self.index.dispositions.contains_key(&case.dx) {
+        let Some((dx, dx_idx)) = self.index.dispositions.get_key_value(case.dx.as_str()) else {
             return Err(CaseError::UnknownDisposition {
                 code: case.dx.clone(),
                 release: table.release.clone(),
             });
-        }
+        };
         let unknown: Vec<String> = case
             .capacity
             .keys()
-            .filter(|id| !table.service_index.contains_key(*id))
+            .filter(|id| self.index.service(table, id).is_none())
             .cloned()
             .collect();
         if !unknown.is_empty() {
@@ -380,11 +414,14 @@ impl Router {
         }
 
         // Step 1: the most specific overlay claiming a unit of the postcode.
-        let (layer_idx, unit) = postcode
-            .units()
-            .iter()
-            .find_map(|unit| self.index.areas.get(*unit).map(|l| (*l, Some(*unit))))
-            .unwrap_or((0, None));
+        let units = postcode.units();
+        let unit_ids = self.index.unit_ids(units);
+        let (layer_idx, unit) = self
+            .index
+            .area(unit_ids)
+            .map_or((0, None), |(layer, position)| {
+                (layer, units.get(position).copied())
+            });
         let layer = table
             .layers
             .get(usize::try_from(layer_idx).unwrap_or(0))
@@ -397,12 +434,17 @@ impl Router {
         ) else {
             return Err(CaseError::BadPostcode(case.postcode.clone()));
         };
-        let mut decision = Decision {
-            dx: case.dx.clone(),
-            searched_dx: case.dx.clone(),
-            channel: case.channel,
-            postcode: postcode.text.clone(),
+        trace.push(|| Step::Overlay {
             overlay: layer.name.clone(),
+            unit: unit.map(str::to_owned),
+            postcode: postcode.text.clone(),
+        });
+        let mut decision = Decision {
+            dx,
+            searched_dx: dx,
+            channel: case.channel,
+            postcode: postcode.text,
+            overlay: &layer.name,
             rule: None,
             rule_source: None,
             no_search: None,
@@ -411,15 +453,14 @@ impl Router {
             reason: None,
             trace: Vec::new(),
         };
-        trace.push(|| Step::Overlay {
-            overlay: layer.name.clone(),
-            unit: unit.map(str::to_owned),
-            postcode: postcode.text.clone(),
-        });
-        let date = hours::local_date(&self.tz, case.at);
+        let date = self.index.clock.local_date(&self.tz, case.at);
 
         // Step 2: a remap first, keeping the original code for a re-query.
-        let remap = layer.remaps.get(&case.dx);
+        let remap = if flag(&layer_index.remapped, *dx_idx) {
+            layer.remaps.get(dx)
+        } else {
+            None
+        };
         if let Some(remap) = remap {
             trace.push(|| Step::Remap {
                 from: case.dx.clone(),
@@ -430,11 +471,11 @@ impl Router {
         let place = Place {
             layer,
             index: layer_index,
-            postcode: &postcode,
+            unit_ids,
             date,
         };
-        let codes: [Option<&str>; 2] = [remap.map(|r| r.to.as_str()), Some(case.dx.as_str())];
-        let mut matched_rule: Option<&Rule> = None;
+        let codes: [Option<&str>; 2] = [remap.map(|r| r.to.as_str()), Some(dx.as_str())];
+        let mut matched_rule: Option<Found<'_>> = None;
         for (attempt, code) in codes.into_iter().flatten().enumerate() {
             if attempt > 0 {
                 trace.push(|| Step::Requery {
@@ -443,42 +484,58 @@ impl Router {
             }
             match self.search(&place, code, case, trace) {
                 Outcome::NoSearch(reason) => {
-                    decision.searched_dx = code.to_owned();
+                    decision.searched_dx = code;
                     decision.no_search = Some(reason);
                     return Ok(decision);
                 }
-                Outcome::Found(rule, services) => {
-                    decision.searched_dx = code.to_owned();
-                    decision.rule = Some(rule.name.clone());
-                    decision.rule_source = Some(rule_source(rule));
+                Outcome::Found((rule_idx, rule), services) => {
+                    decision.searched_dx = code;
+                    decision.rule = Some(&rule.name);
+                    decision.rule_source = self.rule_source(rule_idx);
                     decision.services = services;
                     return Ok(decision);
                 }
                 Outcome::Empty(rule) => {
-                    decision.searched_dx = code.to_owned();
+                    decision.searched_dx = code;
                     if rule.is_some() {
                         matched_rule = rule;
                     }
                 }
             }
         }
-        if let Some(rule) = matched_rule {
-            decision.rule = Some(rule.name.clone());
-            decision.rule_source = Some(rule_source(rule));
+        if let Some((rule_idx, rule)) = matched_rule {
+            decision.rule = Some(&rule.name);
+            decision.rule_source = self.rule_source(rule_idx);
         }
 
-        // Step 7: nothing survived; the catch-all in force.
-        let why = match &decision.rule {
-            Some(rule) => format!("no service of rule `{rule}` is available for this case"),
-            None => format!(
-                "no rule of `{}` matches `{}` on {} for this age and sex",
-                layer.name,
-                decision.searched_dx,
-                case.channel.as_str()
-            ),
-        };
+        // Step 7: nothing survived; the catch-all in force. The reason is
+        // written piece by piece: a quarter of cases end here.
+        let mut why = String::with_capacity(160);
+        match decision.rule {
+            Some(rule) => {
+                for piece in ["no service of rule `", rule, "` is available for this case"] {
+                    why.push_str(piece);
+                }
+            }
+            None => {
+                for piece in [
+                    "no rule of `",
+                    &layer.name,
+                    "` matches `",
+                    decision.searched_dx,
+                    "` on ",
+                    case.channel.as_str(),
+                    " for this age and sex",
+                ] {
+                    why.push_str(piece);
+                }
+            }
+        }
         let Some(catch_all) = layer.catch_all else {
-            let reason = format!("{why}, and `{}` has no catch-all", layer.name);
+            let mut reason = why;
+            for piece in [", and `", &layer.name, "` has no catch-all"] {
+                reason.push_str(piece);
+            }
             trace.push(|| Step::NoService {
                 reason: reason.clone(),
             });
@@ -488,40 +545,43 @@ impl Router {
         let type_name = table
             .service_types
             .get(usize::try_from(catch_all).unwrap_or(usize::MAX))
-            .map_or_else(String::new, |t| t.name.clone());
+            .map_or("", |t| t.name.as_str());
+        let type_suspended = suspended(layer.suspended_types.get(&catch_all), date).is_some();
         let mut found = Vec::new();
-        for service_idx in self.candidates(layer_index, catch_all, &postcode) {
-            let Some(service) = table
-                .services
-                .get(usize::try_from(service_idx).unwrap_or(usize::MAX))
-            else {
+        for &service_idx in self.candidates(layer_index, catch_all, unit_ids).iter() {
+            let Some(service) = self.service(service_idx) else {
                 continue;
             };
             let valid = service.valid_from.is_none_or(|from| from <= date)
                 && service.valid_until.is_none_or(|until| date <= until);
-            if valid
-                && suspended(layer.suspended_services.get(&service.id), date).is_none()
-                && suspended(layer.suspended_types.get(&catch_all), date).is_none()
-            {
+            if valid && Self::service_suspension(&place, service).is_none() && !type_suspended {
                 found.push(service_idx);
             }
         }
         self.order(&mut found, case.location);
         found.truncate(2);
         if found.is_empty() {
-            let reason = format!(
-                "{why}, and no `{type_name}` catch-all service covers {}",
-                postcode.text
-            );
+            let mut reason = why;
+            for piece in [
+                ", and no `",
+                type_name,
+                "` catch-all service covers ",
+                &decision.postcode,
+            ] {
+                reason.push_str(piece);
+            }
             trace.push(|| Step::NoService {
                 reason: reason.clone(),
             });
             decision.reason = Some(reason);
             return Ok(decision);
         }
-        let reason = format!("{why}: catch-all `{type_name}`, capacity and hours ignored");
+        let mut reason = why;
+        for piece in [": catch-all `", type_name, "`, capacity and hours ignored"] {
+            reason.push_str(piece);
+        }
         trace.push(|| Step::CatchAll {
-            service_type: type_name,
+            service_type: type_name.to_owned(),
             reason: reason.clone(),
         });
         decision.reason = Some(reason);
@@ -534,65 +594,107 @@ impl Router {
     }
 
     /// The services of `service_type` in force in the layer whose catchment
-    /// names a unit of the postcode, deduplicated, in index order.
-    fn candidates(&self, layer: &LayerIndex, service_type: u32, postcode: &Postcode) -> Vec<u32> {
-        let type_idx = usize::try_from(service_type).unwrap_or(usize::MAX);
-        let mut found: Vec<u32> = Vec::new();
+    /// names a unit of the postcode, deduplicated, in index order. Most
+    /// often one list of the index has them all, and is lent as it is.
+    fn candidates(
+        &self,
+        layer: &LayerIndex,
+        service_type: u32,
+        unit_ids: [Option<u32>; 3],
+    ) -> Cow<'_, [u32]> {
+        let mut single: &[u32] = &[];
+        let mut merged: Option<Vec<u32>> = None;
         // The layer's own services and those of the layers it extends.
         for declared_in in &layer.chain {
-            let Some(by_unit) = self
-                .index
-                .layers
-                .get(*declared_in)
-                .and_then(|l| l.services.get(type_idx))
-            else {
+            let Some(declared) = self.index.layers.get(*declared_in) else {
                 continue;
             };
-            for unit in postcode.units() {
-                if let Some(services) = by_unit.get(unit) {
-                    found.extend_from_slice(services);
+            for unit_id in unit_ids.iter().flatten() {
+                let services = self.index.declared(declared, service_type, *unit_id);
+                if services.is_empty() {
+                    continue;
+                }
+                if let Some(merged) = &mut merged {
+                    merged.extend_from_slice(services);
+                } else if single.is_empty() {
+                    single = services;
+                } else {
+                    merged = Some([single, services].concat());
                 }
             }
         }
-        found.sort_unstable();
-        found.dedup();
-        found
+        match merged {
+            Some(mut found) => {
+                found.sort_unstable();
+                found.dedup();
+                Cow::Owned(found)
+            }
+            None => Cow::Borrowed(single),
+        }
     }
 
     fn service(&self, idx: u32) -> Option<&Service> {
         self.table.services.get(usize::try_from(idx).ok()?)
     }
 
+    /// The suspension of a service in the layer in force on the case's date.
+    fn service_suspension<'t>(place: &Place<'t>, service: &Service) -> Option<&'t Suspension> {
+        let by_id = &place.layer.suspended_services;
+        if by_id.is_empty() {
+            return None;
+        }
+        suspended(by_id.get(&service.id), place.date)
+    }
+
     /// Step 6 within one type: declared rank (unranked last), distance when
     /// the case has a location (services without coordinates last), id.
     fn order(&self, services: &mut [u32], location: Option<[f64; 2]>) {
-        services.sort_by(|a, b| {
-            let (Some(a), Some(b)) = (self.service(*a), self.service(*b)) else {
-                return a.cmp(b);
-            };
-            let rank = |s: &Service| (s.rank.is_none(), s.rank);
-            let distance = |s: &Service| match (location, s.location) {
-                (Some(from), Some(to)) => Some(distance_km(from, to)),
-                _ => None,
-            };
-            rank(a)
-                .cmp(&rank(b))
+        if services.len() < 2 {
+            return;
+        }
+        // Each service's key once: distances are not worked out again at
+        // every comparison.
+        let mut keys: Vec<OrderKey<'_>> = services
+            .iter()
+            .map(|idx| match self.service(*idx) {
+                Some(s) => OrderKey {
+                    unranked: s.rank.is_none(),
+                    rank: s.rank,
+                    distance: location.zip(s.location).map(|(a, b)| distance_km(a, b)),
+                    id: &s.id,
+                    idx: *idx,
+                },
+                None => OrderKey {
+                    unranked: true,
+                    rank: None,
+                    distance: None,
+                    id: "",
+                    idx: *idx,
+                },
+            })
+            .collect();
+        keys.sort_by(|a, b| {
+            (a.unranked, a.rank)
+                .cmp(&(b.unranked, b.rank))
                 .then_with(|| {
                     if location.is_none() {
                         return std::cmp::Ordering::Equal;
                     }
-                    match (distance(a), distance(b)) {
+                    match (a.distance, b.distance) {
                         (Some(x), Some(y)) => x.total_cmp(&y),
                         (Some(_), None) => std::cmp::Ordering::Less,
                         (None, Some(_)) => std::cmp::Ordering::Greater,
                         (None, None) => std::cmp::Ordering::Equal,
                     }
                 })
-                .then_with(|| a.id.cmp(&b.id))
+                .then_with(|| a.id.cmp(b.id))
         });
+        for (slot, key) in services.iter_mut().zip(keys) {
+            *slot = key.idx;
+        }
     }
 
-    fn answer(&self, idx: u32, case: &Case, catch_all: bool) -> Option<Answer> {
+    fn answer(&self, idx: u32, case: &Case, catch_all: bool) -> Option<Answer<'_>> {
         let service = self.service(idx)?;
         let service_type = self
             .table
@@ -603,9 +705,9 @@ impl Router {
             .get(&service.id)
             .map_or(Rag::Green, |c| c.at(case.at));
         Some(Answer {
-            id: service.id.clone(),
-            name: service.name.clone(),
-            service_type: service_type.name.clone(),
+            id: &service.id,
+            name: &service.name,
+            service_type: &service_type.name,
             capacity,
             catch_all,
             distance_km: match (case.location, service.location) {
@@ -621,11 +723,10 @@ impl Router {
     pub fn matching_rules(&self, case: &Case) -> Result<Vec<&Rule>, CaseError> {
         let postcode = Postcode::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
-        let layer_idx = postcode
-            .units()
-            .iter()
-            .find_map(|unit| self.index.areas.get(*unit).copied())
-            .unwrap_or(0);
+        let layer_idx = self
+            .index
+            .area(self.index.unit_ids(postcode.units()))
+            .map_or(0, |(layer, _)| layer);
         let Some(layer) = self
             .table
             .layers
@@ -650,6 +751,14 @@ impl Router {
             && rule.sex.is_none_or(|sex| case.sex == Some(sex))
     }
 
+    /// The `no_search` reason of a code in the layer in force.
+    fn no_search_of<'t>(place: &Place<'t>, code: &str, dx_idx: Option<u32>) -> Option<&'t str> {
+        if dx_idx.is_some_and(|idx| !flag(&place.index.no_search, idx)) {
+            return None;
+        }
+        place.layer.no_search.get(code).map(String::as_str)
+    }
+
     /// Steps 2 (`same_as`, `no_search`) to 6 for one code.
     #[expect(
         clippy::too_many_lines,
@@ -657,26 +766,26 @@ impl Router {
     )]
     fn search<'t>(
         &'t self,
-        place: &Place<'_>,
-        code: &str,
+        place: &Place<'t>,
+        code: &'t str,
         case: &Case,
         trace: &mut Trace,
     ) -> Outcome<'t> {
         let Place {
             layer,
             index: layer_index,
-            postcode,
+            unit_ids,
             date,
         } = *place;
         let table = &self.table;
-        if let Some(reason) = layer.no_search.get(code) {
+        let dx_idx = self.index.dispositions.get(code).copied();
+        if let Some(reason) = Self::no_search_of(place, code, dx_idx) {
             trace.push(|| Step::NoSearch {
                 code: code.to_owned(),
-                reason: reason.clone(),
+                reason: reason.to_owned(),
             });
-            return Outcome::NoSearch(reason.clone());
+            return Outcome::NoSearch(reason);
         }
-        let dx_idx = self.index.dispositions.get(code).copied();
         let disposition = dx_idx.and_then(|idx| table.dispositions.get(usize::try_from(idx).ok()?));
         // A `same_as` code searches with its own timeframe if the catalogue
         // gives one, else its target's — whether or not a rule names it.
@@ -699,25 +808,19 @@ impl Router {
                     from: code.to_owned(),
                     to: target.code.clone(),
                 });
-                if let Some(reason) = layer.no_search.get(&target.code) {
+                if let Some(reason) = Self::no_search_of(place, &target.code, Some(target_idx)) {
                     trace.push(|| Step::NoSearch {
                         code: target.code.clone(),
-                        reason: reason.clone(),
+                        reason: reason.to_owned(),
                     });
-                    return Outcome::NoSearch(reason.clone());
+                    return Outcome::NoSearch(reason);
                 }
                 effective = &target.code;
                 effective_rules = rules_of(Some(target_idx));
             }
         }
         let (window_from, window_to) = search_window(case.at, timeframe);
-        let window = hours::Window::new(
-            &self.tz,
-            &self.index.clock,
-            &table.calendar,
-            window_from,
-            window_to,
-        );
+        let window = hours::Window::new(&self.tz, &self.index.clock, window_from, window_to);
         let show = |t: Timestamp| {
             t.to_zoned(self.tz.clone())
                 .strftime("%Y-%m-%d %H:%M %Z")
@@ -733,9 +836,9 @@ impl Router {
         // Step 3: the highest-priority rule naming the code that matches.
         let rule = effective_rules
             .iter()
-            .filter_map(|idx| table.rules.get(usize::try_from(*idx).ok()?))
-            .find(|rule| Self::rule_matches(rule, case));
-        let Some(rule) = rule else {
+            .filter_map(|idx| Some((*idx, table.rules.get(usize::try_from(*idx).ok()?)?)))
+            .find(|(_, rule)| Self::rule_matches(rule, case));
+        let Some((rule_idx, rule)) = rule else {
             trace.push(|| Step::NoRule {
                 code: effective.to_owned(),
             });
@@ -743,7 +846,7 @@ impl Router {
         };
         trace.push(|| Step::Rule {
             name: rule.name.clone(),
-            source: rule_source(rule),
+            source: self.rule_source(rule_idx).unwrap_or_default().to_owned(),
             layer: rule.layer.clone(),
         });
 
@@ -771,14 +874,15 @@ impl Router {
                 continue;
             }
             let type_suspension = suspended(layer.suspended_types.get(type_idx), date);
-            let mut kept = Vec::new();
-            for service_idx in self.candidates(layer_index, *type_idx, postcode) {
+            let candidates = self.candidates(layer_index, *type_idx, unit_ids);
+            let mut kept: Vec<u32> = Vec::new();
+            for &service_idx in candidates.iter() {
                 let Some(service) = self.service(service_idx) else {
                     continue;
                 };
                 let valid = service.valid_from.is_none_or(|from| from <= date)
                     && service.valid_until.is_none_or(|until| date <= until);
-                let service_suspension = suspended(layer.suspended_services.get(&service.id), date);
+                let service_suspension = Self::service_suspension(place, service);
                 let sex_ok = service
                     .sexes
                     .as_ref()
@@ -858,15 +962,16 @@ impl Router {
                 }
             }
             kept.truncate(cap);
+            answers.reserve(kept.len());
             answers.extend(
                 kept.into_iter()
                     .filter_map(|idx| self.answer(idx, case, false)),
             );
         }
         if answers.is_empty() {
-            Outcome::Empty(Some(rule))
+            Outcome::Empty(Some((rule_idx, rule)))
         } else {
-            Outcome::Found(rule, answers)
+            Outcome::Found((rule_idx, rule), answers)
         }
     }
 }

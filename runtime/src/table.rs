@@ -405,6 +405,16 @@ impl Table {
         if self.service_index.values().any(|s| !inside(*s, n_services)) {
             return bad("a service id index");
         }
+        if self.service_index.iter().any(|(id, idx)| {
+            usize::try_from(*idx)
+                .ok()
+                .and_then(|idx| self.services.get(idx))
+                .is_none_or(|service| service.id != *id)
+        }) {
+            return Err(LoadError::Body(
+                "the service id index names a service by another id".to_owned(),
+            ));
+        }
         if self
             .area_index
             .values()

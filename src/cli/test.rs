@@ -36,7 +36,7 @@ fn mismatches(expect: &Expect, decision: &Decision) -> Vec<String> {
         }
     }
     if let Some(rule) = &expect.rule {
-        if Some(rule) != decision.rule.as_ref() {
+        if Some(rule.as_str()) != decision.rule {
             out.push(format!(
                 "rule: expected \"{rule}\", got {}",
                 decision
@@ -47,7 +47,7 @@ fn mismatches(expect: &Expect, decision: &Decision) -> Vec<String> {
         }
     }
     if let Some(services) = &expect.services {
-        let got: Vec<String> = decision.services.iter().map(|s| s.id.clone()).collect();
+        let got: Vec<String> = decision.services.iter().map(|s| s.id.to_owned()).collect();
         if *services != got {
             out.push(format!(
                 "services: expected {}, got {}",

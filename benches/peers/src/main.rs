@@ -62,8 +62,8 @@ impl Answer {
 fn dxmap_answer(router: &Router, case: &Case) -> Answer {
     match router.route(case) {
         Ok(d) => Answer {
-            rule: d.rule,
-            services: d.services.into_iter().map(|a| a.id).collect(),
+            rule: d.rule.map(str::to_owned),
+            services: d.services.into_iter().map(|a| a.id.to_owned()).collect(),
         },
         Err(e) => Answer {
             rule: Some(format!("error: {e}")),
