@@ -1001,9 +1001,14 @@ fn deep_yaml_sequences_are_an_error_not_a_stack_overflow() {
 /// `fixtures/fuzz/yaml-flow-mapping-nesting.catalogue.yaml`.
 #[test]
 fn deep_yaml_flow_mappings_are_refused_quickly() {
-    let deep = "{a: ".repeat(100_000);
+    assert_deep_yaml_refused_quickly("mappings", &"{a: ".repeat(100_000));
+}
+
+/// `deep` as the release catalogue, a capacity file and a case file: each
+/// refused with its code and file, in under 10 s.
+fn assert_deep_yaml_refused_quickly(name: &str, deep: &str) {
     let dir = good_tree(
-        "nesting-yaml-mappings",
+        &format!("nesting-yaml-{name}"),
         &[
             ("deep.yaml", deep.as_bytes()),
             ("rules/tests/deep.yaml", deep.as_bytes()),
@@ -1033,7 +1038,7 @@ fn deep_yaml_flow_mappings_are_refused_quickly() {
         assert_run(&run, 1, &[code, file]);
         assert!(
             run.elapsed < Duration::from_secs(10),
-            "took {:?}",
+            "{name}: took {:?}",
             run.elapsed
         );
     }
@@ -1103,41 +1108,7 @@ fn yaml_nesting_behind_a_hash_or_a_quote_is_refused_quickly() {
         ("quote", after_quote),
         ("colon-quote", after_colon_quote),
     ] {
-        let dir = good_tree(
-            &format!("nesting-yaml-{name}"),
-            &[
-                ("deep.yaml", deep.as_bytes()),
-                ("rules/tests/deep.yaml", deep.as_bytes()),
-            ],
-        );
-        let runs = [
-            (
-                dxmap(&dir, &["check", "rules", "--release", "deep.yaml"]),
-                "DX0010",
-                "deep.yaml",
-            ),
-            (
-                dxmap(
-                    &dir,
-                    &route(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
-                ),
-                "DX0020",
-                "deep.yaml",
-            ),
-            (
-                dxmap(&dir, &["test", "rules"]),
-                "DX0020",
-                "rules/tests/deep.yaml",
-            ),
-        ];
-        for (run, code, file) in runs {
-            assert_run(&run, 1, &[code, file]);
-            assert!(
-                run.elapsed < Duration::from_secs(10),
-                "{name}: took {:?}",
-                run.elapsed
-            );
-        }
+        assert_deep_yaml_refused_quickly(name, &deep);
     }
 }
 

@@ -104,6 +104,21 @@ impl Encoder {
     }
 }
 
+/// The integer methods of `ser::Serializer`: signed ones zigzag-encoded,
+/// unsigned ones as they are, both as varints.
+macro_rules! integers {
+    (signed: $($s:ident($st:ty)),*; unsigned: $($u:ident($ut:ty)),*) => {
+        $(fn $s(self, v: $st) -> Result<(), Error> {
+            self.signed(i64::from(v));
+            Ok(())
+        })*
+        $(fn $u(self, v: $ut) -> Result<(), Error> {
+            self.varint(u64::from(v));
+            Ok(())
+        })*
+    };
+}
+
 impl ser::Serializer for &mut Encoder {
     type Ok = ();
     type Error = Error;
@@ -123,38 +138,10 @@ impl ser::Serializer for &mut Encoder {
         self.out.push(u8::from(v));
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Error> {
-        self.signed(i64::from(v));
-        Ok(())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Error> {
-        self.signed(i64::from(v));
-        Ok(())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Error> {
-        self.signed(i64::from(v));
-        Ok(())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.signed(v);
-        Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Error> {
-        self.varint(u64::from(v));
-        Ok(())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Error> {
-        self.varint(u64::from(v));
-        Ok(())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Error> {
-        self.varint(u64::from(v));
-        Ok(())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.varint(v);
-        Ok(())
-    }
+    integers!(
+        signed: serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64);
+        unsigned: serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64)
+    );
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.out.extend_from_slice(&v.to_le_bytes());
         Ok(())
