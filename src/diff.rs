@@ -17,34 +17,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use dxmap_runtime::space::{Ages, Answering, CaseSex};
 use dxmap_runtime::table::{Layer, Rule, Service, Table};
-use dxmap_runtime::{Channel, Sex};
+use dxmap_runtime::Channel;
 use serde::Serialize;
 
-/// The sex of a case, for cells: given or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CellSex {
-    /// Every sex: the change does not depend on it.
-    Any,
-    /// Female.
-    Female,
-    /// Male.
-    Male,
-    /// Not given.
-    NotGiven,
-}
-
-const SEXES: [CellSex; 3] = [CellSex::Female, CellSex::Male, CellSex::NotGiven];
-
-impl CellSex {
-    fn sex(self) -> Option<Sex> {
-        match self {
-            CellSex::Female => Some(Sex::Female),
-            CellSex::Male => Some(Sex::Male),
-            CellSex::Any | CellSex::NotGiven => None,
-        }
-    }
+/// Serialises a cell's sex: `female`, `male`, `not_given`, or `any` when
+/// all three change alike.
+fn cell_sex<S: serde::Serializer>(sex: &Option<CaseSex>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(sex.map_or("any", CaseSex::as_str))
 }
 
 /// What routing does for a cell, ignoring time.
@@ -73,8 +54,9 @@ pub struct CellChange {
     pub dx: String,
     /// The channel.
     pub channel: Channel,
-    /// The sex (`any` when all three change alike).
-    pub sex: CellSex,
+    /// The sex; `None` (`any` in JSON) when all three change alike.
+    #[serde(serialize_with = "cell_sex")]
+    pub sex: Option<CaseSex>,
     /// Youngest age of the band, in days.
     pub min_age_days: u32,
     /// First age in days past the band; `None` is unbounded.
@@ -83,6 +65,13 @@ pub struct CellChange {
     pub old: Outcome,
     /// Routing after.
     pub new: Outcome,
+}
+
+impl CellChange {
+    /// The band of ages.
+    pub fn ages(&self) -> Ages {
+        Ages::new(self.min_age_days, self.max_age_days)
+    }
 }
 
 /// A service or service type whose definition changed.
@@ -137,10 +126,6 @@ impl Diff {
     }
 }
 
-fn layer<'a>(table: &'a Table, name: &str) -> Option<&'a Layer> {
-    table.layers.iter().find(|l| l.name == name)
-}
-
 fn rule_at(table: &Table, idx: u32) -> Option<&Rule> {
     table.rules.get(usize::try_from(idx).ok()?)
 }
@@ -152,24 +137,16 @@ fn type_name(table: &Table, idx: u32) -> String {
         .map_or_else(|| "?".to_owned(), |t| t.name.clone())
 }
 
-/// The code whose rules answer `code` in a layer (itself, or its `same_as`
-/// target when no rule names it), as the runtime decides.
-fn effective_code<'a>(table: &'a Table, layer: &Layer, code: &'a str) -> &'a str {
-    if layer.rules_by_dx.contains_key(code) || layer.no_search.contains_key(code) {
-        return code;
-    }
-    table
-        .disposition_index
-        .get(code)
-        .and_then(|idx| table.dispositions.get(usize::try_from(*idx).ok()?))
-        .and_then(|d| d.same_as)
-        .and_then(|t| table.dispositions.get(usize::try_from(t).ok()?))
-        .map_or(code, |target| target.code.as_str())
+/// The code searched first in a layer: the remap's target, else the code.
+fn searched<'a>(layer: &'a Layer, code: &'a str) -> &'a str {
+    layer.remaps.get(code).map_or(code, |r| r.to.as_str())
 }
 
-/// The rules that can answer a disposition in a layer.
-fn candidate_rules<'a>(table: &'a Table, layer: &'a Layer, code: &str) -> Vec<&'a Rule> {
-    let code = effective_code(table, layer, code);
+/// The rules that can answer `code` in a layer, as the router tries them.
+fn candidate_rules<'a>(table: &'a Table, layer: &'a Layer, code: &'a str) -> Vec<&'a Rule> {
+    let Answering::Rules { code, .. } = table.answering_code(layer, code) else {
+        return Vec::new();
+    };
     layer
         .rules_by_dx
         .get(code)
@@ -184,10 +161,10 @@ fn outcome(
     layer_name: &str,
     code: &str,
     channel: Channel,
-    sex: CellSex,
+    sex: CaseSex,
     age: u32,
 ) -> Outcome {
-    let Some(layer) = layer(table, layer_name) else {
+    let Some(layer) = table.layer(layer_name) else {
         return Outcome {
             remap: None,
             no_search: None,
@@ -197,33 +174,22 @@ fn outcome(
             layer_exists: false,
         };
     };
-    let remap = layer.remaps.get(code).map(|r| r.to.clone());
-    let searched = layer.remaps.get(code).map_or(code, |r| r.to.as_str());
-    let effective = effective_code(table, layer, searched);
-    let no_search = layer
-        .no_search
-        .get(searched)
-        .or_else(|| layer.no_search.get(effective))
-        .cloned();
+    let searched = searched(layer, code);
     let mut result = Outcome {
-        remap,
-        no_search,
+        remap: layer.remaps.get(code).map(|r| r.to.clone()),
+        no_search: None,
         rule: None,
         types: Vec::new(),
         catch_all: None,
         layer_exists: true,
     };
-    if result.no_search.is_some() {
+    if let Answering::NoSearch { reason, .. } = table.answering_code(layer, searched) {
+        result.no_search = Some(reason.to_owned());
         return result;
     }
     let chosen = candidate_rules(table, layer, searched)
         .into_iter()
-        .find(|rule| {
-            rule.channels.contains(&channel)
-                && rule.min_age_days <= age
-                && rule.max_age_days.is_none_or(|max| age < max)
-                && rule.sex.is_none_or(|s| sex.sex() == Some(s))
-        });
+        .find(|rule| rule.when.admits(channel, sex, age));
     match chosen {
         Some(rule) => {
             result.rule = Some(rule.name.clone());
@@ -232,15 +198,6 @@ fn outcome(
         None => result.catch_all = layer.catch_all.map(|t| type_name(table, t)),
     }
     result
-}
-
-fn bounds(rules: &[&Rule], into: &mut BTreeSet<u32>) {
-    for rule in rules {
-        into.insert(rule.min_age_days);
-        if let Some(max) = rule.max_age_days {
-            into.insert(max);
-        }
-    }
 }
 
 /// Routing changes for every layer, disposition, channel, sex and age band.
@@ -262,30 +219,30 @@ fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
         for code in &codes {
             let mut cuts: BTreeSet<u32> = BTreeSet::from([0]);
             for table in [old, new] {
-                if let Some(layer) = layer(table, layer_name) {
-                    let searched = layer.remaps.get(*code).map_or(*code, |r| r.to.as_str());
-                    bounds(&candidate_rules(table, layer, searched), &mut cuts);
+                if let Some(layer) = table.layer(layer_name) {
+                    for rule in candidate_rules(table, layer, searched(layer, code)) {
+                        rule.when.ages.cut_points_into(&mut cuts);
+                    }
                 }
             }
-            let cuts: Vec<u32> = cuts.into_iter().collect();
+            let bands = Ages::ALL.bands(&cuts);
             for channel in Channel::ALL {
                 let mut cell_changes: Vec<CellChange> = Vec::new();
-                for sex in SEXES {
-                    for (idx, start) in cuts.iter().enumerate() {
-                        let stop = cuts.get(idx + 1).copied();
-                        let before = outcome(old, layer_name, code, channel, sex, *start);
-                        let after = outcome(new, layer_name, code, channel, sex, *start);
+                for sex in CaseSex::ALL {
+                    for band in &bands {
+                        let before = outcome(old, layer_name, code, channel, sex, band.min_days);
+                        let after = outcome(new, layer_name, code, channel, sex, band.min_days);
                         if before == after {
                             continue;
                         }
                         // Merge with the previous band of the same sex and change.
                         if let Some(last) = cell_changes.last_mut() {
-                            if last.sex == sex
-                                && last.max_age_days == Some(*start)
+                            if last.sex == Some(sex)
+                                && last.max_age_days == Some(band.min_days)
                                 && last.old == before
                                 && last.new == after
                             {
-                                last.max_age_days = stop;
+                                last.max_age_days = band.max_days;
                                 continue;
                             }
                         }
@@ -293,9 +250,9 @@ fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
                             layer: (*layer_name).to_owned(),
                             dx: (*code).to_owned(),
                             channel,
-                            sex,
-                            min_age_days: *start,
-                            max_age_days: stop,
+                            sex: Some(sex),
+                            min_age_days: band.min_days,
+                            max_age_days: band.max_days,
                             old: before,
                             new: after,
                         });
@@ -310,11 +267,10 @@ fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
 
 /// Cells that change alike for all three sexes become one `any` cell.
 fn merge_sexes(cells: Vec<CellChange>) -> Vec<CellChange> {
-    let mut groups: BTreeMap<(u32, Option<u32>, String, String), Vec<CellChange>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Ages, String, String), Vec<CellChange>> = BTreeMap::new();
     for cell in cells {
         let key = (
-            cell.min_age_days,
-            cell.max_age_days,
+            cell.ages(),
             format!("{:?}", cell.old),
             format!("{:?}", cell.new),
         );
@@ -322,16 +278,16 @@ fn merge_sexes(cells: Vec<CellChange>) -> Vec<CellChange> {
     }
     let mut out = Vec::new();
     for (_, mut group) in groups {
-        if group.len() == SEXES.len() {
+        if group.len() == CaseSex::ALL.len() {
             if let Some(mut first) = group.pop() {
-                first.sex = CellSex::Any;
+                first.sex = None;
                 out.push(first);
             }
         } else {
             out.extend(group);
         }
     }
-    out.sort_by_key(|cell| (cell.sex, cell.min_age_days));
+    out.sort_by_key(|cell| (cell.sex.map_or(0, |sex| sex as u8 + 1), cell.min_age_days));
     out
 }
 
@@ -349,10 +305,7 @@ fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<Str
     );
     check("catchment", a.catchment == b.catchment);
     check("location", a.location == b.location);
-    check(
-        "ages",
-        (a.min_age_days, a.max_age_days) == (b.min_age_days, b.max_age_days),
-    );
+    check("ages", a.ages == b.ages);
     check("sexes", a.sexes == b.sexes);
     check("rank", a.rank == b.rank);
     check(
@@ -411,8 +364,8 @@ fn suspension_fields<T: PartialEq>(
     names
         .into_iter()
         .filter(|name| {
-            let a = layer(old, name).and_then(|l| find(old, l));
-            let b = layer(new, name).and_then(|l| find(new, l));
+            let a = old.layer(name).and_then(|l| find(old, l));
+            let b = new.layer(name).and_then(|l| find(new, l));
             a != b
         })
         .map(|name| format!("suspensions in {name}"))

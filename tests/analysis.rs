@@ -264,9 +264,9 @@ fn matches(
     age: u32,
 ) -> bool {
     rule.dispositions.contains(&dx)
-        && rule.channels.contains(&channel)
-        && rule.ages.contains(age)
-        && rule.sex.is_none_or(|s| sex.sex() == Some(s))
+        && rule.when.channels.contains(&channel)
+        && rule.when.ages.contains(age)
+        && rule.when.sex.is_none_or(|s| sex.sex() == Some(s))
 }
 
 #[test]
@@ -295,8 +295,8 @@ fn analyses_agree_with_brute_force_on_random_rule_sets() {
         // One age per elementary interval: every bound, and 0.
         let mut ages: BTreeSet<u32> = BTreeSet::from([0]);
         for (_, rule) in &rules {
-            ages.insert(rule.ages.min_days);
-            if let Some(max) = rule.ages.max_days {
+            ages.insert(rule.when.ages.min_days);
+            if let Some(max) = rule.when.ages.max_days {
                 ages.insert(max);
             }
         }
@@ -367,7 +367,8 @@ fn analyses_agree_with_brute_force_on_random_rule_sets() {
             .iter()
             .map(|(id, _)| *id)
             .filter(|id| {
-                !brute_fires.contains(id) && model.rule(*id).is_some_and(|r| !r.ages.is_empty())
+                !brute_fires.contains(id)
+                    && model.rule(*id).is_some_and(|r| !r.when.ages.is_empty())
             })
             .collect();
         assert_eq!(

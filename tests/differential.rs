@@ -888,7 +888,7 @@ impl<'a> Cases<'a> {
         let intervals = model
             .rules
             .iter()
-            .map(|r| r.ages)
+            .map(|r| r.when.ages)
             .chain(model.services.iter().map(|s| s.ages));
         for ages in intervals {
             age_bounds.insert(ages.min_days);
@@ -1113,12 +1113,12 @@ impl<'a> Cases<'a> {
         } else {
             model.catalogue.code(code).to_owned()
         };
-        let channels: Vec<Channel> = rule.channels.iter().copied().collect();
+        let channels: Vec<Channel> = rule.when.channels.clone();
         if !channels.is_empty() && rng.chance(90) {
             case.channel = *rng.pick(&channels);
         }
         if rng.chance(80) {
-            let (min, max) = (rule.ages.min_days, rule.ages.max_days);
+            let (min, max) = (rule.when.ages.min_days, rule.when.ages.max_days);
             case.age_days = match (rng.below(3), max) {
                 (0, _) => min,
                 (1, Some(max)) => max.saturating_sub(1).max(min),
@@ -1130,7 +1130,7 @@ impl<'a> Cases<'a> {
                 }
             };
         }
-        if let Some(sex) = rule.sex {
+        if let Some(sex) = rule.when.sex {
             if rng.chance(90) {
                 case.sex = Some(sex);
             }
@@ -1369,7 +1369,7 @@ fn check_ages(model: &Model, generated: &Generated) {
         let layer = &model.layers[rule.layer.index()].name;
         let expected = generated.rule_ages[&(layer.clone(), rule.name.clone())];
         assert_eq!(
-            (rule.ages.min_days, rule.ages.max_days),
+            (rule.when.ages.min_days, rule.when.ages.max_days),
             expected,
             "ages of rule `{}` in `{layer}`\n{}",
             rule.name,

@@ -1,8 +1,7 @@
 //! A routing question: disposition, channel, age, sex, postcode, time,
 //! location and capacity statuses.
 //!
-//! Ages are compared in days, converted as DoS does: a year is 365.25 days
-//! and a month 30.4375 days, rounded down.
+//! Ages are in days; [`crate::space`] converts them.
 //!
 //! Imports: `crate::{Channel, Sex}`, jiff.
 
@@ -13,34 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Channel, Sex};
 
-/// Days in `value` years, rounded down (365.25 days a year).
-pub fn years_to_days(value: u64) -> u32 {
-    u32::try_from(value.saturating_mul(36_525) / 100).unwrap_or(u32::MAX)
-}
-
-/// Days in `value` months, rounded down (30.4375 days a month).
-pub fn months_to_days(value: u64) -> u32 {
-    u32::try_from(value.saturating_mul(304_375) / 10_000).unwrap_or(u32::MAX)
-}
-
-/// Parses an age: `40` (years), `40y`, `18mo`, `10d`. Returns days.
-pub fn parse_age(text: &str) -> Option<u32> {
-    let text = text.trim();
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(digits_end);
-    let value: u64 = digits.parse().ok()?;
-    if value > 200_000 {
-        return None;
-    }
-    match unit {
-        "" | "y" => Some(years_to_days(value)),
-        "mo" => Some(months_to_days(value)),
-        "d" => u32::try_from(value).ok(),
-        _ => None,
-    }
-}
+pub use crate::space::{months_to_days, parse_age, years_to_days};
 
 /// Red, amber or green capacity (DoS RAG: None, Low, High).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -118,19 +90,6 @@ pub struct Case {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_convert_as_dos_does() {
-        assert_eq!(parse_age("16"), Some(5844));
-        assert_eq!(parse_age("16y"), Some(5844));
-        assert_eq!(parse_age("1"), Some(365));
-        assert_eq!(parse_age("6mo"), Some(182));
-        assert_eq!(parse_age("18mo"), Some(547));
-        assert_eq!(parse_age("10d"), Some(10));
-        assert_eq!(parse_age("ten"), None);
-        assert_eq!(parse_age("10w"), None);
-        assert_eq!(parse_age("-1"), None);
-    }
 
     #[test]
     fn capacity_expires_at_its_instant() {

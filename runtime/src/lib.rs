@@ -12,7 +12,7 @@
 //! let decision = router.route(&Case {
 //!     dx: "Dx05".into(),
 //!     channel: Channel::Nhs111,
-//!     age_days: dxmap_runtime::case::years_to_days(40),
+//!     age_days: dxmap_runtime::space::years_to_days(40),
 //!     sex: None,
 //!     postcode: "SO16 7AB".into(),
 //!     at: "2020-05-08T15:00:00+01:00".parse()?,
@@ -26,7 +26,8 @@
 //! ```
 //!
 //! Modules: [`table`] (the artifact and its indexes), [`case`] (the
-//! question), [`route`] (the answer and its trace), [`hours`] (opening
+//! question), [`space`] (the case space: ages, sex, rule conditions, and
+//! which code answers a disposition — one meaning for every part of dxmap), [`route`] (the answer and its trace), [`hours`] (opening
 //! hours and the search window), [`postcode`].
 //!
 //! Imports: serde, jiff, sha2; nothing of the compiler.
@@ -38,10 +39,12 @@ pub mod index;
 pub mod postcode;
 pub mod route;
 mod sha256;
+pub mod space;
 pub mod table;
 
 pub use case::{Capacity, Case, Rag};
 pub use route::{Answer, CaseError, Decision, Router, Step};
+pub use space::{Ages, CaseSex, Conditions};
 pub use table::{LoadError, Table};
 
 use serde::{Deserialize, Serialize};

@@ -12,7 +12,7 @@
 //! router: a plain route allocates the normalised postcode, the answer's
 //! list and, for a catch-all or an empty answer, its reason.
 //!
-//! Imports: `crate::{table, case, hours, index, postcode}`, jiff, serde.
+//! Imports: `crate::{table, case, hours, index, postcode, space}`, jiff, serde.
 
 use std::borrow::Cow;
 
@@ -24,6 +24,7 @@ use crate::case::{Case, Rag};
 use crate::hours;
 use crate::index::{Index, LayerIndex};
 use crate::postcode::Postcode;
+use crate::space::{self, Answering, CaseSex};
 use crate::table::{Layer, Rule, Service, Suspension, Table};
 use crate::{Channel, Sex};
 
@@ -740,15 +741,8 @@ impl Router {
             .into_iter()
             .flatten()
             .filter_map(|idx| self.table.rules.get(usize::try_from(*idx).ok()?))
-            .filter(|rule| Self::rule_matches(rule, case))
+            .filter(|rule| rule.when.matches(case))
             .collect())
-    }
-
-    fn rule_matches(rule: &Rule, case: &Case) -> bool {
-        rule.channels.contains(&case.channel)
-            && rule.min_age_days <= case.age_days
-            && rule.max_age_days.is_none_or(|max| case.age_days < max)
-            && rule.sex.is_none_or(|sex| case.sex == Some(sex))
     }
 
     /// The `no_search` reason of a code in the layer in force.
@@ -779,13 +773,6 @@ impl Router {
         } = *place;
         let table = &self.table;
         let dx_idx = self.index.dispositions.get(code).copied();
-        if let Some(reason) = Self::no_search_of(place, code, dx_idx) {
-            trace.push(|| Step::NoSearch {
-                code: code.to_owned(),
-                reason: reason.to_owned(),
-            });
-            return Outcome::NoSearch(reason);
-        }
         let disposition = dx_idx.and_then(|idx| table.dispositions.get(usize::try_from(idx).ok()?));
         // A `same_as` code searches with its own timeframe if the catalogue
         // gives one, else its target's — whether or not a rule names it.
@@ -799,26 +786,29 @@ impl Router {
             idx.and_then(|i| layer_index.rules.get(usize::try_from(i).ok()?))
                 .map_or(&[][..], Vec::as_slice)
         };
-        let mut effective: &str = code;
-        let mut effective_rules = rules_of(dx_idx);
-        // A `same_as` code routes as its target unless a rule names it.
-        if effective_rules.is_empty() {
-            if let Some((target_idx, target)) = same_as_target {
-                trace.push(|| Step::SameAs {
-                    from: code.to_owned(),
-                    to: target.code.clone(),
-                });
-                if let Some(reason) = Self::no_search_of(place, &target.code, Some(target_idx)) {
-                    trace.push(|| Step::NoSearch {
-                        code: target.code.clone(),
-                        reason: reason.to_owned(),
-                    });
-                    return Outcome::NoSearch(reason);
-                }
-                effective = &target.code;
-                effective_rules = rules_of(Some(target_idx));
-            }
+        // Step 2: which code answers (`no_search`, `same_as`), on the
+        // indexes; the meaning is the case space's.
+        let answering = space::answering(
+            (dx_idx, code),
+            same_as_target.map(|(idx, target)| (Some(idx), target.code.as_str())),
+            |(idx, code)| Self::no_search_of(place, code, idx),
+            |(idx, _)| !rules_of(idx).is_empty(),
+        );
+        let (effective_idx, effective) = answering.code();
+        if answering.via_same_as() {
+            trace.push(|| Step::SameAs {
+                from: code.to_owned(),
+                to: effective.to_owned(),
+            });
         }
+        if let Answering::NoSearch { reason, .. } = answering {
+            trace.push(|| Step::NoSearch {
+                code: effective.to_owned(),
+                reason: reason.to_owned(),
+            });
+            return Outcome::NoSearch(reason);
+        }
+        let effective_rules = rules_of(effective_idx);
         let (window_from, window_to) = search_window(case.at, timeframe);
         let window = hours::Window::new(&self.tz, &self.index.clock, window_from, window_to);
         let show = |t: Timestamp| {
@@ -837,7 +827,7 @@ impl Router {
         let rule = effective_rules
             .iter()
             .filter_map(|idx| Some((*idx, table.rules.get(usize::try_from(*idx).ok()?)?)))
-            .find(|(_, rule)| Self::rule_matches(rule, case));
+            .find(|(_, rule)| rule.when.matches(case));
         let Some((rule_idx, rule)) = rule else {
             trace.push(|| Step::NoRule {
                 code: effective.to_owned(),
@@ -883,12 +873,8 @@ impl Router {
                 let valid = service.valid_from.is_none_or(|from| from <= date)
                     && service.valid_until.is_none_or(|until| date <= until);
                 let service_suspension = Self::service_suspension(place, service);
-                let sex_ok = service
-                    .sexes
-                    .as_ref()
-                    .is_none_or(|sexes| case.sex.is_some_and(|sex| sexes.contains(&sex)));
-                let age_ok = service.min_age_days <= case.age_days
-                    && service.max_age_days.is_none_or(|max| case.age_days < max);
+                let sex_ok = CaseSex::from(case.sex).admitted_by(service.sexes.as_ref());
+                let age_ok = service.ages.contains(case.age_days);
                 // Step 5: capacity.
                 let capacity = case
                     .capacity

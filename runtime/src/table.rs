@@ -18,13 +18,14 @@
 //! cut short after it was built). The table's serde form is unchanged:
 //! serialized as JSON, a [`Table`] still shows everything it holds.
 //!
-//! Imports: `crate::{codec, sha256}`, serde, jiff (dates).
+//! Imports: `crate::{codec, sha256, space}`, serde, jiff (dates).
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::space::{self, Ages, Answering, Conditions};
 use crate::{codec, sha256, Channel, Sex};
 
 /// The table format this runtime reads and writes.
@@ -154,10 +155,8 @@ pub struct Service {
     pub catchment: Vec<String>,
     /// Latitude and longitude.
     pub location: Option<[f64; 2]>,
-    /// Youngest age admitted, in days.
-    pub min_age_days: u32,
-    /// First age in days no longer admitted.
-    pub max_age_days: Option<u32>,
+    /// Ages admitted (written inline: youngest, first no longer admitted).
+    pub ages: Ages,
     /// Sexes admitted; `None` admits everyone.
     pub sexes: Option<Vec<Sex>>,
     /// Rank within its type (lower first).
@@ -186,14 +185,9 @@ pub struct Rule {
     /// The codes it matches, groups expanded (for reading; routing uses
     /// [`Layer::rules_by_dx`]).
     pub dispositions: Vec<String>,
-    /// Channels matched.
-    pub channels: Vec<Channel>,
-    /// Youngest age matched, in days.
-    pub min_age_days: u32,
-    /// First age in days no longer matched.
-    pub max_age_days: Option<u32>,
-    /// Sex required, if any.
-    pub sex: Option<Sex>,
+    /// The channels, ages and sex it matches (written inline: channels,
+    /// youngest age, first age no longer matched, sex).
+    pub when: Conditions,
     /// Ranked service types (indexes into [`Table::service_types`]).
     pub route: Vec<u32>,
     /// Priority; higher wins.
@@ -340,6 +334,44 @@ impl Table {
             codec::from_bytes(body).map_err(|error| LoadError::Body(error.to_string()))?;
         table.validate()?;
         Ok(table)
+    }
+
+    /// The disposition with `code`, if the release holds it.
+    pub fn disposition(&self, code: &str) -> Option<&Disposition> {
+        let idx = self.disposition_index.get(code)?;
+        self.dispositions.get(usize::try_from(*idx).ok()?)
+    }
+
+    /// The layer named `name` (`national` or an overlay).
+    pub fn layer(&self, name: &str) -> Option<&Layer> {
+        self.layers.iter().find(|layer| layer.name == name)
+    }
+
+    /// Which code answers `code` in `layer` (step 2 of routing, after any
+    /// remap): the code's own `no_search` or rules, else its `same_as`
+    /// target's. The meaning is [`space::answering`], which the router
+    /// also calls on its indexes.
+    pub fn answering_code<'t>(
+        &'t self,
+        layer: &'t Layer,
+        code: &'t str,
+    ) -> Answering<&'t str, &'t str> {
+        let same_as = self
+            .disposition(code)
+            .and_then(|d| d.same_as)
+            .and_then(|t| self.dispositions.get(usize::try_from(t).ok()?))
+            .map(|target| target.code.as_str());
+        space::answering(
+            code,
+            same_as,
+            |c| layer.no_search.get(c).map(String::as_str),
+            |c| {
+                layer
+                    .rules_by_dx
+                    .get(c)
+                    .is_some_and(|rules| !rules.is_empty())
+            },
+        )
     }
 
     /// The opening hours of a service of this table.

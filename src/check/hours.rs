@@ -5,9 +5,11 @@
 //! down; a range `A..B` runs from the A-th birthday up to, not including,
 //! the (B+1)-th, in the units written.
 //!
-//! Imports: `crate::syntax::ast`, `super::model`, `crate::diagnostics`, `crate::source`.
+//! Imports: `dxmap_runtime::space`, `crate::syntax::ast`, `super::model`, `crate::diagnostics`, `crate::source`.
 
 use std::collections::BTreeMap;
+
+use dxmap_runtime::space::AgeUnit;
 
 use super::model;
 use crate::diagnostics::{Code, Diagnostic};
@@ -66,53 +68,38 @@ pub fn window(
     })
 }
 
-/// An age in days, DoS-style (rounded down); saturates at `u32::MAX`.
-pub fn age_days(value: u64, unit: ast::AgeUnit) -> u32 {
-    let days = match unit {
-        ast::AgeUnit::Years => value.saturating_mul(36_525) / 100,
-        ast::AgeUnit::Months => value.saturating_mul(304_375) / 10_000,
-        ast::AgeUnit::Days => value,
-    };
-    u32::try_from(days).unwrap_or(u32::MAX)
-}
-
-fn start_of(age: &ast::Age) -> u32 {
-    age_days(age.value, age.unit)
-}
-
-fn after(age: &ast::Age) -> u32 {
-    age_days(age.value.saturating_add(1), age.unit)
-}
-
-/// The interval an age range admits.
-pub fn age_range(range: &ast::AgeRange) -> model::AgeInterval {
-    model::AgeInterval {
-        min_days: start_of(&range.start),
-        max_days: range.end.as_ref().map(after),
+/// The case space's unit for an age as written.
+fn unit(unit: ast::AgeUnit) -> AgeUnit {
+    match unit {
+        ast::AgeUnit::Years => AgeUnit::Years,
+        ast::AgeUnit::Months => AgeUnit::Months,
+        ast::AgeUnit::Days => AgeUnit::Days,
     }
+}
+
+/// The interval an age range admits: from the start's birthday up to, not
+/// including, the one after the end (the case space's meaning).
+pub fn age_range(range: &ast::AgeRange) -> model::AgeInterval {
+    let start = unit(range.start.unit).days(range.start.value);
+    let max = range
+        .end
+        .as_ref()
+        .map(|end| unit(end.unit).days(end.value.saturating_add(1)));
+    model::AgeInterval::new(start, max)
 }
 
 /// The interval an age test admits.
 pub fn age_test(test: &ast::AgeTest) -> model::AgeInterval {
     match test {
-        ast::AgeTest::Compare(op, age) => match op {
-            ast::CompareOp::Lt => model::AgeInterval {
-                min_days: 0,
-                max_days: Some(start_of(age)),
-            },
-            ast::CompareOp::Le => model::AgeInterval {
-                min_days: 0,
-                max_days: Some(after(age)),
-            },
-            ast::CompareOp::Gt => model::AgeInterval {
-                min_days: after(age),
-                max_days: None,
-            },
-            ast::CompareOp::Ge => model::AgeInterval {
-                min_days: start_of(age),
-                max_days: None,
-            },
-        },
+        ast::AgeTest::Compare(op, age) => {
+            let unit = unit(age.unit);
+            match op {
+                ast::CompareOp::Lt => unit.below(age.value),
+                ast::CompareOp::Le => unit.below(age.value.saturating_add(1)),
+                ast::CompareOp::Gt => unit.from(age.value.saturating_add(1)),
+                ast::CompareOp::Ge => unit.from(age.value),
+            }
+        }
         ast::AgeTest::In(range) => age_range(range),
     }
 }

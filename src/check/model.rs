@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalogue::{Catalogue, DispositionId};
 use crate::source::Span;
 
-pub use dxmap_runtime::{Channel, Sex};
+pub use dxmap_runtime::{Channel, Conditions, Sex};
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
@@ -251,43 +251,8 @@ pub struct Group {
     pub span: Span,
 }
 
-/// An age interval in days: `[min_days, max_days)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AgeInterval {
-    /// Youngest age admitted, in days.
-    pub min_days: u32,
-    /// First age in days no longer admitted; `None` is unbounded.
-    pub max_days: Option<u32>,
-}
-
-impl AgeInterval {
-    /// Everyone.
-    pub const ALL: AgeInterval = AgeInterval {
-        min_days: 0,
-        max_days: None,
-    };
-
-    /// The intersection of two intervals.
-    pub fn intersect(self, other: AgeInterval) -> AgeInterval {
-        AgeInterval {
-            min_days: self.min_days.max(other.min_days),
-            max_days: match (self.max_days, other.max_days) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            },
-        }
-    }
-
-    /// Whether no age is admitted.
-    pub fn is_empty(self) -> bool {
-        self.max_days.is_some_and(|max| max <= self.min_days)
-    }
-
-    /// Whether an age in days is admitted.
-    pub fn contains(self, days: u32) -> bool {
-        self.min_days <= days && self.max_days.is_none_or(|max| days < max)
-    }
-}
+/// An age interval in days: the case space's, as routing reads it.
+pub use dxmap_runtime::space::Ages as AgeInterval;
 
 /// Where a rule definition comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -314,12 +279,8 @@ pub struct Rule {
     pub origin: RuleOrigin,
     /// The dispositions it matches, groups expanded.
     pub dispositions: BTreeSet<DispositionId>,
-    /// The channels it matches (all three when not tested).
-    pub channels: BTreeSet<Channel>,
-    /// The ages it matches.
-    pub ages: AgeInterval,
-    /// The sex it requires, if tested.
-    pub sex: Option<Sex>,
+    /// The channels (all three when not tested), ages and sex it matches.
+    pub when: Conditions,
     /// The ranked service types.
     pub route: Vec<ServiceTypeId>,
     /// Where each routed type is written (parallel to `route`).

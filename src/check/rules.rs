@@ -37,34 +37,7 @@ use crate::source::Span;
 /// "No upper bound" for ages in days.
 const INF: u64 = u64::MAX;
 
-/// The sex of a case: given or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CaseSex {
-    /// Female.
-    Female,
-    /// Male.
-    Male,
-    /// Not given: matches no `sex =` condition.
-    NotGiven,
-}
-
-impl CaseSex {
-    /// All three.
-    pub const ALL: [CaseSex; 3] = [CaseSex::Female, CaseSex::Male, CaseSex::NotGiven];
-
-    /// The runtime's sex, `None` when not given.
-    pub fn sex(self) -> Option<model::Sex> {
-        match self {
-            CaseSex::Female => Some(model::Sex::Female),
-            CaseSex::Male => Some(model::Sex::Male),
-            CaseSex::NotGiven => None,
-        }
-    }
-
-    fn accepted_by(self, sex: Option<model::Sex>) -> bool {
-        sex.is_none_or(|required| self.sex() == Some(required))
-    }
-}
+pub use dxmap_runtime::CaseSex;
 
 /// A case that shows a finding: route it to see the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,8 +276,8 @@ pub fn gaps(model: &model::Model) -> Vec<Gap> {
                     let intervals = rules
                         .iter()
                         .filter_map(|id| model.rule(*id))
-                        .filter(|r| r.channels.contains(channel) && sex.accepted_by(r.sex))
-                        .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                        .filter(|r| r.when.channels.contains(channel) && sex.meets(r.when.sex))
+                        .map(|r| (u64::from(r.when.ages.min_days), end(r.when.ages.max_days)))
                         .collect();
                     for (start, stop) in uncovered(intervals) {
                         let start = u32::try_from(start).unwrap_or(u32::MAX);
@@ -345,19 +318,8 @@ fn rules_can_meet(
     a: &model::Rule,
     b: &model::Rule,
 ) -> Option<(model::Channel, CaseSex, (u32, Option<u32>))> {
-    let channel = a.channels.intersection(&b.channels).next().copied()?;
-    let start = a.ages.min_days.max(b.ages.min_days);
-    let stop = end(a.ages.max_days).min(end(b.ages.max_days));
-    if u64::from(start) >= stop {
-        return None;
-    }
-    let sex = match (a.sex, b.sex) {
-        (Some(x), Some(y)) if x != y => return None,
-        (Some(model::Sex::Female), _) | (_, Some(model::Sex::Female)) => CaseSex::Female,
-        (Some(model::Sex::Male), _) | (_, Some(model::Sex::Male)) => CaseSex::Male,
-        (None, None) => CaseSex::NotGiven,
-    };
-    Some((channel, sex, (start, from_end(stop))))
+    let (channel, sex, ages) = a.when.meeting(&b.when)?;
+    Some((channel, sex, (ages.min_days, ages.max_days)))
 }
 
 /// The cells of a disposition's cases, channel × sex, numbered `0..9`.
@@ -369,19 +331,22 @@ fn cells_of(rule: &model::Rule) -> impl Iterator<Item = usize> + '_ {
     model::Channel::ALL
         .iter()
         .enumerate()
-        .filter(|(_, channel)| rule.channels.contains(channel))
+        .filter(|(_, channel)| rule.when.channels.contains(channel))
         .flat_map(move |(c, _)| {
             CaseSex::ALL
                 .iter()
                 .enumerate()
-                .filter(move |(_, sex)| sex.accepted_by(rule.sex))
+                .filter(move |(_, sex)| sex.meets(rule.when.sex))
                 .map(move |(s, _)| c * CaseSex::ALL.len() + s)
         })
 }
 
 /// A rule's ages as `[start, stop)`, `stop` [`INF`] when unbounded.
 fn span_of(rule: &model::Rule) -> (u64, u64) {
-    (u64::from(rule.ages.min_days), end(rule.ages.max_days))
+    (
+        u64::from(rule.when.ages.min_days),
+        end(rule.when.ages.max_days),
+    )
 }
 
 /// For an overlay whose rules are its parent's with changes: the parent's
@@ -791,7 +756,7 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
                 continue;
             };
             if rule.dispositions.is_empty()
-                || rule.ages.is_empty()
+                || rule.when.ages.is_empty()
                 || changed.as_ref().is_some_and(|c| !c.named_by(rule))
             {
                 continue;
@@ -828,29 +793,11 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
 
 /// An age range for people: `0–15y`, `16y and over`, `0–27 days`.
 pub fn ages_text(ages: (u32, Option<u32>)) -> String {
-    let years = |days: u32| -> Option<u64> {
-        (0..=200u64)
-            .find(|y| crate::check::hours::age_days(*y, crate::syntax::ast::AgeUnit::Years) == days)
-    };
-    match ages {
-        (0, None) => "any age".to_owned(),
-        (start, None) => match years(start) {
-            Some(y) => format!("age {y}y and over"),
-            None => format!("age {start} days and over"),
-        },
-        (start, Some(stop)) => match (years(start), years(stop)) {
-            (Some(a), Some(b)) if b > a => format!("age {a}–{}y", b - 1),
-            _ => format!("age {start}–{} days", stop.saturating_sub(1)),
-        },
-    }
+    model::AgeInterval::new(ages.0, ages.1).to_string()
 }
 
-fn sex_text(sex: CaseSex) -> &'static str {
-    match sex {
-        CaseSex::Female => ", female",
-        CaseSex::Male => ", male",
-        CaseSex::NotGiven => ", sex not given",
-    }
+fn sex_text(sex: CaseSex) -> String {
+    format!(", {}", sex.describe())
 }
 
 fn layer_text(model: &model::Model, layer: model::LayerId) -> String {
@@ -900,7 +847,7 @@ fn gap_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                     "`{}` for {}{}",
                     channel.as_str(),
                     ages_text(*ages),
-                    sex.map_or("", sex_text)
+                    sex.map_or_else(String::new, sex_text)
                 )
             })
             .collect();
@@ -921,7 +868,11 @@ fn gap_diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             model.catalogue.code(witness.dx),
             witness.channel.as_str(),
             ages_text(witness.ages),
-            if any_sex { "" } else { sex_text(witness.sex) },
+            if any_sex {
+                String::new()
+            } else {
+                sex_text(witness.sex)
+            },
         );
         found.push(
             Diagnostic::new(
@@ -1475,9 +1426,9 @@ fn identical_override_diagnostics(model: &model::Model, found: &mut Vec<Diagnost
             continue;
         };
         if original.dispositions == rule.dispositions
-            && original.channels == rule.channels
-            && original.ages == rule.ages
-            && original.sex == rule.sex
+            && original.when.channels == rule.when.channels
+            && original.when.ages == rule.when.ages
+            && original.when.sex == rule.when.sex
             && original.route == rule.route
             && original.priority == rule.priority
         {
@@ -1583,11 +1534,11 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
                         let matching: Vec<&model::Rule> = rules
                             .iter()
                             .filter_map(|id| model.rule(*id))
-                            .filter(|r| r.channels.contains(channel) && sex.accepted_by(r.sex))
+                            .filter(|r| r.when.channels.contains(channel) && sex.meets(r.when.sex))
                             .collect();
                         let intervals = matching
                             .iter()
-                            .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                            .map(|r| (u64::from(r.when.ages.min_days), end(r.when.ages.max_days)))
                             .collect();
                         for (start, stop) in uncovered(intervals) {
                             cells.push((
@@ -1601,7 +1552,7 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
                         let Some(rule) = model.rule(*id) else {
                             continue;
                         };
-                        if !rule.channels.contains(channel) {
+                        if !rule.when.channels.contains(channel) {
                             continue;
                         }
                         row.rules.push(*id);
@@ -1724,7 +1675,7 @@ mod tests {
                     let Some(rule) = model.rule(*rule_id) else {
                         continue;
                     };
-                    if rule.dispositions.is_empty() || rule.ages.is_empty() {
+                    if rule.dispositions.is_empty() || rule.when.ages.is_empty() {
                         continue;
                     }
                     let can_fire = rule.dispositions.iter().any(|dx| {
@@ -1735,21 +1686,23 @@ mod tests {
                             .filter_map(|id| model.rule(*id))
                             .filter(|other| other.priority > rule.priority)
                             .collect();
-                        rule.channels.iter().any(|channel| {
+                        rule.when.channels.iter().any(|channel| {
                             CaseSex::ALL.iter().any(|sex| {
-                                if !sex.accepted_by(rule.sex) {
+                                if !sex.meets(rule.when.sex) {
                                     return false;
                                 }
                                 let mut intervals: Vec<(u64, u64)> = higher
                                     .iter()
                                     .filter(|r| {
-                                        r.channels.contains(channel) && sex.accepted_by(r.sex)
+                                        r.when.channels.contains(channel) && sex.meets(r.when.sex)
                                     })
-                                    .map(|r| (u64::from(r.ages.min_days), end(r.ages.max_days)))
+                                    .map(|r| {
+                                        (u64::from(r.when.ages.min_days), end(r.when.ages.max_days))
+                                    })
                                     .collect();
                                 // Everything outside the rule's own ages counts as covered.
-                                intervals.push((0, u64::from(rule.ages.min_days)));
-                                intervals.push((end(rule.ages.max_days), INF));
+                                intervals.push((0, u64::from(rule.when.ages.min_days)));
+                                intervals.push((end(rule.when.ages.max_days), INF));
                                 !uncovered(intervals).iter().all(|(s, e)| s >= e)
                             })
                         })

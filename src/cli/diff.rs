@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{compile_tree_with, usage_error, Exit, Format};
-use crate::diff::{self, CellChange, CellSex, Diff, Outcome};
+use crate::diff::{self, CellChange, Diff, Outcome};
 
 /// Arguments of `dxmap diff`.
 #[derive(Debug, clap::Args)]
@@ -89,16 +89,12 @@ fn checkout(rev: &str, rules: &Path, into: &Path) -> Result<(), String> {
 }
 
 fn ages(cell: &CellChange) -> String {
-    crate::check::rules::ages_text((cell.min_age_days, cell.max_age_days))
+    cell.ages().to_string()
 }
 
-fn sex(cell: &CellChange) -> &'static str {
-    match cell.sex {
-        CellSex::Any => "",
-        CellSex::Female => ", female",
-        CellSex::Male => ", male",
-        CellSex::NotGiven => ", sex not given",
-    }
+fn sex(cell: &CellChange) -> String {
+    cell.sex
+        .map_or_else(String::new, |sex| format!(", {}", sex.describe()))
 }
 
 fn outcome_text(outcome: &Outcome) -> String {

@@ -131,8 +131,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
                 service_type: s.service_type.0,
                 catchment: s.catchment.iter().map(|u| u.text.clone()).collect(),
                 location: s.location.map(|(lat, lon)| [lat, lon]),
-                min_age_days: s.ages.min_days,
-                max_age_days: s.ages.max_days,
+                ages: s.ages,
                 sexes: s.sexes.as_ref().map(|set| set.iter().copied().collect()),
                 rank: s.rank,
                 valid_from: s.valid.from.and_then(date),
@@ -164,10 +163,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
                     .iter()
                     .map(|d| catalogue.code(*d).to_owned())
                     .collect(),
-                channels: r.channels.iter().copied().collect(),
-                min_age_days: r.ages.min_days,
-                max_age_days: r.ages.max_days,
-                sex: r.sex,
+                when: r.when.clone(),
                 route: r.route.iter().map(|t| t.0).collect(),
                 priority: r.priority,
                 because: r.because.clone(),

@@ -542,9 +542,9 @@ fn codes_to_search(layer: &model::Layer, dx: DispositionId) -> Vec<DispositionId
 /// "a case without `--sex` matches no `sex =` condition".
 fn rule_matches(rule: &model::Rule, code: DispositionId, case: &Case) -> bool {
     rule.dispositions.contains(&code)
-        && rule.channels.contains(&case.channel)
-        && age_within(rule.ages, case.age_days)
-        && rule.sex.is_none_or(|sex| case.sex == Some(sex))
+        && rule.when.channels.contains(&case.channel)
+        && age_within(rule.when.ages, case.age_days)
+        && rule.when.sex.is_none_or(|sex| case.sex == Some(sex))
 }
 
 /// Step 4: "An age range `A..B` runs from the A-th birthday up to, not

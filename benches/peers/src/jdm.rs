@@ -255,7 +255,7 @@ fn rule_rows(table: &Table) -> Vec<Json> {
                 let Some(r) = table.rules.get(*ri as usize) else {
                     continue;
                 };
-                for ch in &r.channels {
+                for ch in &r.when.channels {
                     let route: Vec<String> = r
                         .route
                         .iter()
@@ -270,13 +270,13 @@ fn rule_rows(table: &Table) -> Vec<Json> {
                     let mut cells = vec![
                         ("key", lit(&rule_key(li, code))),
                         ("channel", lit(ch.as_str())),
-                        ("age", age_cell(r.min_age_days, r.max_age_days)),
+                        ("age", age_cell(r.when.ages.min_days, r.when.ages.max_days)),
                         (
                             "out",
                             format!("{{name: {}, route: [{}]}}", lit(&r.name), route.join(", ")),
                         ),
                     ];
-                    if let Some(s) = r.sex {
+                    if let Some(s) = r.when.sex {
                         cells.push(("sex", lit(sex_str(s))));
                     }
                     rows.push(row(&cells));
@@ -389,7 +389,7 @@ fn service_rows(table: &Table) -> Vec<Json> {
                 ("layer", layers.join(", ")),
                 (unit_kind(unit), lit(unit)),
                 ("date", date.clone()),
-                ("age", age_cell(s.min_age_days, s.max_age_days)),
+                ("age", age_cell(s.ages.min_days, s.ages.max_days)),
                 ("ok", ok.clone()),
                 ("c", out.clone()),
             ];

@@ -233,10 +233,10 @@ pub fn rego_data(table: &Table) -> Json {
         .map(|r| {
             json!({
                 "name": r.name,
-                "channels": r.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                "min": r.min_age_days,
-                "max": r.max_age_days,
-                "sex": r.sex.map(dxmap_runtime::Sex::as_str),
+                "channels": r.when.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                "min": r.when.ages.min_days,
+                "max": r.when.ages.max_days,
+                "sex": r.when.sex.map(dxmap_runtime::Sex::as_str),
                 "route": r.route.iter().map(ToString::to_string).collect::<Vec<_>>(),
             })
         })
@@ -248,8 +248,8 @@ pub fn rego_data(table: &Table) -> Json {
             json!({
                 "id": s.id,
                 "type": s.service_type.to_string(),
-                "min": s.min_age_days,
-                "max": s.max_age_days,
+                "min": s.ages.min_days,
+                "max": s.ages.max_days,
                 "sexes": s.sexes.as_ref().map(|v| v.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
                 "rank": s.rank,
                 "from": s.valid_from.map(ymd),
