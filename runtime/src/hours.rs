@@ -10,15 +10,16 @@
 //! that occurs twice (autumn back) means its first occurrence: jiff's
 //! "compatible" disambiguation.
 //!
-//! Imports: `crate::{table, index}`, jiff.
+//! Imports: `crate::{table, clock}`, jiff.
 
 use std::collections::BTreeMap;
 
-use jiff::civil::{Date, Time};
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::index::{epoch_day, Clock, MINUTE_NANOS};
+pub use crate::clock::{local_date, local_instant};
+use crate::clock::{Clock, MINUTE_NANOS};
 use crate::table::{Hours, Session};
 
 /// Why a date has the sessions it has (for the trace).
@@ -85,25 +86,6 @@ fn sessions_of_day(
     (sessions, Source::Weekly)
 }
 
-/// The instant a local wall-clock minute of `date` falls on (`1440` is the
-/// next midnight).
-pub fn local_instant(tz: &TimeZone, date: Date, minute: u16) -> Option<Timestamp> {
-    let (date, minute) = if minute >= 1440 {
-        (date.tomorrow().ok()?, minute - 1440)
-    } else {
-        (date, minute)
-    };
-    let hour = i8::try_from(minute / 60).ok()?;
-    let min = i8::try_from(minute % 60).ok()?;
-    let datetime = date.to_datetime(Time::new(hour, min, 0, 0).ok()?);
-    tz.to_ambiguous_timestamp(datetime).compatible().ok()
-}
-
-/// The local date of an instant.
-pub fn local_date(tz: &TimeZone, at: Timestamp) -> Date {
-    tz.to_datetime(at).date()
-}
-
 /// One local date a search window touches, worked out once per search so
 /// that each candidate service costs only integer comparisons.
 #[derive(Debug, Clone, Copy)]
@@ -135,7 +117,7 @@ const NO_DAY: Day = Day {
 /// A search window `[start, end]` with the local dates it touches (and the
 /// date before, whose sessions may close at the window's first instant).
 #[derive(Debug, Clone)]
-pub struct Window {
+pub(crate) struct Window {
     start: i128,
     end: i128,
     /// The first [`INLINE_DAYS`] days (`len` of them are real).
@@ -148,7 +130,7 @@ pub struct Window {
 impl Window {
     /// The window `[start, end]` in Europe/London (`tz`), with local
     /// midnights and bank holidays from `clock`.
-    pub fn new(tz: &TimeZone, clock: &Clock, start: Timestamp, end: Timestamp) -> Window {
+    pub(crate) fn new(tz: &TimeZone, clock: &Clock, start: Timestamp, end: Timestamp) -> Window {
         let mut window = Window {
             start: start.as_nanosecond(),
             end: end.as_nanosecond(),
@@ -176,7 +158,7 @@ impl Window {
             if let Some((midnight, regular)) = clock.day(tz, date) {
                 window.push(Day {
                     date,
-                    weekday: u8::try_from((epoch_day(date) + 3).rem_euclid(7)).unwrap_or(0),
+                    weekday: u8::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0),
                     midnight,
                     regular,
                     bank_holiday: clock.bank_holiday(date),
@@ -206,7 +188,7 @@ impl Window {
 
     /// Whether a service with these hours is open at some instant of the
     /// window. Every date the window touches is checked against its hours.
-    pub fn open(&self, hours: &Hours, tz: &TimeZone) -> bool {
+    pub(crate) fn open(&self, hours: &Hours, tz: &TimeZone) -> bool {
         for day in self.days() {
             let (sessions, _) =
                 sessions_of_day(hours, day.date, usize::from(day.weekday), day.bank_holiday);

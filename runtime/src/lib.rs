@@ -33,9 +33,10 @@
 //! Imports: serde, jiff, sha2; nothing of the compiler.
 
 pub mod case;
+mod clock;
 mod codec;
 pub mod hours;
-pub mod index;
+mod index;
 pub mod postcode;
 pub mod route;
 mod sha256;
