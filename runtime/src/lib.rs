@@ -35,6 +35,7 @@
 pub mod case;
 mod clock;
 mod codec;
+mod decision;
 pub mod hours;
 mod index;
 pub mod postcode;
