@@ -159,3 +159,283 @@ fn diagnostics_doc_is_up_to_date() {
         "docs/diagnostics.md is stale: run `UPDATE_DOCS=1 cargo test --test tidy`"
     );
 }
+
+// ------------------------------------------------------ module structure
+
+/// A crate's modules by path (`check::rules`), each with the source text
+/// of its file, tests left out.
+fn modules(src: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in rust_files(src) {
+        let relative = path
+            .strip_prefix(src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let relative = relative.trim_end_matches(".rs");
+        let module = match relative {
+            "lib" | "main" => String::new(),
+            _ => relative.trim_end_matches("/mod").replace('/', "::"),
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("").to_owned();
+        out.push((module, code));
+    }
+    out
+}
+
+/// The code of a file without its comments (line comments and docs).
+fn without_comments(code: &str) -> String {
+    code.lines()
+        .map(|line| match line.find("//") {
+            Some(at) if !line[..at].contains('"') => &line[..at],
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads `a::b::{c, d::e}` after a `crate::`/`super::` prefix: the full
+/// paths it names (`a::b::c`, `a::b::d::e`).
+fn paths_at(text: &str, prefix: &str, out: &mut Vec<String>) {
+    let mut segments = Vec::new();
+    let mut rest = text;
+    loop {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end > 0 {
+            segments.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+        if let Some(next) = rest.strip_prefix("::") {
+            rest = next;
+            if let Some(group) = rest.strip_prefix('{') {
+                // A group: split at top-level commas up to the closing brace.
+                let mut depth = 0usize;
+                let mut start = 0usize;
+                let base = format!("{prefix}{}", segments.join("::"));
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            paths_at(group[start..i].trim(), &format!("{base}::"), out);
+                            return;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            paths_at(group[start..i].trim(), &format!("{base}::"), out);
+                            start = i + 1;
+                        }
+                        _ => {}
+                    }
+                }
+                return;
+            }
+            continue;
+        }
+        break;
+    }
+    if !segments.is_empty() {
+        out.push(format!("{prefix}{}", segments.join("::")));
+    }
+}
+
+/// The modules of the crate that `module`'s code names through `crate::`
+/// or `super::` paths, each resolved to the longest known module prefix;
+/// itself and its own descendants left out.
+fn imports(module: &str, code: &str, known: &[String]) -> std::collections::BTreeSet<String> {
+    let code = without_comments(code);
+    let mut paths = Vec::new();
+    for (at, _) in code.match_indices("crate::") {
+        let before = code[..at].chars().last();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue; // `dxmap_runtime::…` is another crate
+        }
+        paths_at(&code[at + "crate::".len()..], "", &mut paths);
+    }
+    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+    for (at, _) in code.match_indices("super::") {
+        if code[..at].ends_with("::") {
+            continue;
+        }
+        let prefix = if parent.is_empty() {
+            String::new()
+        } else {
+            format!("{parent}::")
+        };
+        paths_at(&code[at + "super::".len()..], &prefix, &mut paths);
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for path in paths {
+        let target = known
+            .iter()
+            .filter(|m| !m.is_empty() && (path == **m || path.starts_with(&format!("{m}::"))))
+            .max_by_key(|m| m.len());
+        if let Some(target) = target {
+            let own = target == module || target.starts_with(&format!("{module}::"));
+            if !own && !module.is_empty() {
+                out.insert(target.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Each crate's import graph between modules, as (module, imported).
+fn import_graphs() -> Vec<(&'static str, Vec<(String, String)>)> {
+    let mut graphs = Vec::new();
+    for (name, dir) in [("dxmap", "src"), ("dxmap-runtime", "runtime/src")] {
+        let modules = modules(&root().join(dir));
+        let known: Vec<String> = modules.iter().map(|(m, _)| m.clone()).collect();
+        let mut edges = Vec::new();
+        for (module, code) in &modules {
+            for target in imports(module, code, &known) {
+                edges.push((module.clone(), target));
+            }
+        }
+        graphs.push((name, edges));
+    }
+    graphs
+}
+
+/// Modules as their top-level module (`check::rules` → `check`).
+fn top(module: &str) -> &str {
+    module.split("::").next().unwrap_or(module)
+}
+
+#[test]
+fn the_module_graph_has_no_circles() {
+    for (krate, edges) in import_graphs() {
+        let mut graph = petgraph::graph::DiGraph::<String, ()>::new();
+        let mut nodes = std::collections::BTreeMap::new();
+        for (from, to) in &edges {
+            for name in [from, to] {
+                nodes
+                    .entry(name.clone())
+                    .or_insert_with(|| graph.add_node(name.clone()));
+            }
+            // A child naming its ancestor's items is its own business; a
+            // circle is between modules neither of which contains the other.
+            if !from.starts_with(&format!("{to}::")) {
+                graph.add_edge(nodes[from], nodes[to], ());
+            }
+        }
+        let circles: Vec<Vec<String>> = petgraph::algo::tarjan_scc(&graph)
+            .into_iter()
+            .filter(|scc| scc.len() > 1)
+            .map(|scc| {
+                let mut names: Vec<String> = scc.iter().map(|n| graph[*n].clone()).collect();
+                names.sort();
+                names
+            })
+            .collect();
+        assert!(
+            circles.is_empty(),
+            "{krate}: modules importing each other: {circles:?}"
+        );
+    }
+}
+
+/// The layers ARCHITECTURE.md gives for a crate, lowest first: the
+/// backquoted names on its line `Layers of CRATE, lowest first: …`.
+fn layers(architecture: &str, krate: &str) -> Vec<String> {
+    let marker = format!("Layers of `{krate}`, lowest first:");
+    let line = architecture
+        .lines()
+        .find(|line| line.contains(&marker))
+        .unwrap_or_else(|| panic!("ARCHITECTURE.md has no line `{marker} …`"));
+    line.split('`')
+        .skip(3)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn modules_import_only_lower_layers_as_architecture_md_orders_them() {
+    let architecture = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    for (krate, edges) in import_graphs() {
+        let order = layers(&architecture, krate);
+        let rank = |module: &str| order.iter().position(|l| l == top(module));
+        let mut wrong = Vec::new();
+        for (from, to) in &edges {
+            if top(from) == top(to) {
+                continue;
+            }
+            match (rank(from), rank(to)) {
+                (Some(a), Some(b)) if b < a => {}
+                (None, _) => wrong.push(format!("{from}: not in the layers")),
+                (_, None) => wrong.push(format!("{to}: not in the layers")),
+                _ => wrong.push(format!("{from} imports {to}, a higher layer")),
+            }
+        }
+        wrong.sort();
+        wrong.dedup();
+        assert!(wrong.is_empty(), "{krate}: {wrong:#?}");
+    }
+}
+
+#[test]
+fn every_imports_line_names_what_its_file_imports() {
+    let mut drift = Vec::new();
+    for (krate, dir) in [("dxmap", "src"), ("dxmap-runtime", "runtime/src")] {
+        let modules = modules(&root().join(dir));
+        let known: Vec<String> = modules.iter().map(|(m, _)| m.clone()).collect();
+        for (module, code) in &modules {
+            // The `//! Imports:` paragraph: its line and the `//!` lines
+            // that continue it.
+            let Some(start) = code.find("//! Imports:") else {
+                if !module.is_empty() {
+                    drift.push(format!("{krate} {module}: no `//! Imports:` line"));
+                }
+                continue;
+            };
+            let line: String = code[start..]
+                .lines()
+                .take_while(|line| line.starts_with("//!") && line.trim() != "//!")
+                .collect::<Vec<_>>()
+                .join(" ");
+            let words: std::collections::BTreeSet<&str> = line
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .collect();
+            let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+            for target in imports(module, code, &known) {
+                // Named by one of its segments (`crate::check` names
+                // `check::model`), or as `super` when it is the parent.
+                let named = target.split("::").any(|segment| words.contains(segment))
+                    || (target == parent && words.contains("super"));
+                if !named {
+                    drift.push(format!(
+                        "{krate} {module}: imports `{target}`, not in `{}`",
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(drift.is_empty(), "{drift:#?}");
+}
+
+#[test]
+fn no_source_file_is_long_unless_architecture_md_says_why() {
+    let architecture = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let mut long = Vec::new();
+    for dir in ["src", "runtime/src"] {
+        for path in rust_files(&root().join(dir)) {
+            let relative = path
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+            if lines > 850 && !architecture.contains(&format!("`{relative}`")) {
+                long.push(format!("{relative}: {lines} lines"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "files over 850 lines that ARCHITECTURE.md does not explain: {long:?}"
+    );
+}

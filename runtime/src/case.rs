@@ -3,7 +3,7 @@
 //!
 //! Ages are in days; [`crate::space`] converts them.
 //!
-//! Imports: `crate::{Channel, Sex}`, jiff.
+//! Imports: `crate::{Channel, Sex, space}`, jiff.
 
 use std::collections::BTreeMap;
 

@@ -5,7 +5,7 @@
 //! case, [`SetupError`] for a table the router cannot use). Serialised as
 //! `route --format json` prints them.
 //!
-//! Imports: `crate::Channel`, serde.
+//! Imports: `crate::{Channel, case}`, serde.
 
 use serde::Serialize;
 

@@ -5,7 +5,7 @@
 //! original meant; files are written atomically (temporary file, then
 //! rename), so an interrupted run never leaves half a file.
 //!
-//! Imports: `crate::syntax`, `crate::load`, `crate::diagnostics`, `super`.
+//! Imports: `crate::{syntax, load, diagnostics, source}`, `super`.
 
 use std::path::PathBuf;
 

@@ -5,7 +5,8 @@
 //! or the case are wrong, 2 usage or I/O error (DESIGN.md, Command line).
 //! One file per subcommand.
 //!
-//! Imports: everything in the crate; nothing imports `cli`.
+//! Imports: `crate::{load, check, compile, diagnostics, source}` here, and
+//! each command's module what it needs; nothing imports `cli`.
 
 /// `print!` that never panics: a closed pipe (`dxmap … | head`) ends the
 /// output quietly instead of aborting the process.

@@ -3,7 +3,7 @@
 //! Codes the hierarchy does not name come last, in the order given, with a
 //! note on standard error.
 //!
-//! Imports: `super`.
+//! Imports: `crate::diagnostics`, `super`.
 
 use std::path::PathBuf;
 
