@@ -13,6 +13,7 @@
 //! - [`compile`]: the model to the runtime's decision table;
 //! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
 //! - [`diff`]: the behavioural difference between two compiled tables;
+//! - [`release_impact`]: what a new Pathways release means for a rules tree;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
 //! - [`cli`]: the command line (arguments, printing, exit codes).
@@ -29,5 +30,6 @@ pub mod compile;
 pub mod diagnostics;
 pub mod diff;
 pub mod load;
+pub mod release_impact;
 pub mod source;
 pub mod syntax;
