@@ -12,6 +12,7 @@
 //! - [`check`]: name resolution and semantic checks, producing the model;
 //! - [`compile`]: the model to the runtime's decision table;
 //! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
+//! - [`testing`]: a test case's expectations against the router's decision;
 //! - [`diff`]: the behavioural difference between two compiled tables;
 //! - [`release_impact`]: what a new Pathways release means for a rules tree;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
@@ -33,3 +34,4 @@ pub mod load;
 pub mod release_impact;
 pub mod source;
 pub mod syntax;
+pub mod testing;
