@@ -10,6 +10,7 @@
 //! - [`syntax`]: the pest grammar, lowering to the AST, the formatter;
 //! - [`catalogue`]: Pathways release catalogues (YAML), bundled and from files;
 //! - [`check`]: name resolution and semantic checks, producing the model;
+//! - [`coverage`]: the totals of a layer's coverage matrix;
 //! - [`compile`]: the model to the runtime's decision table;
 //! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
 //! - [`testing`]: a test case's expectations against the router's decision;
@@ -28,6 +29,7 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod coverage;
 pub mod diagnostics;
 pub mod diff;
 pub mod load;
