@@ -123,3 +123,47 @@ fn duplicate(kind: &str, name: &ast::Name, first: Span) -> Diagnostic {
         "rename or remove one of the two {kind} definitions"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Symbols;
+    use crate::diagnostics::Code;
+    use crate::source::{FileId, Span, Spanned};
+    use crate::syntax::ast;
+
+    fn name(text: &str, start: u32) -> ast::Name {
+        Spanned {
+            node: text.to_owned(),
+            span: Span::new(FileId(0), start, start + 1),
+        }
+    }
+
+    #[test]
+    fn a_name_defined_twice_keeps_its_first_definition() {
+        let mut skills: Symbols<u32> = Symbols::new("skill", Code::UnknownSkill);
+        assert!(skills.define(&name("interpreter", 0), 0).is_ok());
+        let Err(twice) = skills.define(&name("interpreter", 10), 1) else {
+            panic!("a second definition was accepted");
+        };
+        assert_eq!(twice.code, Code::Duplicate);
+        assert_eq!(twice.message, "skill `interpreter` is defined twice");
+        assert_eq!(skills.get("interpreter"), Some(0));
+    }
+
+    #[test]
+    fn an_unknown_name_gets_the_closest_name_or_the_fallback() {
+        let mut skills: Symbols<u32> = Symbols::new("skill", Code::UnknownSkill);
+        assert!(skills.define(&name("interpreter", 0), 7).is_ok());
+        assert_eq!(skills.resolve(&name("interpreter", 5), String::new), Ok(7));
+        let Err(close) = skills.resolve(&name("interpretor", 5), String::new) else {
+            panic!("a misspelt name resolved");
+        };
+        assert_eq!(close.code, Code::UnknownSkill);
+        assert_eq!(close.message, "unknown skill `interpretor`");
+        assert_eq!(close.help.as_deref(), Some("did you mean `interpreter`?"));
+        let Err(far) = skills.resolve(&name("wheelchair", 5), || "declare it".to_owned()) else {
+            panic!("an unknown name resolved");
+        };
+        assert_eq!(far.help.as_deref(), Some("declare it"));
+    }
+}
