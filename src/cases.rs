@@ -131,6 +131,26 @@ pub fn parse_channel(text: &str) -> Result<Channel, String> {
     Channel::parse(text).ok_or_else(|| format!("`{text}` is not a channel (`111`, `999` or `ooh`)"))
 }
 
+/// Parses a location written `LAT,LON` in degrees, e.g. `50.92,-1.43`;
+/// the latitude lies in -90 to 90 and the longitude in -180 to 180.
+pub fn parse_location(text: &str) -> Result<[f64; 2], String> {
+    let (lat, lon) = text
+        .split_once(',')
+        .ok_or_else(|| format!("`{text}` is not `LAT,LON`"))?;
+    let lat: f64 = lat
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lat}` is not a latitude"))?;
+    let lon: f64 = lon
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{lon}` is not a longitude"))?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!("`{text}` is not a latitude and longitude"));
+    }
+    Ok([lat, lon])
+}
+
 /// Parses an age: `40`, `40y`, `18mo`, `10d`; returns days.
 pub fn parse_age(text: &str) -> Result<u32, String> {
     dxmap_runtime::case::parse_age(text)
@@ -282,6 +302,23 @@ pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locations_are_latitude_then_longitude() {
+        assert_eq!(parse_location("50.92, -1.43"), Ok([50.92, -1.43]));
+        assert_eq!(
+            parse_location("50.92"),
+            Err("`50.92` is not `LAT,LON`".to_owned())
+        );
+        assert_eq!(
+            parse_location("north,-1.43"),
+            Err("`north` is not a latitude".to_owned())
+        );
+        assert_eq!(
+            parse_location("-1.43,180.5"),
+            Err("`-1.43,180.5` is not a latitude and longitude".to_owned())
+        );
+    }
 
     #[test]
     fn parses_the_design_example() {

@@ -10,9 +10,12 @@
 //! - [`syntax`]: the pest grammar, lowering to the AST, the formatter;
 //! - [`catalogue`]: Pathways release catalogues (YAML), bundled and from files;
 //! - [`check`]: name resolution and semantic checks, producing the model;
+//! - [`coverage`]: the totals of a layer's coverage matrix;
 //! - [`compile`]: the model to the runtime's decision table;
 //! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
+//! - [`testing`]: a test case's expectations against the router's decision;
 //! - [`diff`]: the behavioural difference between two compiled tables;
+//! - [`release_impact`]: what a new Pathways release means for a rules tree;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
 //! - [`cli`]: the command line (arguments, printing, exit codes).
@@ -26,8 +29,11 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod coverage;
 pub mod diagnostics;
 pub mod diff;
 pub mod load;
+pub mod release_impact;
 pub mod source;
 pub mod syntax;
+pub mod testing;

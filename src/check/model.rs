@@ -8,7 +8,7 @@
 //! can point at the source. The compiler lowers this model to the runtime's
 //! decision table and cannot fail on it.
 //!
-//! Imports: `crate::source`, `crate::catalogue`.
+//! Imports: `crate::source`, `crate::catalogue`; jiff (civil dates).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -114,14 +114,6 @@ impl Model {
     pub fn service(&self, id: ServiceId) -> Option<&Service> {
         self.services.get(id.index())
     }
-
-    /// The layer called `name` (`national` is the baseline).
-    pub fn layer_by_name(&self, name: &str) -> Option<LayerId> {
-        self.layers
-            .iter()
-            .position(|layer| layer.name == name)
-            .map(LayerId::from_index)
-    }
 }
 
 /// `skill name "label"`.
@@ -153,44 +145,22 @@ impl std::fmt::Display for Date {
 }
 
 impl Date {
-    /// The date if it exists (`2020-02-30` does not).
+    /// The date if it exists (`2020-02-30` does not); years 1 to 9999.
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        if !(1..=9999).contains(&year) || day == 0 || day > days_in_month {
+        if !(1..=9999).contains(&year) {
             return None;
         }
+        let civil = jiff::civil::Date::new(
+            i16::try_from(year).ok()?,
+            i8::try_from(month).ok()?,
+            i8::try_from(day).ok()?,
+        )
+        .ok()?;
         Some(Date {
             year,
-            month: u8::try_from(month).ok()?,
-            day: u8::try_from(day).ok()?,
+            month: u8::try_from(civil.month()).ok()?,
+            day: u8::try_from(civil.day()).ok()?,
         })
-    }
-
-    /// Days since 1970-01-01 (negative before).
-    pub fn days_since_epoch(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let year = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month = i64::from(self.month);
-        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
-            + i64::from(self.day)
-            - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
-    }
-
-    /// Monday is 0, Sunday 6.
-    pub fn weekday_index(self) -> usize {
-        // 1970-01-01 was a Thursday (index 3).
-        usize::try_from((self.days_since_epoch() + 3).rem_euclid(7)).unwrap_or(0)
     }
 }
 
@@ -440,4 +410,28 @@ pub struct Hierarchy {
     pub codes: Vec<(DispositionId, Span)>,
     /// The declaration.
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Date;
+
+    #[test]
+    fn dates_exist_on_the_gregorian_calendar() {
+        let exists = |year, month, day| Date::new(year, month, day).is_some();
+        assert!(exists(2024, 2, 29));
+        assert!(exists(2000, 2, 29));
+        assert!(!exists(2023, 2, 29));
+        assert!(!exists(1900, 2, 29));
+        assert!(!exists(2020, 2, 30));
+        assert!(!exists(2020, 4, 31));
+        assert!(exists(2020, 12, 31));
+        assert!(!exists(2020, 13, 1));
+        assert!(!exists(2020, 0, 1));
+        assert!(!exists(2020, 1, 0));
+        assert!(!exists(2020, 300, 1));
+        assert!(!exists(0, 1, 1));
+        assert!(exists(9999, 12, 31));
+        assert!(!exists(10_000, 1, 1));
+    }
 }

@@ -7,7 +7,7 @@
 //! layer (fields documented in the README). Exit 1 when a required
 //! disposition is not fully covered somewhere.
 //!
-//! Imports: `crate::{load, check, diagnostics}`, `super`.
+//! Imports: `crate::{load, check, coverage, diagnostics}`, `super`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use super::{default_dir, usage_error, use_color, Exit, Format};
 use crate::check::model;
 use crate::check::rules::{self, Answer, CaseSex, CoverageRow};
+use crate::coverage::totals;
 use crate::{diagnostics, load};
 
 /// Arguments of `dxmap coverage`.
@@ -126,50 +127,6 @@ fn lines(model: &model::Model, rows: &[CoverageRow]) -> BTreeMap<String, String>
     out
 }
 
-#[derive(Default)]
-struct Totals {
-    required: usize,
-    covered: usize,
-    partial: usize,
-    uncovered: usize,
-    no_search: usize,
-    not_used: usize,
-}
-
-fn totals(rows: &[CoverageRow]) -> Totals {
-    let mut by_code: BTreeMap<u32, Vec<&CoverageRow>> = BTreeMap::new();
-    for row in rows {
-        by_code.entry(row.dx.0).or_default().push(row);
-    }
-    let mut totals = Totals::default();
-    for rows in by_code.values() {
-        let required = rows.iter().any(|r| r.required);
-        if required {
-            totals.required += 1;
-        }
-        if rows.iter().any(|r| r.answer == Answer::Uncovered)
-            && rows.iter().all(|r| matches!(r.answer, Answer::Uncovered))
-        {
-            totals.uncovered += 1;
-        } else if rows
-            .iter()
-            .any(|r| matches!(r.answer, Answer::Uncovered | Answer::Partial))
-        {
-            totals.partial += 1;
-        } else if rows.iter().all(|r| matches!(r.answer, Answer::NoSearch(_))) {
-            totals.no_search += 1;
-            if required {
-                totals.covered += 1;
-            }
-        } else if rows.iter().all(|r| r.answer == Answer::NotUsed) {
-            totals.not_used += 1;
-        } else if required {
-            totals.covered += 1;
-        }
-    }
-    totals
-}
-
 fn row_json(model: &model::Model, row: &CoverageRow) -> Value {
     let disposition = model.catalogue.get(row.dx);
     json!({
@@ -230,7 +187,7 @@ pub fn run(args: Args) -> Exit {
                 .map(|(id, rows)| {
                     let layer = model.layer(*id);
                     let t = totals(rows);
-                    complete &= t.partial == 0 && t.uncovered == 0;
+                    complete &= t.complete();
                     json!({
                         "layer": layer.map(|l| l.name.clone()),
                         "extends": layer.and_then(|l| l.parent).and_then(|p| model.layer(p)).map(|p| p.name.clone()),
@@ -256,7 +213,7 @@ pub fn run(args: Args) -> Exit {
                     continue;
                 };
                 let t = totals(rows);
-                complete &= t.partial == 0 && t.uncovered == 0;
+                complete &= t.complete();
                 let these = lines(model, rows);
                 let parent = layer.parent.and_then(|p| layer_lines.get(p.index()));
                 let shown: Vec<&String> = these

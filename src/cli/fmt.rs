@@ -10,9 +10,9 @@
 use std::path::PathBuf;
 
 use super::{default_dir, usage_error, use_color, Exit};
-use crate::diagnostics::{self, Code, Diagnostic};
+use crate::diagnostics::{self, Diagnostic};
 use crate::load;
-use crate::source::{SourceMap, Span};
+use crate::source::SourceMap;
 use crate::syntax;
 
 /// Arguments of `dxmap fmt`.
@@ -65,26 +65,11 @@ pub fn run(args: Args) -> Exit {
             Ok(None) => continue,
             Err(error) => return usage_error(error),
         };
-        let (parsed, syntax_errors) = syntax::parse(file, &text);
-        if syntax_errors.iter().any(Diagnostic::is_error) {
-            found.extend(syntax_errors);
+        let (formatted, problems) = syntax::reformat(file, &text);
+        found.extend(problems);
+        let Some(formatted) = formatted else {
             continue;
-        }
-        let formatted = syntax::fmt::format(&text, &parsed);
-        let (reparsed, reparse_errors) = syntax::parse(file, &formatted);
-        if !reparse_errors.is_empty()
-            || syntax::erase_spans(&reparsed) != syntax::erase_spans(&parsed)
-        {
-            found.push(
-                Diagnostic::new(
-                    Code::Internal,
-                    Span::new(file, 0, 0),
-                    "internal error, please report: formatting would change this file's meaning",
-                )
-                .with_help("the file was left unchanged"),
-            );
-            continue;
-        }
+        };
         if formatted != text {
             changed.push(path.clone());
             if !args.check {

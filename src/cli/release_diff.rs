@@ -4,9 +4,9 @@
 //! cover, rules that name retired codes, routes too slow for a changed
 //! timeframe. Exit 1 when `--rules` finds an impact to act on.
 //!
-//! Imports: `crate::{catalogue, check, load}`, `super`.
+//! Imports: `crate::{catalogue, release_impact, load, diagnostics, source}`,
+//! `super`.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -14,9 +14,9 @@ use serde_json::json;
 
 use super::{usage_error, use_color, Exit, Format};
 use crate::catalogue::{self, Catalogue};
-use crate::check::rules;
 use crate::diagnostics::{self, Diagnostic};
 use crate::load;
+use crate::release_impact::{self, Impact};
 use crate::source::SourceMap;
 
 /// Arguments of `dxmap release-diff`.
@@ -50,101 +50,21 @@ fn catalogue(arg: &str) -> Result<Catalogue, Exit> {
     }
 }
 
-/// The impact of the new release on a tree.
-#[derive(Default)]
-struct Impact {
-    /// (layer, code, witness) for new codes not covered.
-    uncovered: Vec<(String, String, String)>,
-    /// (rule, layer, codes) for rules naming retired codes.
-    retired_rules: Vec<(String, String, Vec<String>)>,
-    /// (rule, code, type, timeframe, responds_within) for too-slow routes.
-    too_slow: Vec<(String, String, String, u32, u32)>,
-}
-
+/// Checks the tree under `dir` against both releases and assesses the
+/// impact of `diff` on it.
 fn impact(
     dir: &std::path::Path,
     old: &str,
     new: &str,
     diff: &catalogue::ReleaseDiff,
 ) -> Result<Impact, Exit> {
-    let mut impact = Impact::default();
     let checked_new = load::check_tree(dir, Some(new)).map_err(usage_error)?;
     let checked_old = load::check_tree(dir, Some(old)).map_err(usage_error)?;
-    let added: BTreeSet<&str> = diff.added.iter().map(String::as_str).collect();
-    let retired: BTreeSet<&str> = diff.retired.iter().map(String::as_str).collect();
-    let changed_timeframe: BTreeSet<&str> = diff
-        .changed
-        .iter()
-        .filter(|(_, fields)| fields.iter().any(|f| f.starts_with("timeframe")))
-        .map(|(code, _)| code.as_str())
-        .collect();
-    if let Some(model) = &checked_new.model {
-        for gap in rules::gaps(model) {
-            let code = model.catalogue.code(gap.witness.dx);
-            if added.contains(code) {
-                let layer = model
-                    .layer(gap.witness.layer)
-                    .map_or_else(String::new, |l| l.name.clone());
-                impact.uncovered.push((
-                    layer,
-                    code.to_owned(),
-                    rules::witness_text(model, &gap.witness),
-                ));
-            }
-        }
-        let mut seen = BTreeSet::new();
-        for layer in &model.layers {
-            for rule_id in &layer.rules {
-                let Some(rule) = model.rule(*rule_id) else {
-                    continue;
-                };
-                for code in &rule.dispositions {
-                    let Some(d) = model.catalogue.get(*code) else {
-                        continue;
-                    };
-                    let (Some(timeframe), true) = (
-                        d.timeframe_minutes,
-                        changed_timeframe.contains(d.code.as_str()),
-                    ) else {
-                        continue;
-                    };
-                    for type_id in &rule.route {
-                        let Some(t) = model.service_type(*type_id) else {
-                            continue;
-                        };
-                        if t.responds_within_minutes > timeframe
-                            && seen.insert((*rule_id, *code, *type_id))
-                        {
-                            impact.too_slow.push((
-                                rule.name.clone(),
-                                d.code.clone(),
-                                t.name.clone(),
-                                timeframe,
-                                t.responds_within_minutes,
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    if let Some(model) = &checked_old.model {
-        for rule in &model.rules {
-            let codes: Vec<String> = rule
-                .dispositions
-                .iter()
-                .map(|d| model.catalogue.code(*d).to_owned())
-                .filter(|c| retired.contains(c.as_str()))
-                .collect();
-            if !codes.is_empty() {
-                let layer = model
-                    .layer(rule.layer)
-                    .map_or_else(String::new, |l| l.name.clone());
-                impact.retired_rules.push((rule.name.clone(), layer, codes));
-            }
-        }
-    }
-    Ok(impact)
+    Ok(release_impact::assess(
+        checked_old.model.as_ref(),
+        checked_new.model.as_ref(),
+        diff,
+    ))
 }
 
 /// Runs `dxmap release-diff`.
@@ -180,9 +100,9 @@ pub fn run(args: Args) -> Exit {
                 object.insert(
                     "impact".to_owned(),
                     json!({
-                        "uncovered": impact.uncovered.iter().map(|(layer, dx, case)| json!({"layer": layer, "dx": dx, "witness": case})).collect::<Vec<_>>(),
-                        "rules_naming_retired_codes": impact.retired_rules.iter().map(|(rule, layer, codes)| json!({"rule": rule, "layer": layer, "codes": codes})).collect::<Vec<_>>(),
-                        "routes_too_slow": impact.too_slow.iter().map(|(rule, dx, t, timeframe, within)| json!({"rule": rule, "dx": dx, "type": t, "timeframe_minutes": timeframe, "responds_within_minutes": within})).collect::<Vec<_>>(),
+                        "uncovered": impact.uncovered.iter().map(|u| json!({"layer": u.layer, "dx": u.dx, "witness": u.witness})).collect::<Vec<_>>(),
+                        "rules_naming_retired_codes": impact.retired_rules.iter().map(|r| json!({"rule": r.rule, "layer": r.layer, "codes": r.codes})).collect::<Vec<_>>(),
+                        "routes_too_slow": impact.too_slow.iter().map(|s| json!({"rule": s.rule, "dx": s.dx, "type": s.service_type, "timeframe_minutes": s.timeframe_minutes, "responds_within_minutes": s.responds_within_minutes})).collect::<Vec<_>>(),
                     }),
                 );
             }
@@ -209,26 +129,37 @@ pub fn run(args: Args) -> Exit {
             if let Some(impact) = &impact {
                 let _ = writeln!(out, "impact on the rules:");
                 let _ = writeln!(out, "  new codes not covered ({})", impact.uncovered.len());
-                for (layer, _, case) in &impact.uncovered {
-                    let _ = writeln!(out, "    {case} in `{layer}`");
+                for uncovered in &impact.uncovered {
+                    let _ = writeln!(out, "    {} in `{}`", uncovered.witness, uncovered.layer);
                 }
                 let _ = writeln!(
                     out,
                     "  rules naming retired codes ({})",
                     impact.retired_rules.len()
                 );
-                for (rule, layer, codes) in &impact.retired_rules {
-                    let _ = writeln!(out, "    \"{rule}\" ({layer}): {}", codes.join(", "));
+                for retired in &impact.retired_rules {
+                    let _ = writeln!(
+                        out,
+                        "    \"{}\" ({}): {}",
+                        retired.rule,
+                        retired.layer,
+                        retired.codes.join(", ")
+                    );
                 }
                 let _ = writeln!(
                     out,
                     "  routes too slow for a changed timeframe ({})",
                     impact.too_slow.len()
                 );
-                for (rule, dx, t, timeframe, within) in &impact.too_slow {
+                for slow in &impact.too_slow {
                     let _ = writeln!(
                         out,
-                        "    \"{rule}\": {dx} now within {timeframe} min, but {t} responds within {within} min"
+                        "    \"{}\": {} now within {} min, but {} responds within {} min",
+                        slow.rule,
+                        slow.dx,
+                        slow.timeframe_minutes,
+                        slow.service_type,
+                        slow.responds_within_minutes
                     );
                 }
             }
@@ -236,13 +167,7 @@ pub fn run(args: Args) -> Exit {
         }
     }
     match impact {
-        Some(impact)
-            if !impact.uncovered.is_empty()
-                || !impact.retired_rules.is_empty()
-                || !impact.too_slow.is_empty() =>
-        {
-            Exit::Rules
-        }
+        Some(impact) if !impact.is_empty() => Exit::Rules,
         _ => Exit::Ok,
     }
 }

@@ -60,24 +60,6 @@ enum SexArg {
     Male,
 }
 
-fn parse_location(text: &str) -> Result<[f64; 2], String> {
-    let (lat, lon) = text
-        .split_once(',')
-        .ok_or_else(|| format!("`{text}` is not `LAT,LON`"))?;
-    let lat: f64 = lat
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{lat}` is not a latitude"))?;
-    let lon: f64 = lon
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{lon}` is not a longitude"))?;
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(format!("`{text}` is not a latitude and longitude"));
-    }
-    Ok([lat, lon])
-}
-
 /// Builds the case from the arguments; a wrong value exits 1 (the case is
 /// wrong), an unreadable file exits 2.
 fn case(args: &Args) -> Result<Case, Exit> {
@@ -94,7 +76,7 @@ fn case(args: &Args) -> Result<Case, Exit> {
     let location = args
         .location
         .as_deref()
-        .map(parse_location)
+        .map(cases::parse_location)
         .transpose()
         .map_err(wrong)?;
     let capacity = match &args.capacity {

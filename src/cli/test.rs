@@ -2,15 +2,17 @@
 //! tree under `DIR` and report each failing case by name, with what was
 //! expected, what was answered, and the explanation.
 //!
-//! Imports: `crate::{load, cases, diagnostics, source}`, `dxmap_runtime`, `super`.
+//! Imports: `crate::{load, cases, testing, diagnostics, source}`,
+//! `dxmap_runtime`, `super`.
 
 use std::path::PathBuf;
 
-use dxmap_runtime::{Decision, Router};
+use dxmap_runtime::Router;
 
 use super::{compile_tree, default_dir, usage_error, use_color, Exit};
-use crate::cases::{Expect, TestCase};
+use crate::cases::TestCase;
 use crate::source::SourceMap;
+use crate::testing::{self, Outcome};
 use crate::{cases, diagnostics, load};
 
 /// Arguments of `dxmap test`.
@@ -18,61 +20,6 @@ use crate::{cases, diagnostics, load};
 pub struct Args {
     /// The rules directory; its tests are in `DIR/tests/*.yaml`.
     dir: Option<PathBuf>,
-}
-
-fn list(items: &[String]) -> String {
-    format!("[{}]", items.join(", "))
-}
-
-/// Differences between what a test expects and the decision.
-fn mismatches(expect: &Expect, decision: &Decision) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(overlay) = &expect.overlay {
-        if *overlay != decision.overlay {
-            out.push(format!(
-                "overlay: expected `{overlay}`, got `{}`",
-                decision.overlay
-            ));
-        }
-    }
-    if let Some(rule) = &expect.rule {
-        if Some(rule.as_str()) != decision.rule {
-            out.push(format!(
-                "rule: expected \"{rule}\", got {}",
-                decision
-                    .rule
-                    .as_ref()
-                    .map_or_else(|| "none".to_owned(), |r| format!("\"{r}\""))
-            ));
-        }
-    }
-    if let Some(services) = &expect.services {
-        let got: Vec<String> = decision.services.iter().map(|s| s.id.to_owned()).collect();
-        if *services != got {
-            out.push(format!(
-                "services: expected {}, got {}",
-                list(services),
-                list(&got)
-            ));
-        }
-    }
-    if let Some(catch_all) = expect.catch_all {
-        if catch_all != decision.catch_all {
-            out.push(format!(
-                "catch_all: expected {catch_all}, got {}",
-                decision.catch_all
-            ));
-        }
-    }
-    if let Some(no_search) = expect.no_search {
-        if no_search != decision.no_search.is_some() {
-            out.push(format!(
-                "no_search: expected {no_search}, got {}",
-                decision.no_search.is_some()
-            ));
-        }
-    }
-    out
 }
 
 /// Runs `dxmap test`.
@@ -117,26 +64,23 @@ pub fn run(args: Args) -> Exit {
             .map_or_else(String::new, |file| {
                 format!("{}:{}", file.name, file.line_col(test.span.start).0)
             });
-        let outcome = match &test.case {
-            Err(problem) => Err(vec![format!("the case is wrong: {problem}")]),
-            Ok(case) => match router.explain(case) {
-                Err(error) => Err(vec![format!("the case is wrong: {error}")]),
-                Ok(decision) => {
-                    let differences = mismatches(&test.expect, &decision);
-                    if differences.is_empty() {
-                        Ok(())
-                    } else {
-                        let mut lines = differences;
-                        lines.push(String::new());
-                        lines.extend(
-                            super::route::render(&decision, case, true)
-                                .lines()
-                                .map(str::to_owned),
-                        );
-                        Err(lines)
-                    }
-                }
-            },
+        let outcome = match testing::run(&router, test) {
+            Outcome::Passed => Ok(()),
+            Outcome::WrongCase(problem) => Err(vec![format!("the case is wrong: {problem}")]),
+            Outcome::Failed {
+                case,
+                decision,
+                mismatches,
+            } => {
+                let mut lines: Vec<String> = mismatches.iter().map(ToString::to_string).collect();
+                lines.push(String::new());
+                lines.extend(
+                    super::route::render(&decision, case, true)
+                        .lines()
+                        .map(str::to_owned),
+                );
+                Err(lines)
+            }
         };
         match outcome {
             Ok(()) => {

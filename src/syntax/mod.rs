@@ -151,6 +151,29 @@ fn item_start(text: &str, start: usize, offset: usize) -> usize {
     best
 }
 
+/// The canonical form of one file's `text` (`dxmap fmt`), proved to mean
+/// what the text means: `None` with the syntax errors when the text does
+/// not parse (warnings are dropped), or with an internal error when the
+/// formatted text would parse to a different tree.
+pub fn reformat(file: FileId, text: &str) -> (Option<String>, Vec<Diagnostic>) {
+    let (parsed, syntax_errors) = parse(file, text);
+    if syntax_errors.iter().any(Diagnostic::is_error) {
+        return (None, syntax_errors);
+    }
+    let formatted = fmt::format(text, &parsed);
+    let (reparsed, reparse_errors) = parse(file, &formatted);
+    if !reparse_errors.is_empty() || erase_spans(&reparsed) != erase_spans(&parsed) {
+        let internal = Diagnostic::new(
+            Code::Internal,
+            Span::new(file, 0, 0),
+            "internal error, please report: formatting would change this file's meaning",
+        )
+        .with_help("the file was left unchanged");
+        return (None, vec![internal]);
+    }
+    (Some(formatted), Vec::new())
+}
+
 /// The tree's text form with every span erased: two files mean the same
 /// exactly when these are equal. Used to prove `fmt` changes no meaning.
 pub fn erase_spans(file: &ast::File) -> String {
@@ -182,6 +205,19 @@ mod tests {
 
     fn codes(text: &str) -> Vec<Code> {
         parse(FileId(0), text).1.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn reformat_gives_the_canonical_text_or_the_syntax_errors() {
+        let (formatted, found) = reformat(FileId(0), "skill   interpreter   \"Interpreter\"\n\n\n");
+        assert_eq!(
+            formatted.as_deref(),
+            Some("skill interpreter \"Interpreter\"\n")
+        );
+        assert!(found.is_empty(), "{found:?}");
+        let (formatted, found) = reformat(FileId(0), "skill {\n");
+        assert_eq!(formatted, None);
+        assert!(found.iter().any(Diagnostic::is_error), "{found:?}");
     }
 
     #[test]

@@ -1,0 +1,129 @@
+//! The totals of a coverage matrix: how many dispositions of a layer are
+//! required, covered, partly covered, not covered, answered "no search" or
+//! not used, each code counted once across its channels.
+//!
+//! The matrix itself is the coverage analysis's ([`crate::check::rules::coverage`]);
+//! `dxmap coverage` prints it with these totals.
+//!
+//! Imports: `crate::check::rules`.
+
+use std::collections::BTreeMap;
+
+use crate::check::rules::{Answer, CoverageRow};
+
+/// The totals of one layer's coverage matrix, in dispositions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Codes the layer must cover (on some channel).
+    pub required: usize,
+    /// Required codes routed in full, or answered "no search", wherever
+    /// they are used.
+    pub covered: usize,
+    /// Codes left uncovered on some channel or for some cases.
+    pub partial: usize,
+    /// Required codes that nothing routes on any channel.
+    pub uncovered: usize,
+    /// Codes answered "no search" on every channel.
+    pub no_search: usize,
+    /// Codes neither required nor routed.
+    pub not_used: usize,
+}
+
+impl Totals {
+    /// Whether every required code is fully covered.
+    pub fn complete(&self) -> bool {
+        self.partial == 0 && self.uncovered == 0
+    }
+}
+
+/// The totals of `rows`, the coverage matrix of one layer
+/// ([`crate::check::rules::coverage`]).
+pub fn totals(rows: &[CoverageRow]) -> Totals {
+    let mut by_code: BTreeMap<u32, Vec<&CoverageRow>> = BTreeMap::new();
+    for row in rows {
+        by_code.entry(row.dx.0).or_default().push(row);
+    }
+    let mut totals = Totals::default();
+    for rows in by_code.values() {
+        let required = rows.iter().any(|r| r.required);
+        if required {
+            totals.required += 1;
+        }
+        if rows.iter().any(|r| r.answer == Answer::Uncovered)
+            && rows.iter().all(|r| matches!(r.answer, Answer::Uncovered))
+        {
+            totals.uncovered += 1;
+        } else if rows
+            .iter()
+            .any(|r| matches!(r.answer, Answer::Uncovered | Answer::Partial))
+        {
+            totals.partial += 1;
+        } else if rows.iter().all(|r| matches!(r.answer, Answer::NoSearch(_))) {
+            totals.no_search += 1;
+            if required {
+                totals.covered += 1;
+            }
+        } else if rows.iter().all(|r| r.answer == Answer::NotUsed) {
+            totals.not_used += 1;
+        } else if required {
+            totals.covered += 1;
+        }
+    }
+    totals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{totals, Totals};
+    use crate::catalogue::DispositionId;
+    use crate::check::model::Channel;
+    use crate::check::rules::{Answer, CoverageRow};
+
+    fn row(dx: u32, channel: Channel, required: bool, answer: Answer) -> CoverageRow {
+        CoverageRow {
+            dx: DispositionId(dx),
+            channel,
+            required,
+            answer,
+            via: None,
+            rules: Vec::new(),
+            types: Vec::new(),
+            gaps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_code_counts_once_across_its_channels() {
+        let no_search = || Answer::NoSearch("999 handles it".to_owned());
+        let rows = [
+            // Routed on one channel, not on the other: partly covered.
+            row(0, Channel::Nhs111, true, Answer::Routed),
+            row(0, Channel::Ooh, true, Answer::Uncovered),
+            // Routed everywhere.
+            row(1, Channel::Nhs111, true, Answer::Routed),
+            row(1, Channel::Ooh, true, Answer::Routed),
+            // "No search" everywhere: covered, and counted as such.
+            row(2, Channel::Nhs111, true, no_search()),
+            row(2, Channel::Ooh, true, no_search()),
+            // Nothing routes it anywhere.
+            row(3, Channel::Nhs111, true, Answer::Uncovered),
+            row(3, Channel::Ooh, true, Answer::Uncovered),
+            // Not required, not routed.
+            row(4, Channel::Nhs111, false, Answer::NotUsed),
+        ];
+        let found = totals(&rows);
+        assert_eq!(
+            found,
+            Totals {
+                required: 4,
+                covered: 2,
+                partial: 1,
+                uncovered: 1,
+                no_search: 1,
+                not_used: 1,
+            }
+        );
+        assert!(!found.complete());
+        assert!(totals(&rows[2..3]).complete());
+    }
+}
