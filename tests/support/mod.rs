@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod reference;
+pub mod rng;
 
 use std::path::{Path, PathBuf};
 
