@@ -20,140 +20,11 @@
 
 mod support;
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::cli::{project, scratch};
-
-/// Longest a run may take before it is killed and the test fails.
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A two-code catalogue, so that small trees can cover their release.
-const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n";
-
-/// A tree that checks cleanly against [`CATALOGUE`].
-const GOOD: &str = r#"release "catalogue.yaml"
-service_type gp_ooh "GP Out of Hours" { responds_within 1h }
-rule "Primary care" {
-  when dx in (Dx05, Dx06)
-  route gp_ooh
-}
-service "Southampton GP Out of Hours" id "GPOOH-SO" {
-  type gp_ooh
-  catchment SO
-  hours { all_hours }
-}
-"#;
-
-/// How one run of `dxmap` ended.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    /// Both streams, for messages that may be printed on either.
-    fn output(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
-/// Runs `dxmap ARGS` in `dir`, killing it after [`TIMEOUT`]. Fails the test
-/// on a timeout, a death by signal (a stack overflow aborts) or a panic
-/// (exit 101).
-fn dxmap(dir: &Path, args: &[&str]) -> Run {
-    let shown = format!("dxmap {}", args.join(" "));
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dxmap"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout_pipe = child.stdout.take().unwrap();
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let stdout_reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stdout_pipe.read_to_end(&mut bytes);
-        bytes
-    });
-    let stderr_reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr_pipe.read_to_end(&mut bytes);
-        bytes
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`{shown}` ran for more than {TIMEOUT:?} and was killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = start.elapsed();
-    let stdout = String::from_utf8_lossy(&stdout_reader.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr_reader.join().unwrap()).into_owned();
-    let Some(code) = status.code() else {
-        panic!(
-            "`{shown}` was killed by a signal ({status}): a stack overflow or an abort\n{stderr}"
-        );
-    };
-    assert_ne!(code, 101, "`{shown}` panicked:\n{stderr}");
-    Run {
-        code,
-        stdout,
-        stderr,
-        elapsed,
-    }
-}
-
-/// The output with the rendering's line wrapping undone: each line's
-/// indentation and `│` gutter removed and the lines joined by spaces.
-fn unwrapped(output: &str) -> String {
-    output
-        .lines()
-        .map(|line| line.trim_start().trim_start_matches('│').trim())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Asserts the exit code and that the output names every one of `names`
-/// (as printed, or across a line the rendering wrapped).
-#[track_caller]
-fn assert_run(run: &Run, code: i32, names: &[&str]) {
-    assert_eq!(run.code, code, "exit code\n{}", run.output());
-    let output = run.output();
-    let joined = unwrapped(&output);
-    for name in names {
-        assert!(
-            output.contains(name) || joined.contains(name),
-            "`{name}` not named in:\n{output}"
-        );
-    }
-}
-
-/// A scratch directory holding the good tree and its catalogue under
-/// `rules/`, and `extra` files.
-fn good_tree(name: &str, extra: &[(&str, &[u8])]) -> PathBuf {
-    let mut files: Vec<(&str, &[u8])> = vec![
-        ("rules/national.dxm", GOOD.as_bytes()),
-        ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
-    ];
-    files.extend_from_slice(extra);
-    scratch(name, &files)
-}
+use support::cli::{assert_run, dxmap, git, good_tree, project, scratch, Run, CATALOGUE, GOOD};
 
 /// A file of `len` bytes of zeros, written sparsely: the test does not
 /// write them, and the file system stores none.
@@ -226,72 +97,15 @@ fn route_table(name: &str, bytes: &[u8]) -> (Run, String) {
 
 // ------------------------------------------------------------ SHA-256
 
-/// SHA-256 (FIPS 180-4), to write tables whose body matches its header but
-/// is not a valid table. Checked against a known digest and against the
-/// header `dxmap build` writes.
+/// SHA-256 from the standard crate (RustCrypto `sha2`), to write tables
+/// whose body matches its header but is not a valid table. Checked against
+/// the header `dxmap build` writes.
 fn sha256_hex(data: &[u8]) -> String {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut message = data.to_vec();
-    let bit_len = (data.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&bit_len.to_be_bytes());
-    for block in message.chunks(64) {
-        let mut w = [0u32; 64];
-        for (i, word) in block.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
-        for i in 0..64 {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let ch = (e & f) ^ (!e & g);
-            let t1 = hh
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(K[i])
-                .wrapping_add(w[i]);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let maj = (a & b) ^ (a & c) ^ (b & c);
-            let t2 = s0.wrapping_add(maj);
-            hh = g;
-            g = f;
-            f = e;
-            e = d.wrapping_add(t1);
-            d = c;
-            c = b;
-            b = a;
-            a = t1.wrapping_add(t2);
-        }
-        for (state, value) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
-            *state = state.wrapping_add(value);
-        }
-    }
-    h.iter().map(|word| format!("{word:08x}")).collect()
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// A table file whose header matches `body`.
@@ -1391,27 +1205,13 @@ fn diff_names_what_is_wrong_with_its_arguments() {
     assert_run(&run, 2, &["give two rules directories"]);
     let run = dxmap(&dir, &["diff", "rules"]);
     assert_eq!(run.code, 2, "{}", run.output());
-    // Outside a git repository.
-    let run = dxmap(&std::env::temp_dir(), &["diff", "--git", "HEAD..HEAD"]);
+    // Outside a git repository (the scratch directory is not one yet).
+    let run = dxmap(&dir, &["diff", "--git", "HEAD..HEAD"]);
     assert_run(&run, 2, &["git"]);
 
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .current_dir(&dir)
-            .args([
-                "-c",
-                "user.name=dxmap",
-                "-c",
-                "user.email=dxmap@example.org",
-            ])
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "rules"]);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "rules"]);
     let run = dxmap(&dir, &["diff", "--git", "main"]);
     assert_run(&run, 2, &["`--git main` is not `REV1..REV2`"]);
     let run = dxmap(&dir, &["diff", "--git", "main..nosuchrev"]);
