@@ -140,35 +140,6 @@ fn shipped_texts() -> Vec<(PathBuf, String)> {
     out
 }
 
-fn assert_fmt_preserves(name: &str, text: &str) {
-    let (parsed, found) = syntax::parse(FileId(0), text);
-    if found.iter().any(|d| d.is_error()) {
-        return;
-    }
-    let once = syntax::fmt::format(text, &parsed);
-    let (again, found) = syntax::parse(FileId(0), &once);
-    assert!(
-        found.is_empty(),
-        "{name}: formatted text does not parse: {found:?}\n{once}"
-    );
-    assert_eq!(
-        syntax::erase_spans(&parsed),
-        syntax::erase_spans(&again),
-        "{name}: fmt changed the meaning\n{once}"
-    );
-    assert_eq!(
-        syntax::fmt::format(&once, &again),
-        once,
-        "{name}: fmt is not idempotent"
-    );
-    let comments = |t: &str| t.matches("//").count();
-    assert_eq!(
-        comments(text),
-        comments(&once),
-        "{name}: a comment was lost\n{once}"
-    );
-}
-
 #[test]
 fn fmt_is_idempotent_and_meaning_preserving_on_generated_programs() {
     let mut rng = Rng(0x00F0_0D5E);
@@ -179,7 +150,7 @@ fn fmt_is_idempotent_and_meaning_preserving_on_generated_programs() {
             found.is_empty(),
             "round {round}: the generator wrote a syntax error: {found:?}\n{text}"
         );
-        assert_fmt_preserves(&format!("round {round}"), &text);
+        support::assert_fmt_preserves(&format!("round {round}"), &text);
     }
 }
 
