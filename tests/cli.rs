@@ -12,7 +12,7 @@
 
 mod support;
 
-use support::cli::{dxmap, project, scratch, CATALOGUE, GOOD};
+use support::cli::{dxmap, project, route_args, scratch, CATALOGUE, GOOD};
 
 #[test]
 fn check_passes_on_the_shipped_rules() {
@@ -230,29 +230,6 @@ fn explain_prints_a_code_doc() {
     let output = dxmap(&project(), &["explain"]);
     assert_eq!(output.code, 0);
     assert!(output.stdout.lines().count() >= 40);
-}
-
-const ROUTE_CASE: &[&str] = &[
-    "--dx",
-    "Dx28",
-    "--channel",
-    "111",
-    "--age",
-    "40",
-    "--sex",
-    "female",
-    "--postcode",
-    "so16 7ab",
-    "--at",
-    "2020-05-08T15:00:00+01:00",
-];
-
-fn route_args<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["route"];
-    args.extend_from_slice(source);
-    args.extend_from_slice(ROUTE_CASE);
-    args.extend_from_slice(extra);
-    args
 }
 
 #[test]

@@ -24,7 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use support::cli::{assert_run, dxmap, git, good_tree, project, scratch, Run, CATALOGUE, GOOD};
+use support::cli::{
+    assert_run, dxmap, git, good_tree, project, route_args, scratch, Run, CATALOGUE, GOOD,
+    ROUTE_CASE,
+};
 
 /// A file of `len` bytes of zeros, written sparsely: the test does not
 /// write them, and the file system stores none.
@@ -64,34 +67,11 @@ fn built_table() -> &'static [u8] {
     })
 }
 
-/// A valid case of the shipped rules, as `dxmap route` arguments (no `--at`).
-const CASE: &[&str] = &[
-    "--dx",
-    "Dx28",
-    "--channel",
-    "111",
-    "--age",
-    "40",
-    "--postcode",
-    "SO16 7AB",
-];
-
-/// The arguments of `dxmap route` for [`CASE`] on VE Day 2020, after
-/// `source` (`--table FILE` or `--rules DIR`) and before `extra`.
-fn route<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["route"];
-    args.extend_from_slice(source);
-    args.extend_from_slice(CASE);
-    args.extend_from_slice(&["--at", "2020-05-08T15:00:00+01:00"]);
-    args.extend_from_slice(extra);
-    args
-}
-
 /// Writes `bytes` as `table.dxt` in a scratch directory and routes the
 /// valid case through it.
 fn route_table(name: &str, bytes: &[u8]) -> (Run, String) {
     let dir = scratch(name, &[("table.dxt", bytes)]);
-    let run = dxmap(&dir, &route(&["--table", "table.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "table.dxt"], &[]));
     (run, "table.dxt".to_owned())
 }
 
@@ -319,24 +299,27 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
 #[test]
 fn a_missing_huge_or_directory_table_is_refused_naming_it() {
     let dir = scratch("table-paths", &[("tables/.keep", "")]);
-    let run = dxmap(&dir, &route(&["--table", "missing.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "missing.dxt"], &[]));
     assert_run(&run, 2, &["cannot read `missing.dxt`"]);
-    let run = dxmap(&dir, &route(&["--table", "tables"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "tables"], &[]));
     assert_run(&run, 2, &["cannot read `tables`"]);
     // 100 MB of zeros (sparse): read, found not to be a table.
     // Tables over 256 MiB are refused before they are read (see below).
     sparse_file(&dir.join("huge.dxt"), 100_000_000);
-    let run = dxmap(&dir, &route(&["--table", "huge.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "huge.dxt"], &[]));
     assert_run(&run, 2, &["not a dxmap table", "huge.dxt"]);
     sparse_file(&dir.join("huger.dxt"), 300_000_000);
-    let run = dxmap(&dir, &route(&["--table", "huger.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "huger.dxt"], &[]));
     assert_run(
         &run,
         2,
         &["huger.dxt", "more than the 268435456 dxmap reads"],
     );
     // `--rules` and `--table` together: a usage error.
-    let run = dxmap(&dir, &route(&["--table", "x.dxt", "--rules", "rules"], &[]));
+    let run = dxmap(
+        &dir,
+        &route_args(&["--table", "x.dxt", "--rules", "rules"], &[]),
+    );
     assert_run(&run, 2, &["--table", "--rules"]);
 }
 
@@ -385,7 +368,7 @@ fn an_unreadable_test_or_capacity_file_exits_2_naming_it() {
     let tests = dxmap(&dir, &["test", "rules"]);
     let capacity = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
     );
     for path in ["rules/tests/cases.yaml", "capacity.yaml"] {
         std::fs::set_permissions(dir.join(path), std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -430,7 +413,7 @@ fn a_directory_where_a_file_belongs_exits_2_naming_it() {
     );
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "capacity.d"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "capacity.d"]),
     );
     assert_run(&run, 2, &["cannot read `capacity.d`"]);
     let run = dxmap(&dir, &["check", "rules", "--release", "release.yaml"]);
@@ -589,7 +572,7 @@ fn huge_catalogues_test_files_and_capacity_files_are_refused_naming_them() {
     assert_run(&run, 1, &["DX0002", "rules/tests/huge.yaml"]);
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "huge.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "huge.yaml"]),
     );
     assert_run(&run, 1, &["DX0002", "huge.yaml"]);
 }
@@ -795,7 +778,7 @@ fn deep_yaml_sequences_are_an_error_not_a_stack_overflow() {
     assert_run(&run, 1, &["DX0010", "deep.yaml"]);
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
     );
     assert_run(&run, 1, &["DX0020", "deep.yaml"]);
     let run = dxmap(&dir, &["test", "rules"]);
@@ -837,7 +820,7 @@ fn assert_deep_yaml_refused_quickly(name: &str, deep: &str) {
         (
             dxmap(
                 &dir,
-                &route(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
+                &route_args(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
             ),
             "DX0020",
             "deep.yaml",
@@ -882,7 +865,7 @@ fn yaml_alias_bombs_are_refused_quickly() {
     );
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
     );
     assert_run(&run, 1, &["DX0020", "capacity.yaml"]);
     let run = dxmap(&dir, &["test", "rules"]);
@@ -948,7 +931,7 @@ fn files_that_are_not_utf8_exit_1_naming_them() {
     );
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "latin1.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "latin1.yaml"]),
     );
     assert_run(&run, 1, &["DX0003", "latin1.yaml"]);
     let run = dxmap(&dir, &["test", "rules"]);
@@ -985,13 +968,13 @@ fn capacity_with_unknown_services_or_statuses_exits_1_naming_them() {
     let rules = rules.to_str().unwrap();
     let run = dxmap(
         &dir,
-        &route(&["--rules", rules], &["--capacity", "ids.yaml"]),
+        &route_args(&["--rules", rules], &["--capacity", "ids.yaml"]),
     );
     assert_run(&run, 1, &["unknown services", "`NOPE1`", "`NOPE2`"]);
     assert!(!run.output().contains("`FXX01`"), "{}", run.output());
     let run = dxmap(
         &dir,
-        &route(&["--rules", rules], &["--capacity", "statuses.yaml"]),
+        &route_args(&["--rules", rules], &["--capacity", "statuses.yaml"]),
     );
     assert_run(
         &run,
@@ -1006,14 +989,17 @@ fn capacity_with_unknown_services_or_statuses_exits_1_naming_them() {
         ],
     );
     for file in ["list.yaml", "field.yaml", "yaml.yaml"] {
-        let run = dxmap(&dir, &route(&["--rules", rules], &["--capacity", file]));
+        let run = dxmap(
+            &dir,
+            &route_args(&["--rules", rules], &["--capacity", file]),
+        );
         assert_run(&run, 1, &["DX0020", file]);
     }
     // The same through a built table.
     std::fs::write(dir.join("table.dxt"), built_table()).unwrap();
     let run = dxmap(
         &dir,
-        &route(&["--table", "table.dxt"], &["--capacity", "ids.yaml"]),
+        &route_args(&["--table", "table.dxt"], &["--capacity", "ids.yaml"]),
     );
     assert_run(&run, 1, &["`NOPE1`", "`NOPE2`"]);
 }
@@ -1049,12 +1035,12 @@ fn route_names_each_wrong_argument() {
         ),
     ] {
         let mut args = vec!["route", "--rules", "rules"];
-        args.extend_from_slice(CASE);
+        args.extend_from_slice(ROUTE_CASE);
         args.extend_from_slice(&[flag, value]);
         let run = dxmap(&project(), &args);
         assert_run(&run, 1, &[problem]);
     }
-    let mut args = route(&rules, &[]);
+    let mut args = route_args(&rules, &[]);
     let channel = args.iter().position(|a| *a == "111").unwrap();
     args[channel] = "112";
     let run = dxmap(&project(), &args);
@@ -1318,7 +1304,7 @@ fn every_fuzzing_regression_input_ends_with_a_documented_exit() {
                 dxmap(&dir, &["test", "rules"]),
                 dxmap(
                     &dir,
-                    &route(&["--rules", "rules"], &["--capacity", "input.yaml"]),
+                    &route_args(&["--rules", "rules"], &["--capacity", "input.yaml"]),
                 ),
             ]
         } else if name.ends_with(".dxt") {

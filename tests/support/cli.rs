@@ -28,6 +28,33 @@ service "Southampton GP Out of Hours" id "GPOOH-SO" {
 }
 "#;
 
+/// A valid case of the shipped rules, as `dxmap route` arguments (no
+/// `--at`).
+pub const ROUTE_CASE: &[&str] = &[
+    "--dx",
+    "Dx28",
+    "--channel",
+    "111",
+    "--age",
+    "40",
+    "--sex",
+    "female",
+    "--postcode",
+    "so16 7ab",
+];
+
+/// The arguments of `dxmap route` for [`ROUTE_CASE`] at 15:00 on VE Day
+/// 2020 (a bank holiday), after `source` (`--table FILE` or `--rules DIR`)
+/// and before `extra`.
+pub fn route_args<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["route"];
+    args.extend_from_slice(source);
+    args.extend_from_slice(ROUTE_CASE);
+    args.extend_from_slice(&["--at", "2020-05-08T15:00:00+01:00"]);
+    args.extend_from_slice(extra);
+    args
+}
+
 /// The project root.
 pub fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
