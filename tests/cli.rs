@@ -12,7 +12,7 @@
 
 mod support;
 
-use support::cli::{dxmap, project, route_args, scratch, CATALOGUE, GOOD};
+use support::cli::{dxmap, project, route_args, scratch, with_arg, CATALOGUE, GOOD};
 
 #[test]
 fn check_passes_on_the_shipped_rules() {
@@ -359,99 +359,32 @@ fn a_failed_build_writes_nothing() {
 
 #[test]
 fn route_rejects_wrong_cases_with_exit_1() {
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx0005",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-            "--at",
-            "2020-05-08T15:00:00+01:00",
-        ],
-    );
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.contains("unknown disposition `Dx0005`"),
-        "{}",
-        output.stderr
-    );
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16",
-            "--at",
-            "2020-05-08T15:00:00+01:00",
-        ],
-    );
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.contains("`SO16` is not a full UK postcode"),
-        "{}",
-        output.stderr
-    );
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "112",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-        ],
-    );
-    assert_eq!(output.code, 1);
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "forty",
-            "--postcode",
-            "SO16 7AB",
-        ],
-    );
-    assert_eq!(output.code, 1);
-    assert!(
-        output.stderr.contains("`forty` is not an age"),
-        "{}",
-        output.stderr
-    );
+    let valid = route_args(&[], &[]);
+    let output = dxmap(&project(), &valid);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    for (flag, value, problem) in [
+        ("--dx", "Dx0005", "unknown disposition `Dx0005`"),
+        ("--postcode", "SO16", "`SO16` is not a full UK postcode"),
+        ("--channel", "112", "`112` is not a channel"),
+        ("--age", "forty", "`forty` is not an age"),
+    ] {
+        let output = dxmap(&project(), &with_arg(&valid, flag, value));
+        assert_eq!(output.code, 1, "{flag} {value}: {}", output.stderr);
+        assert!(
+            output.stderr.contains(problem),
+            "{flag} {value}: {}",
+            output.stderr
+        );
+    }
     // --age and --postcode are required: a usage error.
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--postcode",
-            "SO16 7AB",
-        ],
-    );
-    assert_eq!(output.code, 2);
+    let without_age: Vec<&str> = valid
+        .iter()
+        .copied()
+        .filter(|arg| !["--age", "40"].contains(arg))
+        .collect();
+    let output = dxmap(&project(), &without_age);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(output.stderr.contains("--age"), "{}", output.stderr);
 }
 
 #[test]

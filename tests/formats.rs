@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::cli::{dxmap, project, scratch, CATALOGUE, GOOD};
+use support::cli::{dxmap, project, route_args, scratch, CATALOGUE, GOOD};
 
 use std::path::{Path, PathBuf};
 
@@ -289,22 +289,7 @@ fn github_prints_one_escaped_annotation_per_diagnostic_and_a_summary() {
 
 #[test]
 fn check_formats_are_not_route_formats() {
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-            "--format",
-            "sarif",
-        ],
-    );
+    let output = dxmap(&project(), &route_args(&[], &["--format", "sarif"]));
     assert_eq!(output.code, 2);
     assert!(output.stderr.contains("sarif"), "{}", output.stderr);
 }

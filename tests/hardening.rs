@@ -25,8 +25,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use support::cli::{
-    assert_run, dxmap, git, good_tree, project, route_args, scratch, Run, CATALOGUE, GOOD,
-    ROUTE_CASE,
+    assert_run, dxmap, git, good_tree, project, route_args, scratch, with_arg, Run, CATALOGUE,
+    GOOD, ROUTE_CASE,
 };
 
 /// A file of `len` bytes of zeros, written sparsely: the test does not
@@ -1040,15 +1040,10 @@ fn route_names_each_wrong_argument() {
         let run = dxmap(&project(), &args);
         assert_run(&run, 1, &[problem]);
     }
-    let mut args = route_args(&rules, &[]);
-    let channel = args.iter().position(|a| *a == "111").unwrap();
-    args[channel] = "112";
-    let run = dxmap(&project(), &args);
+    let args = route_args(&rules, &[]);
+    let run = dxmap(&project(), &with_arg(&args, "--channel", "112"));
     assert_run(&run, 1, &["`112` is not a channel"]);
-    let age = args.iter().position(|a| *a == "40").unwrap();
-    args[channel] = "111";
-    args[age] = "999999y";
-    let run = dxmap(&project(), &args);
+    let run = dxmap(&project(), &with_arg(&args, "--age", "999999y"));
     assert_run(&run, 1, &["`999999y` is not an age"]);
 }
 
@@ -1064,24 +1059,13 @@ fn commands_on_a_missing_or_broken_tree_name_it() {
             ("good/catalogue.yaml", CATALOGUE),
         ],
     );
+    let route = route_args(&["--rules", "DIR"], &[]);
     let runs: [&[&str]; 6] = [
         &["build", "DIR", "-o", "t.dxt"],
         &["test", "DIR"],
         &["queue", "--rules", "DIR", "--hierarchy", "h", "Dx05"],
         &["coverage", "DIR"],
-        &[
-            "route",
-            "--rules",
-            "DIR",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-        ],
+        &route,
         &["diff", "DIR", "good"],
     ];
     for args in runs {

@@ -55,6 +55,14 @@ pub fn route_args<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
+/// `args` with the value that follows `flag` replaced by `value`.
+pub fn with_arg<'a>(args: &[&'a str], flag: &str, value: &'a str) -> Vec<&'a str> {
+    let at = args.iter().position(|arg| *arg == flag).unwrap() + 1;
+    let mut args = args.to_vec();
+    args[at] = value;
+    args
+}
+
 /// The project root.
 pub fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
