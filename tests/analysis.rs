@@ -23,6 +23,7 @@ use dxmap::check::model::{self, Channel};
 use dxmap::check::rules::{self, CaseSex, Witness};
 use dxmap::source::FileId;
 use dxmap_runtime::{Case, Router};
+use support::rng::Rng;
 
 /// A postcode whose overlay is the witness's layer.
 fn postcode_in(router: &Router, model: &model::Model, witness: &Witness) -> String {
@@ -164,27 +165,6 @@ fn gap_witnesses_are_matched_by_no_rule() {
 }
 
 // ----------------------------------------------------------- properties
-
-/// SplitMix64: a small deterministic generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[usize::try_from(self.below(items.len() as u64)).unwrap()]
-    }
-}
 
 const CATALOGUE: &str = r#"release: tiny
 dispositions:

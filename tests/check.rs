@@ -1,6 +1,8 @@
-//! Check fixtures: `fixtures/check/ok` check with no diagnostic at all,
-//! `fixtures/check/err` with at least one error. Every diagnostic code has
-//! an `err` fixture (see `every_code_has_an_err_fixture`).
+//! Check fixtures: `fixtures/check/ok` check with no diagnostic at all;
+//! `fixtures/check/err` with at least one error, except that a fixture
+//! whose name ends in `-warn` gives at least one warning and no error (see
+//! [`expected_severity`]). Every diagnostic code has an `err` fixture (see
+//! `err_fixtures_report_errors_and_every_code_has_one`).
 
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +18,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use dxmap::diagnostics::Code;
+use dxmap::diagnostics::{Code, Diagnostic, Severity};
 
 #[test]
 fn ok_fixtures_check_without_diagnostics() {
@@ -46,16 +48,55 @@ const NOT_FROM_FIXTURES: &[(Code, &str)] = &[
     ),
 ];
 
+/// What an `err` fixture must give, by its name: `NAME-warn.dxm` at least
+/// one warning and no error, any other name at least one error.
+fn expected_severity(path: &Path) -> Severity {
+    let stem = path.file_stem().unwrap().to_string_lossy();
+    if stem.ends_with("-warn") {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+#[track_caller]
+fn assert_severity(path: &Path, found: &[Diagnostic], rendered: &str) {
+    let n_errors = found.iter().filter(|d| d.is_error()).count();
+    let n_warnings = found.len() - n_errors;
+    match expected_severity(path) {
+        Severity::Error => assert!(
+            n_errors > 0,
+            "{} checked without error:\n{rendered}",
+            path.display()
+        ),
+        Severity::Warning => assert!(
+            n_warnings > 0 && n_errors == 0,
+            "{} (a `-warn` fixture) gave {n_warnings} warnings and {n_errors} errors, \
+             not at least one warning and no error:\n{rendered}",
+            path.display()
+        ),
+    }
+}
+
+#[test]
+fn fixture_names_say_what_they_must_give() {
+    assert_eq!(
+        expected_severity(Path::new("fixtures/check/err/no-calendar-warn.dxm")),
+        Severity::Warning
+    );
+    // Only the suffix counts: a name that merely contains `warn` must error.
+    assert_eq!(
+        expected_severity(Path::new("fixtures/check/err/warning-text.dxm")),
+        Severity::Error
+    );
+}
+
 #[test]
 fn err_fixtures_report_errors_and_every_code_has_one() {
     let seen = RefCell::new(BTreeSet::new());
     insta::glob!("../fixtures/check/err", "*.dxm", |path| {
         let (rendered, found) = support::check_fixture("check-err", path);
-        assert!(
-            found.iter().any(|d| d.is_error()) || path.to_string_lossy().contains("warn"),
-            "{} checked without error",
-            path.display()
-        );
+        assert_severity(path, &found, &rendered);
         seen.borrow_mut().extend(found.iter().map(|d| d.code));
         support::snapshot_settings(path).bind(|| {
             insta::assert_snapshot!("check", support::document(path, &rendered));

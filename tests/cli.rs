@@ -12,32 +12,16 @@
 
 mod support;
 
-use support::cli::{code, dxmap, project, scratch, stderr, stdout};
-
-/// A two-code catalogue, so that small trees can cover their release.
-const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n";
-
-const GOOD: &str = r#"release "catalogue.yaml"
-service_type gp_ooh "GP Out of Hours" { responds_within 1h }
-rule "Primary care" {
-  when dx in (Dx05, Dx06)
-  route gp_ooh
-}
-service "Southampton GP Out of Hours" id "GPOOH-SO" {
-  type gp_ooh
-  catchment SO
-  hours { all_hours }
-}
-"#;
+use support::cli::{dxmap, project, route_args, scratch, with_arg, CATALOGUE, GOOD};
 
 #[test]
 fn check_passes_on_the_shipped_rules() {
     let output = dxmap(&project(), &["check", "rules"]);
-    assert_eq!(code(&output), 0, "{}", stdout(&output));
-    assert_eq!(stdout(&output).trim(), "no problems found");
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    assert_eq!(output.stdout.trim(), "no problems found");
     // `rules` is the default directory.
     let output = dxmap(&project(), &["check"]);
-    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert_eq!(output.code, 0, "{}", output.stdout);
 }
 
 #[test]
@@ -53,11 +37,11 @@ fn check_reports_rule_errors_with_exit_1_and_json_locations() {
         ],
     );
     let output = dxmap(&dir, &["check", "rules", "--format", "json"]);
-    assert_eq!(code(&output), 1);
-    insta::assert_snapshot!("check_json_errors", stdout(&output));
+    assert_eq!(output.code, 1);
+    insta::assert_snapshot!("check_json_errors", output.stdout);
     let output = dxmap(&dir, &["check", "rules"]);
-    assert_eq!(code(&output), 1);
-    let human = stdout(&output);
+    assert_eq!(output.code, 1);
+    let human = output.stdout;
     assert!(human.contains("rules/national.dxm:4:21"), "{human}");
     assert!(human.contains("did you mean `Dx06`?"), "{human}");
     assert!(human.contains("2 errors"), "{human}");
@@ -74,10 +58,10 @@ fn warnings_pass_unless_denied() {
         ],
     );
     let output = dxmap(&dir, &["check", "rules"]);
-    assert_eq!(code(&output), 0, "{}", stdout(&output));
-    assert!(stdout(&output).contains("1 warning"));
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    assert!(output.stdout.contains("1 warning"));
     let output = dxmap(&dir, &["check", "rules", "--deny-warnings"]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
 }
 
 #[test]
@@ -90,35 +74,35 @@ fn usage_and_io_errors_exit_2_and_name_the_problem() {
         ],
     );
     let output = dxmap(&dir, &["check", "no-such-dir"]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     assert!(
-        stderr(&output).contains("`no-such-dir` does not exist"),
+        output.stderr.contains("`no-such-dir` does not exist"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 
     let output = dxmap(&dir, &["check", "rules", "--release", "pathways-2051"]);
-    assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("unknown release `pathways-2051`"));
-    assert!(stderr(&output).contains("pathways-2015"));
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.contains("unknown release `pathways-2051`"));
+    assert!(output.stderr.contains("pathways-2015"));
 
     let output = dxmap(
         &dir,
         &["check", "rules", "--release", "missing/catalogue.yaml"],
     );
-    assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("missing/catalogue.yaml"));
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.contains("missing/catalogue.yaml"));
 
     let output = dxmap(&dir, &["check", "rules", "--format", "xml"]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
 
     let output = dxmap(&dir, &["frobnicate"]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
 
     let empty = scratch("empty", &[("rules/readme.txt", b"no rules here")]);
     let output = dxmap(&empty, &["check", "rules"]);
-    assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("no `.dxm` files under `rules`"));
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.contains("no `.dxm` files under `rules`"));
 }
 
 #[test]
@@ -133,8 +117,8 @@ fn release_flag_replaces_the_release_line() {
         ],
     );
     let output = dxmap(&dir, &["check", "rules", "--release", "tiny.yaml"]);
-    assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    assert_eq!(output.code, 1);
+    let text = output.stdout;
     assert!(
         text.contains("unknown disposition `Dx06` in release `tiny`"),
         "{text}"
@@ -150,8 +134,8 @@ fn release_flag_replaces_the_release_line() {
         ],
     );
     let output = dxmap(&dir, &["check", "rules", "--release", "broken.yaml"]);
-    assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    assert_eq!(output.code, 1);
+    let text = output.stdout;
     assert!(text.contains("DX0010"), "{text}");
     assert!(text.contains("broken.yaml:6:13"), "{text}");
 }
@@ -168,8 +152,8 @@ fn unreadable_inputs_are_diagnostics_with_the_file_name() {
         ],
     );
     let output = dxmap(&dir, &["check", "rules"]);
-    assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    assert_eq!(output.code, 1);
+    let text = output.stdout;
     assert!(
         text.contains("DX0003") && text.contains("rules/national.dxm"),
         "{text}"
@@ -185,8 +169,8 @@ fn unreadable_inputs_are_diagnostics_with_the_file_name() {
         ],
     );
     let output = dxmap(&dir, &["check", "rules"]);
-    assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    assert_eq!(output.code, 1);
+    let text = output.stdout;
     assert!(
         text.contains("DX0002") && text.contains("rules/zz_huge.dxm"),
         "{text}"
@@ -198,19 +182,19 @@ fn fmt_check_reports_and_fmt_rewrites() {
     let messy = "release \"pathways-2015\"\nrule   \"A\"{when dx=Dx05 and age>=16 route gp_ooh} // keep me\n";
     let dir = scratch("fmt", &[("rules/a.dxm", messy.as_bytes())]);
     let output = dxmap(&dir, &["fmt", "--check", "rules"]);
-    assert_eq!(code(&output), 1);
-    assert_eq!(stdout(&output).trim(), "would reformat rules/a.dxm");
+    assert_eq!(output.code, 1);
+    assert_eq!(output.stdout.trim(), "would reformat rules/a.dxm");
     assert_eq!(
         std::fs::read_to_string(dir.join("rules/a.dxm")).unwrap(),
         messy
     );
 
     let output = dxmap(&dir, &["fmt", "rules/a.dxm"]);
-    assert_eq!(code(&output), 0);
+    assert_eq!(output.code, 0);
     let formatted = std::fs::read_to_string(dir.join("rules/a.dxm")).unwrap();
     insta::assert_snapshot!("fmt_rewrites", formatted);
     let output = dxmap(&dir, &["fmt", "--check"]);
-    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert_eq!(output.code, 0, "{}", output.stdout);
 }
 
 #[test]
@@ -218,11 +202,11 @@ fn fmt_leaves_files_with_syntax_errors_alone() {
     let broken = "rule \"A\" { when dx = route gp_ooh }\n";
     let dir = scratch("fmt-broken", &[("rules/a.dxm", broken.as_bytes())]);
     let output = dxmap(&dir, &["fmt"]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     assert!(
-        stdout(&output).contains("rules/a.dxm:1:22"),
+        output.stdout.contains("rules/a.dxm:1:22"),
         "{}",
-        stdout(&output)
+        output.stdout
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("rules/a.dxm")).unwrap(),
@@ -233,42 +217,19 @@ fn fmt_leaves_files_with_syntax_errors_alone() {
 #[test]
 fn explain_prints_a_code_doc() {
     let output = dxmap(&project(), &["explain", "DX0201"]);
-    assert_eq!(code(&output), 0);
-    let text = stdout(&output);
+    assert_eq!(output.code, 0);
+    let text = output.stdout;
     assert!(
         text.contains("unknown-disposition") && text.contains("**Fix.**"),
         "{text}"
     );
     let output = dxmap(&project(), &["explain", "unknown-disposition"]);
-    assert_eq!(code(&output), 0);
+    assert_eq!(output.code, 0);
     let output = dxmap(&project(), &["explain", "DX9999"]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     let output = dxmap(&project(), &["explain"]);
-    assert_eq!(code(&output), 0);
-    assert!(stdout(&output).lines().count() >= 40);
-}
-
-const ROUTE_CASE: &[&str] = &[
-    "--dx",
-    "Dx28",
-    "--channel",
-    "111",
-    "--age",
-    "40",
-    "--sex",
-    "female",
-    "--postcode",
-    "so16 7ab",
-    "--at",
-    "2020-05-08T15:00:00+01:00",
-];
-
-fn route_args<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["route"];
-    args.extend_from_slice(source);
-    args.extend_from_slice(ROUTE_CASE);
-    args.extend_from_slice(extra);
-    args
+    assert_eq!(output.code, 0);
+    assert!(output.stdout.lines().count() >= 40);
 }
 
 #[test]
@@ -277,8 +238,8 @@ fn route_json_has_the_contract_fields() {
         &project(),
         &route_args(&["--rules", "rules"], &["--format", "json"]),
     );
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     for field in [
         "dx",
         "channel",
@@ -302,7 +263,7 @@ fn route_json_has_the_contract_fields() {
         &project(),
         &route_args(&["--rules", "rules"], &["--format", "json", "--explain"]),
     );
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     let trace = value["trace"].as_array().unwrap();
     assert_eq!(trace[0]["step"], "overlay");
     assert!(trace.iter().any(
@@ -313,8 +274,8 @@ fn route_json_has_the_contract_fields() {
 #[test]
 fn route_human_explains_the_answer() {
     let output = dxmap(&project(), &route_args(&[], &["--explain"]));
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let text = stdout(&output);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let text = output.stdout;
     assert!(text.contains("overlay  hampshire"), "{text}");
     assert!(
         text.contains("rule     \"Pharmacy, adults\" (rules/"),
@@ -330,13 +291,13 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
     let table = dir.join("table.dxt");
     let table_arg = table.to_str().unwrap();
     let output = dxmap(&project(), &["build", "rules", "-o", table_arg]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stdout(&output).starts_with("built "), "{}", stdout(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(output.stdout.starts_with("built "), "{}", output.stdout);
     let explain = ["--format", "json", "--explain"];
     let from_rules = dxmap(&project(), &route_args(&["--rules", "rules"], &explain));
     let from_table = dxmap(&project(), &route_args(&["--table", table_arg], &explain));
-    assert_eq!(code(&from_table), 0, "{}", stderr(&from_table));
-    assert_eq!(stdout(&from_rules), stdout(&from_table));
+    assert_eq!(from_table.code, 0, "{}", from_table.stderr);
+    assert_eq!(from_rules.stdout, from_table.stdout);
 
     let built = std::fs::read(&table).unwrap();
     // The first `Dx05` of the body (a length byte 4, then the code)
@@ -346,11 +307,11 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
     altered[at + 4] = b'6';
     std::fs::write(&table, &altered).unwrap();
     let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     assert!(
-        stderr(&output).contains("altered after it was built"),
+        output.stderr.contains("altered after it was built"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 
     assert!(built.starts_with(b"dxmap-table v2 "));
@@ -358,11 +319,11 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
     v3[13] = b'3';
     std::fs::write(&table, &v3).unwrap();
     let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     assert!(
-        stderr(&output).contains("table format v3"),
+        output.stderr.contains("table format v3"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 }
 
@@ -378,11 +339,11 @@ fn a_failed_build_writes_nothing() {
         ],
     );
     let output = dxmap(&dir, &["build", "rules", "-o", "table.dxt"]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     assert!(
-        stdout(&output).contains("unknown service type `gp_oh`"),
+        output.stdout.contains("unknown service type `gp_oh`"),
         "{}",
-        stdout(&output)
+        output.stdout
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("table.dxt")).unwrap(),
@@ -398,99 +359,32 @@ fn a_failed_build_writes_nothing() {
 
 #[test]
 fn route_rejects_wrong_cases_with_exit_1() {
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx0005",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-            "--at",
-            "2020-05-08T15:00:00+01:00",
-        ],
-    );
-    assert_eq!(code(&output), 1);
-    assert!(
-        stderr(&output).contains("unknown disposition `Dx0005`"),
-        "{}",
-        stderr(&output)
-    );
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16",
-            "--at",
-            "2020-05-08T15:00:00+01:00",
-        ],
-    );
-    assert_eq!(code(&output), 1);
-    assert!(
-        stderr(&output).contains("`SO16` is not a full UK postcode"),
-        "{}",
-        stderr(&output)
-    );
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "112",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-        ],
-    );
-    assert_eq!(code(&output), 1);
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "forty",
-            "--postcode",
-            "SO16 7AB",
-        ],
-    );
-    assert_eq!(code(&output), 1);
-    assert!(
-        stderr(&output).contains("`forty` is not an age"),
-        "{}",
-        stderr(&output)
-    );
+    let valid = route_args(&[], &[]);
+    let output = dxmap(&project(), &valid);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    for (flag, value, problem) in [
+        ("--dx", "Dx0005", "unknown disposition `Dx0005`"),
+        ("--postcode", "SO16", "`SO16` is not a full UK postcode"),
+        ("--channel", "112", "`112` is not a channel"),
+        ("--age", "forty", "`forty` is not an age"),
+    ] {
+        let output = dxmap(&project(), &with_arg(&valid, flag, value));
+        assert_eq!(output.code, 1, "{flag} {value}: {}", output.stderr);
+        assert!(
+            output.stderr.contains(problem),
+            "{flag} {value}: {}",
+            output.stderr
+        );
+    }
     // --age and --postcode are required: a usage error.
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--postcode",
-            "SO16 7AB",
-        ],
-    );
-    assert_eq!(code(&output), 2);
+    let without_age: Vec<&str> = valid
+        .iter()
+        .copied()
+        .filter(|arg| !["--age", "40"].contains(arg))
+        .collect();
+    let output = dxmap(&project(), &without_age);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(output.stderr.contains("--age"), "{}", output.stderr);
 }
 
 #[test]
@@ -509,17 +403,17 @@ fn capacity_files_are_checked() {
         &dir,
         &route_args(&["--rules", rules_arg], &["--capacity", "unknown.yaml"]),
     );
-    assert_eq!(code(&output), 1);
-    assert!(stderr(&output).contains("`NOPE1`"), "{}", stderr(&output));
+    assert_eq!(output.code, 1);
+    assert!(output.stderr.contains("`NOPE1`"), "{}", output.stderr);
     let output = dxmap(
         &dir,
         &route_args(&["--rules", rules_arg], &["--capacity", "status.yaml"]),
     );
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     assert!(
-        stdout(&output).contains("status.yaml") && stdout(&output).contains("purple"),
+        output.stdout.contains("status.yaml") && output.stdout.contains("purple"),
         "{}",
-        stdout(&output)
+        output.stdout
     );
     let output = dxmap(
         &dir,
@@ -528,16 +422,16 @@ fn capacity_files_are_checked() {
             &["--capacity", "good.yaml", "--format", "json"],
         ),
     );
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(output.code, 0, "{}", output.stderr);
     assert!(
-        !stdout(&output).contains("\"FXX01\""),
+        !output.stdout.contains("\"FXX01\""),
         "a red service was returned"
     );
     let output = dxmap(
         &dir,
         &route_args(&["--rules", rules_arg], &["--capacity", "missing.yaml"]),
     );
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
 }
 
 #[test]
@@ -559,8 +453,8 @@ fn test_reports_failing_cases_by_name() {
         ],
     );
     let output = dxmap(&dir, &["test", "rules"]);
-    assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    assert_eq!(output.code, 1);
+    let text = output.stdout;
     assert!(
         text.contains("ok    primary care goes to the GP out of hours"),
         "{text}"
@@ -587,11 +481,11 @@ fn test_reports_failing_cases_by_name() {
         ],
     );
     let output = dxmap(&dir, &["test", "rules"]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     assert!(
-        stdout(&output).contains("rules/tests/cases.yaml:2"),
+        output.stdout.contains("rules/tests/cases.yaml:2"),
         "{}",
-        stdout(&output)
+        output.stdout
     );
 }
 
@@ -611,18 +505,20 @@ fn queue_orders_codes_by_the_hierarchy() {
             "Dx321",
         ],
     );
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert_eq!(stdout(&output), "Dx321\nDx32\nDx328\nDx05\n");
-    assert!(stderr(&output).contains("`Dx05` is not in hierarchy"));
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(output.stdout, "Dx321\nDx32\nDx328\nDx05\n");
+    assert!(output.stderr.contains("`Dx05` is not in hierarchy"));
     let output = dxmap(
         &project(),
         &["queue", "--hierarchy", "clinician_queue_ordr", "Dx32"],
     );
-    assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("did you mean `clinician_queue_order`?"));
+    assert_eq!(output.code, 2);
+    assert!(output
+        .stderr
+        .contains("did you mean `clinician_queue_order`?"));
     let output = dxmap(
         &project(),
         &["queue", "--hierarchy", "clinician_queue_order", "Dx3200"],
     );
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
 }

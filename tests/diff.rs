@@ -16,11 +16,10 @@
 
 mod support;
 
-use support::cli::{dxmap, project, scratch, stdout};
+use support::cli::{dxmap, git, project, scratch};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn scratch_dir(name: &str) -> PathBuf {
     scratch(name, &[] as &[(&str, &[u8])])
@@ -79,8 +78,8 @@ fn diff_reports_exactly_the_cells_an_override_changes() {
         &dir,
         &["diff", "old", "new", "--format", "json", "--exit-code"],
     );
-    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 3, "{}", output.stdout);
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(value["equal"], false);
     let cells: BTreeSet<(String, String, String)> = value["routing"]
         .as_array()
@@ -118,7 +117,7 @@ fn diff_reports_exactly_the_cells_an_override_changes() {
             assert_eq!(value[kind][part], serde_json::json!([]), "{kind}.{part}");
         }
     }
-    let human = stdout(&dxmap(&dir, &["diff", "old", "new"]));
+    let human = dxmap(&dir, &["diff", "old", "new"]).stdout;
     assert!(human.contains("layer dorset"), "{human}");
     assert!(
         human.contains("\"Dental\" -> dental  =>  \"Dental\" -> dental, emergency_department"),
@@ -132,8 +131,8 @@ fn diff_of_identical_trees_is_empty() {
     copy_rules(&dir.join("a"), &[]);
     copy_rules(&dir.join("b"), &[]);
     let output = dxmap(&dir, &["diff", "a", "b", "--exit-code"]);
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).trim(), "no behavioural difference");
+    assert_eq!(output.code, 0);
+    assert_eq!(output.stdout.trim(), "no behavioural difference");
 }
 
 #[test]
@@ -156,8 +155,8 @@ fn diff_reports_services_added_removed_and_changed() {
         &dir,
         &["diff", "old", "new", "--format", "json", "--exit-code"],
     );
-    assert_eq!(output.status.code(), Some(3));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 3);
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(
         value["routing"],
         serde_json::json!([]),
@@ -166,27 +165,6 @@ fn diff_reports_services_added_removed_and_changed() {
     assert_eq!(
         value["services"]["changed"][0]["fields"],
         serde_json::json!(["hours"])
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=dxmap",
-            "-c",
-            "user.email=dxmap@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
     );
 }
 
@@ -217,14 +195,14 @@ fn repository(name: &str) -> PathBuf {
 fn diff_between_git_revisions() {
     let dir = repository("git");
     let output = dxmap(&dir, &["diff", "--git", "main..change", "--exit-code"]);
-    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
-    assert!(stdout(&output).contains("layer dorset"));
+    assert_eq!(output.code, 3, "{}", output.stdout);
+    assert!(output.stdout.contains("layer dorset"));
     let output = dxmap(&dir, &["diff", "--git", "main..main", "--exit-code"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(output.code, 0, "{}", output.stdout);
     let output = dxmap(&dir, &["diff", "--git", "main..nosuchrev"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.code, 2);
     let output = dxmap(&dir, &["diff", "--git", "main"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.code, 2);
 }
 
 #[test]
@@ -239,8 +217,8 @@ fn release_diff_lists_exactly_the_added_codes() {
             "json",
         ],
     );
-    assert_eq!(output.status.code(), Some(0));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 0);
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     let added: Vec<&str> = value["added"]
         .as_array()
         .unwrap()
@@ -264,7 +242,7 @@ fn release_diff_lists_exactly_the_added_codes() {
             "json",
         ],
     );
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(value["retired"].as_array().unwrap().len(), 6);
 }
 
@@ -284,8 +262,8 @@ fn release_diff_shows_the_impact_on_a_tree() {
             "json",
         ],
     );
-    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     let uncovered: BTreeSet<&str> = value["impact"]["uncovered"]
         .as_array()
         .unwrap()
@@ -307,17 +285,19 @@ fn release_diff_shows_the_impact_on_a_tree() {
             "rules",
         ],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).contains("new codes not covered (0)"));
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    assert!(output.stdout.contains("new codes not covered (0)"));
 }
 
 #[test]
 fn coverage_of_the_shipped_rules_is_complete() {
     let output = dxmap(&project(), &["coverage", "rules"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).contains("every required disposition is covered in every layer"));
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    assert!(output
+        .stdout
+        .contains("every required disposition is covered in every layer"));
     let output = dxmap(&project(), &["coverage", "rules", "--format", "json"]);
-    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     let layers = value["layers"].as_array().unwrap();
     assert!(layers.len() >= 4);
     for layer in layers {
@@ -333,8 +313,8 @@ fn coverage_of_the_shipped_rules_is_complete() {
     let dir = scratch_dir("coverage-gap");
     copy_rules(&dir.join("rules"), &["covid_ccas.dxm"]);
     let output = dxmap(&dir, &["coverage", "rules", "--release", "pathways-2020"]);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stdout(&output).contains("Dx1112") && stdout(&output).contains("NOT COVERED"));
+    assert_eq!(output.code, 1);
+    assert!(output.stdout.contains("Dx1112") && output.stdout.contains("NOT COVERED"));
 }
 
 /// The `dxmap` commands of a `run:` script, as argument lists.
@@ -376,22 +356,13 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
     for command in &commands {
         let args: Vec<&str> = command.iter().map(String::as_str).collect();
         let output = dxmap(&dir, &args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "dxmap {args:?}: {}",
-            stdout(&output)
-        );
+        assert_eq!(output.code, 0, "dxmap {args:?}: {}", output.stdout);
         if args.contains(&"sarif") {
-            let sarif: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+            let sarif: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
             assert_eq!(sarif["version"], "2.1.0");
         }
         if args[0] == "diff" {
-            assert!(
-                stdout(&output).contains("layer dorset"),
-                "{}",
-                stdout(&output)
-            );
+            assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
         }
     }
 }

@@ -65,62 +65,12 @@ use jiff::civil;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use support::reference::{self, Answer, Reference, Refusal};
+use support::rng::Rng;
 
 /// Trees and cases of the bounded run (`cargo test`).
 const TREES: usize = 150;
 const CASES_PER_TREE: usize = 200;
 const DEFAULT_SEED: u64 = 0x0D1F_F5EE_D202_0329;
-
-// ------------------------------------------------------------------ random
-
-/// SplitMix64: a small deterministic generator, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + i64::try_from(self.below(u64::try_from(hi - lo + 1).unwrap())).unwrap()
-    }
-
-    /// True `percent` times in a hundred.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[usize::try_from(self.below(items.len() as u64)).unwrap()]
-    }
-
-    /// One to `max` distinct items, in random order.
-    fn some_up_to<T: Clone>(&mut self, items: &[T], max: u64) -> Vec<T> {
-        let n = 1 + usize::try_from(self.below(max)).unwrap();
-        self.some(items, n)
-    }
-
-    /// `n` distinct items, in random order.
-    fn some<T: Clone>(&mut self, items: &[T], n: usize) -> Vec<T> {
-        let mut pool: Vec<T> = items.to_vec();
-        let mut out = Vec::new();
-        while out.len() < n && !pool.is_empty() {
-            let idx = usize::try_from(self.below(pool.len() as u64)).unwrap();
-            out.push(pool.remove(idx));
-        }
-        out
-    }
-}
 
 // -------------------------------------------------------------- catalogues
 

@@ -13,32 +13,27 @@
 
 mod support;
 
-use support::cli::{code, dxmap, project, scratch, stderr, stdout};
+use support::cli::{dxmap, project, route_args, scratch, CATALOGUE, GOOD};
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// A three-code catalogue, so that small trees can cover their release.
-const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n  - { code: Dx07, title: \"Primary care 12h\", section: 1, status: in_use, timeframe_minutes: 720 }\n";
+/// The shared two-code catalogue and a third code, `Dx07`, that the
+/// broken trees route by a second rule.
+fn catalogue() -> String {
+    format!("{CATALOGUE}  - {{ code: Dx07, title: \"Primary care 12h\", section: 1, status: in_use, timeframe_minutes: 720 }}\n")
+}
 
-const GOOD: &str = r#"release "catalogue.yaml"
-service_type gp_ooh "GP Out of Hours" { responds_within 1h }
-rule "Primary care" {
-  when dx in (Dx05, Dx06, Dx07)
-  route gp_ooh
+/// The shared good tree, its rule covering `Dx07` too.
+fn good() -> String {
+    GOOD.replace("dx in (Dx05, Dx06)", "dx in (Dx05, Dx06, Dx07)")
 }
-service "Southampton GP Out of Hours" id "GPOOH-SO" {
-  type gp_ooh
-  catchment SO
-  hours { all_hours }
-}
-"#;
 
 /// Errors in two files (one with a secondary label), a warning, and a
 /// message holding `%`, `:` and `,`; the second file's name has a comma.
 fn broken_tree(name: &str) -> PathBuf {
-    let national = GOOD
+    let national = good()
         .replace("Dx06,", "Dx0006,")
         .replace("route gp_ooh", "route gp_oh")
         .replace("hours { all_hours }", "hours { bank_holiday closed }")
@@ -49,7 +44,7 @@ fn broken_tree(name: &str) -> PathBuf {
         &[
             ("rules/national.dxm", national.as_str()),
             ("rules/overlays/dorset,west.dxm", overlay),
-            ("rules/catalogue.yaml", CATALOGUE),
+            ("rules/catalogue.yaml", catalogue().as_str()),
         ],
     )
 }
@@ -57,7 +52,7 @@ fn broken_tree(name: &str) -> PathBuf {
 /// The JSON diagnostics of a tree, as `(code, file, line)`.
 fn json_diagnostics(dir: &Path) -> Vec<(String, String, u64)> {
     let output = dxmap(dir, &["check", "rules", "--format", "json"]);
-    let value: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let value: Value = serde_json::from_str(&output.stdout).unwrap();
     value["diagnostics"]
         .as_array()
         .unwrap()
@@ -83,8 +78,8 @@ fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
 fn sarif_is_a_sarif_log_with_rules_results_and_locations() {
     let dir = broken_tree("sarif");
     let output = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
-    let sarif = stdout(&output);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let sarif = output.stdout;
     let log: Value = serde_json::from_str(&sarif).unwrap();
 
     assert_eq!(
@@ -181,7 +176,7 @@ fn sarif_is_a_sarif_log_with_rules_results_and_locations() {
 
     // The same run twice gives the same bytes.
     let again = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
-    assert_eq!(stdout(&again), sarif);
+    assert_eq!(again.stdout, sarif);
 }
 
 #[test]
@@ -189,47 +184,47 @@ fn sarif_keeps_the_exit_codes() {
     let dir = scratch(
         "sarif-clean",
         &[
-            ("rules/national.dxm", GOOD),
-            ("rules/catalogue.yaml", CATALOGUE),
+            ("rules/national.dxm", good().as_str()),
+            ("rules/catalogue.yaml", catalogue().as_str()),
         ],
     );
     let output = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
-    assert_eq!(code(&output), 0, "{}", stdout(&output));
-    let log: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    let log: Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
     assert_eq!(
         log["runs"][0]["tool"]["driver"]["rules"],
         Value::Array(Vec::new())
     );
 
-    let warned = GOOD.replace("hours { all_hours }", "hours { bank_holiday closed }");
+    let warned = good().replace("hours { all_hours }", "hours { bank_holiday closed }");
     let dir = scratch(
         "sarif-warned",
         &[
             ("rules/national.dxm", warned.as_str()),
-            ("rules/catalogue.yaml", CATALOGUE),
+            ("rules/catalogue.yaml", catalogue().as_str()),
         ],
     );
     let output = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
-    assert_eq!(code(&output), 0, "{}", stdout(&output));
-    let log: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    let log: Value = serde_json::from_str(&output.stdout).unwrap();
     assert_eq!(text(&log, "/runs/0/results/0/level"), "warning");
     let output = dxmap(
         &dir,
         &["check", "rules", "--format", "sarif", "--deny-warnings"],
     );
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
 
     let output = dxmap(&dir, &["check", "no-such-dir", "--format", "sarif"]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
 }
 
 #[test]
 fn github_prints_one_escaped_annotation_per_diagnostic_and_a_summary() {
     let dir = broken_tree("github");
     let output = dxmap(&dir, &["check", "rules", "--format", "github"]);
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
-    let out = stdout(&output);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let out = output.stdout;
     let lines: Vec<&str> = out.lines().collect();
     let expected = json_diagnostics(&dir);
     assert_eq!(lines.len(), expected.len() + 1, "{out}");
@@ -283,42 +278,27 @@ fn github_prints_one_escaped_annotation_per_diagnostic_and_a_summary() {
     let dir = scratch(
         "github-clean",
         &[
-            ("rules/national.dxm", GOOD),
-            ("rules/catalogue.yaml", CATALOGUE),
+            ("rules/national.dxm", good().as_str()),
+            ("rules/catalogue.yaml", catalogue().as_str()),
         ],
     );
     let output = dxmap(&dir, &["check", "rules", "--format", "github"]);
-    assert_eq!(code(&output), 0);
-    assert_eq!(stdout(&output), "no problems found\n");
+    assert_eq!(output.code, 0);
+    assert_eq!(output.stdout, "no problems found\n");
 }
 
 #[test]
 fn check_formats_are_not_route_formats() {
-    let output = dxmap(
-        &project(),
-        &[
-            "route",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-            "--format",
-            "sarif",
-        ],
-    );
-    assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("sarif"), "{}", stderr(&output));
+    let output = dxmap(&project(), &route_args(&[], &["--format", "sarif"]));
+    assert_eq!(output.code, 2);
+    assert!(output.stderr.contains("sarif"), "{}", output.stderr);
 }
 
 #[test]
 fn graph_hierarchy_draws_the_shipped_queue_order() {
     let output = dxmap(&project(), &["graph", "hierarchy", "clinician_queue_order"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let dot = stdout(&output);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let dot = output.stdout;
     assert!(dot.starts_with("digraph "), "{dot}");
     assert!(dot.trim_end().ends_with('}'), "{dot}");
     assert!(dot.contains("\n  \"Dx321\" -> \"Dx32\";\n"), "{dot}");
@@ -331,12 +311,12 @@ fn graph_hierarchy_draws_the_shipped_queue_order() {
     assert_eq!(dot.matches(" -> ").count(), 8, "{dot}");
     // Deterministic.
     let again = dxmap(&project(), &["graph", "hierarchy", "clinician_queue_order"]);
-    assert_eq!(stdout(&again), dot);
+    assert_eq!(again.stdout, dot);
 
     // All hierarchies: one cluster each, node ids qualified by hierarchy.
     let output = dxmap(&project(), &["graph", "hierarchy", "--rules", "rules"]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let dot = stdout(&output);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let dot = output.stdout;
     assert!(dot.starts_with("digraph "), "{dot}");
     assert!(
         dot.contains("subgraph \"cluster_clinician_queue_order\" {"),
@@ -351,26 +331,28 @@ fn graph_hierarchy_draws_the_shipped_queue_order() {
 #[test]
 fn graph_hierarchy_errors() {
     let output = dxmap(&project(), &["graph", "hierarchy", "clinician_queue_ordr"]);
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
     assert!(
-        stderr(&output).contains("did you mean `clinician_queue_order`?"),
+        output
+            .stderr
+            .contains("did you mean `clinician_queue_order`?"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
-    assert!(stdout(&output).is_empty());
+    assert!(output.stdout.is_empty());
 
     let dir = broken_tree("graph-broken");
     let output = dxmap(&dir, &["graph", "hierarchy"]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(output.code, 1);
     assert!(
-        stdout(&output).contains("unknown disposition `Dx0006`"),
+        output.stdout.contains("unknown disposition `Dx0006`"),
         "{}",
-        stdout(&output)
+        output.stdout
     );
 
     let output = dxmap(
         &project(),
         &["graph", "hierarchy", "--rules", "no-such-dir"],
     );
-    assert_eq!(code(&output), 2);
+    assert_eq!(output.code, 2);
 }

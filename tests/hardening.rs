@@ -20,140 +20,14 @@
 
 mod support;
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::cli::{project, scratch};
-
-/// Longest a run may take before it is killed and the test fails.
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A two-code catalogue, so that small trees can cover their release.
-const CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n  - { code: Dx06, title: \"Primary care 6h\", section: 1, status: in_use, timeframe_minutes: 360 }\n";
-
-/// A tree that checks cleanly against [`CATALOGUE`].
-const GOOD: &str = r#"release "catalogue.yaml"
-service_type gp_ooh "GP Out of Hours" { responds_within 1h }
-rule "Primary care" {
-  when dx in (Dx05, Dx06)
-  route gp_ooh
-}
-service "Southampton GP Out of Hours" id "GPOOH-SO" {
-  type gp_ooh
-  catchment SO
-  hours { all_hours }
-}
-"#;
-
-/// How one run of `dxmap` ended.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    /// Both streams, for messages that may be printed on either.
-    fn output(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
-/// Runs `dxmap ARGS` in `dir`, killing it after [`TIMEOUT`]. Fails the test
-/// on a timeout, a death by signal (a stack overflow aborts) or a panic
-/// (exit 101).
-fn dxmap(dir: &Path, args: &[&str]) -> Run {
-    let shown = format!("dxmap {}", args.join(" "));
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dxmap"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout_pipe = child.stdout.take().unwrap();
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let stdout_reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stdout_pipe.read_to_end(&mut bytes);
-        bytes
-    });
-    let stderr_reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr_pipe.read_to_end(&mut bytes);
-        bytes
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`{shown}` ran for more than {TIMEOUT:?} and was killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = start.elapsed();
-    let stdout = String::from_utf8_lossy(&stdout_reader.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr_reader.join().unwrap()).into_owned();
-    let Some(code) = status.code() else {
-        panic!(
-            "`{shown}` was killed by a signal ({status}): a stack overflow or an abort\n{stderr}"
-        );
-    };
-    assert_ne!(code, 101, "`{shown}` panicked:\n{stderr}");
-    Run {
-        code,
-        stdout,
-        stderr,
-        elapsed,
-    }
-}
-
-/// The output with the rendering's line wrapping undone: each line's
-/// indentation and `│` gutter removed and the lines joined by spaces.
-fn unwrapped(output: &str) -> String {
-    output
-        .lines()
-        .map(|line| line.trim_start().trim_start_matches('│').trim())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Asserts the exit code and that the output names every one of `names`
-/// (as printed, or across a line the rendering wrapped).
-#[track_caller]
-fn assert_run(run: &Run, code: i32, names: &[&str]) {
-    assert_eq!(run.code, code, "exit code\n{}", run.output());
-    let output = run.output();
-    let joined = unwrapped(&output);
-    for name in names {
-        assert!(
-            output.contains(name) || joined.contains(name),
-            "`{name}` not named in:\n{output}"
-        );
-    }
-}
-
-/// A scratch directory holding the good tree and its catalogue under
-/// `rules/`, and `extra` files.
-fn good_tree(name: &str, extra: &[(&str, &[u8])]) -> PathBuf {
-    let mut files: Vec<(&str, &[u8])> = vec![
-        ("rules/national.dxm", GOOD.as_bytes()),
-        ("rules/catalogue.yaml", CATALOGUE.as_bytes()),
-    ];
-    files.extend_from_slice(extra);
-    scratch(name, &files)
-}
+use support::cli::{
+    assert_run, dxmap, git, good_tree, project, route_args, scratch, with_arg, Run, CATALOGUE,
+    GOOD, ROUTE_CASE,
+};
 
 /// A file of `len` bytes of zeros, written sparsely: the test does not
 /// write them, and the file system stores none.
@@ -193,105 +67,25 @@ fn built_table() -> &'static [u8] {
     })
 }
 
-/// A valid case of the shipped rules, as `dxmap route` arguments (no `--at`).
-const CASE: &[&str] = &[
-    "--dx",
-    "Dx28",
-    "--channel",
-    "111",
-    "--age",
-    "40",
-    "--postcode",
-    "SO16 7AB",
-];
-
-/// The arguments of `dxmap route` for [`CASE`] on VE Day 2020, after
-/// `source` (`--table FILE` or `--rules DIR`) and before `extra`.
-fn route<'a>(source: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["route"];
-    args.extend_from_slice(source);
-    args.extend_from_slice(CASE);
-    args.extend_from_slice(&["--at", "2020-05-08T15:00:00+01:00"]);
-    args.extend_from_slice(extra);
-    args
-}
-
 /// Writes `bytes` as `table.dxt` in a scratch directory and routes the
 /// valid case through it.
 fn route_table(name: &str, bytes: &[u8]) -> (Run, String) {
     let dir = scratch(name, &[("table.dxt", bytes)]);
-    let run = dxmap(&dir, &route(&["--table", "table.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "table.dxt"], &[]));
     (run, "table.dxt".to_owned())
 }
 
 // ------------------------------------------------------------ SHA-256
 
-/// SHA-256 (FIPS 180-4), to write tables whose body matches its header but
-/// is not a valid table. Checked against a known digest and against the
-/// header `dxmap build` writes.
+/// SHA-256 from the standard crate (RustCrypto `sha2`), to write tables
+/// whose body matches its header but is not a valid table. Checked against
+/// the header `dxmap build` writes.
 fn sha256_hex(data: &[u8]) -> String {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut message = data.to_vec();
-    let bit_len = (data.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&bit_len.to_be_bytes());
-    for block in message.chunks(64) {
-        let mut w = [0u32; 64];
-        for (i, word) in block.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
-        for i in 0..64 {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let ch = (e & f) ^ (!e & g);
-            let t1 = hh
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(K[i])
-                .wrapping_add(w[i]);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let maj = (a & b) ^ (a & c) ^ (b & c);
-            let t2 = s0.wrapping_add(maj);
-            hh = g;
-            g = f;
-            f = e;
-            e = d.wrapping_add(t1);
-            d = c;
-            c = b;
-            b = a;
-            a = t1.wrapping_add(t2);
-        }
-        for (state, value) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
-            *state = state.wrapping_add(value);
-        }
-    }
-    h.iter().map(|word| format!("{word:08x}")).collect()
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// A table file whose header matches `body`.
@@ -505,24 +299,27 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
 #[test]
 fn a_missing_huge_or_directory_table_is_refused_naming_it() {
     let dir = scratch("table-paths", &[("tables/.keep", "")]);
-    let run = dxmap(&dir, &route(&["--table", "missing.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "missing.dxt"], &[]));
     assert_run(&run, 2, &["cannot read `missing.dxt`"]);
-    let run = dxmap(&dir, &route(&["--table", "tables"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "tables"], &[]));
     assert_run(&run, 2, &["cannot read `tables`"]);
     // 100 MB of zeros (sparse): read, found not to be a table.
     // Tables over 256 MiB are refused before they are read (see below).
     sparse_file(&dir.join("huge.dxt"), 100_000_000);
-    let run = dxmap(&dir, &route(&["--table", "huge.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "huge.dxt"], &[]));
     assert_run(&run, 2, &["not a dxmap table", "huge.dxt"]);
     sparse_file(&dir.join("huger.dxt"), 300_000_000);
-    let run = dxmap(&dir, &route(&["--table", "huger.dxt"], &[]));
+    let run = dxmap(&dir, &route_args(&["--table", "huger.dxt"], &[]));
     assert_run(
         &run,
         2,
         &["huger.dxt", "more than the 268435456 dxmap reads"],
     );
     // `--rules` and `--table` together: a usage error.
-    let run = dxmap(&dir, &route(&["--table", "x.dxt", "--rules", "rules"], &[]));
+    let run = dxmap(
+        &dir,
+        &route_args(&["--table", "x.dxt", "--rules", "rules"], &[]),
+    );
     assert_run(&run, 2, &["--table", "--rules"]);
 }
 
@@ -571,7 +368,7 @@ fn an_unreadable_test_or_capacity_file_exits_2_naming_it() {
     let tests = dxmap(&dir, &["test", "rules"]);
     let capacity = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
     );
     for path in ["rules/tests/cases.yaml", "capacity.yaml"] {
         std::fs::set_permissions(dir.join(path), std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -616,7 +413,7 @@ fn a_directory_where_a_file_belongs_exits_2_naming_it() {
     );
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "capacity.d"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "capacity.d"]),
     );
     assert_run(&run, 2, &["cannot read `capacity.d`"]);
     let run = dxmap(&dir, &["check", "rules", "--release", "release.yaml"]);
@@ -775,7 +572,7 @@ fn huge_catalogues_test_files_and_capacity_files_are_refused_naming_them() {
     assert_run(&run, 1, &["DX0002", "rules/tests/huge.yaml"]);
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "huge.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "huge.yaml"]),
     );
     assert_run(&run, 1, &["DX0002", "huge.yaml"]);
 }
@@ -981,7 +778,7 @@ fn deep_yaml_sequences_are_an_error_not_a_stack_overflow() {
     assert_run(&run, 1, &["DX0010", "deep.yaml"]);
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
     );
     assert_run(&run, 1, &["DX0020", "deep.yaml"]);
     let run = dxmap(&dir, &["test", "rules"]);
@@ -1023,7 +820,7 @@ fn assert_deep_yaml_refused_quickly(name: &str, deep: &str) {
         (
             dxmap(
                 &dir,
-                &route(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
+                &route_args(&["--rules", "rules"], &["--capacity", "deep.yaml"]),
             ),
             "DX0020",
             "deep.yaml",
@@ -1068,7 +865,7 @@ fn yaml_alias_bombs_are_refused_quickly() {
     );
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "capacity.yaml"]),
     );
     assert_run(&run, 1, &["DX0020", "capacity.yaml"]);
     let run = dxmap(&dir, &["test", "rules"]);
@@ -1134,7 +931,7 @@ fn files_that_are_not_utf8_exit_1_naming_them() {
     );
     let run = dxmap(
         &dir,
-        &route(&["--rules", "rules"], &["--capacity", "latin1.yaml"]),
+        &route_args(&["--rules", "rules"], &["--capacity", "latin1.yaml"]),
     );
     assert_run(&run, 1, &["DX0003", "latin1.yaml"]);
     let run = dxmap(&dir, &["test", "rules"]);
@@ -1171,13 +968,13 @@ fn capacity_with_unknown_services_or_statuses_exits_1_naming_them() {
     let rules = rules.to_str().unwrap();
     let run = dxmap(
         &dir,
-        &route(&["--rules", rules], &["--capacity", "ids.yaml"]),
+        &route_args(&["--rules", rules], &["--capacity", "ids.yaml"]),
     );
     assert_run(&run, 1, &["unknown services", "`NOPE1`", "`NOPE2`"]);
     assert!(!run.output().contains("`FXX01`"), "{}", run.output());
     let run = dxmap(
         &dir,
-        &route(&["--rules", rules], &["--capacity", "statuses.yaml"]),
+        &route_args(&["--rules", rules], &["--capacity", "statuses.yaml"]),
     );
     assert_run(
         &run,
@@ -1192,14 +989,17 @@ fn capacity_with_unknown_services_or_statuses_exits_1_naming_them() {
         ],
     );
     for file in ["list.yaml", "field.yaml", "yaml.yaml"] {
-        let run = dxmap(&dir, &route(&["--rules", rules], &["--capacity", file]));
+        let run = dxmap(
+            &dir,
+            &route_args(&["--rules", rules], &["--capacity", file]),
+        );
         assert_run(&run, 1, &["DX0020", file]);
     }
     // The same through a built table.
     std::fs::write(dir.join("table.dxt"), built_table()).unwrap();
     let run = dxmap(
         &dir,
-        &route(&["--table", "table.dxt"], &["--capacity", "ids.yaml"]),
+        &route_args(&["--table", "table.dxt"], &["--capacity", "ids.yaml"]),
     );
     assert_run(&run, 1, &["`NOPE1`", "`NOPE2`"]);
 }
@@ -1235,20 +1035,15 @@ fn route_names_each_wrong_argument() {
         ),
     ] {
         let mut args = vec!["route", "--rules", "rules"];
-        args.extend_from_slice(CASE);
+        args.extend_from_slice(ROUTE_CASE);
         args.extend_from_slice(&[flag, value]);
         let run = dxmap(&project(), &args);
         assert_run(&run, 1, &[problem]);
     }
-    let mut args = route(&rules, &[]);
-    let channel = args.iter().position(|a| *a == "111").unwrap();
-    args[channel] = "112";
-    let run = dxmap(&project(), &args);
+    let args = route_args(&rules, &[]);
+    let run = dxmap(&project(), &with_arg(&args, "--channel", "112"));
     assert_run(&run, 1, &["`112` is not a channel"]);
-    let age = args.iter().position(|a| *a == "40").unwrap();
-    args[channel] = "111";
-    args[age] = "999999y";
-    let run = dxmap(&project(), &args);
+    let run = dxmap(&project(), &with_arg(&args, "--age", "999999y"));
     assert_run(&run, 1, &["`999999y` is not an age"]);
 }
 
@@ -1264,24 +1059,13 @@ fn commands_on_a_missing_or_broken_tree_name_it() {
             ("good/catalogue.yaml", CATALOGUE),
         ],
     );
+    let route = route_args(&["--rules", "DIR"], &[]);
     let runs: [&[&str]; 6] = [
         &["build", "DIR", "-o", "t.dxt"],
         &["test", "DIR"],
         &["queue", "--rules", "DIR", "--hierarchy", "h", "Dx05"],
         &["coverage", "DIR"],
-        &[
-            "route",
-            "--rules",
-            "DIR",
-            "--dx",
-            "Dx05",
-            "--channel",
-            "111",
-            "--age",
-            "40",
-            "--postcode",
-            "SO16 7AB",
-        ],
+        &route,
         &["diff", "DIR", "good"],
     ];
     for args in runs {
@@ -1391,27 +1175,13 @@ fn diff_names_what_is_wrong_with_its_arguments() {
     assert_run(&run, 2, &["give two rules directories"]);
     let run = dxmap(&dir, &["diff", "rules"]);
     assert_eq!(run.code, 2, "{}", run.output());
-    // Outside a git repository.
-    let run = dxmap(&std::env::temp_dir(), &["diff", "--git", "HEAD..HEAD"]);
+    // Outside a git repository (the scratch directory is not one yet).
+    let run = dxmap(&dir, &["diff", "--git", "HEAD..HEAD"]);
     assert_run(&run, 2, &["git"]);
 
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .current_dir(&dir)
-            .args([
-                "-c",
-                "user.name=dxmap",
-                "-c",
-                "user.email=dxmap@example.org",
-            ])
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "rules"]);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "rules"]);
     let run = dxmap(&dir, &["diff", "--git", "main"]);
     assert_run(&run, 2, &["`--git main` is not `REV1..REV2`"]);
     let run = dxmap(&dir, &["diff", "--git", "main..nosuchrev"]);
@@ -1518,7 +1288,7 @@ fn every_fuzzing_regression_input_ends_with_a_documented_exit() {
                 dxmap(&dir, &["test", "rules"]),
                 dxmap(
                     &dir,
-                    &route(&["--rules", "rules"], &["--capacity", "input.yaml"]),
+                    &route_args(&["--rules", "rules"], &["--capacity", "input.yaml"]),
                 ),
             ]
         } else if name.ends_with(".dxt") {

@@ -1,4 +1,6 @@
-//! Shared helpers for the fixture tests: multi-file fixtures and rendering.
+//! Shared helpers for the tests: multi-file fixtures and rendering, the
+//! `fmt` property, and (in submodules) running the binary, the random
+//! generator and the reference interpreter.
 #![allow(
     dead_code,
     reason = "each test binary uses a different subset of the helpers"
@@ -10,6 +12,7 @@
 
 pub mod cli;
 pub mod reference;
+pub mod rng;
 
 use std::path::{Path, PathBuf};
 
@@ -125,4 +128,59 @@ pub fn compile_fixture(kind: &str, path: &Path) -> dxmap_runtime::Table {
         .collect();
     assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     dxmap::compile::compile(checked.model.as_ref().unwrap(), &checked.sources)
+}
+
+/// The comments of a rules file, in order, each from its `//` to the end of
+/// its line (trailing white space trimmed). A `//` inside a string literal
+/// (`"http://x"`, with `\"` and `\\` escapes, as the grammar has them) is
+/// not a comment.
+pub fn comments(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut in_string = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((idx, ch)) = chars.next() {
+        match (in_string, ch) {
+            (true, '\\') => {
+                chars.next();
+            }
+            (true, '"' | '\n') | (false, '"') => in_string = !in_string,
+            (false, '/') if chars.peek().is_some_and(|(_, next)| *next == '/') => {
+                let end = text[idx..].find('\n').map_or(text.len(), |n| idx + n);
+                found.push(text[idx..end].trim_end());
+                while chars.next_if(|(at, _)| *at < end).is_some() {}
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Asserts that `text` parses cleanly and that `fmt` keeps its meaning
+/// (the same tree, spans aside) and every comment, and that formatting the
+/// output again changes nothing.
+#[track_caller]
+pub fn assert_fmt_preserves(name: &str, text: &str) {
+    let (parsed, found) = dxmap::syntax::parse(FileId(0), text);
+    assert!(found.is_empty(), "{name} does not parse cleanly: {found:?}");
+    let once = dxmap::syntax::fmt::format(text, &parsed);
+    let (again, found) = dxmap::syntax::parse(FileId(0), &once);
+    assert!(
+        found.is_empty(),
+        "{name}: formatted text does not parse: {found:?}\n{once}"
+    );
+    assert_eq!(
+        dxmap::syntax::erase_spans(&parsed),
+        dxmap::syntax::erase_spans(&again),
+        "{name}: fmt changed the meaning\n{once}"
+    );
+    assert_eq!(
+        comments(text),
+        comments(&once),
+        "{name}: fmt lost or changed a comment\n{once}"
+    );
+    assert_eq!(
+        dxmap::syntax::fmt::format(&once, &again),
+        once,
+        "{name}: fmt is not idempotent"
+    );
 }
