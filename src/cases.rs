@@ -153,7 +153,7 @@ pub fn parse_location(text: &str) -> Result<[f64; 2], String> {
 
 /// Parses an age: `40`, `40y`, `18mo`, `10d`; returns days.
 pub fn parse_age(text: &str) -> Result<u32, String> {
-    dxmap_runtime::case::parse_age(text)
+    dxmap_runtime::space::parse_age(text)
         .ok_or_else(|| format!("`{text}` is not an age (`40`, `40y`, `18mo` or `10d`)"))
 }
 

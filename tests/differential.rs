@@ -1531,7 +1531,7 @@ service "Opens at 11:30" id "G1" {
     let case = Case {
         dx: "Dx12".into(),
         channel: Channel::Nhs111,
-        age_days: dxmap_runtime::case::years_to_days(40),
+        age_days: dxmap_runtime::space::years_to_days(40),
         sex: None,
         postcode: "SO16 7AB".into(),
         // Wednesday, in summer time.

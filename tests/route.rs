@@ -90,7 +90,7 @@ fn at(text: &str) -> Timestamp {
 }
 
 fn age(text: &str) -> u32 {
-    dxmap_runtime::case::parse_age(text).unwrap()
+    dxmap_runtime::space::parse_age(text).unwrap()
 }
 
 /// Wednesday 2020-05-06 12:00 BST, Dx05 on 111, 40 years, no sex, SO16 7AB.

@@ -254,17 +254,23 @@ fn imports(module: &str, code: &str, known: &[String]) -> std::collections::BTre
         }
         paths_at(&code[at + "crate::".len()..], "", &mut paths);
     }
-    let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
     for (at, _) in code.match_indices("super::") {
         if code[..at].ends_with("::") {
-            continue;
+            continue; // the second `super` of `super::super::`
         }
-        let prefix = if parent.is_empty() {
+        // Up one module per `super`.
+        let mut rest = &code[at..];
+        let mut base = module;
+        while let Some(next) = rest.strip_prefix("super::") {
+            rest = next;
+            base = base.rsplit_once("::").map_or("", |(p, _)| p);
+        }
+        let prefix = if base.is_empty() {
             String::new()
         } else {
-            format!("{parent}::")
+            format!("{base}::")
         };
-        paths_at(&code[at + "super::".len()..], &prefix, &mut paths);
+        paths_at(rest, &prefix, &mut paths);
     }
     let mut out = std::collections::BTreeSet::new();
     for path in paths {

@@ -1,9 +1,9 @@
 //! A routing question: disposition, channel, age, sex, postcode, time,
 //! location and capacity statuses.
 //!
-//! Ages are in days; [`crate::space`] converts them.
+//! Ages are in days; [`crate::space`] converts them (`parse_age`).
 //!
-//! Imports: `crate::{Channel, Sex, space}`, jiff.
+//! Imports: `crate::{Channel, Sex}`, jiff.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +11,6 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::{Channel, Sex};
-
-pub use crate::space::{months_to_days, parse_age, years_to_days};
 
 /// Red, amber or green capacity (DoS RAG: None, Low, High).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! expected, what was answered, and the explanation.
 //!
 //! Imports: `crate::{load, cases, testing, diagnostics, source}`,
-//! `dxmap_runtime`, `super`.
+//! `dxmap_runtime`, `super::route`.
 
 use std::path::PathBuf;
 

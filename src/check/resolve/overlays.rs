@@ -2,7 +2,7 @@
 //! flattened onto its parent (areas, skills, rule changes, suspensions,
 //! remaps) with the reason every change must give.
 //!
-//! Imports: `super`, `super::super::{model, hours, graph}`, `crate::catalogue`,
+//! Imports: `super`, `super::symbols`, `super::super::{model, hours, graph}`, `crate::catalogue`,
 //! `crate::diagnostics`, `crate::source`, `crate::syntax::ast`.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,7 @@
 //! Rules of the baseline: `when` conditions, routes, `no_search` and
 //! `catch_all`; the lowering of one rule is shared with overlays.
 //!
-//! Imports: `super`, `super::super::{model, hours}`, `crate::catalogue`,
+//! Imports: `super`, `super::symbols`, `super::super::{model, hours}`, `crate::catalogue`,
 //! `crate::diagnostics`, `crate::source`, `crate::syntax::ast`.
 
 use std::collections::{BTreeMap, BTreeSet};
