@@ -445,3 +445,47 @@ fn no_source_file_is_long_unless_architecture_md_says_why() {
         "files over 850 lines that ARCHITECTURE.md does not explain: {long:?}"
     );
 }
+
+/// What a case is and when a rule answers it is written once, in
+/// `runtime/src/space.rs`: no other source file converts age units, defines
+/// a sex of cases, tests an age against an interval's end or a channel
+/// against a rule's list. (`tests/support/reference.rs`, the differential
+/// test's independent interpreter, is deliberately a second opinion.)
+#[test]
+fn the_case_space_has_one_implementation() {
+    let forbidden = [
+        ("36_525", "years to days"),
+        ("304_375", "months to days"),
+        ("365.25", "years to days"),
+        ("30.4375", "months to days"),
+        ("enum CaseSex", "a sex of cases"),
+        ("enum CellSex", "a sex of cases"),
+        ("max_days.is_none_or(", "an age inside an interval"),
+        ("max_age_days.is_none_or(", "an age inside an interval"),
+        ("when.channels.contains(", "a channel matching a rule"),
+    ];
+    let mut copies = Vec::new();
+    for dir in ["src", "runtime/src"] {
+        for path in rust_files(&root().join(dir)) {
+            let relative = path
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if relative == "runtime/src/space.rs" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = without_comments(text.split("#[cfg(test)]").next().unwrap_or(""));
+            for (pattern, meaning) in forbidden {
+                if code.contains(pattern) {
+                    copies.push(format!("{relative}: `{pattern}` ({meaning})"));
+                }
+            }
+        }
+    }
+    assert!(
+        copies.is_empty(),
+        "the case space is written again outside runtime/src/space.rs: {copies:#?}"
+    );
+}

@@ -116,6 +116,19 @@ impl std::fmt::Display for Ages {
     }
 }
 
+/// An age in days for people, in the trace: whole years from two years
+/// on (rounded: ages given in years convert down, 16y is 5844 days),
+/// days below.
+pub fn age_text(days: u32) -> String {
+    if days >= 730 {
+        // days / 365.25, rounded half up, in integers.
+        let years = (u64::from(days) * 200 + 36_525) / 73_050;
+        format!("{years}y")
+    } else {
+        format!("{days} days")
+    }
+}
+
 /// Days in `value` years, rounded down (365.25 days a year).
 pub fn years_to_days(value: u64) -> u32 {
     AgeUnit::Years.days(value)
@@ -547,6 +560,17 @@ mod tests {
                 Ages::new(years_to_days(y), None).to_string(),
                 format!("age {y}y and over").replace("age 0y and over", "any age")
             );
+        }
+    }
+
+    #[test]
+    fn ages_in_the_trace_are_whole_years_from_two() {
+        assert_eq!(age_text(5844), "16y");
+        assert_eq!(age_text(730), "2y");
+        assert_eq!(age_text(729), "729 days");
+        for days in 730..80_000u32 {
+            let float = (f64::from(days) / 365.25).round();
+            assert_eq!(age_text(days), format!("{float}y"), "{days}");
         }
     }
 

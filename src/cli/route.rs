@@ -198,7 +198,7 @@ pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
         decision.channel.as_str(),
         decision.postcode,
         at,
-        age_text(case.age_days),
+        dxmap_runtime::space::age_text(case.age_days),
         case.sex
             .map_or_else(String::new, |sex| format!(", {}", sex.as_str()))
     );
@@ -257,16 +257,6 @@ pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
         }
     }
     out
-}
-
-/// An age in days for people: whole years from two years up, else days.
-fn age_text(days: u32) -> String {
-    if days >= 730 {
-        // Round: ages given in years convert down (16y is 5844 days).
-        format!("{}y", (f64::from(days) / 365.25).round())
-    } else {
-        format!("{days} days")
-    }
 }
 
 fn step_text(step: &Step) -> String {
