@@ -96,7 +96,7 @@ pub fn render(found: &[Diagnostic], sources: &SourceMap) {
 /// Whether an error stops compilation (as `dxmap diff` judges: analysis
 /// findings, codes `DX05xx`, do not).
 fn blocks_compile(diagnostic: &Diagnostic) -> bool {
-    diagnostic.is_error() && !diagnostic.code.id().starts_with("DX05")
+    diagnostic.is_error() && diagnostic.code.family() != dxmap::diagnostics::Family::Analysis
 }
 
 /// The whole pipeline on one `.dxm` text, as `dxmap check`, `fmt`, `build`

@@ -15,7 +15,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-pub use codes::Code;
+pub use codes::{Code, Family};
 
 use crate::source::Span;
 
