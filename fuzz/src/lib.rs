@@ -127,8 +127,10 @@ pub fn pipeline(text: &str, catalogue: &Catalogue, catalogue_text: &str, route: 
         return;
     }
     for layer in 0..model.layers.len() {
-        let _ =
-            dxmap::check::rules::coverage(&model, dxmap::check::model::LayerId::from_index(layer));
+        let _ = dxmap::check::analysis::coverage(
+            &model,
+            dxmap::check::model::LayerId::from_index(layer),
+        );
     }
     let table = dxmap::compile::compile(&model, &sources);
     let reloaded = Table::from_artifact(&table.to_artifact()).expect("a built table loads");
