@@ -7,7 +7,7 @@
 //! What a rule matches is the runtime's [`Conditions`](model::Conditions);
 //! nothing here decides it again.
 //!
-//! Imports: `crate::check::model`, `crate::catalogue`,
+//! Imports: `crate::check::model`, `crate::catalogue`, `crate::diagnostics`,
 //! `dxmap_runtime::space`.
 
 use std::collections::BTreeMap;
@@ -16,6 +16,7 @@ use dxmap_runtime::space::{answering, Ages, Answering, CaseSex};
 
 use crate::catalogue::{DispositionId, Status};
 use crate::check::model;
+use crate::diagnostics;
 
 /// A case that shows a finding: route it to see the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,22 @@ pub struct Witness {
     pub age_days: u32,
     /// The whole age range concerned.
     pub ages: Ages,
+}
+
+impl Witness {
+    /// The witness as data for a diagnostic (names instead of ids).
+    pub(super) fn data(&self, model: &model::Model) -> diagnostics::Witness {
+        diagnostics::Witness {
+            layer: model
+                .layer(self.layer)
+                .map_or_else(String::new, |l| l.name.clone()),
+            dx: model.catalogue.code(self.dx).to_owned(),
+            channel: self.channel,
+            sex: self.sex,
+            ages: self.ages,
+            cells: Vec::new(),
+        }
+    }
 }
 
 /// The pathways-clinician skill, by its conventional name.

@@ -14,7 +14,7 @@ use dxmap_runtime::space::{Ages, Answering, CaseSex};
 use super::common::{self, Witness};
 use crate::catalogue::DispositionId;
 use crate::check::model;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{self, Code, Diagnostic};
 
 /// A disposition's cases that nothing covers in a layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +182,19 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_label(format!("nothing routes this case{title}"))
-            .with_help(help),
+            .with_help(help)
+            .with_witness(diagnostics::Witness {
+                cells: gap
+                    .cells
+                    .iter()
+                    .map(|(channel, sex, ages)| diagnostics::WitnessCell {
+                        channel: *channel,
+                        sex: *sex,
+                        ages: *ages,
+                    })
+                    .collect(),
+                ..witness.data(model)
+            }),
         );
     }
 }

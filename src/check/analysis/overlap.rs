@@ -316,7 +316,8 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             .with_secondary(first.when_span, format!("`{}` matches it too", first.name))
             .with_help(format!(
                 "{equal}: make the conditions disjoint, or give the rule that should win a higher `priority`"
-            )),
+            ))
+            .with_witness(overlap.witness.data(model)),
         );
     }
 }
