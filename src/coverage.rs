@@ -2,14 +2,14 @@
 //! required, covered, partly covered, not covered, answered "no search" or
 //! not used, each code counted once across its channels.
 //!
-//! The matrix itself is the coverage analysis's ([`crate::check::rules::coverage`]);
+//! The matrix itself is the coverage analysis's ([`crate::check::analysis::coverage`]);
 //! `dxmap coverage` prints it with these totals.
 //!
-//! Imports: `crate::check::rules`.
+//! Imports: `crate::check::analysis`.
 
 use std::collections::BTreeMap;
 
-use crate::check::rules::{Answer, CoverageRow};
+use crate::check::analysis::{Answer, CoverageRow};
 
 /// The totals of one layer's coverage matrix, in dispositions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl Totals {
 }
 
 /// The totals of `rows`, the coverage matrix of one layer
-/// ([`crate::check::rules::coverage`]).
+/// ([`crate::check::analysis::coverage`]).
 pub fn totals(rows: &[CoverageRow]) -> Totals {
     let mut by_code: BTreeMap<u32, Vec<&CoverageRow>> = BTreeMap::new();
     for row in rows {
@@ -76,8 +76,8 @@ pub fn totals(rows: &[CoverageRow]) -> Totals {
 mod tests {
     use super::{totals, Totals};
     use crate::catalogue::DispositionId;
+    use crate::check::analysis::{Answer, CoverageRow};
     use crate::check::model::Channel;
-    use crate::check::rules::{Answer, CoverageRow};
 
     fn row(dx: u32, channel: Channel, required: bool, answer: Answer) -> CoverageRow {
         CoverageRow {

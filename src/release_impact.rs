@@ -6,12 +6,12 @@
 //! two catalogues ([`catalogue::compare`]); `dxmap release-diff --rules`
 //! renders the result.
 //!
-//! Imports: `crate::catalogue`, `crate::check::{model, rules}`.
+//! Imports: `crate::catalogue`, `crate::check::{model, analysis}`.
 
 use std::collections::BTreeSet;
 
 use crate::catalogue;
-use crate::check::{model, rules};
+use crate::check::{analysis, model};
 
 /// What a new release means for a rules tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub fn assess(
 fn uncovered(model: &model::Model, diff: &catalogue::ReleaseDiff) -> Vec<Uncovered> {
     let added: BTreeSet<&str> = diff.added.iter().map(String::as_str).collect();
     let mut out = Vec::new();
-    for gap in rules::gaps(model) {
+    for gap in analysis::gaps(model) {
         let code = model.catalogue.code(gap.witness.dx);
         if added.contains(code) {
             let layer = model
@@ -102,7 +102,7 @@ fn uncovered(model: &model::Model, diff: &catalogue::ReleaseDiff) -> Vec<Uncover
             out.push(Uncovered {
                 layer,
                 dx: code.to_owned(),
-                witness: rules::witness_text(model, &gap.witness),
+                witness: analysis::witness_text(model, &gap.witness),
             });
         }
     }

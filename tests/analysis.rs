@@ -19,10 +19,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use dxmap::catalogue;
+use dxmap::check::analysis::{self, Witness};
 use dxmap::check::model::{self, Channel};
-use dxmap::check::rules::{self, CaseSex, Witness};
 use dxmap::source::FileId;
-use dxmap_runtime::{Case, Router};
+use dxmap_runtime::{Case, CaseSex, Router};
 use support::rng::Rng;
 
 /// A postcode whose overlay is the witness's layer.
@@ -103,7 +103,7 @@ fn checked_fixture(name: &str) -> (model::Model, Router) {
 fn overlap_witnesses_are_matched_by_both_rules() {
     for fixture in ["rule-overlap.dxm", "rule-overlap-equal-priority.dxm"] {
         let (model, router) = checked_fixture(fixture);
-        let overlaps = rules::overlaps(&model);
+        let overlaps = analysis::overlaps(&model);
         assert!(!overlaps.is_empty(), "{fixture}: no overlap found");
         for overlap in overlaps {
             let postcode = postcode_in(&router, &model, &overlap.witness);
@@ -133,11 +133,11 @@ fn overlap_witnesses_are_matched_by_both_rules() {
 #[test]
 fn gap_witnesses_are_matched_by_no_rule() {
     let (model, router) = checked_fixture("coverage-gap.dxm");
-    let gaps = rules::gaps(&model);
+    let gaps = analysis::gaps(&model);
     assert!(gaps.len() >= 4, "{gaps:?}");
     for gap in gaps {
         for (channel, sex, ages) in &gap.cells {
-            for age_days in [Some(ages.0), ages.1.map(|max| max - 1)]
+            for age_days in [Some(ages.min_days), ages.max_days.map(|max| max - 1)]
                 .into_iter()
                 .flatten()
             {
@@ -319,7 +319,7 @@ fn analyses_agree_with_brute_force_on_random_rule_sets() {
         }
         // Every reported pair overlaps, and the rules reported are exactly
         // those that overlap an earlier rule (each once, with one partner).
-        let found = rules::overlaps(&model);
+        let found = analysis::overlaps(&model);
         for o in &found {
             let pair = (o.first.min(o.second), o.first.max(o.second));
             assert!(
@@ -341,8 +341,10 @@ fn analyses_agree_with_brute_force_on_random_rule_sets() {
             "round {round}: overlaps differ\n{text}"
         );
 
-        let never: BTreeSet<model::RuleId> =
-            rules::never_fire(&model).iter().map(|(r, _)| *r).collect();
+        let never: BTreeSet<model::RuleId> = analysis::never_fire(&model)
+            .iter()
+            .map(|(r, _)| *r)
+            .collect();
         let brute_never: BTreeSet<model::RuleId> = rules
             .iter()
             .map(|(id, _)| *id)
@@ -356,13 +358,12 @@ fn analyses_agree_with_brute_force_on_random_rule_sets() {
             "round {round}: rules that never fire differ\n{text}"
         );
 
-        let gaps = rules::gaps(&model);
+        let gaps = analysis::gaps(&model);
         let mut reported = BTreeSet::new();
         for gap in &gaps {
-            for (channel, sex, (min, max)) in &gap.cells {
+            for (channel, sex, cell_ages) in &gap.cells {
                 for point in &ages {
-                    let inside = *point >= *min && max.is_none_or(|m| *point < m);
-                    if inside {
+                    if cell_ages.contains(*point) {
                         for s in CaseSex::ALL {
                             if sex.is_none_or(|one| one == s) {
                                 reported.insert((gap.witness.dx, *channel, s, *point));

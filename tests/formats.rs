@@ -356,3 +356,94 @@ fn graph_hierarchy_errors() {
     );
     assert_eq!(output.code, 2);
 }
+
+/// A tree whose only findings are analyses': `overlap` adds a second rule
+/// for `Dx05`, `gap` leaves children uncovered.
+fn analysed_tree(name: &str) -> PathBuf {
+    let national = match name {
+        "witness-overlap" => {
+            GOOD.to_owned() + "rule \"Also\" {\n  when dx = Dx05\n  route gp_ooh\n}\n"
+        }
+        _ => GOOD.replace(
+            "when dx in (Dx05, Dx06)",
+            "when dx in (Dx05, Dx06) and age >= 16",
+        ),
+    };
+    scratch(
+        name,
+        &[
+            ("rules/national.dxm", national.as_str()),
+            ("rules/catalogue.yaml", CATALOGUE),
+        ],
+    )
+}
+
+/// The one diagnostic with `code` in a run's JSON or SARIF output (`path`:
+/// where the list is, `key`: where a diagnostic's code is).
+fn finding(value: &Value, path: &str, key: &str, code: &str) -> Value {
+    let found: Vec<&Value> = value
+        .pointer(path)
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .filter(|d| d[key] == code)
+        .collect();
+    assert_eq!(found.len(), 1, "{value:#}");
+    found[0].clone()
+}
+
+fn run(dir: &Path, format: &str) -> Value {
+    let output = dxmap(dir, &["check", "rules", "--format", format]);
+    serde_json::from_str(&output.stdout).unwrap()
+}
+
+#[test]
+fn analyses_give_their_witness_case_as_data() {
+    let overlap = analysed_tree("witness-overlap");
+    let json = run(&overlap, "json");
+    let diagnostic = finding(&json, "/diagnostics", "code", "DX0501");
+    let witness = &diagnostic["witness"];
+    assert_eq!(witness["layer"], "national", "{witness:#}");
+    assert_eq!(witness["dx"], "Dx05");
+    assert_eq!(witness["channel"], "111");
+    assert_eq!(witness["sex"], "not_given");
+    assert_eq!(witness["ages"]["min_days"], 0);
+    assert_eq!(witness["ages"]["max_days"], Value::Null);
+    assert_eq!(witness["cells"], serde_json::json!([]));
+    let sarif = run(&overlap, "sarif");
+    let result = finding(&sarif, "/runs/0/results", "ruleId", "DX0501");
+    assert_eq!(result["properties"]["witness"], *witness);
+
+    let gap = analysed_tree("witness-gap");
+    let json = run(&gap, "json");
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    let gaps: Vec<&Value> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "DX0503")
+        .collect();
+    assert_eq!(gaps.len(), 2, "one gap a code: {json:#}");
+    let witness = &gaps[0]["witness"];
+    assert_eq!(witness["dx"], "Dx05", "{witness:#}");
+    assert_eq!(witness["channel"], "111");
+    assert_eq!(witness["ages"]["min_days"], 0);
+    assert_eq!(witness["ages"]["max_days"], 5844);
+    let cells = witness["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 3, "{witness:#}");
+    for (cell, channel) in cells.iter().zip(["111", "999", "ooh"]) {
+        assert_eq!(cell["channel"], channel);
+        assert_eq!(cell["sex"], Value::Null, "all three sexes");
+        assert_eq!(cell["ages"], witness["ages"]);
+    }
+    let sarif = run(&gap, "sarif");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let sarif_gaps: Vec<&Value> = results.iter().filter(|r| r["ruleId"] == "DX0503").collect();
+    assert_eq!(sarif_gaps.len(), 2);
+    assert_eq!(sarif_gaps[0]["properties"]["witness"], *witness);
+    // Findings without a witness carry none.
+    assert!(json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] != "DX0503")
+        .all(|d| d["witness"].is_null()));
+}

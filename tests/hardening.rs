@@ -580,7 +580,7 @@ fn huge_catalogues_test_files_and_capacity_files_are_refused_naming_them() {
 // ------------------------------------------------------ many rules
 
 /// Found by hardening, fixed in 1a33eda (each rule is reported once, with
-/// the first earlier rule it meets). `check::rules::overlaps` compared
+/// the first earlier rule it meets). `check::analysis::overlaps` compared
 /// every pair of rules of a code with equal priority and
 /// `overlap_diagnostics` reported every overlapping pair: n rules with the
 /// same conditions gave n(n-1)/2 `DX0501` errors. 200 such rules (7 KB) print 19,988 errors (40 MB) in
@@ -632,7 +632,7 @@ fn many_rules_tree(name: &str, count: usize, rule: impl Fn(usize) -> String) -> 
     )
 }
 
-/// `check::rules::never_fire` compared each rule with every rule of higher
+/// `check::analysis::never_fire` compared each rule with every rule of higher
 /// priority naming its code, and `overlaps` every pair of rules of one
 /// code: 8,000 rules of `Dx05` with distinct priorities (520 KB) took 4–7 s
 /// to check in a release build, and the 135,000 that three files of 50,000

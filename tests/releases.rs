@@ -21,11 +21,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use dxmap::catalogue::{self, Catalogue};
+use dxmap::check::analysis::{self, Answer};
 use dxmap::check::model::{LayerId, Model};
-use dxmap::check::rules::{self, Answer, CaseSex};
 use dxmap::diagnostics::{self, Code};
 use dxmap::load;
 use dxmap::source::FileId;
+use dxmap_runtime::CaseSex;
 
 /// The file that adds the COVID-19 CCAS to the shipped tree.
 const CCAS_FILE: &str = "covid_ccas.dxm";
@@ -89,7 +90,7 @@ fn coverage_text(model: &Model) -> String {
             .and_then(|p| model.layer(p))
             .map_or_else(String::new, |p| format!(" extends {}", p.name));
         let _ = writeln!(out, "\nlayer {}{extends}", layer.name);
-        for row in rules::coverage(model, id) {
+        for row in analysis::coverage(model, id) {
             let answer = match &row.answer {
                 Answer::Routed => "routed",
                 Answer::Partial => "partial",
@@ -128,7 +129,7 @@ fn coverage_text(model: &Model) -> String {
                 let gaps: Vec<String> = row
                     .gaps
                     .iter()
-                    .map(|(sex, ages)| format!("{} ({})", rules::ages_text(*ages), sex_text(*sex)))
+                    .map(|(sex, ages)| format!("{ages} ({})", sex_text(*sex)))
                     .collect();
                 let _ = write!(line, "; gaps: {}", gaps.join(", "));
             }

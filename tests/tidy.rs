@@ -162,7 +162,7 @@ fn diagnostics_doc_is_up_to_date() {
 
 // ------------------------------------------------------ module structure
 
-/// A crate's modules by path (`check::rules`), each with the source text
+/// A crate's modules by path (`check::analysis`), each with the source text
 /// of its file, tests left out.
 fn modules(src: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -305,7 +305,7 @@ fn import_graphs() -> Vec<(&'static str, Vec<(String, String)>)> {
     graphs
 }
 
-/// Modules as their top-level module (`check::rules` → `check`).
+/// Modules as their top-level module (`check::analysis` → `check`).
 fn top(module: &str) -> &str {
     module.split("::").next().unwrap_or(module)
 }

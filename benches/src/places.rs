@@ -183,7 +183,7 @@ pub fn plan_overlays(rng: &mut Rng, places: &Places, n: usize) -> Vec<OverlayPla
 /// Whether postcode unit `inner` is `outer` or inside it, as dxmap judges
 /// it (`SO16 7` is inside `SO16`, inside `SO`; `S` does not hold `SO16`).
 pub fn unit_within(inner: &str, outer: &str) -> bool {
-    dxmap::check::rules::unit_within(inner, outer)
+    dxmap::check::analysis::unit_within(inner, outer)
 }
 
 /// The units containing `unit`, most specific first: itself, its district

@@ -96,7 +96,7 @@ pub fn render(found: &[Diagnostic], sources: &SourceMap) {
 /// Whether an error stops compilation (as `dxmap diff` judges: analysis
 /// findings, codes `DX05xx`, do not).
 fn blocks_compile(diagnostic: &Diagnostic) -> bool {
-    diagnostic.is_error() && !diagnostic.code.id().starts_with("DX05")
+    diagnostic.is_error() && diagnostic.code.family() != dxmap::diagnostics::Family::Analysis
 }
 
 /// The whole pipeline on one `.dxm` text, as `dxmap check`, `fmt`, `build`
@@ -127,8 +127,10 @@ pub fn pipeline(text: &str, catalogue: &Catalogue, catalogue_text: &str, route: 
         return;
     }
     for layer in 0..model.layers.len() {
-        let _ =
-            dxmap::check::rules::coverage(&model, dxmap::check::model::LayerId::from_index(layer));
+        let _ = dxmap::check::analysis::coverage(
+            &model,
+            dxmap::check::model::LayerId::from_index(layer),
+        );
     }
     let table = dxmap::compile::compile(&model, &sources);
     let reloaded = Table::from_artifact(&table.to_artifact()).expect("a built table loads");

@@ -176,6 +176,12 @@ impl Ages {
         max_days: None,
     };
 
+    /// No one (an empty interval; every empty interval admits the same).
+    pub const NONE: Ages = Ages {
+        min_days: 0,
+        max_days: Some(0),
+    };
+
     /// `[min_days, max_days)`.
     pub fn new(min_days: u32, max_days: Option<u32>) -> Ages {
         Ages { min_days, max_days }
@@ -205,6 +211,43 @@ impl Ages {
     /// Whether some age is admitted by both.
     pub fn meets(self, other: Ages) -> bool {
         !self.intersect(other).is_empty()
+    }
+
+    /// Whether every age `other` admits, `self` admits too (an empty
+    /// `other` is covered by anything).
+    pub fn covers(self, other: Ages) -> bool {
+        other.is_empty()
+            || (self.min_days <= other.min_days
+                && match (self.max_days, other.max_days) {
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                    (Some(a), Some(b)) => b <= a,
+                })
+    }
+
+    /// Whether the ages of both make one interval: they meet or touch.
+    /// Empty intervals join nothing.
+    pub fn joins(self, other: Ages) -> bool {
+        let reaches = |a: Ages, b: Ages| a.max_days.is_none_or(|max| max >= b.min_days);
+        !self.is_empty() && !other.is_empty() && reaches(self, other) && reaches(other, self)
+    }
+
+    /// The smallest interval admitting every age of both; an empty one
+    /// adds nothing.
+    pub fn hull(self, other: Ages) -> Ages {
+        if other.is_empty() {
+            return self;
+        }
+        if self.is_empty() {
+            return other;
+        }
+        Ages {
+            min_days: self.min_days.min(other.min_days),
+            max_days: match (self.max_days, other.max_days) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            },
+        }
     }
 
     /// The ages of `self` that `other` does not admit: at most two
@@ -398,6 +441,12 @@ impl Conditions {
     /// Whether the conditions match a case (step 3 of routing).
     pub fn matches(&self, case: &Case) -> bool {
         self.admits(case.channel, CaseSex::from(case.sex), case.age_days)
+    }
+
+    /// Whether `channel` is among the conditions' channels, whatever the
+    /// ages and sex.
+    pub fn on_channel(&self, channel: Channel) -> bool {
+        self.channels.contains(&channel)
     }
 
     /// Whether the conditions admit some age of (channel, sex).
@@ -603,6 +652,25 @@ mod tests {
         );
         assert_eq!(all.uncovered([Ages::ALL]), Vec::<Ages>::new());
         assert_eq!(all.uncovered([]), vec![Ages::ALL]);
+    }
+
+    #[test]
+    fn covering_joining_and_hulls() {
+        let teens = Ages::new(10, Some(20));
+        assert!(Ages::ALL.covers(teens));
+        assert!(teens.covers(Ages::new(12, Some(20))));
+        assert!(!teens.covers(Ages::new(12, Some(21))));
+        assert!(!teens.covers(Ages::new(12, None)));
+        assert!(teens.covers(Ages::NONE));
+        assert!(Ages::NONE.is_empty());
+        assert!(teens.joins(Ages::new(20, None)));
+        assert!(teens.joins(Ages::new(0, Some(10))));
+        assert!(!teens.joins(Ages::new(21, None)));
+        assert!(!teens.joins(Ages::NONE));
+        assert_eq!(teens.hull(Ages::new(30, None)), Ages::new(10, None));
+        assert_eq!(teens.hull(Ages::new(0, Some(5))), Ages::new(0, Some(20)));
+        assert_eq!(teens.hull(Ages::NONE), teens);
+        assert_eq!(Ages::NONE.hull(teens), teens);
     }
 
     #[test]

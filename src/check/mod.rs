@@ -2,7 +2,7 @@
 //!
 //! [`check`] is the phase's one entry point. It runs name resolution and the
 //! structural checks ([`resolve`]), then the analyses of the model
-//! ([`rules`]), and returns the model with every diagnostic found, sorted.
+//! ([`analysis`]), and returns the model with every diagnostic found, sorted.
 //! The model is returned even when there are errors (what could not be
 //! resolved is left out), so that tools can show as much as they can; the
 //! compiler only accepts a model without errors.
@@ -10,11 +10,11 @@
 //! Imports: `crate::syntax::ast`, `crate::catalogue`, `crate::diagnostics`,
 //! `crate::source`; submodules as listed.
 
+pub mod analysis;
 mod graph;
 mod hours;
 pub mod model;
 mod resolve;
-pub mod rules;
 
 use crate::catalogue::Catalogue;
 use crate::diagnostics::{self, Diagnostic};
@@ -27,7 +27,7 @@ pub fn check(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<Di
     // would report gaps and unreachable services that are only echoes of
     // those errors. Fix resolution first.
     if !found.iter().any(Diagnostic::is_error) {
-        found.extend(rules::analyse(&model));
+        found.extend(analysis::analyse(&model));
     }
     diagnostics::sort(&mut found);
     (model, found)

@@ -7,7 +7,7 @@
 //! layer (fields documented in the README). Exit 1 when a required
 //! disposition is not fully covered somewhere.
 //!
-//! Imports: `crate::{load, check, coverage, diagnostics}`, `super`.
+//! Imports: `crate::{load, check, coverage, diagnostics}`, `super`, `dxmap_runtime`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,10 +16,11 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use super::{default_dir, usage_error, use_color, Exit, Format};
+use crate::check::analysis::{self, Answer, CoverageRow};
 use crate::check::model;
-use crate::check::rules::{self, Answer, CaseSex, CoverageRow};
 use crate::coverage::totals;
 use crate::{diagnostics, load};
+use dxmap_runtime::CaseSex;
 
 /// Arguments of `dxmap coverage`.
 #[derive(Debug, clap::Args)]
@@ -80,7 +81,7 @@ fn describe(model: &model::Model, row: &CoverageRow) -> String {
             let gaps: Vec<String> = row
                 .gaps
                 .iter()
-                .map(|(sex, ages)| format!("{}{}", rules::ages_text(*ages), sex_text(*sex)))
+                .map(|(sex, ages)| format!("{ages}{}", sex_text(*sex)))
                 .collect();
             format!("{}; NOT COVERED: {}", routed(), gaps.join(", "))
         }
@@ -142,9 +143,9 @@ fn row_json(model: &model::Model, row: &CoverageRow) -> Value {
         "types": row.types.iter().filter_map(|t| model.service_type(*t)).map(|t| t.name.clone()).collect::<Vec<_>>(),
         "gaps": row.gaps.iter().map(|(sex, ages)| json!({
             "sex": sex.and_then(CaseSex::sex).map(|s| s.as_str()).or(match sex { Some(CaseSex::NotGiven) => Some("not_given"), _ => None }),
-            "min_age_days": ages.0,
-            "max_age_days": ages.1,
-            "ages": rules::ages_text(*ages),
+            "min_age_days": ages.min_days,
+            "max_age_days": ages.max_days,
+            "ages": ages.to_string(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -177,7 +178,7 @@ pub fn run(args: Args) -> Exit {
     };
     let matrices: Vec<(model::LayerId, Vec<CoverageRow>)> = (0..model.layers.len())
         .map(model::LayerId::from_index)
-        .map(|id| (id, rules::coverage(model, id)))
+        .map(|id| (id, analysis::coverage(model, id)))
         .collect();
     let mut complete = true;
     match args.format {

@@ -167,7 +167,10 @@ fn compile_tree_with(
     let blocking: Vec<_> = checked
         .diagnostics
         .iter()
-        .filter(|d| d.is_error() && !(tolerate_analysis && d.code.id().starts_with("DX05")))
+        .filter(|d| {
+            d.is_error()
+                && !(tolerate_analysis && d.code.family() == crate::diagnostics::Family::Analysis)
+        })
         .cloned()
         .collect();
     match &checked.model {

@@ -9,6 +9,8 @@
 //! Ranges: `DX00xx` inputs (files, YAML, limits), `DX01xx` syntax, `DX02xx`
 //! names, `DX03xx` structure, `DX04xx` dates, times and ages, `DX05xx`
 //! analysis (overlaps, coverage, timeframes, hierarchies, reachability).
+//! Each range is a [`Family`], which [`Code::family`] gives: callers ask
+//! it, never the id's digits.
 //!
 //! Imports: `super::Severity`.
 
@@ -411,7 +413,63 @@ codes! {
         fix: "Declare the bank holidays with `calendar`.";
 }
 
+/// The family of a code: the range of its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    /// `DX00xx`: inputs (files, YAML, limits) and internal errors.
+    Inputs,
+    /// `DX01xx`: syntax.
+    Syntax,
+    /// `DX02xx`: names.
+    Names,
+    /// `DX03xx`: structure.
+    Structure,
+    /// `DX04xx`: dates, times and ages.
+    Dates,
+    /// `DX05xx`: the analyses (overlaps, coverage, timeframes, hierarchies,
+    /// reachability).
+    Analysis,
+}
+
+impl Family {
+    /// Every family, in id order.
+    pub const ALL: [Family; 6] = [
+        Family::Inputs,
+        Family::Syntax,
+        Family::Names,
+        Family::Structure,
+        Family::Dates,
+        Family::Analysis,
+    ];
+
+    /// `inputs`, `syntax`, `names`, `structure`, `dates` or `analysis`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Inputs => "inputs",
+            Family::Syntax => "syntax",
+            Family::Names => "names",
+            Family::Structure => "structure",
+            Family::Dates => "dates",
+            Family::Analysis => "analysis",
+        }
+    }
+}
+
 impl Code {
+    /// The family: the range of the id (`DX05xx` is [`Family::Analysis`]).
+    /// The one place that reads an id's digits.
+    pub fn family(self) -> Family {
+        // Ids are `DX` and four digits; the hundreds name the family.
+        match self.id().as_bytes().get(3) {
+            Some(b'1') => Family::Syntax,
+            Some(b'2') => Family::Names,
+            Some(b'3') => Family::Structure,
+            Some(b'4') => Family::Dates,
+            Some(b'5') => Family::Analysis,
+            _ => Family::Inputs,
+        }
+    }
+
     /// Looks a code up by id (`DX0201`) or name (`unknown-disposition`).
     pub fn lookup(text: &str) -> Option<Code> {
         Code::ALL
@@ -433,5 +491,25 @@ impl Code {
             doc.example,
             doc.fix
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_codes_and_every_id_its_range() {
+        for family in Family::ALL {
+            assert!(Code::ALL.iter().any(|code| code.family() == family));
+        }
+        for code in Code::ALL {
+            let id = code.id();
+            assert!(id.len() == 6 && id.starts_with("DX0"), "{id}");
+        }
+        assert_eq!(Code::CoverageGap.family(), Family::Analysis);
+        assert_eq!(Code::NoCalendar.family(), Family::Dates);
+        assert_eq!(Code::Internal.family(), Family::Inputs);
+        assert_eq!(Code::Syntax.family(), Family::Syntax);
     }
 }

@@ -1,12 +1,15 @@
 //! JSON rendering: one object per diagnostic with its code, severity,
 //! message, location (file, one-based line and column, byte offsets), help
-//! and labels. Field names are a contract for CI tools.
+//! and labels, and for an analysis' finding the case that shows it
+//! (`witness`: layer, dx, channel, sex, ages in days and, for a coverage
+//! gap, every uncovered cell; `null` for other diagnostics). Field names
+//! are a contract for CI tools.
 //!
 //! Imports: `super`, `crate::source`, serde_json.
 
 use serde_json::{json, Value};
 
-use super::{Counts, Diagnostic, Label};
+use super::{Counts, Diagnostic, Label, Witness};
 use crate::source::SourceMap;
 
 fn location(label: &Label, sources: &SourceMap) -> Value {
@@ -29,6 +32,26 @@ fn location(label: &Label, sources: &SourceMap) -> Value {
     })
 }
 
+fn ages(ages: dxmap_runtime::space::Ages) -> Value {
+    json!({ "min_days": ages.min_days, "max_days": ages.max_days })
+}
+
+/// A witness case as a JSON value (also SARIF's `properties.witness`).
+pub fn witness(witness: &Witness) -> Value {
+    json!({
+        "layer": witness.layer,
+        "dx": witness.dx,
+        "channel": witness.channel.as_str(),
+        "sex": witness.sex.as_str(),
+        "ages": ages(witness.ages),
+        "cells": witness.cells.iter().map(|cell| json!({
+            "channel": cell.channel.as_str(),
+            "sex": cell.sex.map(dxmap_runtime::CaseSex::as_str),
+            "ages": ages(cell.ages),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// One diagnostic as a JSON value.
 pub fn to_value(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
     let primary = location(&diagnostic.primary, sources);
@@ -45,6 +68,7 @@ pub fn to_value(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
             .chain(&diagnostic.secondary)
             .map(|label| location(label, sources))
             .collect::<Vec<_>>(),
+        "witness": diagnostic.witness.as_deref().map(witness),
     })
 }
 

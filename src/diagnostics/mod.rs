@@ -6,7 +6,10 @@
 //! first problem; [`sort`] puts a run's diagnostics in (file, offset, code)
 //! order before they are rendered, so output is deterministic.
 //!
-//! Imports: `crate::source` only. Renderers: [`human`] (miette), [`json`],
+//! Analyses' findings carry the case that shows them as data ([`Witness`]),
+//! which the JSON and SARIF renderers write out for tools.
+//!
+//! Imports: `crate::source`, and `dxmap_runtime` for the case space. Renderers: [`human`] (miette), [`json`],
 //! [`sarif`] (SARIF 2.1.0) and [`github`] (GitHub Actions annotations).
 
 mod codes;
@@ -15,7 +18,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-pub use codes::Code;
+pub use codes::{Code, Family};
 
 use crate::source::Span;
 
@@ -61,6 +64,42 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it, if there is something useful to say.
     pub help: Option<String>,
+    /// The case that shows an analysis' finding, for tools.
+    pub witness: Option<Box<Witness>>,
+}
+
+impl From<Box<Diagnostic>> for Diagnostic {
+    fn from(diagnostic: Box<Diagnostic>) -> Diagnostic {
+        *diagnostic
+    }
+}
+
+/// A case that shows an analysis' finding: route it to see the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    /// The layer in force (the baseline's or overlay's name).
+    pub layer: String,
+    /// The disposition code.
+    pub dx: String,
+    /// The channel.
+    pub channel: dxmap_runtime::Channel,
+    /// The sex.
+    pub sex: dxmap_runtime::CaseSex,
+    /// The ages concerned; the youngest is the case's age.
+    pub ages: dxmap_runtime::space::Ages,
+    /// For a coverage gap, every uncovered cell (the witness is the first).
+    pub cells: Vec<WitnessCell>,
+}
+
+/// One uncovered (channel, sex, ages) of a coverage gap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessCell {
+    /// The channel.
+    pub channel: dxmap_runtime::Channel,
+    /// The sex; `None` is all three (female, male, not given).
+    pub sex: Option<dxmap_runtime::CaseSex>,
+    /// The ages uncovered.
+    pub ages: dxmap_runtime::space::Ages,
 }
 
 impl Diagnostic {
@@ -75,6 +114,7 @@ impl Diagnostic {
             },
             secondary: Vec::new(),
             help: None,
+            witness: None,
         }
     }
 
@@ -99,6 +139,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the case that shows the finding.
+    #[must_use]
+    pub fn with_witness(mut self, witness: Witness) -> Diagnostic {
+        self.witness = Some(Box::new(witness));
         self
     }
 

@@ -10,9 +10,10 @@
 //! order (the order of the fields below), so the output is byte-for-byte
 //! stable. Columns count Unicode characters (`columnKind`
 //! `unicodeCodePoints`), as the human and JSON renderers do, and
-//! `endColumn` is exclusive, as SARIF wants.
+//! `endColumn` is exclusive, as SARIF wants. An analysis' finding carries
+//! the case that shows it in `properties.witness` (as in the JSON output).
 //!
-//! Imports: `super`, `crate::source`, serde, serde_json.
+//! Imports: `super`, `super::json`, `crate::source`, serde, serde_json.
 
 use serde::Serialize;
 
@@ -102,6 +103,13 @@ struct SarifResult {
     locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Properties>,
+}
+
+#[derive(Serialize)]
+struct Properties {
+    witness: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -252,6 +260,9 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
                     location(label, sources, Some(text))
                 })
                 .collect(),
+            properties: diagnostic.witness.as_ref().map(|witness| Properties {
+                witness: super::json::witness(witness),
+            }),
         })
         .collect();
     let log = Log {

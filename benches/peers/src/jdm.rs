@@ -737,12 +737,12 @@ pub fn run(
         *codes.entry(format!("{:?}", d.code)).or_default() += 1;
     }
     let start = Instant::now();
-    let overlaps = dxmap::check::rules::overlaps(model);
-    let never = dxmap::check::rules::never_fire(model);
-    let gaps = dxmap::check::rules::gaps(model);
+    let overlaps = dxmap::check::analysis::overlaps(model);
+    let never = dxmap::check::analysis::never_fire(model);
+    let gaps = dxmap::check::analysis::gaps(model);
     let dx_time = start.elapsed();
     analysis.push(format!(
-        "| {name} | dxmap | overlaps + never-fire + gaps (`check::rules`) | {:.1} ms | {} overlaps, {} never fire, {} gaps |",
+        "| {name} | dxmap | overlaps + never-fire + gaps (`check::analysis`) | {:.1} ms | {} overlaps, {} never fire, {} gaps |",
         dx_time.as_secs_f64() * 1000.0,
         overlaps.len(),
         never.len(),

@@ -111,10 +111,10 @@ fn run() -> Result<bool, String> {
         let Some(model) = checked.model.as_ref() else {
             return Err(format!("no model: {errors} errors"));
         };
-        let (_, analyses) = time(|| dxmap::check::rules::analyse(model));
-        let (_, gaps) = time(|| dxmap::check::rules::gaps(model));
-        let (_, overlaps) = time(|| dxmap::check::rules::overlaps(model));
-        let (_, never_fire) = time(|| dxmap::check::rules::never_fire(model));
+        let (_, analyses) = time(|| dxmap::check::analysis::analyse(model));
+        let (_, gaps) = time(|| dxmap::check::analysis::gaps(model));
+        let (_, overlaps) = time(|| dxmap::check::analysis::overlaps(model));
+        let (_, never_fire) = time(|| dxmap::check::analysis::never_fire(model));
         let (table, compile) = time(|| dxmap::compile::compile(model, &checked.sources));
         let (artifact, to_artifact) = time(|| table.to_artifact());
         let (loaded, load) = time(|| dxmap_runtime::Table::from_artifact(&artifact));

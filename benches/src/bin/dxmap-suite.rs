@@ -89,9 +89,9 @@ fn measure_tree(
             .ok_or_else(|| format!("{name}: the generated tree has errors"))?;
         let (_, analyses) = timed(|| {
             (
-                dxmap::check::rules::overlaps(model).len(),
-                dxmap::check::rules::never_fire(model).len(),
-                dxmap::check::rules::gaps(model).len(),
+                dxmap::check::analysis::overlaps(model).len(),
+                dxmap::check::analysis::never_fire(model).len(),
+                dxmap::check::analysis::gaps(model).len(),
             )
         });
         let (table, compile) = timed(|| dxmap::compile::compile(model, &checked.sources));

@@ -127,9 +127,9 @@ impl Resolver {
             .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
             .map(|digits| format!("Dx{digits}"));
         let found = match (found, as_code) {
-            (Err(diagnostic), Some(code)) => {
-                Err(diagnostic.with_help(format!("disposition codes are written `{code}`")))
-            }
+            (Err(diagnostic), Some(code)) => Err(Box::new(
+                (*diagnostic).with_help(format!("disposition codes are written `{code}`")),
+            )),
             (found, _) => found,
         };
         self.ok(found)

@@ -143,12 +143,12 @@ fn missing_reason(what: &str, span: Span) -> Diagnostic {
 }
 
 impl Resolver {
-    fn push(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+    fn push(&mut self, diagnostic: impl Into<Diagnostic>) {
+        self.diagnostics.push(diagnostic.into());
     }
 
     /// The value of a lookup; its diagnostic is recorded otherwise.
-    fn ok<T>(&mut self, found: Result<T, Diagnostic>) -> Option<T> {
+    fn ok<T>(&mut self, found: Result<T, Box<Diagnostic>>) -> Option<T> {
         found.map_err(|diagnostic| self.push(diagnostic)).ok()
     }
 

@@ -66,9 +66,9 @@ impl<Id: Copy> Symbols<Id> {
 
     /// Defines `name` as `id`; a name defined twice is an error and keeps
     /// its first definition.
-    pub(super) fn define(&mut self, name: &ast::Name, id: Id) -> Result<(), Diagnostic> {
+    pub(super) fn define(&mut self, name: &ast::Name, id: Id) -> Result<(), Box<Diagnostic>> {
         if let Some(diagnostic) = self.duplicate(name) {
-            return Err(diagnostic);
+            return Err(Box::new(diagnostic));
         }
         self.entries.insert(name.node.clone(), (id, name.span));
         Ok(())
@@ -80,16 +80,16 @@ impl<Id: Copy> Symbols<Id> {
         &self,
         name: &ast::Name,
         fallback: impl FnOnce() -> String,
-    ) -> Result<Id, Diagnostic> {
+    ) -> Result<Id, Box<Diagnostic>> {
         self.get(&name.node).ok_or_else(|| {
-            unknown(
+            Box::new(unknown(
                 // A namespace of definitions only is never resolved.
                 self.unknown.unwrap_or(Code::Internal),
                 name,
                 format!("unknown {} `{}`", self.kind, name.node),
                 self.names(),
                 fallback,
-            )
+            ))
         })
     }
 }

@@ -1,0 +1,260 @@
+//! What the analyses share: the witness a finding is shown with, the rules
+//! of a layer by the codes they name, which code's rules answer a
+//! disposition (`same_as` and `no_search`, as routing decides it through
+//! [`dxmap_runtime::space::answering`]), the cells of the case space, and
+//! how an overlay changes its parent.
+//!
+//! What a rule matches is the runtime's [`Conditions`](model::Conditions);
+//! nothing here decides it again.
+//!
+//! Imports: `crate::check::model`, `crate::catalogue`, `crate::diagnostics`,
+//! `dxmap_runtime::space`.
+
+use std::collections::BTreeMap;
+
+use dxmap_runtime::space::{answering, Ages, Answering, CaseSex};
+
+use crate::catalogue::{DispositionId, Status};
+use crate::check::model;
+use crate::diagnostics;
+
+/// A case that shows a finding: route it to see the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witness {
+    /// The layer in force.
+    pub layer: model::LayerId,
+    /// The disposition.
+    pub dx: DispositionId,
+    /// The channel.
+    pub channel: model::Channel,
+    /// The sex.
+    pub sex: CaseSex,
+    /// The youngest age of the range, in days.
+    pub age_days: u32,
+    /// The whole age range concerned.
+    pub ages: Ages,
+}
+
+impl Witness {
+    /// The witness as data for a diagnostic (names instead of ids).
+    pub(super) fn data(&self, model: &model::Model) -> diagnostics::Witness {
+        diagnostics::Witness {
+            layer: model
+                .layer(self.layer)
+                .map_or_else(String::new, |l| l.name.clone()),
+            dx: model.catalogue.code(self.dx).to_owned(),
+            channel: self.channel,
+            sex: self.sex,
+            ages: self.ages,
+            cells: Vec::new(),
+        }
+    }
+}
+
+/// The pathways-clinician skill, by its conventional name.
+pub(super) fn has_clinician_skill(model: &model::Model, layer: &model::Layer) -> bool {
+    layer.skills.iter().any(|skill| {
+        model
+            .skills
+            .get(skill.index())
+            .is_some_and(|s| s.name == "pathways_clinician")
+    })
+}
+
+/// Whether a layer must cover a disposition.
+pub(super) fn required(model: &model::Model, layer: &model::Layer, dx: DispositionId) -> bool {
+    match model.catalogue.get(dx).map(|d| d.status) {
+        Some(Status::InUse) => true,
+        Some(Status::ClinicianOnly) => has_clinician_skill(model, layer),
+        _ => false,
+    }
+}
+
+/// Rules in force in a layer, by the codes they name, in layer order.
+pub(super) fn rules_by_code(
+    model: &model::Model,
+    layer: &model::Layer,
+) -> BTreeMap<DispositionId, Vec<model::RuleId>> {
+    let mut by_code: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    for rule_id in &layer.rules {
+        if let Some(rule) = model.rule(*rule_id) {
+            for code in &rule.dispositions {
+                by_code.entry(*code).or_default().push(*rule_id);
+            }
+        }
+    }
+    by_code
+}
+
+/// A set of codes, by catalogue index: the analyses of an overlay look
+/// up every rule's codes in one, so it must be cheap.
+#[derive(Debug, Default)]
+pub(super) struct CodeSet(Vec<bool>);
+
+impl CodeSet {
+    pub(super) fn insert(&mut self, dx: DispositionId) {
+        let Ok(at) = usize::try_from(dx.0) else {
+            return;
+        };
+        if self.0.len() <= at {
+            self.0.resize(at + 1, false);
+        }
+        if let Some(slot) = self.0.get_mut(at) {
+            *slot = true;
+        }
+    }
+
+    pub(super) fn contains(&self, dx: DispositionId) -> bool {
+        usize::try_from(dx.0).is_ok_and(|at| self.0.get(at).copied().unwrap_or(false))
+    }
+
+    /// Whether a rule names a code of the set.
+    pub(super) fn named_by(&self, rule: &model::Rule) -> bool {
+        rule.dispositions.iter().any(|dx| self.contains(*dx))
+    }
+
+    /// The codes the rules name.
+    pub(super) fn named<'a>(rules: impl Iterator<Item = &'a model::Rule>) -> CodeSet {
+        let mut codes = CodeSet::default();
+        for rule in rules {
+            for dx in &rule.dispositions {
+                codes.insert(*dx);
+            }
+        }
+        codes
+    }
+}
+
+/// Rules in force in a layer naming some of `codes`, by code, in layer
+/// order.
+pub(super) fn rules_naming(
+    model: &model::Model,
+    layer: &model::Layer,
+    codes: &CodeSet,
+) -> BTreeMap<DispositionId, Vec<model::RuleId>> {
+    let mut by_code: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    for rule_id in &layer.rules {
+        if let Some(rule) = model.rule(*rule_id) {
+            for code in rule.dispositions.iter().filter(|dx| codes.contains(**dx)) {
+                by_code.entry(*code).or_default().push(*rule_id);
+            }
+        }
+    }
+    by_code
+}
+
+/// What answers a code in a layer: its `no_search` (or its `same_as`
+/// target's), or the rules of the code that answers it (possibly none), as
+/// routing decides ([`answering`]).
+pub(super) fn answered<'a>(
+    model: &'a model::Model,
+    layer: &'a model::Layer,
+    by_code: &'a BTreeMap<DispositionId, Vec<model::RuleId>>,
+    dx: DispositionId,
+) -> Answering<DispositionId, &'a model::NoSearch> {
+    answering(
+        dx,
+        model.catalogue.get(dx).and_then(|d| d.same_as),
+        |code| layer.no_search.get(&code),
+        |code| by_code.contains_key(&code),
+    )
+}
+
+/// The rules that answer: those of the code searched, none for `no_search`.
+pub(super) fn answering_rules<'a>(
+    by_code: &'a BTreeMap<DispositionId, Vec<model::RuleId>>,
+    answer: &Answering<DispositionId, &model::NoSearch>,
+) -> &'a [model::RuleId] {
+    match answer {
+        Answering::Rules { code, .. } => by_code.get(code).map_or(&[], Vec::as_slice),
+        Answering::NoSearch { .. } => &[],
+    }
+}
+
+/// The cells of a disposition's cases, channel × sex, numbered `0..9`.
+pub(super) const CELLS: usize = model::Channel::ALL.len() * CaseSex::ALL.len();
+
+/// The numbers of the cells a rule admits some age of. Two rules can meet
+/// only in a cell both admit.
+pub(super) fn cells_of(rule: &model::Rule) -> impl Iterator<Item = usize> + '_ {
+    rule.when
+        .cells()
+        .filter(|_| !rule.when.ages.is_empty())
+        .filter_map(|(channel, sex)| {
+            let c = model::Channel::ALL.iter().position(|x| *x == channel)?;
+            let s = CaseSex::ALL.iter().position(|x| *x == sex)?;
+            Some(c * CaseSex::ALL.len() + s)
+        })
+}
+
+/// For an overlay whose rules are its parent's with changes: the parent's
+/// rules it removes. That is so when the parent is analysed first (layers
+/// come parents first) and the rules it inherits (those another layer
+/// defines) are the parent's, in the parent's order; the rules it defines
+/// (overrides and additions) are then its only new ones. `None` for the
+/// baseline and any other layer: all its rules are new.
+pub(super) fn changes_to_parent(
+    model: &model::Model,
+    layer_idx: usize,
+    layer: &model::Layer,
+) -> Option<Vec<model::RuleId>> {
+    let parent_id = layer.parent?;
+    if parent_id.index() >= layer_idx {
+        return None;
+    }
+    let parent = model.layer(parent_id)?;
+    let layer_id = model::LayerId::from_index(layer_idx);
+    let mut removed = Vec::new();
+    let mut below = parent.rules.iter();
+    for rule_id in &layer.rules {
+        if model.rule(*rule_id).is_none_or(|r| r.layer == layer_id) {
+            continue;
+        }
+        // Up to the parent's rule it inherits; those skipped are removed.
+        loop {
+            let kept = below.next()?;
+            if kept == rule_id {
+                break;
+            }
+            removed.push(*kept);
+        }
+    }
+    removed.extend(below.copied());
+    Some(removed)
+}
+
+/// Whether a rule is new to a layer: defined by it, or any rule when the
+/// layer is not analysed as changes to its parent.
+pub(super) fn new_to(
+    model: &model::Model,
+    layer: model::LayerId,
+    incremental: bool,
+    rule: model::RuleId,
+) -> bool {
+    !incremental || model.rule(rule).is_some_and(|r| r.layer == layer)
+}
+
+/// `, female`, `, male`, `, sex not given`: a witness's sex for people.
+pub(super) fn sex_text(sex: CaseSex) -> String {
+    format!(", {}", sex.describe())
+}
+
+/// The layer for people: `the \`national\` baseline`, `overlay \`x\``.
+pub(super) fn layer_text(model: &model::Model, layer: model::LayerId) -> String {
+    match model.layer(layer) {
+        Some(l) if layer == model::NATIONAL => format!("the `{}` baseline", l.name),
+        Some(l) => format!("overlay `{}`", l.name),
+        None => "?".to_owned(),
+    }
+}
+
+/// A witness case for people.
+pub fn witness_text(model: &model::Model, witness: &Witness) -> String {
+    format!(
+        "`{}` on `{}` for {}{}",
+        model.catalogue.code(witness.dx),
+        witness.channel.as_str(),
+        witness.ages,
+        sex_text(witness.sex),
+    )
+}

@@ -1,0 +1,71 @@
+//! Decision-table verification of the checked model, layer by layer: rule
+//! overlaps under UNIQUE and equal priorities, rules shadowed by higher
+//! priorities, coverage gaps, routes slower than a disposition's timeframe
+//! or needing a skill the layer lacks, codes the catalogue marks unused,
+//! hierarchy contradictions, unreachable services and types without services.
+//!
+//! Everything here is exact, not sampled. A case is a point of a small
+//! product domain — disposition × channel (3) × sex (female, male, not
+//! given) × age in days — and every rule is a box in it. Work is indexed by
+//! disposition: for one layer and one code only the rules naming that code
+//! are looked at. Within one (code, channel, sex) cell, coverage is a union
+//! of age intervals. Rules of one code are not compared pair by pair:
+//! rules that never fire are found by a sweep from the highest priority
+//! down, keeping per cell the union of the ages higher priorities take, and
+//! overlaps through an index of age ranges per priority and cell, so that
+//! thousands of rules of one code (distinct priorities, or one priority
+//! with disjoint age bands) cost n log n, not n². An overlay is analysed as
+//! changes to its parent: pairs of rules it inherits are not compared
+//! again, and only rules naming a code whose rules it changes are judged
+//! again for never firing.
+//!
+//! Findings are reported once: a pair of rules, a gap or a bad route found
+//! in a layer is not reported again in the overlays that inherit it
+//! unchanged. Each finding carries a witness case that routing confirms
+//! (see `tests/analysis.rs`).
+//!
+//! One family of analyses per module: [`overlap`], [`never_fire`],
+//! [`coverage`] (gaps and the coverage matrix), `timeframe` (slow routes,
+//! skills, unused and clinician-only codes), `hierarchy`, `reach`
+//! (unreachable services, types without services) and `overrides`
+//! (identical overrides); [`common`] holds what they share. What a rule
+//! matches, how ages convert, what a sex admits and how `same_as` and
+//! `no_search` resolve are the runtime's (`dxmap_runtime::space`): the
+//! analyses call it and decide none of it again.
+//!
+//! Imports: `crate::check::model`, `crate::diagnostics`; submodules as
+//! listed.
+
+pub mod common;
+pub mod coverage;
+mod hierarchy;
+pub mod never_fire;
+pub mod overlap;
+mod overrides;
+mod reach;
+mod timeframe;
+
+#[cfg(test)]
+mod tests;
+
+pub use common::{witness_text, Witness};
+pub use coverage::{coverage, gaps, Answer, Cell, CoverageRow, Gap};
+pub use never_fire::never_fire;
+pub use overlap::{overlaps, Overlap};
+pub use reach::unit_within;
+
+use crate::check::model;
+use crate::diagnostics::Diagnostic;
+
+/// Runs every analysis on a resolved model without errors.
+pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    overlap::diagnostics(model, &mut found);
+    never_fire::diagnostics(model, &mut found);
+    coverage::diagnostics(model, &mut found);
+    timeframe::diagnostics(model, &mut found);
+    hierarchy::diagnostics(model, &mut found);
+    reach::diagnostics(model, &mut found);
+    overrides::diagnostics(model, &mut found);
+    found
+}
