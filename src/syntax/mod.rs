@@ -9,7 +9,7 @@
 //! bounds the time spent on any input.
 //!
 //! Imports: `crate::source`, `crate::diagnostics`. Only `grammar.rs` and
-//! `lower.rs` name pest.
+//! `lower/` name pest.
 
 pub mod ast;
 pub mod fmt;
