@@ -26,8 +26,18 @@ fn compiled_tables_are_snapshots() {
             "the artifact does not load back to the same table"
         );
         let json = serde_json::to_string_pretty(&table).unwrap();
+        // The artifact's header: its format version and the SHA-256 of its
+        // bytes. A change of the encoding that keeps the JSON view changes
+        // this line; such a change must bump `FORMAT_VERSION`
+        // (ARCHITECTURE.md, "The table's bytes").
+        let header = artifact
+            .split(|byte| *byte == b'\n')
+            .next()
+            .map(|line| String::from_utf8_lossy(line).into_owned())
+            .unwrap();
         support::snapshot_settings(path).bind(|| {
             insta::assert_snapshot!("table", json);
+            insta::assert_snapshot!("artifact_header", header);
         });
     });
 }
