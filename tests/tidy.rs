@@ -29,6 +29,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A file's path from the project's root, with `/`.
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 #[test]
 fn every_source_file_has_a_module_doc() {
     let mut missing = Vec::new();
@@ -58,11 +66,7 @@ fn io_stays_at_the_edges() {
     ];
     let mut offenders = Vec::new();
     for path in rust_files(&root().join("src")) {
-        let relative = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let relative = relative(&path);
         if relative == "src/load.rs"
             || relative.starts_with("src/cli/")
             || relative == "src/main.rs"
@@ -87,11 +91,7 @@ fn io_stays_at_the_edges() {
 fn pest_stays_in_syntax() {
     let mut offenders = Vec::new();
     for path in rust_files(&root().join("src")) {
-        let relative = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let relative = relative(&path);
         if relative.starts_with("src/syntax/") {
             continue;
         }
@@ -429,11 +429,7 @@ fn no_source_file_is_long_unless_architecture_md_says_why() {
     let mut long = Vec::new();
     for dir in ["src", "runtime/src"] {
         for path in rust_files(&root().join(dir)) {
-            let relative = path
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let relative = relative(&path);
             let lines = std::fs::read_to_string(&path).unwrap().lines().count();
             if lines > 850 && !architecture.contains(&format!("`{relative}`")) {
                 long.push(format!("{relative}: {lines} lines"));
@@ -467,11 +463,7 @@ fn the_case_space_has_one_implementation() {
     let mut copies = Vec::new();
     for dir in ["src", "runtime/src"] {
         for path in rust_files(&root().join(dir)) {
-            let relative = path
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let relative = relative(&path);
             if relative == "runtime/src/space.rs" {
                 continue;
             }
