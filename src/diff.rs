@@ -8,12 +8,21 @@
 //! for each sex (female, male, not given) and each resulting age band the
 //! static outcome of routing is computed in both tables — the remap, a
 //! `no_search` answer, or the rule chosen by step 3 with its ranked service
-//! types, or the catch-all when no rule matches. Cells whose outcomes differ
-//! are reported, adjacent age bands with the same change merged. Outcomes
-//! that depend on the time of a case (opening hours, suspensions, capacity)
-//! are covered by the service comparison instead.
+//! types, or the catch-all when no rule matches, and for a remapped code
+//! what the re-query with the original code would use. Cells whose
+//! outcomes differ are reported, adjacent age bands with the same change
+//! merged.
 //!
-//! Imports: `dxmap_runtime::table`.
+//! Everything else a route reads is compared item by item, so that no
+//! change that reroutes a case goes unreported (`tests/diff_exact.rs` routes
+//! random cases through both tables of random changes to check it): the
+//! services (each field, where they are declared, their suspensions per
+//! layer), the service types, the layers (what they extend, claim, lack and
+//! fall back to), the dispositions' timeframes and `same_as`, the calendar
+//! of bank holidays, and the queue hierarchies. Anything that depends on the
+//! time of a case is listed under what it belongs to.
+//!
+//! Imports: `dxmap_runtime::{table, space}`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,6 +50,10 @@ pub struct Outcome {
     pub types: Vec<String>,
     /// The catch-all type, when no rule matches.
     pub catch_all: Option<String>,
+    /// When the layer remaps the code: what the original code's search
+    /// (the re-query, when the remapped search finds nothing) would use,
+    /// as `rule -> types`, `no search (…)` or `no rule`.
+    pub requery: Option<String>,
     /// Whether the layer exists in the table at all.
     pub layer_exists: bool,
 }
@@ -109,8 +122,17 @@ pub struct Diff {
     pub services: ItemChanges,
     /// Service types added, removed or changed.
     pub service_types: ItemChanges,
-    /// Layers (overlays) added or removed.
+    /// Layers (overlays) added or removed, or changed in what they extend,
+    /// claim, lack (skills) or fall back to (catch-all).
     pub layers: ItemChanges,
+    /// Dispositions whose routing fields differ: added or removed codes,
+    /// a changed timeframe (the search window) or `same_as`.
+    pub dispositions: ItemChanges,
+    /// Bank holidays added, removed or renamed (services with
+    /// `bank_holiday` hours open or close differently on them).
+    pub calendar: ItemChanges,
+    /// Queue hierarchies added, removed or re-ordered (`queue`).
+    pub hierarchies: ItemChanges,
     /// The releases, when they differ.
     pub release: Option<(String, String)>,
 }
@@ -122,6 +144,9 @@ impl Diff {
             && self.services.is_empty()
             && self.service_types.is_empty()
             && self.layers.is_empty()
+            && self.dispositions.is_empty()
+            && self.calendar.is_empty()
+            && self.hierarchies.is_empty()
             && self.release.is_none()
     }
 }
@@ -171,6 +196,7 @@ fn outcome(
             rule: None,
             types: Vec::new(),
             catch_all: None,
+            requery: None,
             layer_exists: false,
         };
     };
@@ -181,23 +207,58 @@ fn outcome(
         rule: None,
         types: Vec::new(),
         catch_all: None,
+        requery: None,
         layer_exists: true,
     };
-    if let Answering::NoSearch { reason, .. } = table.answering_code(layer, searched) {
-        result.no_search = Some(reason.to_owned());
-        return result;
+    if searched != code {
+        result.requery = Some(match search(table, layer, code, channel, sex, age) {
+            Search::Closed(reason) => format!("no search ({reason})"),
+            Search::Rule(rule) => format!(
+                "\"{}\" -> {}",
+                rule.name,
+                rule.route
+                    .iter()
+                    .map(|t| type_name(table, *t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Search::NoRule => "no rule".to_owned(),
+        });
     }
-    let chosen = candidate_rules(table, layer, searched)
-        .into_iter()
-        .find(|rule| rule.when.admits(channel, sex, age));
-    match chosen {
-        Some(rule) => {
+    match search(table, layer, searched, channel, sex, age) {
+        Search::Closed(reason) => result.no_search = Some(reason.to_owned()),
+        Search::Rule(rule) => {
             result.rule = Some(rule.name.clone());
             result.types = rule.route.iter().map(|t| type_name(table, *t)).collect();
         }
-        None => result.catch_all = layer.catch_all.map(|t| type_name(table, t)),
+        Search::NoRule => result.catch_all = layer.catch_all.map(|t| type_name(table, t)),
     }
     result
+}
+
+/// What one search of `code` in a layer finds for a cell, ignoring time:
+/// `no_search` (the call is closed with a reason), a rule, or none.
+enum Search<'t> {
+    Closed(&'t str),
+    Rule(&'t Rule),
+    NoRule,
+}
+
+fn search<'t>(
+    table: &'t Table,
+    layer: &'t Layer,
+    code: &'t str,
+    channel: Channel,
+    sex: CaseSex,
+    age: u32,
+) -> Search<'t> {
+    if let Answering::NoSearch { reason, .. } = table.answering_code(layer, code) {
+        return Search::Closed(reason);
+    }
+    candidate_rules(table, layer, code)
+        .into_iter()
+        .find(|rule| rule.when.admits(channel, sex, age))
+        .map_or(Search::NoRule, Search::Rule)
 }
 
 /// Routing changes for every layer, disposition, channel, sex and age band.
@@ -220,8 +281,12 @@ fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
             let mut cuts: BTreeSet<u32> = BTreeSet::from([0]);
             for table in [old, new] {
                 if let Some(layer) = table.layer(layer_name) {
-                    for rule in candidate_rules(table, layer, searched(layer, code)) {
-                        rule.when.ages.cut_points_into(&mut cuts);
+                    // The remapped code's rules, and the original's for
+                    // the re-query.
+                    for searched in [searched(layer, code), *code] {
+                        for rule in candidate_rules(table, layer, searched) {
+                            rule.when.ages.cut_points_into(&mut cuts);
+                        }
                     }
                 }
             }
@@ -348,6 +413,26 @@ fn compare_items<T>(
     changes
 }
 
+/// The layers that declare the service `id` (where it is in force: there
+/// and in the overlays extending them).
+fn declared_in(table: &Table, id: &str) -> BTreeSet<String> {
+    let Some(idx) = table.service_index.get(id) else {
+        return BTreeSet::new();
+    };
+    table
+        .layers
+        .iter()
+        .filter(|layer| {
+            layer
+                .services_by_type
+                .values()
+                .flat_map(BTreeMap::values)
+                .any(|list| list.contains(idx))
+        })
+        .map(|layer| layer.name.clone())
+        .collect()
+}
+
 /// `suspensions in LAYER` for every layer (by name, in either table) whose
 /// suspensions, as `find` reads them, differ.
 fn suspension_fields<T: PartialEq>(
@@ -390,6 +475,10 @@ fn services(old: &Table, new: &Table) -> ItemChanges {
         |id, s| label(old, id, s),
         |id, previous, service| {
             let mut fields = service_fields(old, previous, new, service);
+            // Where it is declared decides where it is in force.
+            if declared_in(old, id) != declared_in(new, id) {
+                fields.push("declared in".to_owned());
+            }
             // Suspensions live in layers: compare them per layer by name.
             fields.extend(suspension_fields(old, new, |_, l| {
                 l.suspended_services.get(id).cloned()
@@ -437,8 +526,19 @@ fn service_types(old: &Table, new: &Table) -> ItemChanges {
     )
 }
 
+/// What routing reads of a layer besides its rules: the layer it extends,
+/// the units it claims, the types it cannot use (a skill it lacks) and its
+/// catch-all type, by name.
+#[derive(PartialEq)]
+struct LayerFacts {
+    parent: Option<String>,
+    area: Vec<String>,
+    unusable: BTreeMap<String, String>,
+    catch_all: Option<String>,
+}
+
 fn layers(old: &Table, new: &Table) -> ItemChanges {
-    let names = |table: &Table| -> BTreeMap<String, (Option<String>, Vec<String>)> {
+    let names = |table: &Table| -> BTreeMap<String, LayerFacts> {
         let mut areas: BTreeMap<u32, Vec<String>> = BTreeMap::new();
         for (unit, idx) in &table.area_index {
             areas.entry(*idx).or_default().push(unit.clone());
@@ -451,7 +551,17 @@ fn layers(old: &Table, new: &Table) -> ItemChanges {
                 let area = areas
                     .remove(&u32::try_from(idx).unwrap_or(u32::MAX))
                     .unwrap_or_default();
-                (l.name.clone(), (l.parent.clone(), area))
+                let facts = LayerFacts {
+                    parent: l.parent.clone(),
+                    area,
+                    unusable: l
+                        .unusable_types
+                        .iter()
+                        .map(|(t, skill)| (type_name(table, *t), skill.clone()))
+                        .collect(),
+                    catch_all: l.catch_all.map(|t| type_name(table, t)),
+                };
+                (l.name.clone(), facts)
             })
             .collect()
     };
@@ -460,15 +570,115 @@ fn layers(old: &Table, new: &Table) -> ItemChanges {
         &names(new),
         |name, _| name.to_owned(),
         |name, _| name.to_owned(),
-        |_, (old_parent, old_area), (parent, area)| {
+        |_, before, after| {
             let mut fields = Vec::new();
-            if old_parent != parent {
+            if before.parent != after.parent {
                 fields.push("extends".to_owned());
             }
-            if old_area != area {
+            if before.area != after.area {
                 fields.push("area".to_owned());
             }
+            if before.unusable != after.unusable {
+                fields.push("skills".to_owned());
+            }
+            if before.catch_all != after.catch_all {
+                fields.push("catch_all".to_owned());
+            }
             fields
+        },
+    )
+}
+
+/// Codes whose routing fields differ: the timeframe (the search window's
+/// length) and `same_as` (whose rules answer).
+fn dispositions(old: &Table, new: &Table) -> ItemChanges {
+    let by_code = |table: &Table| -> BTreeMap<String, (Option<u32>, Option<String>)> {
+        table
+            .dispositions
+            .iter()
+            .map(|d| {
+                let same_as = d
+                    .same_as
+                    .and_then(|t| table.dispositions.get(usize::try_from(t).ok()?))
+                    .map(|t| t.code.clone());
+                (d.code.clone(), (d.timeframe_minutes, same_as))
+            })
+            .collect()
+    };
+    compare_items(
+        &by_code(old),
+        &by_code(new),
+        |code, _| code.to_owned(),
+        |code, _| code.to_owned(),
+        |_, (old_timeframe, old_same_as), (timeframe, same_as)| {
+            let mut fields = Vec::new();
+            if old_timeframe != timeframe {
+                fields.push(format!(
+                    "timeframe {} -> {}",
+                    minutes_text(*old_timeframe),
+                    minutes_text(*timeframe)
+                ));
+            }
+            if old_same_as != same_as {
+                fields.push(format!(
+                    "same_as {} -> {}",
+                    old_same_as.as_deref().unwrap_or("none"),
+                    same_as.as_deref().unwrap_or("none")
+                ));
+            }
+            fields
+        },
+    )
+}
+
+fn minutes_text(minutes: Option<u32>) -> String {
+    minutes.map_or_else(|| "none".to_owned(), |m| format!("{m} min"))
+}
+
+/// Bank holidays: `DATE NAME` added or removed, renamed as changed.
+fn calendar(old: &Table, new: &Table) -> ItemChanges {
+    let by_date = |table: &Table| -> BTreeMap<String, String> {
+        table
+            .calendar
+            .iter()
+            .map(|(date, name)| (date.to_string(), name.clone()))
+            .collect()
+    };
+    compare_items(
+        &by_date(old),
+        &by_date(new),
+        |date, name| format!("{date} {name}"),
+        |date, name| format!("{date} {name}"),
+        |_, before, after| {
+            if before == after {
+                Vec::new()
+            } else {
+                vec![format!("name {before:?} -> {after:?}")]
+            }
+        },
+    )
+}
+
+/// Queue hierarchies by name: their order of codes.
+fn hierarchies(old: &Table, new: &Table) -> ItemChanges {
+    let by_name = |table: &Table| -> BTreeMap<String, Vec<String>> {
+        table
+            .hierarchies
+            .iter()
+            .map(|h| (h.name.clone(), h.codes.clone()))
+            .collect()
+    };
+    compare_items(
+        &by_name(old),
+        &by_name(new),
+        |name, _| name.to_owned(),
+        |name, _| name.to_owned(),
+        |_, before, after| {
+            if before == after {
+                Vec::new()
+            } else {
+                vec!["order".to_owned()]
+            }
         },
     )
 }
@@ -480,6 +690,9 @@ pub fn diff(old: &Table, new: &Table) -> Diff {
         services: services(old, new),
         service_types: service_types(old, new),
         layers: layers(old, new),
+        dispositions: dispositions(old, new),
+        calendar: calendar(old, new),
+        hierarchies: hierarchies(old, new),
         release: (old.release != new.release).then(|| (old.release.clone(), new.release.clone())),
     }
 }

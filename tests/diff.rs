@@ -366,3 +366,83 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
         }
     }
 }
+
+/// The shipped rules in `dir/old` and `dir/new`, each with the release
+/// catalogue copied in beside them (so that a test can change it).
+fn two_trees_with_their_catalogue(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    for side in ["old", "new"] {
+        let rules = dir.join(side);
+        copy_rules(&rules, &[]);
+        let national = rules.join("national.dxm");
+        let text = std::fs::read_to_string(&national)
+            .unwrap()
+            .replace("release \"pathways-2020\"", "release \"catalogue.yaml\"");
+        std::fs::write(national, text).unwrap();
+        std::fs::copy(
+            project().join("fixtures/releases/pathways-2020.yaml"),
+            rules.join("catalogue.yaml"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn diff_reports_a_bank_holiday_removed_from_the_calendar() {
+    // Without the Spring bank holiday, Dx05 on 111 at 2020-05-25 12:00 no
+    // longer finds the GP out-of-hours service's bank-holiday session.
+    let dir = two_trees_with_their_catalogue("calendar");
+    let calendar = dir.join("new/calendar.dxm");
+    let text = std::fs::read_to_string(&calendar).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.contains("2020-05-25"))
+        .unwrap()
+        .to_owned();
+    edit(&calendar, &format!("{line}\n"), "");
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output.stdout.contains("calendar\n  - 2020-05-25"),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(&dir, &["diff", "old", "new", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["equal"], false);
+    assert_eq!(
+        value["calendar"]["removed"][0].as_str().unwrap().get(..10),
+        Some("2020-05-25")
+    );
+}
+
+#[test]
+fn diff_reports_a_timeframe_changed_in_the_trees_own_catalogue() {
+    let dir = two_trees_with_their_catalogue("timeframe");
+    let catalogue = dir.join("new/catalogue.yaml");
+    let text = std::fs::read_to_string(&catalogue).unwrap();
+    let start = text.find("code: Dx05\n").unwrap();
+    let field = text[start..].find("timeframe_minutes: 120").unwrap() + start;
+    let mut changed = text.clone();
+    changed.replace_range(
+        field..field + "timeframe_minutes: 120".len(),
+        "timeframe_minutes: 60",
+    );
+    std::fs::write(&catalogue, changed).unwrap();
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("dispositions\n  ~ Dx05: timeframe 120 min -> 60 min"),
+        "{}",
+        output.stdout
+    );
+}

@@ -108,12 +108,16 @@ fn outcome_text(outcome: &Outcome) -> String {
     if let Some(reason) = &outcome.no_search {
         return format!("{remap}no search ({reason})");
     }
-    match &outcome.rule {
+    let found = match &outcome.rule {
         Some(rule) => format!("{remap}\"{rule}\" -> {}", outcome.types.join(", ")),
         None => match &outcome.catch_all {
             Some(catch_all) => format!("{remap}no rule: catch-all {catch_all}"),
             None => format!("{remap}no rule, no catch-all"),
         },
+    };
+    match &outcome.requery {
+        Some(requery) => format!("{found} (re-query: {requery})"),
+        None => found,
     }
 }
 
@@ -141,6 +145,9 @@ fn render(diff: &Diff) -> String {
     }
     for (title, changes) in [
         ("layers", &diff.layers),
+        ("dispositions", &diff.dispositions),
+        ("calendar", &diff.calendar),
+        ("hierarchies", &diff.hierarchies),
         ("service types", &diff.service_types),
         ("services", &diff.services),
     ] {
@@ -164,13 +171,26 @@ fn render(diff: &Diff) -> String {
         if diff.is_empty() {
             "no behavioural difference".to_owned()
         } else {
-            format!(
+            let mut summary = format!(
                 "{} routing cells differ; {} services added, {} removed, {} changed",
                 diff.routing.len(),
                 diff.services.added.len(),
                 diff.services.removed.len(),
                 diff.services.changed.len()
-            )
+            );
+            for (what, changes) in [
+                ("layers", &diff.layers),
+                ("dispositions", &diff.dispositions),
+                ("bank holidays", &diff.calendar),
+                ("hierarchies", &diff.hierarchies),
+                ("service types", &diff.service_types),
+            ] {
+                let count = changes.added.len() + changes.removed.len() + changes.changed.len();
+                if count > 0 {
+                    let _ = write!(summary, "; {count} {what} changed");
+                }
+            }
+            summary
         }
     );
     out
