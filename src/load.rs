@@ -417,25 +417,74 @@ fn release_from_tree(tree: &mut Tree) -> Result<Option<Catalogue>, LoadError> {
     }
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same
-/// directory, flushed to disk, then renamed over `path`. A failure at any
-/// point leaves `path` as it was.
-pub fn write_atomically(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
-    use std::io::Write;
-    let name = path
-        .file_name()
-        .map_or_else(|| "dxmap".into(), |n| n.to_string_lossy().into_owned());
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(contents.as_ref())?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Writes `contents` to `path` without ever clobbering what `path` is:
+/// - a regular file (or a new one) is replaced atomically: a temporary file
+///   created exclusively, with a random name, in the same directory (so no
+///   planted symbolic link is followed), flushed, given the old file's
+///   permissions (0644 for a new file), then renamed over it. A failure at
+///   any point leaves `path` as it was;
+/// - a symbolic link is followed to the file it names, which is replaced
+///   as above: the link stays a link;
+/// - a FIFO or a device is written through, as a shell redirection would;
+/// - a read-only file or a directory is refused.
+pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind, Write};
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path)?,
+        _ => path.to_owned(),
+    };
+    let existing = match std::fs::metadata(&target) {
+        Ok(meta) => Some(meta),
+        Err(error) if error.kind() == ErrorKind::NotFound => None,
+        Err(error) => return Err(error),
+    };
+    if let Some(meta) = &existing {
+        if meta.is_dir() {
+            return Err(Error::new(ErrorKind::IsADirectory, "it is a directory"));
+        }
+        if !meta.is_file() {
+            // A FIFO, a character or block device: write through.
+            let mut file = std::fs::OpenOptions::new().write(true).open(&target)?;
+            return file.write_all(contents.as_ref());
+        }
+        if meta.permissions().readonly() {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                "it is read-only: make it writable to replace it",
+            ));
+        }
     }
-    result
+    let directory = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".dxmap-")
+        .suffix(".tmp")
+        .tempfile_in(&directory)?;
+    temp.write_all(contents.as_ref())?;
+    temp.as_file().sync_all()?;
+    let permissions = match &existing {
+        Some(meta) => meta.permissions(),
+        None => new_file_permissions(temp.as_file().metadata()?.permissions()),
+    };
+    temp.as_file().set_permissions(permissions)?;
+    temp.persist(&target).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// The permissions of a new file: 0644 on Unix, as most tools create them.
+fn new_file_permissions(permissions: std::fs::Permissions) -> std::fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = permissions;
+        std::fs::Permissions::from_mode(0o644)
+    }
+    #[cfg(not(unix))]
+    {
+        permissions
+    }
 }
 
 /// The largest table file dxmap reads (256 MiB; a national table is 34 MB).

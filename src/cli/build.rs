@@ -1,7 +1,9 @@
 //! `dxmap build [DIR] [-o FILE]`: compile a rules tree to a table file.
 //!
-//! The file is written atomically: a failed build never leaves a partial
-//! table, and an existing table is replaced only by a complete one.
+//! The file is written as `load::write_file` writes: atomically for a
+//! regular file (a failed build never leaves a partial table, an existing
+//! one keeps its permissions), through a symbolic link to its target,
+//! straight into a FIFO or device, and never over a read-only file.
 //!
 //! Imports: `crate::load`, `super`.
 
@@ -27,7 +29,7 @@ pub fn run(args: Args) -> Exit {
         Ok(table) => table,
         Err(exit) => return exit,
     };
-    if let Err(error) = load::write_atomically(&args.output, table.to_artifact()) {
+    if let Err(error) = load::write_file(&args.output, table.to_artifact()) {
         return usage_error(format!("cannot write `{}`: {error}", args.output.display()));
     }
     outln!(

@@ -170,7 +170,7 @@ pub fn run(args: Args) -> Exit {
             "{}",
             diagnostics::human::render_all(&blocking, &checked.sources, use_color())
         );
-        eprintln!(
+        errln!(
             "error: the rules under `{}` have errors; run `dxmap check`",
             dir.display()
         );

@@ -54,34 +54,83 @@ fn git(args: &[&str]) -> Result<Vec<u8>, String> {
     Ok(output.stdout)
 }
 
+/// `path` with `.` and `..` components resolved in text (`rules/.` is
+/// `rules`, `rules/../x` is `x`); `None` when it climbs out of `base`.
+fn normalise(base: &str, path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = base
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                parts.pop()?;
+            }
+            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            std::path::Component::RootDir | std::path::Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Writes the tree at `rules` (relative to the current directory) as of
-/// `rev` into `into`.
+/// `rev` into `into`, a fresh directory of ours. File names are read
+/// NUL-separated, so any name (spaces, `Ynys Môn.dxm`) is kept as it is.
 fn checkout(rev: &str, rules: &Path, into: &Path) -> Result<(), String> {
+    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?)
+        .trim_end_matches(['\n', '\r'])
+        .to_owned();
     let prefix = String::from_utf8_lossy(&git(&["rev-parse", "--show-prefix"])?)
-        .trim()
+        .trim_end_matches(['\n', '\r'])
         .to_owned();
-    let path = format!("{prefix}{}", rules.display())
-        .trim_end_matches('/')
-        .to_owned();
-    let listing = git(&["ls-tree", "-r", "--name-only", rev, "--", &path])?;
-    let listing = String::from_utf8_lossy(&listing).into_owned();
-    if listing.trim().is_empty() {
+    let Some(path) = normalise(&prefix, rules) else {
+        return Err(format!(
+            "`{}` is outside the git repository",
+            rules.display()
+        ));
+    };
+    let listing = git(&[
+        "-C",
+        &top,
+        "ls-tree",
+        "-r",
+        "-z",
+        "--full-name",
+        "--name-only",
+        rev,
+        "--",
+        &path,
+    ])?;
+    let files: Vec<String> = listing
+        .split(|byte| *byte == 0)
+        .filter(|name| !name.is_empty())
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .collect();
+    if files.is_empty() {
         return Err(format!(
             "`{}` does not exist at revision `{rev}`",
             rules.display()
         ));
     }
-    for file in listing.lines() {
+    for file in &files {
         let relative = file
             .strip_prefix(&path)
             .unwrap_or(file)
             .trim_start_matches('/');
+        if relative
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+        {
+            return Err(format!("git lists `{file}`, which dxmap will not write"));
+        }
         let target = into.join(relative);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot write `{}`: {e}", parent.display()))?;
         }
-        let body = git(&["show", &format!("{rev}:{file}")])?;
+        let body = git(&["-C", &top, "show", &format!("{rev}:{file}")])?;
         std::fs::write(&target, body)
             .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     }
@@ -198,23 +247,31 @@ fn render(diff: &Diff) -> String {
 
 /// Runs `dxmap diff`.
 pub fn run(args: Args) -> Exit {
-    let scratch = std::env::temp_dir().join(format!("dxmap-diff-{}", std::process::id()));
-    let (old_dir, new_dir) = match (&args.git, &args.old, &args.new) {
-        (Some(range), _, _) => {
+    // `diff --git`: both revisions in a fresh directory of ours (random
+    // name, owner only), removed when this function returns, whatever
+    // happens.
+    let scratch = if args.git.is_some() {
+        match tempfile::Builder::new().prefix("dxmap-diff-").tempdir() {
+            Ok(dir) => Some(dir),
+            Err(error) => return usage_error(format!("cannot make a scratch directory: {error}")),
+        }
+    } else {
+        None
+    };
+    let (old_dir, new_dir) = match (&args.git, &args.old, &args.new, &scratch) {
+        (Some(range), _, _, Some(scratch)) => {
             let Some((rev1, rev2)) = range.split_once("..") else {
                 return usage_error(format!("`--git {range}` is not `REV1..REV2`"));
             };
-            let (old_dir, new_dir) = (scratch.join("old"), scratch.join("new"));
-            let _ = std::fs::remove_dir_all(&scratch);
+            let (old_dir, new_dir) = (scratch.path().join("old"), scratch.path().join("new"));
             for (rev, dir) in [(rev1, &old_dir), (rev2, &new_dir)] {
                 if let Err(problem) = checkout(rev, &args.rules, dir) {
-                    let _ = std::fs::remove_dir_all(&scratch);
                     return usage_error(problem);
                 }
             }
             (old_dir, new_dir)
         }
-        (None, Some(old), Some(new)) => (old.clone(), new.clone()),
+        (None, Some(old), Some(new), _) => (old.clone(), new.clone()),
         _ => {
             return usage_error(
                 "give two rules directories, `dxmap diff OLD NEW`, or `--git REV1..REV2`",
@@ -225,9 +282,7 @@ pub fn run(args: Args) -> Exit {
     // only errors that stop the rules meaning anything stop the diff.
     let tables = compile_tree_with(&old_dir, None, true)
         .and_then(|old| Ok((old, compile_tree_with(&new_dir, None, true)?)));
-    if args.git.is_some() {
-        let _ = std::fs::remove_dir_all(&scratch);
-    }
+    drop(scratch);
     let (old, new) = match tables {
         Ok(tables) => tables,
         Err(exit) => return exit,

@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Exit {
         if formatted != text {
             changed.push(path.clone());
             if !args.check {
-                if let Err(error) = load::write_atomically(path, &formatted) {
+                if let Err(error) = load::write_file(path, &formatted) {
                     return usage_error(format!("cannot write `{}`: {error}", path.display()));
                 }
             }

@@ -26,6 +26,14 @@ macro_rules! outln {
     };
 }
 
+/// `eprintln!` that never panics: a closed standard error (`dxmap … 2>&-`,
+/// or `2>&1 | head -1`) loses the message, not the exit code.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(&format!("{}\n", format!($($arg)*)))
+    };
+}
+
 mod build;
 mod check;
 mod coverage;
@@ -135,6 +143,15 @@ pub(crate) fn write_stdout(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
+/// Writes to standard error, ignoring a reader that has gone away.
+pub(crate) fn write_stderr(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush());
+}
+
 /// Whether to colour human output.
 fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -142,7 +159,7 @@ fn use_color() -> bool {
 
 /// Prints an I/O or usage error and returns exit code 2.
 fn usage_error(message: impl std::fmt::Display) -> Exit {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     Exit::Usage
 }
 
@@ -180,7 +197,7 @@ fn compile_tree_with(
                 "{}",
                 crate::diagnostics::human::render_all(&blocking, &checked.sources, use_color())
             );
-            eprintln!(
+            errln!(
                 "error: the rules under `{}` have errors; run `dxmap check`",
                 dir.display()
             );

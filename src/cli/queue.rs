@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Exit {
         .collect();
     if !unknown.is_empty() {
         for code in unknown {
-            eprintln!(
+            errln!(
                 "error: unknown disposition `{code}` in release `{}`",
                 table.release
             );
@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Exit {
     codes.sort_by_key(|(given, position, _)| (position.is_none(), *position, *given));
     for (_, position, code) in codes {
         if position.is_none() {
-            eprintln!(
+            errln!(
                 "note: `{code}` is not in hierarchy `{}`: queued last",
                 hierarchy.name
             );

@@ -64,7 +64,7 @@ enum SexArg {
 /// wrong), an unreadable file exits 2.
 fn case(args: &Args) -> Result<Case, Exit> {
     let wrong = |problem: String| {
-        eprintln!("error: {problem}");
+        errln!("error: {problem}");
         Exit::Rules
     };
     let channel = cases::parse_channel(&args.channel).map_err(wrong)?;
@@ -158,7 +158,7 @@ pub fn run(args: Args) -> Exit {
     let decision = match routed {
         Ok(decision) => decision,
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             return Exit::Rules;
         }
     };

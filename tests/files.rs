@@ -1,0 +1,217 @@
+//! Files are never clobbered and closed streams never panic: `build -o`
+//! and `fmt` keep what a path is (a FIFO stays a FIFO, a symbolic link
+//! stays a link, a 0600 file stays 0600), refuse read-only files, and
+//! leave no temporary file behind; every command ends with its documented
+//! exit code when its standard error is closed; `diff --git` reads any file
+//! name git can hold and works from inside the rules folder.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on a broken fixture or an unexpected answer"
+)]
+#![cfg(unix)]
+
+mod support;
+
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use support::cli::{assert_run, dxmap, git, good_tree, GOOD};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Names in `dir` that look like a temporary file of ours.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".tmp") || name.starts_with(".dxmap"))
+        .collect()
+}
+
+#[test]
+fn build_writes_through_a_fifo_and_leaves_it_a_fifo() {
+    let dir = good_tree("build-fifo", &[]);
+    let fifo = dir.join("table.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // A reader, as a shell pipeline would have.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let run = dxmap(&dir, &["build", "rules", "-o", "table.fifo"]);
+    assert_run(&run, 0, &["built"]);
+    let bytes = reader.join().unwrap();
+    assert!(
+        bytes.starts_with(b"dxmap-table v"),
+        "the reader got the table"
+    );
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(leftovers(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn build_through_a_symbolic_link_replaces_its_target_and_keeps_the_link() {
+    let dir = good_tree("build-link", &[]);
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    std::fs::write(dir.join("out/real.dxt"), "old").unwrap();
+    std::fs::set_permissions(
+        dir.join("out/real.dxt"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("out/real.dxt", dir.join("table.dxt")).unwrap();
+    let run = dxmap(&dir, &["build", "rules", "-o", "table.dxt"]);
+    assert_run(&run, 0, &["built"]);
+    let link = std::fs::symlink_metadata(dir.join("table.dxt")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is still a link");
+    let table = std::fs::read(dir.join("out/real.dxt")).unwrap();
+    assert!(table.starts_with(b"dxmap-table v"));
+    assert_eq!(mode(&dir.join("out/real.dxt")), 0o600, "permissions kept");
+    assert_eq!(leftovers(&dir.join("out")), Vec::<String>::new());
+}
+
+#[test]
+fn build_refuses_a_read_only_output_and_leaves_it_alone() {
+    let dir = good_tree("build-read-only", &[]);
+    let out = dir.join("table.dxt");
+    std::fs::write(&out, "keep me").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = dxmap(&dir, &["build", "rules", "-o", "table.dxt"]);
+    assert_run(&run, 2, &["table.dxt", "read-only"]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    assert_eq!(leftovers(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn build_of_a_new_file_gives_it_the_usual_permissions() {
+    let dir = good_tree("build-new", &[]);
+    let run = dxmap(&dir, &["build", "rules", "-o", "table.dxt"]);
+    assert_run(&run, 0, &["built"]);
+    assert_eq!(mode(&dir.join("table.dxt")), 0o644);
+}
+
+/// `GOOD` with its layout spoilt, so that `fmt` rewrites it.
+fn unformatted() -> String {
+    GOOD.replace("  route gp_ooh", "      route   gp_ooh")
+}
+
+#[test]
+fn fmt_keeps_a_files_mode_and_its_symbolic_link() {
+    let text = unformatted();
+    let dir = good_tree("fmt-mode", &[("elsewhere/real.dxm", text.as_bytes())]);
+    let real = dir.join("elsewhere/real.dxm");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::symlink("../elsewhere/real.dxm", dir.join("rules/linked.dxm")).unwrap();
+    let run = dxmap(&dir, &["fmt", "rules/linked.dxm"]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(std::fs::symlink_metadata(dir.join("rules/linked.dxm"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        GOOD,
+        "formatted in place"
+    );
+    assert_eq!(mode(&real), 0o700, "mode kept, executable bit too");
+    assert_eq!(leftovers(&dir.join("elsewhere")), Vec::<String>::new());
+}
+
+#[test]
+fn fmt_refuses_a_read_only_file() {
+    let text = unformatted();
+    let dir = good_tree("fmt-read-only", &[("rules/other.dxm", text.as_bytes())]);
+    let path = dir.join("rules/other.dxm");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = dxmap(&dir, &["fmt", "rules/other.dxm"]);
+    assert_run(&run, 2, &["other.dxm", "read-only"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// Runs dxmap through `sh` with its standard error closed; the exit code.
+fn with_stderr_closed(dir: &Path, args: &str) -> i32 {
+    let status = Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!("\"$0\" {args} 2>&-"))
+        .arg(env!("CARGO_BIN_EXE_dxmap"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    status.code().unwrap_or(-1)
+}
+
+#[test]
+fn a_closed_standard_error_changes_no_exit_code() {
+    let dir = good_tree("closed-stderr", &[]);
+    for (args, code) in [
+        (
+            "route --rules rules --dx Dx99 --channel 111 --age 40 --postcode 'SO16 7AB'",
+            1,
+        ),
+        (
+            "route --rules rules --dx Dx05 --channel 112 --age 40 --postcode 'SO16 7AB'",
+            1,
+        ),
+        (
+            "route --table missing.dxt --dx Dx05 --channel 111 --age 40 --postcode 'SO16 7AB'",
+            2,
+        ),
+        ("check missing", 2),
+        ("build missing -o t.dxt", 2),
+        ("diff missing other", 2),
+        ("no-such-command", 2),
+    ] {
+        assert_eq!(with_stderr_closed(&dir, args), code, "dxmap {args}");
+    }
+}
+
+#[test]
+fn diff_git_reads_any_file_name_and_works_from_inside_the_rules_folder() {
+    let dir = good_tree("diff-git-names", &[]);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    let welsh = "rules/Ynys Môn.dxm";
+    std::fs::write(
+        dir.join(welsh),
+        "service \"Ysbyty Gwynedd\" id \"YG01\" {\n  type gp_ooh\n  catchment LL\n  hours { all_hours }\n}\n",
+    )
+    .unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "rules"]);
+    let text = std::fs::read_to_string(dir.join(welsh)).unwrap();
+    std::fs::write(
+        dir.join(welsh),
+        text.replace("catchment LL", "catchment LL, CH"),
+    )
+    .unwrap();
+    git(&dir, &["commit", "-q", "-am", "Anglesey and Chester"]);
+    let run = dxmap(&dir, &["diff", "--git", "HEAD~1..HEAD", "--exit-code"]);
+    assert_run(&run, 3, &["YG01", "catchment"]);
+    let inside = dxmap(
+        &dir.join("rules"),
+        &[
+            "diff",
+            "--git",
+            "HEAD~1..HEAD",
+            "--rules",
+            ".",
+            "--exit-code",
+        ],
+    );
+    assert_run(&inside, 3, &["YG01", "catchment"]);
+    let outside = dxmap(&dir, &["diff", "--git", "HEAD~1..HEAD", "--rules", "../x"]);
+    assert_run(&outside, 2, &["outside the git repository"]);
+}
