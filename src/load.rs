@@ -28,14 +28,22 @@ pub enum LoadError {
     #[error("`{0}` is a file, not a rules directory")]
     NotADirectory(PathBuf),
     /// A table file over the size limit.
-    #[error("table `{path}` is {size} bytes, more than the {limit} dxmap reads")]
+    #[error("table `{path}` is {size}more than the {limit} bytes dxmap reads")]
     TableTooLarge {
         /// The table file.
         path: PathBuf,
-        /// Its size.
-        size: u64,
+        /// Its size (`N bytes, `), or nothing where unknown (a pipe).
+        size: String,
         /// The limit.
         limit: u64,
+    },
+    /// A rules file that is a symbolic link to something outside the tree.
+    #[error("`{path}` is a symbolic link to `{target}`, outside the rules tree: copy the file in, or link to a file inside the tree")]
+    LinkOutsideTree {
+        /// The link.
+        path: PathBuf,
+        /// What it names.
+        target: PathBuf,
     },
     /// The directory holds no `.dxm` file.
     #[error("no `.dxm` files under `{0}`")]
@@ -81,6 +89,80 @@ pub struct Tree {
     pub root: PathBuf,
 }
 
+/// How long dxmap waits for a writer to open a named pipe it was asked to
+/// read.
+pub const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What a bounded read found.
+enum Read {
+    /// The whole file, at most the limit.
+    Whole(Vec<u8>),
+    /// More than the limit: only its first `limit + 1` bytes were read. The
+    /// size, where the file system knows it (a regular file).
+    TooLarge(Option<u64>),
+}
+
+/// Reads at most `limit + 1` bytes of `path`, whatever it is (a regular
+/// file, a pipe, a FIFO, `/dev/zero`): the size its metadata gives is not
+/// trusted (it is 0 for pipes). A named pipe nobody writes to is an error
+/// after [`FIFO_WAIT`], not a hang.
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Read> {
+    use std::io::Read as _;
+    let read = move |path: &Path| -> std::io::Result<Read> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "it is a directory",
+            ));
+        }
+        if meta.is_file() && meta.len() > limit {
+            return Ok(Read::TooLarge(Some(meta.len())));
+        }
+        let mut bytes = Vec::new();
+        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+        let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        Ok(if length > limit {
+            Read::TooLarge(meta.is_file().then_some(meta.len()))
+        } else {
+            Read::Whole(bytes)
+        })
+    };
+    if !is_fifo(path) {
+        return read(path);
+    }
+    // Opening a FIFO waits for a writer: wait in a thread, for a while.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let owned = path.to_owned();
+    std::thread::spawn(move || {
+        let _ = sender.send(read(&owned));
+    });
+    receiver.recv_timeout(FIFO_WAIT).unwrap_or_else(|_| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "it is a named pipe and nothing wrote to it within {} seconds",
+                FIFO_WAIT.as_secs()
+            ),
+        ))
+    })
+}
+
+/// Whether `path` is a named pipe (FIFO).
+fn is_fifo(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
 /// Reads a file's text for dxmap: size limit and UTF-8 are diagnostics, not
 /// I/O errors, so that one bad file does not hide the others.
 pub fn read_text(
@@ -89,27 +171,37 @@ pub fn read_text(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Option<FileId>, LoadError> {
     let name = path.display().to_string();
-    let metadata = std::fs::metadata(path).map_err(|source| LoadError::Io {
+    let limit = u64::try_from(syntax::MAX_FILE_BYTES).unwrap_or(u64::MAX);
+    let read = read_bounded(path, limit).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
-    if size > syntax::MAX_FILE_BYTES {
-        let file = sources.add(name, String::new());
-        diagnostics.push(Diagnostic::new(
-            Code::FileTooLarge,
-            Span::new(file, 0, 0),
-            format!(
-                "file is {size} bytes, more than the {} dxmap reads",
-                syntax::MAX_FILE_BYTES
-            ),
-        ));
-        return Ok(None);
-    }
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = match read {
+        Read::Whole(bytes) => bytes,
+        Read::TooLarge(size) => {
+            let file = sources.add(name, String::new());
+            diagnostics.push(Diagnostic::new(
+                Code::FileTooLarge,
+                Span::new(file, 0, 0),
+                match size {
+                    Some(size) => format!(
+                        "file is {size} bytes, more than the {} dxmap reads",
+                        syntax::MAX_FILE_BYTES
+                    ),
+                    None => format!(
+                        "file is more than the {} bytes dxmap reads",
+                        syntax::MAX_FILE_BYTES
+                    ),
+                },
+            ));
+            return Ok(None);
+        }
+    };
+    // Lone carriage returns (old Mac line endings) end lines as newlines
+    // do, byte for byte, so that spans stay where they were and a comment
+    // never swallows the rest of the file. A byte-order mark is blank.
+    let rules_file = path.extension().is_some_and(|ext| ext == "dxm");
+    let bytes = normalise_line_ends(bytes, rules_file);
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Some(sources.add(name, text))),
         Err(error) => {
@@ -131,6 +223,27 @@ pub fn read_text(
             Ok(None)
         }
     }
+}
+
+/// Lone `\r` to `\n`, and in a rules file a leading UTF-8 byte-order mark
+/// to three spaces: the same number of bytes, so every offset is kept.
+/// (YAML readers skip a byte-order mark themselves.)
+fn normalise_line_ends(mut bytes: Vec<u8>, rules_file: bool) -> Vec<u8> {
+    if rules_file && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        for byte in bytes.iter_mut().take(3) {
+            *byte = b' ';
+        }
+    }
+    let length = bytes.len();
+    for idx in 0..length {
+        let next_is_lf = bytes.get(idx + 1) == Some(&b'\n');
+        if let Some(byte) = bytes.get_mut(idx) {
+            if *byte == b'\r' && !next_is_lf {
+                *byte = b'\n';
+            }
+        }
+    }
+    bytes
 }
 
 /// As [`read_text`], also returning the text read.
@@ -167,7 +280,28 @@ pub fn rules_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
         })?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "dxm") {
+        if entry.path().extension().is_none_or(|ext| ext != "dxm") {
+            continue;
+        }
+        if entry.file_type().is_file() {
+            paths.push(entry.into_path());
+        } else if entry.path_is_symlink() {
+            // A link is followed when what it names is a file inside the
+            // tree; one that leads out of it is refused, by name.
+            let target = std::fs::canonicalize(entry.path()).map_err(|source| LoadError::Io {
+                path: entry.path().to_owned(),
+                source,
+            })?;
+            let root = std::fs::canonicalize(dir).map_err(|source| LoadError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+            if !target.starts_with(&root) || !target.is_file() {
+                return Err(LoadError::LinkOutsideTree {
+                    path: entry.path().to_owned(),
+                    target,
+                });
+            }
             paths.push(entry.into_path());
         }
     }
@@ -492,23 +626,20 @@ pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads a table artifact written by `dxmap build`.
 pub fn read_table(path: &Path) -> Result<dxmap_runtime::Table, LoadError> {
-    let size = std::fs::metadata(path)
-        .map_err(|source| LoadError::Io {
-            path: path.to_owned(),
-            source,
-        })?
-        .len();
-    if size > MAX_TABLE_BYTES {
-        return Err(LoadError::TableTooLarge {
-            path: path.to_owned(),
-            size,
-            limit: MAX_TABLE_BYTES,
-        });
-    }
-    let artifact = std::fs::read(path).map_err(|source| LoadError::Io {
+    let read = read_bounded(path, MAX_TABLE_BYTES).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
     })?;
+    let artifact = match read {
+        Read::Whole(bytes) => bytes,
+        Read::TooLarge(size) => {
+            return Err(LoadError::TableTooLarge {
+                path: path.to_owned(),
+                size: size.map_or_else(String::new, |size| format!("{size} bytes, ")),
+                limit: MAX_TABLE_BYTES,
+            })
+        }
+    };
     dxmap_runtime::Table::from_artifact(&artifact).map_err(|source| LoadError::Table {
         path: path.to_owned(),
         source,

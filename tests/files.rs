@@ -215,3 +215,102 @@ fn diff_git_reads_any_file_name_and_works_from_inside_the_rules_folder() {
     let outside = dxmap(&dir, &["diff", "--git", "HEAD~1..HEAD", "--rules", "../x"]);
     assert_run(&outside, 2, &["outside the git repository"]);
 }
+
+#[test]
+fn lone_carriage_returns_end_lines_and_comments() {
+    // Old Mac line endings: a file that starts with a comment must not be
+    // read as one long comment (its rule would vanish and check pass).
+    let broken =
+        "// Overlay with CR line endings\rrule \"Also\" {\r  when dx = Dx05\r  route gp_ooh\r}\r";
+    let dir = good_tree("lone-cr", &[("rules/cr.dxm", broken.as_bytes())]);
+    let run = dxmap(&dir, &["check", "rules"]);
+    // The rule is read, and overlaps `Primary care` on Dx05.
+    assert_run(&run, 1, &["DX0501", "Also"]);
+    let crlf = GOOD.replace('\n', "\r\n");
+    let dir = good_tree("crlf", &[]);
+    std::fs::write(dir.join("rules/national.dxm"), crlf).unwrap();
+    assert_run(&dxmap(&dir, &["check", "rules"]), 0, &[]);
+}
+
+#[test]
+fn a_byte_order_mark_is_read_as_blank() {
+    let dir = good_tree("bom", &[]);
+    let with_bom = format!("\u{feff}{GOOD}");
+    std::fs::write(dir.join("rules/national.dxm"), with_bom).unwrap();
+    assert_run(&dxmap(&dir, &["check", "rules"]), 0, &[]);
+}
+
+#[test]
+fn symbolic_links_to_rules_files_are_followed_inside_the_tree_and_refused_outside() {
+    let also = "rule \"Also\" {\n  when dx = Dx05\n  route gp_ooh\n}\n";
+    let dir = good_tree(
+        "links",
+        &[
+            ("rules/real/also.txt", also.as_bytes()),
+            ("outside.dxm", also.as_bytes()),
+        ],
+    );
+    std::os::unix::fs::symlink("real/also.txt", dir.join("rules/also.dxm")).unwrap();
+    let run = dxmap(&dir, &["check", "rules"]);
+    assert_run(&run, 1, &["DX0501", "Also"]);
+    std::fs::remove_file(dir.join("rules/also.dxm")).unwrap();
+    std::os::unix::fs::symlink("../outside.dxm", dir.join("rules/outside.dxm")).unwrap();
+    let run = dxmap(&dir, &["check", "rules"]);
+    assert_run(&run, 2, &["outside.dxm", "outside the rules tree"]);
+}
+
+#[test]
+fn reads_are_bounded_whatever_the_file_is() {
+    let dir = good_tree("bounded", &[]);
+    // A pipe that never ends: bounded, refused as too large.
+    let run = |args: &str| {
+        let output = Command::new("sh")
+            .current_dir(&dir)
+            .arg("-c")
+            .arg(format!("yes 'FXX01: red' | \"$0\" {args}"))
+            .arg(env!("CARGO_BIN_EXE_dxmap"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned()
+                + &String::from_utf8_lossy(&output.stdout),
+        )
+    };
+    let (code, output) = run(
+        "route --rules rules --dx Dx05 --channel 111 --age 40 --postcode 'SO16 7AB' --capacity /dev/stdin",
+    );
+    assert!(code == 1 || code == 2, "exit {code}: {output}");
+    assert!(output.contains("more than the 8388608 bytes"), "{output}");
+    let (code, output) =
+        run("route --table /dev/stdin --dx Dx05 --channel 111 --age 40 --postcode 'SO16 7AB'");
+    assert_eq!(code, 2, "{output}");
+    assert!(output.contains("more than the 268435456 bytes"), "{output}");
+    // A named pipe nobody writes to: an error after a wait, not a hang.
+    let fifo = dir.join("nobody.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let started = std::time::Instant::now();
+    let run = dxmap(
+        &dir,
+        &[
+            "route",
+            "--table",
+            "nobody.fifo",
+            "--dx",
+            "Dx05",
+            "--channel",
+            "111",
+            "--age",
+            "40",
+            "--postcode",
+            "SO16 7AB",
+        ],
+    );
+    assert_run(&run, 2, &["nobody.fifo", "named pipe"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

@@ -313,7 +313,7 @@ fn a_missing_huge_or_directory_table_is_refused_naming_it() {
     assert_run(
         &run,
         2,
-        &["huger.dxt", "more than the 268435456 dxmap reads"],
+        &["huger.dxt", "more than the 268435456 bytes dxmap reads"],
     );
     // `--rules` and `--table` together: a usage error.
     let run = dxmap(
