@@ -8,7 +8,7 @@
 //! Imports: `super::ast`, `crate::diagnostics`, `crate::source`.
 
 use super::ast;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
 
 /// What marks an allow comment, after `//`.
@@ -71,14 +71,24 @@ pub(super) fn find(
         let mut codes = Vec::new();
         for code in parsed.codes {
             match Code::lookup(&code.node) {
-                None => found.push(
-                    Diagnostic::new(
-                        Code::UnknownCode,
-                        code.span,
-                        format!("`{}` is not a diagnostic code", code.node),
-                    )
-                    .with_help("use the id (`DX0504`) or name (`route-too-slow`) that `dxmap check` prints"),
-                ),
+                None => {
+                    let candidates = Code::ALL
+                        .iter()
+                        .filter(|c| c.allowable())
+                        .flat_map(|c| [c.id(), c.name()]);
+                    let help = match did_you_mean(&code.node, candidates) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => "use the id (`DX0504`) or name (`route-too-slow`) that `dxmap check` prints".to_owned(),
+                    };
+                    found.push(
+                        Diagnostic::new(
+                            Code::UnknownCode,
+                            code.span,
+                            format!("`{}` is not a diagnostic code", code.node),
+                        )
+                        .with_help(help),
+                    );
+                }
                 Some(known) if !known.allowable() => found.push(
                     Diagnostic::new(
                         Code::NotAllowable,
