@@ -22,6 +22,11 @@
 //!   channels, priorities, validity windows, opening hours, dates at the
 //!   edges of the calendar.
 //!
+//! Version 2 of the language is generated in both modes: `postcodes` sets
+//! (with district ranges, backwards and across areas in wild mode), set
+//! names in catchments and areas, a service's `postcode`, `catch_all …
+//! within Dkm`, `override hierarchy` and `// dxmap: allow` comments.
+//!
 //! Imports: std only.
 
 /// Text longer than this is not grown further.
@@ -139,6 +144,33 @@ const UNITS: &[&str] = &[
 const AREAS_OK: &[&str] = &[
     "SO16", "PO30", "SO16 7", "BH1", "SO", "PO41", "DT1", "EC1", "SO17 1", "BH",
 ];
+/// District ranges in wild mode: ordered, backwards, across areas, not districts.
+const RANGES: &[&str] = &[
+    "PO30..PO41",
+    "SO14..SO16",
+    "SO16..SO14",
+    "BH1..DT1",
+    "SO..PO",
+    "EC1A..EC1R",
+];
+/// District ranges in clean mode.
+const RANGES_OK: &[&str] = &["SO14..SO16", "PO30..PO41", "BH1..BH31"];
+/// Set names in wild mode; `nope` is never declared.
+const SETS: &[&str] = &["wessex", "solent", "nope"];
+/// Service postcodes: full ones, and (wild mode) malformed ones.
+const POSTCODES: &[&str] = &["SO16 7AB", "po30 1aa", "BH11AA", "SO16", "", "ZZ"];
+/// Distances after `within`.
+const DISTANCES: &[&str] = &["60km", "12.5km", "0km", "99999km"];
+/// Codes in allow comments: allowable ones, then (wild mode) ones that may
+/// not be allowed and ones that do not exist.
+const ALLOWS: &[&str] = &[
+    "DX0504",
+    "DX0503",
+    "route-too-slow",
+    "DX0509",
+    "DX0501",
+    "DX9999",
+];
 const DECIMALS: &[&str] = &["50.9097", "-1.4044", "0", "91", "-181.5", "-0"];
 /// Fragments for token soup: keywords, punctuation and values.
 const SOUP: &[&str] = &[
@@ -203,6 +235,12 @@ const SOUP: &[&str] = &[
     "returns",
     "channels",
     "responds_within",
+    "postcodes",
+    "postcode",
+    "within",
+    "60km",
+    "PO30..PO41",
+    "// dxmap: allow DX0504 because \"x\"\n",
     "1e9",
     "999999999",
     "4294967296",
@@ -278,6 +316,7 @@ pub fn text(data: &[u8]) -> String {
         groups: Vec::new(),
         overlays: Vec::new(),
         hierarchies: 0,
+        sets: Vec::new(),
     };
     if gen.byte() % 2 == 1 {
         gen.clean = true;
@@ -306,6 +345,8 @@ struct Gen<'a> {
     overlays: Vec<String>,
     /// Hierarchies declared so far (clean mode names them `hN`).
     hierarchies: usize,
+    /// Names of the postcode sets declared so far (clean mode names them `pN`).
+    sets: Vec<String>,
 }
 
 impl Gen<'_> {
@@ -484,11 +525,14 @@ impl Gen<'_> {
             self.push(&soup.join(" "));
             return;
         }
-        let kind = match kind % 12 {
+        let kind = match kind % 13 {
             // Beside the prelude, these declarations would clash with it.
             1 | 2 | 3 | 4 | 5 | 8 if self.clean => 0,
             kind => kind,
         };
+        if kind == 0 || kind == 10 {
+            self.allow("");
+        }
         match kind {
             0 => self.rule("rule"),
             1 => {
@@ -527,7 +571,8 @@ impl Gen<'_> {
             }
             8 => {
                 let name = self.type_name();
-                self.push(&format!("catch_all {name}"));
+                let within = self.within();
+                self.push(&format!("catch_all {name}{within}"));
             }
             9 => {
                 let name = if self.clean {
@@ -547,8 +592,66 @@ impl Gen<'_> {
                 self.push(&format!("hierarchy {name} {{ {} }}", codes.join(" > ")));
             }
             10 => self.service(""),
+            12 => self.postcode_set(),
             _ => self.overlay(),
         }
+    }
+
+    /// `postcodes NAME = …`: units, district ranges and earlier sets.
+    fn postcode_set(&mut self) {
+        let name = if self.clean {
+            format!("p{}", self.sets.len() + 1)
+        } else {
+            self.pick(SETS)
+        };
+        let n = 1 + usize::from(self.count(4));
+        let mut items = Vec::new();
+        for _ in 0..n {
+            let item = match self.byte() % 3 {
+                0 if self.clean => self.pick(RANGES_OK),
+                0 => self.pick(RANGES),
+                1 if self.clean => {
+                    let sets = self.sets.clone();
+                    self.pick_owned(&sets).unwrap_or_else(|| "SO".to_owned())
+                }
+                1 => self.pick(SETS),
+                _ => self.pick(UNITS),
+            };
+            items.push(item);
+        }
+        self.push(&format!("postcodes {name} = {}", items.join(", ")));
+        self.sets.push(name);
+    }
+
+    /// ` within 60km` after a catch-all, or nothing.
+    fn within(&mut self) -> String {
+        if !self.bit(1) {
+            return String::new();
+        }
+        let distance = if self.clean {
+            self.pick(&DISTANCES[..2])
+        } else {
+            self.pick(DISTANCES)
+        };
+        format!(" within {distance}")
+    }
+
+    /// A `// dxmap: allow …` line above what comes next, or nothing.
+    fn allow(&mut self, indent: &str) {
+        if !self.bit(1) {
+            return;
+        }
+        let codes = if self.clean {
+            self.list(&ALLOWS[..4], 2)
+        } else {
+            self.list(ALLOWS, 3)
+        };
+        let because = if self.clean || self.bit(2) {
+            " because \"agreed locally\"".to_owned()
+        } else {
+            String::new()
+        };
+        self.push(&format!("{indent}// dxmap: allow {codes}{because}\n"));
     }
 
     fn calendar(&mut self) {
@@ -691,7 +794,19 @@ impl Gen<'_> {
             clauses.push(format!("type {}", self.type_name()));
         }
         if self.clean || shape % 8 != 6 {
-            clauses.push(format!("catchment {}", self.list(UNITS, 4)));
+            let mut units = self.list(UNITS, 4);
+            if shape & 16 == 16 {
+                let sets = self.sets.clone();
+                let set = if self.clean {
+                    self.pick_owned(&sets)
+                } else {
+                    Some(self.pick(SETS))
+                };
+                if let Some(set) = set {
+                    units = format!("{set}, {units}");
+                }
+            }
+            clauses.push(format!("catchment {units}"));
         }
         if self.clean || shape % 8 != 5 {
             clauses.push(self.hours(indent));
@@ -718,6 +833,14 @@ impl Gen<'_> {
         }
         if extras & 16 == 16 {
             clauses.push(format!("valid {}", self.date_range()));
+        }
+        if extras & 32 == 32 {
+            let postcode = if self.clean {
+                self.pick(&POSTCODES[..3])
+            } else {
+                self.pick(POSTCODES)
+            };
+            clauses.push(format!("postcode \"{postcode}\""));
         }
         if extras >= 252 && !self.clean {
             clauses.push(format!("type {}", self.pick(TYPES)));
@@ -844,10 +967,41 @@ impl Gen<'_> {
         self.overlays.push(name);
         for _ in 0..self.count(8) {
             self.push("\n");
-            match self.byte() % 11 {
+            match self.byte() % 13 {
                 0 if !self.clean => {
-                    let units = self.list(UNITS, 3);
+                    let mut units = self.list(UNITS, 3);
+                    if self.bit(1) {
+                        units = format!("{}, {units}", self.pick(SETS));
+                    }
                     self.push(&format!("  area {units}"));
+                }
+                11 if !self.clean || self.hierarchies > 0 => {
+                    // Clean mode overrides a declared hierarchy, with a reason.
+                    let name = if self.clean {
+                        format!("h{}", 1 + usize::from(self.byte()) % self.hierarchies)
+                    } else {
+                        self.pick(NAMES)
+                    };
+                    let n = 1 + usize::from(self.count(5));
+                    let mut codes: Vec<String> = Vec::new();
+                    for _ in 0..n {
+                        let code = self.code();
+                        if !(self.clean && codes.contains(&code)) {
+                            codes.push(code);
+                        }
+                    }
+                    let because = self.because();
+                    self.push(&format!(
+                        "  override hierarchy {name} {{ {} }}{because}",
+                        codes.join(" > ")
+                    ));
+                }
+                12 => {
+                    self.allow("  ");
+                    self.rules.push(format!("\"r{}\"", self.rules.len() + 1));
+                    let name = self.rules.last().cloned().unwrap_or_default();
+                    self.push(&format!("  add rule {name}"));
+                    self.rule_body("    ");
                 }
                 1 => {
                     let names = self.skills();
@@ -912,7 +1066,8 @@ impl Gen<'_> {
                 }
                 8 => {
                     let name = self.type_name();
-                    self.push(&format!("  catch_all {name}"));
+                    let within = self.within();
+                    self.push(&format!("  catch_all {name}{within}"));
                 }
                 9 => {
                     let refs = self.dx_refs(3);

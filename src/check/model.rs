@@ -88,8 +88,10 @@ pub struct Model {
     pub layers: Vec<Layer>,
     /// Every service, top level and in overlays.
     pub services: Vec<Service>,
-    /// Queue hierarchies.
+    /// Queue hierarchies: the national ones, then the overlays' overrides.
     pub hierarchies: Vec<Hierarchy>,
+    /// Named sets of postcode units, nested sets expanded, ranges as written.
+    pub postcode_sets: Vec<PostcodeSet>,
     /// The `release` line (for diagnostics about the release as a whole).
     pub release_span: Span,
 }
@@ -276,6 +278,47 @@ pub struct PostcodeUnit {
     pub span: Span,
 }
 
+/// A member of a named set of postcode units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitOrRange {
+    /// An area, district or sector.
+    Unit(PostcodeUnit),
+    /// A district range, kept as written: `PL10..PL15`. Checked to run
+    /// between two districts of one area, lowest first; its expansion to
+    /// the districts that exist needs the geography (see
+    /// `resolve::postcodes::expand_district_range_without_geography`).
+    Range {
+        /// The first district.
+        start: PostcodeUnit,
+        /// The last district.
+        end: PostcodeUnit,
+        /// The whole range.
+        span: Span,
+    },
+}
+
+/// `postcodes name = …`: a named set of postcode units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostcodeSet {
+    /// Its name.
+    pub name: String,
+    /// Its members, sets it names expanded in place, ranges as written.
+    pub items: Vec<UnitOrRange>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// The catch-all of a layer: `catch_all type within 60km`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CatchAll {
+    /// The service type.
+    pub service_type: ServiceTypeId,
+    /// The distance that limits it, in kilometres, if given.
+    pub within_km: Option<f64>,
+    /// The entry.
+    pub span: Span,
+}
+
 /// A `no_search` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoSearch {
@@ -339,8 +382,11 @@ pub struct Layer {
     pub remaps: BTreeMap<DispositionId, Remap>,
     /// Suspensions in force.
     pub suspensions: Vec<Suspension>,
-    /// The catch-all type in force.
-    pub catch_all: Option<(ServiceTypeId, Span)>,
+    /// The catch-all in force.
+    pub catch_all: Option<CatchAll>,
+    /// The queue hierarchies in force: the national ones, each replaced
+    /// where this overlay or one it extends overrides it.
+    pub hierarchies: Vec<HierarchyId>,
     /// Services in force: the baseline's and those of this overlay and the
     /// overlays it extends.
     pub services: Vec<ServiceId>,
@@ -383,8 +429,11 @@ pub struct Service {
     pub layer: LayerId,
     /// Its type.
     pub service_type: ServiceTypeId,
-    /// Postcode units it covers.
+    /// Postcode units it covers (sets expanded; a unit that came from a
+    /// set carries the span where the set is named).
     pub catchment: Vec<PostcodeUnit>,
+    /// Its address's postcode, normalised (`TR1 3LJ`), if given.
+    pub postcode: Option<String>,
     /// Latitude and longitude, if given.
     pub location: Option<(f64, f64)>,
     /// Ages accepted.
@@ -408,6 +457,11 @@ pub struct Hierarchy {
     pub name: String,
     /// The codes as resolved, with where each was written.
     pub codes: Vec<(DispositionId, Span)>,
+    /// The layer that declares it: the baseline, or the overlay whose
+    /// `override hierarchy` this is.
+    pub layer: LayerId,
+    /// The hierarchy it replaces, for an override.
+    pub replaces: Option<HierarchyId>,
     /// The declaration.
     pub span: Span,
 }

@@ -333,7 +333,7 @@ fn layer(model: &model::Model, layer_id: model::LayerId, layer: &model::Layer) -
         suspended_services,
         suspended_types,
         unusable_types,
-        catch_all: layer.catch_all.map(|(t, _)| t.0),
+        catch_all: layer.catch_all.map(|c| c.service_type.0),
         services_by_type,
     }
 }

@@ -144,6 +144,18 @@ codes! {
         why: "Two tests of one thing joined by `and` are either redundant or contradictory.",
         example: "when dx = Dx05 and dx = Dx06",
         fix: "Use one test with a list: `dx in (Dx05, Dx06)`.";
+    /// A `// dxmap: allow` comment that does not follow its form.
+    MalformedAllow = "DX0106", "malformed-allow", Error,
+        what: "A `// dxmap: allow` comment is not `allow CODE[, CODE…] because \"…\"`, or is not on the line(s) directly above an item, statement or block.",
+        why: "An allow that dxmap cannot read, or that is attached to nothing, would silence nothing while its author thinks it does.",
+        example: "// dxmap: allow DX0504\nrule \"UTC\" { when dx = Dx05 route urgent_treatment_centre }",
+        fix: "Write the codes and the reason, `// dxmap: allow DX0504 because \"…\"`, directly above the item (no blank line between).";
+    /// A malformed postcode.
+    MalformedPostcode = "DX0107", "malformed-postcode", Error,
+        what: "A service's `postcode` is not a full UK postcode (`TR1 3LJ`).",
+        why: "The service's position is taken from its postcode: a malformed one gives it none.",
+        example: "postcode \"TR1\"",
+        fix: "Write the full postcode of the service's address, outward and inward code.";
 
     /// An unknown disposition code.
     UnknownDisposition = "DX0201", "unknown-disposition", Error,
@@ -217,6 +229,24 @@ codes! {
         why: "Routing the code as its target would fail for every case.",
         example: "- code: Dx0101\n  same_as: Dx0100",
         fix: "Correct the catalogue entry.";
+    /// An unknown hierarchy.
+    UnknownHierarchy = "DX0214", "unknown-hierarchy", Error,
+        what: "`override hierarchy` names a hierarchy that is not declared.",
+        why: "The overlay's order would replace nothing, and the national order would stay in force there.",
+        example: "overlay cornwall { area TR  override hierarchy clinician_queue { Dx32 > Dx321 } because \"…\" }",
+        fix: "Name a hierarchy declared at top level.";
+    /// An unknown postcode set.
+    UnknownPostcodeSet = "DX0215", "unknown-postcode-set", Error,
+        what: "A name in a `catchment`, an `area` or a `postcodes` set is not a declared set of postcode units.",
+        why: "The service or overlay would cover fewer postcodes than intended.",
+        example: "catchment cornwal",
+        fix: "Declare the set with `postcodes NAME = …`, or correct the spelling.";
+    /// An unknown diagnostic code in an allow comment.
+    UnknownCode = "DX0216", "unknown-code", Error,
+        what: "A `// dxmap: allow` comment names a code that is not a diagnostic code of dxmap.",
+        why: "An allow for a code that does not exist silences nothing.",
+        example: "// dxmap: allow DX9999 because \"…\"",
+        fix: "Use the id (`DX0504`) or name (`route-too-slow`) of the finding to allow, as `dxmap check` prints it.";
 
     /// A cycle of groups.
     GroupCycle = "DX0301", "group-cycle", Error,
@@ -284,6 +314,24 @@ codes! {
         why: "Ranking a type twice has no meaning; a type returning no service answers nothing.",
         example: "route gp_ooh, gp_ooh",
         fix: "Name each type once.";
+    /// A postcode set that contains itself.
+    PostcodeSetCycle = "DX0313", "postcode-set-cycle", Error,
+        what: "Sets of postcode units contain each other in a cycle.",
+        why: "The cycle has no meaning: it cannot be expanded to a list of units.",
+        example: "postcodes a = TR, b\npostcodes b = a",
+        fix: "Break the cycle: one of the sets must not contain the other.";
+    /// A district range that is not one.
+    BadPostcodeRange = "DX0314", "bad-postcode-range", Error,
+        what: "A range in a `postcodes` set does not run between two districts of one area, lowest first (`PL10..PL15`).",
+        why: "A range spans the districts of one area in order of (number, suffix): anything else has no meaning.",
+        example: "postcodes cornwall = PL15..PL10, TR1..EX23",
+        fix: "Write the lower district first, both in the same area; list other areas separately.";
+    /// An allow comment for a code that may not be allowed.
+    NotAllowable = "DX0315", "not-allowable", Error,
+        what: "A `// dxmap: allow` comment names a code that may never be allowed: syntax and name errors, overlapping rules, hierarchy contradictions, remap chains, a missing skill.",
+        why: "These findings mean the rules are ambiguous or broken, not that a region accepts a known risk.",
+        example: "// dxmap: allow DX0501 because \"…\"",
+        fix: "Fix the finding instead; only warnings, coverage gaps, slow routes and reach findings may be allowed.";
 
     /// An invalid date.
     InvalidDate = "DX0401", "invalid-date", Error,
@@ -405,6 +453,12 @@ codes! {
         why: "It changes nothing but claims to: reviewers will look for a difference that is not there.",
         example: "override rule \"Dental\" { when dx in dental route dental because \"…\" }",
         fix: "Remove the override, or make the change it was meant to make.";
+    /// An allow comment that silences nothing.
+    UnusedAllow = "DX0512", "unused-allow", Warning,
+        what: "A `// dxmap: allow` comment names a code that no finding inside its item has.",
+        why: "A stale allow hides nothing today but would silently hide a new finding tomorrow.",
+        example: "// dxmap: allow DX0504 because \"…\"\nrule \"Fast\" { when dx = Dx05 route gp_ooh }   // not too slow",
+        fix: "Remove the comment, or the codes in it that no longer apply.";
     /// Bank-holiday hours without a calendar.
     NoCalendar = "DX0410", "no-calendar", Warning,
         what: "A service has `bank_holiday` hours but the tree has no `calendar`.",
@@ -476,6 +530,17 @@ impl Code {
             .iter()
             .copied()
             .find(|code| code.id().eq_ignore_ascii_case(text) || code.name() == text)
+    }
+
+    /// Whether a finding with this code may be silenced by a
+    /// `// dxmap: allow` comment: warnings, coverage gaps and slow routes.
+    /// Never syntax and name errors, overlapping rules, hierarchy
+    /// contradictions, remap chains or a missing skill.
+    // TODO(reach): the reach errors of the v2 safety analyses are allowable
+    // too; list their codes here when they are added.
+    pub fn allowable(self) -> bool {
+        (self.severity() == Severity::Warning && self != Code::UnusedAllow)
+            || matches!(self, Code::CoverageGap | Code::RouteTooSlow)
     }
 
     /// The long documentation as Markdown.

@@ -189,7 +189,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> Stri
 /// Renders all diagnostics (already sorted) and a closing summary line.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().filter(|d| !d.is_allowed()) {
         out.push_str(&render(diagnostic, sources, color));
         out.push('\n');
     }
@@ -207,7 +207,7 @@ pub fn summary(counts: Counts) -> String {
             format!("{n} {word}s")
         }
     }
-    match (counts.errors, counts.warnings) {
+    let found = match (counts.errors, counts.warnings) {
         (0, 0) => "no problems found".to_owned(),
         (errors, 0) => plural(errors, "error"),
         (0, warnings) => plural(warnings, "warning"),
@@ -215,6 +215,13 @@ pub fn summary(counts: Counts) -> String {
             "{}, {}",
             plural(errors, "error"),
             plural(warnings, "warning")
+        ),
+    };
+    match counts.allowed {
+        0 => found,
+        allowed => format!(
+            "{found}; {} allowed by `// dxmap: allow` (see `--format json`)",
+            plural(allowed, "finding")
         ),
     }
 }

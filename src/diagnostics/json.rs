@@ -2,8 +2,9 @@
 //! message, location (file, one-based line and column, byte offsets), help
 //! and labels, and for an analysis' finding the case that shows it
 //! (`witness`: layer, dx, channel, sex, ages in days and, for a coverage
-//! gap, every uncovered cell; `null` for other diagnostics). Field names
-//! are a contract for CI tools.
+//! gap, every uncovered cell; `null` for other diagnostics). A finding
+//! silenced by `// dxmap: allow` also has `"allowed": true` and
+//! `"allowed_because"`. Field names are a contract for CI tools.
 //!
 //! Imports: `super`, `crate::source`, serde_json.
 
@@ -55,7 +56,7 @@ pub fn witness(witness: &Witness) -> Value {
 /// One diagnostic as a JSON value.
 pub fn to_value(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
     let primary = location(&diagnostic.primary, sources);
-    json!({
+    let mut value = json!({
         "code": diagnostic.code.id(),
         "name": diagnostic.code.name(),
         "severity": diagnostic.severity().as_str(),
@@ -69,7 +70,13 @@ pub fn to_value(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
             .map(|label| location(label, sources))
             .collect::<Vec<_>>(),
         "witness": diagnostic.witness.as_deref().map(witness),
-    })
+    });
+    // Only an allowed finding has these, so other output is unchanged.
+    if let (Some(reason), Some(object)) = (&diagnostic.allowed, value.as_object_mut()) {
+        object.insert("allowed".to_owned(), Value::Bool(true));
+        object.insert("allowed_because".to_owned(), Value::String(reason.clone()));
+    }
+    value
 }
 
 /// The whole run: `{ "diagnostics": [...], "errors": n, "warnings": n }`.
@@ -80,5 +87,11 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
         "errors": counts.errors,
         "warnings": counts.warnings,
     });
+    let mut value = value;
+    if counts.allowed > 0 {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("allowed".to_owned(), json!(counts.allowed));
+        }
+    }
     serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned())
 }

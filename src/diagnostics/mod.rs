@@ -66,6 +66,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The case that shows an analysis' finding, for tools.
     pub witness: Option<Box<Witness>>,
+    /// Why the finding is accepted, when a `// dxmap: allow` comment
+    /// silences it: it stays visible but fails nothing.
+    pub allowed: Option<String>,
 }
 
 impl From<Box<Diagnostic>> for Diagnostic {
@@ -115,6 +118,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             witness: None,
+            allowed: None,
         }
     }
 
@@ -163,9 +167,15 @@ impl Diagnostic {
         self.code.severity()
     }
 
-    /// Whether this is an error.
+    /// Whether this is an error that fails the run (an allowed finding
+    /// does not).
     pub fn is_error(&self) -> bool {
-        self.severity() == Severity::Error
+        self.severity() == Severity::Error && self.allowed.is_none()
+    }
+
+    /// Whether a `// dxmap: allow` comment silences this finding.
+    pub fn is_allowed(&self) -> bool {
+        self.allowed.is_some()
     }
 }
 
@@ -195,15 +205,19 @@ pub struct Counts {
     pub errors: usize,
     /// Number of warnings.
     pub warnings: usize,
+    /// Number of findings silenced by `// dxmap: allow` (in neither count).
+    pub allowed: usize,
 }
 
 impl Counts {
     /// Counts the diagnostics of a run.
     pub fn of(diagnostics: &[Diagnostic]) -> Counts {
+        let allowed = diagnostics.iter().filter(|d| d.is_allowed()).count();
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         Counts {
             errors,
-            warnings: diagnostics.len() - errors,
+            warnings: diagnostics.len() - errors - allowed,
+            allowed,
         }
     }
 }

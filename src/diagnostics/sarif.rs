@@ -12,6 +12,8 @@
 //! `unicodeCodePoints`), as the human and JSON renderers do, and
 //! `endColumn` is exclusive, as SARIF wants. An analysis' finding carries
 //! the case that shows it in `properties.witness` (as in the JSON output).
+//! A finding silenced by `// dxmap: allow` has a `suppressions` entry of
+//! kind `inSource` whose justification is the allow's reason.
 //!
 //! Imports: `super`, `super::json`, `crate::source`, serde, serde_json.
 
@@ -103,8 +105,17 @@ struct SarifResult {
     locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<Properties>,
+}
+
+/// A finding silenced by a `// dxmap: allow` comment in the source.
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -258,6 +269,14 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
                         .clone()
                         .unwrap_or_else(|| "related location".to_owned());
                     location(label, sources, Some(text))
+                })
+                .collect(),
+            suppressions: diagnostic
+                .allowed
+                .iter()
+                .map(|reason| Suppression {
+                    kind: "inSource",
+                    justification: reason.clone(),
                 })
                 .collect(),
             properties: diagnostic.witness.as_ref().map(|witness| Properties {

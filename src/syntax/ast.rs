@@ -5,9 +5,18 @@
 //! the model), so that `dxmap fmt` can print a file back without changing its
 //! meaning. Every node carries a [`Span`]; leaf names are `Spanned<String>`.
 //!
+//! The literals (dates, ages, postcode units, …) are in `values`.
+//!
 //! Imports: `crate::source` only.
 
+mod values;
+
 use crate::source::{Span, Spanned};
+
+pub use values::{
+    Age, AgeRange, AgeUnit, Date, DateRange, Decimal, Distance, Duration, DurationUnit, Integer,
+    PostcodeRange, PostcodeRef, PostcodeUnit, Time,
+};
 
 /// A name as written: an identifier, a string, a code.
 pub type Name = Spanned<String>;
@@ -17,7 +26,23 @@ pub type Name = Spanned<String>;
 pub struct File {
     /// The top-level items, in source order.
     pub items: Vec<Item>,
+    /// The `// dxmap: allow …` comments, each with the item it is attached to.
+    pub allows: Vec<Allow>,
     /// The whole file.
+    pub span: Span,
+}
+
+/// `// dxmap: allow DX0504, DX0503 because "…"` on the line(s) directly
+/// above an item: silences those codes for findings inside the item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allow {
+    /// The codes as written (`DX0504`), each checked against the registry.
+    pub codes: Vec<Name>,
+    /// Why the findings are accepted.
+    pub because: Name,
+    /// The item, statement or block the comment is attached to.
+    pub target: Span,
+    /// The comment.
     pub span: Span,
 }
 
@@ -44,6 +69,8 @@ pub enum Item {
     CatchAll(CatchAll),
     /// `hierarchy name { … }`.
     Hierarchy(Hierarchy),
+    /// `postcodes name = TR, PL10..PL15`.
+    Postcodes(PostcodeSet),
     /// `service "name" id "ID" { … }`.
     Service(Service),
     /// `overlay name extends parent { … }`.
@@ -64,6 +91,7 @@ impl Item {
             Item::NoSearch(item) => item.span,
             Item::CatchAll(item) => item.span,
             Item::Hierarchy(item) => item.span,
+            Item::Postcodes(item) => item.span,
             Item::Service(item) => item.span,
             Item::Overlay(item) => item.span,
         }
@@ -329,11 +357,13 @@ pub struct NoSearch {
     pub span: Span,
 }
 
-/// `catch_all type`.
+/// `catch_all type` or `catch_all type within 60km`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatchAll {
     /// The service type.
     pub service_type: Name,
+    /// The distance that limits it, if given.
+    pub within: Option<Distance>,
     /// The whole item.
     pub span: Span,
 }
@@ -345,6 +375,28 @@ pub struct Hierarchy {
     pub name: Name,
     /// The codes, highest first.
     pub codes: Vec<Name>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `postcodes cornwall = TR, PL10..PL15, EX23`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostcodeSet {
+    /// The set's name.
+    pub name: Name,
+    /// Its members, in source order.
+    pub items: Vec<PostcodeRef>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// `override hierarchy name { … } because "…"` in an overlay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverrideHierarchy {
+    /// The hierarchy replaced, with its new order.
+    pub hierarchy: Hierarchy,
+    /// Why, if given (the checker requires it).
+    pub because: Option<Because>,
     /// The whole item.
     pub span: Span,
 }
@@ -367,8 +419,10 @@ pub struct Service {
 pub enum ServiceClause {
     /// `type gp_ooh`.
     Type(Spanned<Name>),
-    /// `catchment SO14, SO16 7`.
-    Catchment(Spanned<Vec<PostcodeUnit>>),
+    /// `catchment SO14, SO16 7` or `catchment cornwall`.
+    Catchment(Spanned<Vec<PostcodeRef>>),
+    /// `postcode "TR1 3LJ"`.
+    Postcode(Spanned<Name>),
     /// `location 50.9, -1.4`.
     Location(Spanned<(Decimal, Decimal)>),
     /// `ages 0..15`.
@@ -389,6 +443,7 @@ impl ServiceClause {
         match self {
             ServiceClause::Type(clause) => clause.span,
             ServiceClause::Catchment(clause) => clause.span,
+            ServiceClause::Postcode(clause) => clause.span,
             ServiceClause::Location(clause) => clause.span,
             ServiceClause::Ages(clause) => clause.span,
             ServiceClause::Sexes(clause) => clause.span,
@@ -546,145 +601,6 @@ pub struct Session {
     pub span: Span,
 }
 
-/// A time of day as written: hours and minutes, not yet validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Time {
-    /// Hours, 0–24 when valid.
-    pub hour: u32,
-    /// Minutes, 0–59 when valid.
-    pub minute: u32,
-    /// Where it was written.
-    pub span: Span,
-}
-
-/// A date as written: not yet validated (`2020-02-30` parses).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Date {
-    /// The year.
-    pub year: i32,
-    /// The month, 1–12 when valid.
-    pub month: u32,
-    /// The day, 1–31 when valid.
-    pub day: u32,
-    /// Where it was written.
-    pub span: Span,
-}
-
-/// `2020-03-23..2020-07-04` or `2020-03-23..`, or a single date.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DateRange {
-    /// The first date.
-    pub start: Date,
-    /// The last date (inclusive), if bounded.
-    pub end: Option<Date>,
-    /// Whether `..` was written (a single date has none).
-    pub is_range: bool,
-    /// The whole range.
-    pub span: Span,
-}
-
-/// A duration: `30m`, `2h`, `5d`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Duration {
-    /// The number written.
-    pub value: u64,
-    /// The unit written.
-    pub unit: DurationUnit,
-    /// Where it was written.
-    pub span: Span,
-}
-
-/// The unit of a [`Duration`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationUnit {
-    /// `m`.
-    Minutes,
-    /// `h`.
-    Hours,
-    /// `d`.
-    Days,
-}
-
-impl DurationUnit {
-    /// The suffix as written.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            DurationUnit::Minutes => "m",
-            DurationUnit::Hours => "h",
-            DurationUnit::Days => "d",
-        }
-    }
-}
-
-/// An age: `16`, `16y`, `6mo`, `28d`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Age {
-    /// The number written.
-    pub value: u64,
-    /// The unit (years when none was written).
-    pub unit: AgeUnit,
-    /// Whether a unit suffix was written.
-    pub explicit_unit: bool,
-    /// Where it was written.
-    pub span: Span,
-}
-
-/// The unit of an [`Age`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgeUnit {
-    /// `y` (or no suffix).
-    Years,
-    /// `mo`.
-    Months,
-    /// `d`.
-    Days,
-}
-
-impl AgeUnit {
-    /// The suffix as written.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            AgeUnit::Years => "y",
-            AgeUnit::Months => "mo",
-            AgeUnit::Days => "d",
-        }
-    }
-}
-
-/// `0..15`, `6mo..`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AgeRange {
-    /// The lower bound (inclusive).
-    pub start: Age,
-    /// The upper bound, if any: up to, not including, the next unit.
-    pub end: Option<Age>,
-    /// The whole range.
-    pub span: Span,
-}
-
-/// A non-negative integer as written.
-pub type Integer = u64;
-
-/// A signed decimal, kept as written so formatting never changes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decimal {
-    /// The text written, e.g. `-1.4044`.
-    pub text: String,
-    /// Its value.
-    pub value: f64,
-    /// Where it was written.
-    pub span: Span,
-}
-
-/// A postcode area, district or sector in a catchment or an overlay area.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostcodeUnit {
-    /// The unit as written, e.g. `SO16 7`.
-    pub text: String,
-    /// Where it was written.
-    pub span: Span,
-}
-
 /// `overlay name extends parent { … }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overlay {
@@ -701,14 +617,16 @@ pub struct Overlay {
 /// An item of an overlay.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OverlayItem {
-    /// `area SO, PO`.
-    Area(Spanned<Vec<PostcodeUnit>>),
+    /// `area SO, PO` or `area cornwall`.
+    Area(Spanned<Vec<PostcodeRef>>),
     /// `lacks skill`.
     Lacks(SkillList),
     /// `has skill`.
     Has(SkillList),
     /// `override rule "name" { … }`.
     Override(Rule),
+    /// `override hierarchy name { … } because "…"`.
+    OverrideHierarchy(OverrideHierarchy),
     /// `add rule "name" { … }`.
     Add(Rule),
     /// `remove rule "name" because "…"`.
@@ -732,6 +650,7 @@ impl OverlayItem {
             OverlayItem::Area(item) => item.span,
             OverlayItem::Lacks(item) | OverlayItem::Has(item) => item.span,
             OverlayItem::Override(item) | OverlayItem::Add(item) => item.span,
+            OverlayItem::OverrideHierarchy(item) => item.span,
             OverlayItem::Remove(item) => item.span,
             OverlayItem::Suspend(item) => item.span,
             OverlayItem::Remap(item) => item.span,

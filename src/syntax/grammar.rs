@@ -77,6 +77,9 @@ pub fn is_token(kind: Rule) -> bool {
             | Rule::kw_channel
             | Rule::kw_age
             | Rule::kw_sex
+            | Rule::kw_postcodes
+            | Rule::kw_postcode
+            | Rule::kw_within
     )
 }
 
@@ -98,6 +101,9 @@ pub fn describe(kind: Rule) -> String {
         Rule::time | Rule::session => "a session (`08:30-13:00`)",
         Rule::day | Rule::day_spec | Rule::weekly => "a day (`mon`, `mon-fri`)",
         Rule::postcode_unit => "a postcode area, district or sector (`SO`, `SO16`, `SO16 7`)",
+        Rule::postcode_range => "a district range (`PL10..PL15`)",
+        Rule::distance => "a distance (`60km`)",
+        Rule::override_hierarchy => "`override`",
         Rule::channel | Rule::channel_list => "a channel (`111`, `999`, `ooh`)",
         Rule::sex => "`female` or `male`",
         Rule::lbrace => "`{`",

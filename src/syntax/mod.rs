@@ -6,11 +6,13 @@
 //! reports every broken item, not just the first. Files over
 //! [`MAX_FILE_BYTES`] are refused with a diagnostic; the grammar has no
 //! recursion, so nesting cannot overflow the stack, and pest's call limit
-//! bounds the time spent on any input.
+//! bounds the time spent on any input. `// dxmap: allow` comments are read
+//! from the text by `allows` and attached to the items they stand above.
 //!
 //! Imports: `crate::source`, `crate::diagnostics`. Only `grammar.rs` and
 //! `lower/` name pest.
 
+mod allows;
 pub mod ast;
 pub mod fmt;
 mod grammar;
@@ -37,6 +39,7 @@ const TOP_LEVEL_KEYWORDS: &[&str] = &[
     "no_search",
     "catch_all",
     "hierarchy",
+    "postcodes",
     "service",
     "overlay",
 ];
@@ -57,7 +60,14 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 MAX_FILE_BYTES
             ),
         ));
-        return (ast::File { items, span: whole }, diagnostics);
+        return (
+            ast::File {
+                items,
+                allows: Vec::new(),
+                span: whole,
+            },
+            diagnostics,
+        );
     }
     let mut start = 0usize;
     loop {
@@ -103,7 +113,16 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             }
         }
     }
-    (ast::File { items, span: whole }, diagnostics)
+    let (allows, mut allow_errors) = allows::find(file, text, &items);
+    diagnostics.append(&mut allow_errors);
+    (
+        ast::File {
+            items,
+            allows,
+            span: whole,
+        },
+        diagnostics,
+    )
 }
 
 /// Whether the line starting at `offset` begins, in column 0, with a

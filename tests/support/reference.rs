@@ -472,7 +472,11 @@ impl<'m> Reference<'m> {
         postcode: &Postcode,
         date: civil::Date,
     ) -> Vec<(String, Rag)> {
-        let Some((type_id, _)) = layer.catch_all else {
+        let Some(model::CatchAll {
+            service_type: type_id,
+            ..
+        }) = layer.catch_all
+        else {
             return Vec::new();
         };
         let mut found: Vec<&model::Service> = self

@@ -1,6 +1,6 @@
 //! Queue hierarchies: a code repeated in one hierarchy (DX0210), and
-//! hierarchies that contradict each other (DX0508), found as cycles of the
-//! "above" relation.
+//! hierarchies in force in one layer that contradict each other (DX0508),
+//! found as cycles of the "above" relation.
 //!
 //! Imports: `crate::check::graph`, `crate::check::model`, `crate::catalogue`,
 //! `crate::diagnostics`, `crate::source`.
@@ -13,29 +13,61 @@ use crate::check::model;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
-/// Repeated codes in one hierarchy, and contradictions between hierarchies.
+/// Repeated codes in one hierarchy, and contradictions between the
+/// hierarchies in force in each layer (an `override hierarchy` replaces the
+/// named one for its overlay and those that extend it). A contradiction
+/// that several layers inherit is the same diagnostic, reported once.
 pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for hierarchy in &model.hierarchies {
+        repeated_codes(model, hierarchy, found);
+    }
+    for layer in &model.layers {
+        let in_force = layer
+            .hierarchies
+            .iter()
+            .filter_map(|id| model.hierarchies.get(id.index()));
+        contradictions(model, in_force, found);
+    }
+}
+
+/// A code named twice in one hierarchy.
+fn repeated_codes(model: &model::Model, hierarchy: &model::Hierarchy, found: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<DispositionId, Span> = BTreeMap::new();
+    for (code, span) in &hierarchy.codes {
+        if let Some(first) = seen.get(code) {
+            found.push(
+                Diagnostic::new(
+                    Code::Duplicate,
+                    *span,
+                    format!(
+                        "`{}` appears twice in hierarchy `{}`",
+                        model.catalogue.code(*code),
+                        hierarchy.name
+                    ),
+                )
+                .with_secondary(*first, "first here")
+                .with_help("a hierarchy is a total order: name each code once"),
+            );
+            continue;
+        }
+        seen.insert(*code, *span);
+    }
+}
+
+/// Cycles of the union of the orders of `hierarchies`.
+fn contradictions<'a>(
+    model: &model::Model,
+    hierarchies: impl Iterator<Item = &'a model::Hierarchy>,
+    found: &mut Vec<Diagnostic>,
+) {
     let n = model.catalogue.dispositions().len();
     let mut graph = NameGraph::new(n);
     let mut edge_sources: BTreeMap<(usize, usize), Vec<(Span, String)>> = BTreeMap::new();
-    for hierarchy in &model.hierarchies {
+    for hierarchy in hierarchies {
         let mut seen: BTreeMap<DispositionId, Span> = BTreeMap::new();
         let mut previous: Option<(DispositionId, Span)> = None;
         for (code, span) in &hierarchy.codes {
-            if let Some(first) = seen.get(code) {
-                found.push(
-                    Diagnostic::new(
-                        Code::Duplicate,
-                        *span,
-                        format!(
-                            "`{}` appears twice in hierarchy `{}`",
-                            model.catalogue.code(*code),
-                            hierarchy.name
-                        ),
-                    )
-                    .with_secondary(*first, "first here")
-                    .with_help("a hierarchy is a total order: name each code once"),
-                );
+            if seen.contains_key(code) {
                 continue;
             }
             seen.insert(*code, *span);

@@ -112,8 +112,8 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                         .is_none_or(|skill| layer.skills.contains(&skill))
                 })
                 .collect();
-            if let Some((catch_all, _)) = layer.catch_all {
-                types.insert(catch_all);
+            if let Some(catch_all) = layer.catch_all {
+                types.insert(catch_all.service_type);
             }
             types
         })

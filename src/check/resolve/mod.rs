@@ -10,7 +10,7 @@
 //!
 //! Every named declaration goes through one namespace ([`symbols`]). The
 //! rest is split by concern: skills, the calendar and hierarchies here;
-//! dispositions and groups in [`groups`]; service types and services in
+//! dispositions and groups in [`groups`]; postcode sets in [`postcodes`]; service types and services in
 //! [`services`]; rules of the baseline in [`rules`]; layers and overlays in
 //! [`overlays`].
 //!
@@ -19,6 +19,7 @@
 
 mod groups;
 mod overlays;
+mod postcodes;
 mod rules;
 mod services;
 mod symbols;
@@ -47,12 +48,15 @@ pub fn resolve(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<
             layers: Vec::new(),
             services: Vec::new(),
             hierarchies: Vec::new(),
+            postcode_sets: Vec::new(),
             release_span: Span::default(),
         },
         skill_names: Symbols::new("skill", Code::UnknownSkill),
         type_names: Symbols::new("service type", Code::UnknownServiceType),
         group_names: Symbols::new("group", Code::UnknownGroup),
         service_ids: Symbols::new("service id", Code::UnknownService),
+        hierarchy_names: Symbols::new("hierarchy", Code::UnknownHierarchy),
+        set_names: Symbols::new("postcode set", Code::UnknownPostcodeSet),
     };
     let decls = Decls::collect(files);
     resolver.model.release_span = decls
@@ -63,11 +67,12 @@ pub fn resolve(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<
     resolver.calendar(&decls);
     resolver.service_types(&decls);
     resolver.groups(&decls);
+    resolver.postcode_sets(&decls.postcode_sets);
     let overlay_layers = resolver.layers(&decls, files);
     resolver.services(&decls, &overlay_layers);
     resolver.baseline(&decls);
-    resolver.overlays(&decls, &overlay_layers);
     resolver.hierarchies(&decls);
+    resolver.overlays(&decls, &overlay_layers);
     (resolver.model, resolver.diagnostics)
 }
 
@@ -84,6 +89,7 @@ struct Decls<'a> {
     no_search: Vec<&'a ast::NoSearch>,
     catch_alls: Vec<&'a ast::CatchAll>,
     hierarchies: Vec<&'a ast::Hierarchy>,
+    postcode_sets: Vec<&'a ast::PostcodeSet>,
     /// Services with the index (in `overlays`) of the overlay declaring them.
     services: Vec<(&'a ast::Service, Option<usize>)>,
     overlays: Vec<&'a ast::Overlay>,
@@ -107,6 +113,7 @@ impl<'a> Decls<'a> {
                     ast::Item::NoSearch(no_search) => decls.no_search.push(no_search),
                     ast::Item::CatchAll(catch_all) => decls.catch_alls.push(catch_all),
                     ast::Item::Hierarchy(hierarchy) => decls.hierarchies.push(hierarchy),
+                    ast::Item::Postcodes(set) => decls.postcode_sets.push(set),
                     ast::Item::Service(service) => decls.services.push((service, None)),
                     ast::Item::Overlay(overlay) => {
                         let idx = decls.overlays.len();
@@ -131,6 +138,10 @@ struct Resolver {
     type_names: Symbols<model::ServiceTypeId>,
     group_names: Symbols<model::GroupId>,
     service_ids: Symbols<model::ServiceId>,
+    /// Postcode sets, by index into `model.postcode_sets`.
+    set_names: Symbols<usize>,
+    /// National hierarchies by name, for `override hierarchy`.
+    hierarchy_names: Symbols<model::HierarchyId>,
 }
 
 fn missing_reason(what: &str, span: Span) -> Diagnostic {
@@ -240,22 +251,38 @@ impl Resolver {
     // ------------------------------------------------------- hierarchies
 
     fn hierarchies(&mut self, decls: &Decls<'_>) {
-        let mut names: Symbols<()> = Symbols::definitions("hierarchy");
         for hierarchy in &decls.hierarchies {
-            if let Err(diagnostic) = names.define(&hierarchy.name, ()) {
+            let id = model::HierarchyId::from_index(self.model.hierarchies.len());
+            if let Err(diagnostic) = self.hierarchy_names.define(&hierarchy.name, id) {
                 self.push(diagnostic);
                 continue;
             }
-            let codes = hierarchy
-                .codes
-                .iter()
-                .filter_map(|code| self.disposition(code).map(|id| (id, code.span)))
-                .collect();
-            self.model.hierarchies.push(model::Hierarchy {
-                name: hierarchy.name.node.clone(),
-                codes,
-                span: hierarchy.span,
-            });
+            let lowered = self.hierarchy(hierarchy, model::NATIONAL, None);
+            self.model.hierarchies.push(lowered);
+            if let Some(layer) = self.model.layers.get_mut(model::NATIONAL.index()) {
+                layer.hierarchies.push(id);
+            }
+        }
+    }
+
+    /// A hierarchy's codes resolved; `replaces` for an override.
+    fn hierarchy(
+        &mut self,
+        hierarchy: &ast::Hierarchy,
+        layer: model::LayerId,
+        replaces: Option<model::HierarchyId>,
+    ) -> model::Hierarchy {
+        let codes = hierarchy
+            .codes
+            .iter()
+            .filter_map(|code| self.disposition(code).map(|id| (id, code.span)))
+            .collect();
+        model::Hierarchy {
+            name: hierarchy.name.node.clone(),
+            codes,
+            layer,
+            replaces,
+            span: hierarchy.span,
         }
     }
 }

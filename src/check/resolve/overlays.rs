@@ -39,6 +39,7 @@ impl Resolver {
             remaps: BTreeMap::new(),
             suspensions: Vec::new(),
             catch_all: None,
+            hierarchies: Vec::new(),
             services: Vec::new(),
             span: whole,
         });
@@ -172,6 +173,7 @@ impl Resolver {
                 remaps: BTreeMap::new(),
                 suspensions: Vec::new(),
                 catch_all: None,
+                hierarchies: Vec::new(),
                 services: Vec::new(),
                 span: overlay.span,
             });
@@ -243,6 +245,7 @@ impl Resolver {
         layer.remaps = parent.remaps.clone();
         layer.suspensions = parent.suspensions.clone();
         layer.catch_all = parent.catch_all;
+        layer.hierarchies = parent.hierarchies.clone();
         let own_services = std::mem::take(&mut layer.services);
         layer.services = parent.services.clone();
         layer.services.extend(own_services);
@@ -250,15 +253,16 @@ impl Resolver {
         let mut has_area = false;
         let mut had: BTreeMap<model::SkillId, Span> = BTreeMap::new();
         let mut lacked: BTreeMap<model::SkillId, Span> = BTreeMap::new();
-        let mut own_catch_all: Option<(model::ServiceTypeId, Span)> = None;
+        let mut own_catch_all: Option<model::CatchAll> = None;
+        let mut overridden: BTreeMap<String, Span> = BTreeMap::new();
         let mut remapped: BTreeMap<DispositionId, Span> = BTreeMap::new();
         let mut added: BTreeSet<String> = BTreeSet::new();
         let mut changed: BTreeMap<String, (&'static str, Span)> = BTreeMap::new();
         for item in &overlay.items {
             match item {
-                ast::OverlayItem::Area(units) => {
+                ast::OverlayItem::Area(refs) => {
                     has_area = true;
-                    for unit in &units.node {
+                    for unit in self.units(&refs.node) {
                         if let Some((owner, first)) = claims.get(&unit.text) {
                             let message = if *owner == overlay.name.node {
                                 format!("`{}` is listed twice in the area of `{owner}`", unit.text)
@@ -272,10 +276,7 @@ impl Resolver {
                             continue;
                         }
                         claims.insert(unit.text.clone(), (overlay.name.node.clone(), unit.span));
-                        layer.area.push(model::PostcodeUnit {
-                            text: unit.text.clone(),
-                            span: unit.span,
-                        });
+                        layer.area.push(unit);
                     }
                 }
                 ast::OverlayItem::Has(list) => {
@@ -315,6 +316,9 @@ impl Resolver {
                             *slot = id;
                         }
                     }
+                }
+                ast::OverlayItem::OverrideHierarchy(entry) => {
+                    self.override_hierarchy(entry, layer_id, &mut layer, &mut overridden);
                 }
                 ast::OverlayItem::Add(rule) => {
                     if let Some(existing) = self
@@ -459,6 +463,60 @@ impl Resolver {
         }
         if let Some(slot) = self.model.layers.get_mut(layer_id.index()) {
             *slot = layer;
+        }
+    }
+
+    /// `override hierarchy NAME { … } because "…"`: replaces the named
+    /// hierarchy in this layer (and so in the overlays that extend it).
+    fn override_hierarchy(
+        &mut self,
+        entry: &ast::OverrideHierarchy,
+        layer_id: model::LayerId,
+        layer: &mut model::Layer,
+        overridden: &mut BTreeMap<String, Span>,
+    ) {
+        let name = &entry.hierarchy.name;
+        if let Some(first) = overridden.get(&name.node) {
+            self.push(
+                Diagnostic::new(
+                    Code::Duplicate,
+                    name.span,
+                    format!(
+                        "hierarchy `{}` is overridden twice in this overlay",
+                        name.node
+                    ),
+                )
+                .with_secondary(*first, "first override here")
+                .with_help("an overlay overrides a hierarchy once: keep one `override hierarchy`"),
+            );
+            return;
+        }
+        overridden.insert(name.node.clone(), name.span);
+        let found = self.hierarchy_names.resolve(name, || {
+            "`override hierarchy` replaces a hierarchy declared at top level".to_owned()
+        });
+        let Some(national) = self.ok(found) else {
+            return;
+        };
+        if entry.because.is_none() {
+            self.push(missing_reason(
+                &format!("`override hierarchy {}`", name.node),
+                name.span,
+            ));
+        }
+        let id = model::HierarchyId::from_index(self.model.hierarchies.len());
+        let lowered = self.hierarchy(&entry.hierarchy, layer_id, Some(national));
+        self.model.hierarchies.push(lowered);
+        // The one in force here has the national one's name.
+        let in_force = layer.hierarchies.iter().position(|h| {
+            self.model
+                .hierarchies
+                .get(h.index())
+                .is_some_and(|h| h.name == name.node)
+        });
+        match in_force.and_then(|at| layer.hierarchies.get_mut(at)) {
+            Some(slot) => *slot = id,
+            None => layer.hierarchies.push(id),
         }
     }
 

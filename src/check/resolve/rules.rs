@@ -263,12 +263,8 @@ impl Resolver {
         }
     }
 
-    pub(super) fn catch_all(
-        &mut self,
-        entry: &ast::CatchAll,
-        into: &mut Option<(model::ServiceTypeId, Span)>,
-    ) {
-        if let Some((_, first)) = into {
+    pub(super) fn catch_all(&mut self, entry: &ast::CatchAll, into: &mut Option<model::CatchAll>) {
+        if let Some(model::CatchAll { span: first, .. }) = into {
             let diagnostic = Diagnostic::new(
                 Code::Duplicate,
                 entry.span,
@@ -280,7 +276,11 @@ impl Resolver {
             return;
         }
         if let Some(id) = self.service_type(&entry.service_type) {
-            *into = Some((id, entry.span));
+            *into = Some(model::CatchAll {
+                service_type: id,
+                within_km: entry.within.as_ref().map(|within| within.km),
+                span: entry.span,
+            });
         }
     }
 }

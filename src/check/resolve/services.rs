@@ -127,6 +127,7 @@ impl Resolver {
             let mut service_type = None;
             let mut catchment = None;
             let mut location = None;
+            let mut postcode = None;
             let mut ages = model::AgeInterval::ALL;
             let mut sexes = None;
             let mut rank = None;
@@ -136,16 +137,10 @@ impl Resolver {
                 match clause {
                     ast::ServiceClause::Type(name) => service_type = self.service_type(&name.node),
                     ast::ServiceClause::Catchment(units) => {
-                        catchment = Some(
-                            units
-                                .node
-                                .iter()
-                                .map(|u| model::PostcodeUnit {
-                                    text: u.text.clone(),
-                                    span: u.span,
-                                })
-                                .collect::<Vec<_>>(),
-                        );
+                        catchment = Some(self.units(&units.node));
+                    }
+                    ast::ServiceClause::Postcode(text) => {
+                        postcode = self.service_postcode(&text.node);
                     }
                     ast::ServiceClause::Location(point) => {
                         let (lat, lon) = (&point.node.0, &point.node.1);
@@ -241,6 +236,7 @@ impl Resolver {
                 layer,
                 service_type,
                 catchment,
+                postcode,
                 location,
                 ages,
                 sexes,

@@ -9,7 +9,7 @@ use super::literals::{
     age, age_range, date, date_range, day_hours, duration, dx_ref, join, postcode, push_because,
     push_label, string,
 };
-use super::{block, line, Doc};
+use super::{block, block_then, line, Doc};
 use crate::syntax::ast;
 
 /// The layout of a top-level item.
@@ -54,20 +54,15 @@ pub(super) fn item_doc(item: &ast::Item) -> Doc {
         ast::Item::Rule(rule) => rule_doc("rule", rule),
         ast::Item::NoSearch(no_search) => no_search_doc(no_search),
         ast::Item::CatchAll(catch_all) => catch_all_doc(catch_all),
-        ast::Item::Hierarchy(hierarchy) => {
-            let mut children = Vec::new();
-            if let (Some(first), Some(last)) = (hierarchy.codes.first(), hierarchy.codes.last()) {
-                children.push(line(
-                    first.span.cover(last.span),
-                    join(hierarchy.codes.iter().map(|code| code.node.clone()), " > "),
-                ));
-            }
-            block(
-                hierarchy.span,
-                format!("hierarchy {}", hierarchy.name.node),
-                children,
-            )
-        }
+        ast::Item::Hierarchy(hierarchy) => hierarchy_doc("hierarchy", hierarchy, String::new()),
+        ast::Item::Postcodes(set) => line(
+            set.span,
+            format!(
+                "postcodes {} = {}",
+                set.name.node,
+                join(set.items.iter().map(postcode), ", ")
+            ),
+        ),
         ast::Item::Service(service) => service_doc(service),
         ast::Item::Overlay(overlay) => {
             let mut header = format!("overlay {}", overlay.name.node);
@@ -94,6 +89,11 @@ fn overlay_item_doc(item: &ast::OverlayItem) -> Doc {
         ast::OverlayItem::Lacks(list) => skill_list_doc("lacks", list),
         ast::OverlayItem::Has(list) => skill_list_doc("has", list),
         ast::OverlayItem::Override(rule) => rule_doc("override rule", rule),
+        ast::OverlayItem::OverrideHierarchy(entry) => {
+            let mut trailer = String::new();
+            push_because(&mut trailer, entry.because.as_ref());
+            hierarchy_doc("override hierarchy", &entry.hierarchy, trailer)
+        }
         ast::OverlayItem::Add(rule) => rule_doc("add rule", rule),
         ast::OverlayItem::Remove(remove) => {
             let mut text = format!("remove rule {}", string(&remove.rule.node));
@@ -125,6 +125,24 @@ fn overlay_item_doc(item: &ast::OverlayItem) -> Doc {
         ast::OverlayItem::NoSearch(no_search) => no_search_doc(no_search),
         ast::OverlayItem::Service(service) => service_doc(service),
     }
+}
+
+/// `hierarchy name { Dx321 > Dx32 > … }`, or `override hierarchy …` with
+/// its `because` after the `}`.
+fn hierarchy_doc(keyword: &str, hierarchy: &ast::Hierarchy, trailer: String) -> Doc {
+    let mut children = Vec::new();
+    if let (Some(first), Some(last)) = (hierarchy.codes.first(), hierarchy.codes.last()) {
+        children.push(line(
+            first.span.cover(last.span),
+            join(hierarchy.codes.iter().map(|code| code.node.clone()), " > "),
+        ));
+    }
+    block_then(
+        hierarchy.span,
+        format!("{keyword} {}", hierarchy.name.node),
+        children,
+        trailer,
+    )
 }
 
 /// `has a, b` or `lacks a, b`.
@@ -225,12 +243,13 @@ fn no_search_doc(no_search: &ast::NoSearch) -> Doc {
     line(no_search.span, text)
 }
 
-/// `catch_all type`.
+/// `catch_all type` or `catch_all type within 60km`.
 fn catch_all_doc(catch_all: &ast::CatchAll) -> Doc {
-    line(
-        catch_all.span,
-        format!("catch_all {}", catch_all.service_type.node),
-    )
+    let mut text = format!("catch_all {}", catch_all.service_type.node);
+    if let Some(within) = &catch_all.within {
+        text.push_str(&format!(" within {}km", within.text));
+    }
+    line(catch_all.span, text)
 }
 
 /// `service "name" id "ID" { … }`.
@@ -253,6 +272,7 @@ fn service_clause_doc(clause: &ast::ServiceClause) -> Doc {
         ast::ServiceClause::Catchment(units) => {
             format!("catchment {}", join(units.node.iter().map(postcode), ", "))
         }
+        ast::ServiceClause::Postcode(text) => format!("postcode {}", string(&text.node.node)),
         ast::ServiceClause::Location(location) => {
             let (latitude, longitude) = &location.node;
             format!("location {}, {}", latitude.text, longitude.text)

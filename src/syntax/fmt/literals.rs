@@ -49,8 +49,12 @@ pub(super) fn dx_ref(target: &ast::DxRef) -> String {
 }
 
 /// A postcode unit as written.
-pub(super) fn postcode(unit: &ast::PostcodeUnit) -> String {
-    unit.text.clone()
+pub(super) fn postcode(unit: &ast::PostcodeRef) -> String {
+    match unit {
+        ast::PostcodeRef::Unit(unit) => unit.text.clone(),
+        ast::PostcodeRef::Range(range) => format!("{}..{}", range.start.text, range.end.text),
+        ast::PostcodeRef::Set(name) => name.node.clone(),
+    }
 }
 
 /// `2020-05-08`.

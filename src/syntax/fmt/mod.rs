@@ -83,6 +83,8 @@ struct Block {
     header: String,
     /// The statements inside the braces.
     children: Vec<Doc>,
+    /// What follows the `}` on its line (` because "…"`), if anything.
+    trailer: String,
 }
 
 impl Doc {
@@ -115,6 +117,18 @@ fn block(span: Span, header: String, children: Vec<Doc>) -> Doc {
         end: offset(span.end),
         header,
         children,
+        trailer: String::new(),
+    })
+}
+
+/// A block followed by more text after its `}`.
+fn block_then(span: Span, header: String, children: Vec<Doc>, trailer: String) -> Doc {
+    Doc::Block(Block {
+        start: offset(span.start),
+        end: offset(span.end),
+        header,
+        children,
+        trailer,
     })
 }
 

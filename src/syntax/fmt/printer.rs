@@ -56,7 +56,7 @@ impl<'a> Printer<'a> {
                 }
                 self.flush_comments(block.end);
                 self.depth = self.depth.saturating_sub(1);
-                self.push_line("}", false, false);
+                self.push_line(&format!("}}{}", block.trailer), false, false);
             }
         }
     }
@@ -139,9 +139,10 @@ impl<'a> Printer<'a> {
 
 /// A block on one line: `header { child }`, or `header { }` if empty.
 fn inline(block: &Block) -> String {
-    match block.children.first() {
+    let body = match block.children.first() {
         None => format!("{} {{ }}", block.header),
         Some(Doc::Line(line)) => format!("{} {{ {} }}", block.header, line.text),
         Some(Doc::Block(child)) => format!("{} {{ {} }}", block.header, inline(child)),
-    }
+    };
+    format!("{body}{}", block.trailer)
 }

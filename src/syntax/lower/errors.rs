@@ -23,7 +23,14 @@ impl Lower {
                 positives,
                 negatives,
             } => {
-                let mut expected: Vec<String> = positives.iter().map(|r| describe(*r)).collect();
+                // Where units are listed a set name may stand too; the
+                // units are what people expect to read about.
+                let lists_units = positives.contains(&Rule::postcode_unit);
+                let mut expected: Vec<String> = positives
+                    .iter()
+                    .filter(|r| !(lists_units && **r == Rule::ident))
+                    .map(|r| describe(*r))
+                    .collect();
                 expected.sort();
                 expected.dedup();
                 if !expected.is_empty() {
@@ -135,6 +142,16 @@ fn syntax_help(text: &str, pos: usize, expects_name: bool) -> Option<String> {
     let word = token_at(rest);
     if before.ends_with('=') && rest.starts_with('=') {
         return Some("conditions compare with a single `=`".to_owned());
+    }
+    let after_unit = before
+        .rsplit([' ', ','])
+        .next()
+        .is_some_and(|unit| unit.starts_with(|c: char| c.is_ascii_uppercase()));
+    if rest.starts_with("..") && after_unit {
+        return Some(
+            "district ranges (`PL10..PL15`) are written in a set, `postcodes NAME = PL10..PL15`; name the set here"
+                .to_owned(),
+        );
     }
     if after.starts_with("..")
         || (before.ends_with("..") && word.starts_with(|c: char| c.is_ascii_digit()))
@@ -266,6 +283,9 @@ const KEYWORDS: &[&str] = &[
     "channel",
     "age",
     "sex",
+    "postcodes",
+    "postcode",
+    "within",
     "female",
     "male",
     "ooh",

@@ -1,6 +1,6 @@
 //! Lowering of the items and their clauses: releases, skills, calendars,
 //! service types, groups, rules and their conditions, `no_search`,
-//! `catch_all`, hierarchies, services and overlays. Also reports a clause
+//! `catch_all`, hierarchies, postcode sets, services and overlays. Also reports a clause
 //! written twice in one block.
 //!
 //! Imports: `super` (the `Lower` state and its shared helpers),
@@ -58,11 +58,12 @@ impl Lower {
             Rule::rule => ast::Item::Rule(self.rule(pair)?),
             Rule::no_search => ast::Item::NoSearch(self.no_search(pair)),
             Rule::catch_all => ast::Item::CatchAll(self.catch_all(pair)?),
-            Rule::hierarchy => {
+            Rule::hierarchy => ast::Item::Hierarchy(self.hierarchy(pair)?),
+            Rule::postcodes => {
                 let mut inner = children(pair);
                 let name = self.name(&inner.next()?);
-                let codes = inner.map(|p| self.name(&p)).collect();
-                ast::Item::Hierarchy(ast::Hierarchy { name, codes, span })
+                let items = self.postcode_refs(inner.collect());
+                ast::Item::Postcodes(ast::PostcodeSet { name, items, span })
             }
             Rule::service => ast::Item::Service(self.service(pair)?),
             Rule::overlay => ast::Item::Overlay(self.overlay(pair)?),
@@ -72,6 +73,30 @@ impl Lower {
             }
         };
         Some(item)
+    }
+
+    /// `hierarchy name { … }`, or the same after `override` (whose
+    /// `because` is returned too).
+    fn hierarchy(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Hierarchy> {
+        let span = self.span(&pair);
+        let mut inner = children(pair).filter(|p| p.as_rule() != Rule::because);
+        let name = self.name(&inner.next()?);
+        let codes = inner.map(|p| self.name(&p)).collect();
+        Some(ast::Hierarchy { name, codes, span })
+    }
+
+    fn override_hierarchy(&mut self, pair: Pair<'_, Rule>) -> Option<ast::OverrideHierarchy> {
+        let span = self.span(&pair);
+        let because = match children(pair.clone()).find(|p| p.as_rule() == Rule::because) {
+            Some(because) => Some(self.because(because)?),
+            None => None,
+        };
+        let hierarchy = self.hierarchy(pair)?;
+        Some(ast::OverrideHierarchy {
+            hierarchy,
+            because,
+            span,
+        })
     }
 
     fn skill_list(&mut self, pair: Pair<'_, Rule>) -> ast::SkillList {
@@ -289,10 +314,14 @@ impl Lower {
                     let name = children(child).next()?;
                     ast::ServiceClause::Type(Spanned::new(self.name(&name), child_span))
                 }
-                Rule::catchment => ast::ServiceClause::Catchment(Spanned::new(
-                    self.postcode_units(child),
-                    child_span,
-                )),
+                Rule::catchment => {
+                    let refs = self.postcode_refs(children(child).collect());
+                    ast::ServiceClause::Catchment(Spanned::new(refs, child_span))
+                }
+                Rule::postcode => {
+                    let text = children(child).next()?;
+                    ast::ServiceClause::Postcode(Spanned::new(self.string(text), child_span))
+                }
                 Rule::location => {
                     let mut numbers = children(child);
                     let (Some(lat), Some(lon)) = (numbers.next(), numbers.next()) else {
@@ -332,6 +361,7 @@ impl Lower {
             let word = match c {
                 ast::ServiceClause::Type(_) => "type",
                 ast::ServiceClause::Catchment(_) => "catchment",
+                ast::ServiceClause::Postcode(_) => "postcode",
                 ast::ServiceClause::Location(_) => "location",
                 ast::ServiceClause::Ages(_) => "ages",
                 ast::ServiceClause::Sexes(_) => "sexes",
@@ -374,9 +404,12 @@ impl Lower {
 
     fn catch_all(&mut self, pair: Pair<'_, Rule>) -> Option<ast::CatchAll> {
         let span = self.span(&pair);
-        let name = children(pair).next()?;
+        let mut inner = children(pair);
+        let name = inner.next()?;
+        let within = inner.next().map(|distance| self.distance(&distance));
         Some(ast::CatchAll {
             service_type: self.name(&name),
+            within,
             span,
         })
     }
@@ -393,11 +426,15 @@ impl Lower {
                     continue;
                 }
                 Rule::area => {
-                    ast::OverlayItem::Area(Spanned::new(self.postcode_units(child), child_span))
+                    let refs = self.postcode_refs(children(child).collect());
+                    ast::OverlayItem::Area(Spanned::new(refs, child_span))
                 }
                 Rule::lacks => ast::OverlayItem::Lacks(self.skill_list(child)),
                 Rule::has => ast::OverlayItem::Has(self.skill_list(child)),
                 Rule::override_rule => ast::OverlayItem::Override(self.rule(child)?),
+                Rule::override_hierarchy => {
+                    ast::OverlayItem::OverrideHierarchy(self.override_hierarchy(child)?)
+                }
                 Rule::add_rule => ast::OverlayItem::Add(self.rule(child)?),
                 Rule::remove_rule => {
                     let mut rule = None;

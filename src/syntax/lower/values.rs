@@ -1,6 +1,6 @@
 //! Lowering of literal values: ages and age ranges, durations, dates and
-//! date ranges, times, opening hours, decimals, postcode units, channels
-//! and sexes. Numbers out of range are reported here.
+//! date ranges, times, opening hours, decimals, distances, postcode units,
+//! district ranges and set names, channels and sexes. Numbers out of range are reported here.
 //!
 //! Imports: `super` (the `Lower` state and its shared helpers),
 //! `crate::syntax::ast`, `crate::syntax::grammar`, `crate::source`,
@@ -258,12 +258,58 @@ impl Lower {
         ast::Decimal { text, value, span }
     }
 
-    pub(super) fn postcode_units(&self, pair: Pair<'_, Rule>) -> Vec<ast::PostcodeUnit> {
-        children(pair)
-            .map(|p| ast::PostcodeUnit {
-                text: p.as_str().to_owned(),
-                span: self.span(&p),
-            })
-            .collect()
+    fn postcode_unit(&self, pair: &Pair<'_, Rule>) -> ast::PostcodeUnit {
+        ast::PostcodeUnit {
+            text: pair.as_str().to_owned(),
+            span: self.span(pair),
+        }
+    }
+
+    /// The units, district ranges and set names listed after a keyword
+    /// (`catchment`, `area`) or in a `postcodes` set (its name skipped).
+    pub(super) fn postcode_refs(&mut self, pairs: Vec<Pair<'_, Rule>>) -> Vec<ast::PostcodeRef> {
+        let mut refs = Vec::new();
+        for pair in pairs {
+            let span = self.span(&pair);
+            match pair.as_rule() {
+                Rule::postcode_unit => refs.push(ast::PostcodeRef::Unit(self.postcode_unit(&pair))),
+                Rule::ident => refs.push(ast::PostcodeRef::Set(self.name(&pair))),
+                Rule::postcode_range => {
+                    let mut ends = children(pair);
+                    let (Some(start), Some(end)) = (ends.next(), ends.next()) else {
+                        self.internal(span, "postcode range");
+                        continue;
+                    };
+                    refs.push(ast::PostcodeRef::Range(ast::PostcodeRange {
+                        start: self.postcode_unit(&start),
+                        end: self.postcode_unit(&end),
+                        span,
+                    }));
+                }
+                _ => self.internal(span, "postcode unit"),
+            }
+        }
+        refs
+    }
+
+    /// `60km`: the number before `km`.
+    pub(super) fn distance(&mut self, pair: &Pair<'_, Rule>) -> ast::Distance {
+        let span = self.span(pair);
+        let text = pair.as_str().trim_end_matches("km").to_owned();
+        let km = match text.parse::<f64>() {
+            Ok(km) if km.is_finite() && km <= 20_000.0 => km,
+            _ => {
+                self.diagnostics.push(Diagnostic::new(
+                    Code::NumberOutOfRange,
+                    span,
+                    format!(
+                        "`{}` is further than any two places on Earth",
+                        pair.as_str()
+                    ),
+                ));
+                20_000.0
+            }
+        };
+        ast::Distance { text, km, span }
     }
 }
