@@ -40,7 +40,7 @@ fn relative(path: &Path) -> String {
 #[test]
 fn every_source_file_has_a_module_doc() {
     let mut missing = Vec::new();
-    for dir in ["src", "runtime/src"] {
+    for dir in ["src", "runtime/src", "server/src"] {
         for path in rust_files(&root().join(dir)) {
             let text = std::fs::read_to_string(&path).unwrap();
             if !text.trim_start().starts_with("//!") {
@@ -122,6 +122,31 @@ fn the_runtime_never_imports_the_compiler() {
         );
     }
     for path in rust_files(&root().join("runtime/src")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("dxmap::"),
+            "{} imports the compiler",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_server_never_imports_the_compiler() {
+    let manifest = std::fs::read_to_string(root().join("server/Cargo.toml")).unwrap();
+    let dependencies = manifest.split("[dependencies]").nth(1).unwrap_or("");
+    for line in dependencies
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('[') && !l.starts_with('#'))
+    {
+        let name = line.split('=').next().unwrap().trim();
+        assert!(
+            (!name.starts_with("dxmap") || name == "dxmap-runtime")
+                && !["pest", "pest_derive", "miette", "petgraph", "serde_yaml"].contains(&name),
+            "dxmap-server depends on `{name}`"
+        );
+    }
+    for path in rust_files(&root().join("server/src")) {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             !text.contains("dxmap::"),

@@ -44,6 +44,7 @@ mod graph;
 mod queue;
 mod release_diff;
 mod route;
+mod serve;
 mod test;
 
 use std::io::IsTerminal;
@@ -84,6 +85,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Explain a diagnostic code (`dxmap explain DX0201`), or list them all.
     Explain(explain::Args),
+    /// Answer cases over HTTP, reloading the table without dropping a request.
+    Serve(serve::Args),
 }
 
 /// How a run ended (DESIGN.md, Command line: exit codes).
@@ -234,6 +237,7 @@ pub fn run() -> ExitCode {
         Command::ReleaseDiff(args) => release_diff::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     exit.into()
 }

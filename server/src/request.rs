@@ -1,0 +1,376 @@
+//! A routing case from a JSON body, and the errors a request can get.
+//!
+//! Every problem names the field it is about, so an integrator can fix the
+//! case without reading logs. Unknown fields are refused (a misspelt
+//! `postcode` must not route a case without one). Times are RFC 3339, or a
+//! local time in Europe/London (a time that does not exist is refused, one
+//! that occurs twice means the first).
+//!
+//! Imports: `crate` (limits), dxmap-runtime, serde_json, jiff.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use dxmap_runtime::{Capacity, Case, CaseError, Channel, Rag, Sex};
+use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+/// An error answer: `{ "error": { "code", "message", "field" } }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status (4xx, or 503 before a table is loaded).
+    pub status: StatusCode,
+    /// A stable, machine-readable code.
+    pub code: &'static str,
+    /// One line for people.
+    pub message: String,
+    /// The field at fault, if one is.
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// A 400 about `field`.
+    pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    /// An error with no field.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The error object `{ "code", "message", "field" }`.
+    pub fn object(&self) -> Value {
+        serde_json::json!({
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "field": self.field,
+            }
+        })
+    }
+
+    /// A routing error as the answer to a case.
+    pub fn from_case(error: &CaseError) -> ApiError {
+        let field = match error {
+            CaseError::UnknownDisposition { .. } => "dx",
+            CaseError::BadPostcode(_) => "postcode",
+            CaseError::UnknownCapacityServices(_) => "capacity",
+        };
+        ApiError::field("invalid_case", field, error.to_string())
+    }
+}
+
+/// Refuses JSON nested deeper than `limit` before parsing it (serde_json
+/// would stop at 128 levels; this is the server's own, tighter, limit).
+pub fn check_depth(body: &[u8], limit: usize) -> Result<(), ApiError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for byte in body {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "too_deep",
+                        format!("the JSON body is nested deeper than {limit} levels"),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Parses a JSON body, within the depth limit.
+pub fn parse_json(body: &[u8], depth: usize) -> Result<Value, ApiError> {
+    check_depth(body, depth)?;
+    serde_json::from_slice(body).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not JSON: {error}"),
+        )
+    })
+}
+
+/// A case read from a request, with what the answer echoes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The case to route.
+    pub case: Case,
+    /// Whether to include the trace.
+    pub explain: bool,
+}
+
+/// The fields of a `/v1/route` case.
+const FIELDS: [&str; 9] = [
+    "dx", "channel", "age", "sex", "postcode", "at", "location", "capacity", "explain",
+];
+
+/// Reads a case from a JSON object; `now` is used when `at` is absent.
+pub fn case(value: &Value, now: Timestamp) -> Result<Request, ApiError> {
+    let object = value.as_object().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_case",
+            "a case is a JSON object",
+        )
+    })?;
+    if let Some(unknown) = object.keys().find(|key| !FIELDS.contains(&key.as_str())) {
+        return Err(ApiError::field(
+            "unknown_field",
+            unknown,
+            format!(
+                "unknown field `{unknown}` (a case has {})",
+                FIELDS.map(|f| format!("`{f}`")).join(", ")
+            ),
+        ));
+    }
+    let dx = required_string(object, "dx")?;
+    let channel_text = required_string(object, "channel")?;
+    let channel = Channel::parse(&channel_text).ok_or_else(|| {
+        ApiError::field(
+            "invalid_case",
+            "channel",
+            format!("`{channel_text}` is not a channel (`111`, `999` or `ooh`)"),
+        )
+    })?;
+    let age_days = age(object.get("age"))?;
+    let sex = match object.get("sex") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) if text == "female" => Some(Sex::Female),
+        Some(Value::String(text)) if text == "male" => Some(Sex::Male),
+        Some(_) => {
+            return Err(ApiError::field(
+                "invalid_case",
+                "sex",
+                "`sex` is `female`, `male` or absent",
+            ))
+        }
+    };
+    let postcode = required_string(object, "postcode")?;
+    let at = match object.get("at") {
+        None | Some(Value::Null) => now,
+        Some(Value::String(text)) => {
+            instant(text).map_err(|m| ApiError::field("invalid_case", "at", m))?
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                "invalid_case",
+                "at",
+                "`at` is a time, e.g. `2020-05-08T15:00:00+01:00`",
+            ))
+        }
+    };
+    let location = location(object.get("location"))?;
+    let capacity = capacity(object.get("capacity"))?;
+    let explain = match object.get("explain") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(explain)) => *explain,
+        Some(_) => {
+            return Err(ApiError::field(
+                "invalid_case",
+                "explain",
+                "`explain` is true or false",
+            ))
+        }
+    };
+    Ok(Request {
+        case: Case {
+            dx,
+            channel,
+            age_days,
+            sex,
+            postcode,
+            at,
+            location,
+            capacity,
+        },
+        explain,
+    })
+}
+
+fn required_string(object: &Map<String, Value>, field: &str) -> Result<String, ApiError> {
+    match object.get(field) {
+        Some(Value::String(text)) => Ok(text.clone()),
+        None | Some(Value::Null) => Err(ApiError::field(
+            "missing_field",
+            field,
+            format!("`{field}` is required"),
+        )),
+        Some(_) => Err(ApiError::field(
+            "invalid_case",
+            field,
+            format!("`{field}` is a string"),
+        )),
+    }
+}
+
+/// An age: a whole number of years, or text with a unit (`18mo`, `10d`).
+fn age(value: Option<&Value>) -> Result<u32, ApiError> {
+    let wrong = || {
+        ApiError::field(
+            "invalid_case",
+            "age",
+            "`age` is years (`40`) or text with a unit (`\"18mo\"`, `\"10d\"`)",
+        )
+    };
+    match value {
+        None | Some(Value::Null) => {
+            Err(ApiError::field("missing_field", "age", "`age` is required"))
+        }
+        Some(Value::Number(number)) => {
+            let years = number.as_u64().ok_or_else(wrong)?;
+            dxmap_runtime::space::parse_age(&years.to_string()).ok_or_else(wrong)
+        }
+        Some(Value::String(text)) => dxmap_runtime::space::parse_age(text).ok_or_else(wrong),
+        Some(_) => Err(wrong()),
+    }
+}
+
+/// A time: RFC 3339 with an offset, or local to Europe/London.
+pub fn instant(text: &str) -> Result<Timestamp, String> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at);
+    }
+    let wrong = || {
+        format!("`{text}` is not a time (`2020-05-08T15:00:00+01:00`, or local `2020-05-08T15:00`)")
+    };
+    let civil: jiff::civil::DateTime = text.parse().map_err(|_| wrong())?;
+    let tz = TimeZone::get("Europe/London").map_err(|error| error.to_string())?;
+    let ambiguous = tz.to_ambiguous_timestamp(civil);
+    let offset = match ambiguous.offset() {
+        AmbiguousOffset::Unambiguous { offset } => offset,
+        AmbiguousOffset::Gap { before, after } => {
+            return Err(format!(
+                "`{text}` does not exist in Europe/London: the clocks go forward from {before} to {after} then"
+            ))
+        }
+        // Twice: the first, before the clocks went back.
+        AmbiguousOffset::Fold { before, .. } => before,
+    };
+    offset.to_timestamp(civil).map_err(|_| wrong())
+}
+
+fn location(value: Option<&Value>) -> Result<Option<[f64; 2]>, ApiError> {
+    let wrong = || {
+        ApiError::field(
+            "invalid_case",
+            "location",
+            "`location` is [latitude, longitude] in degrees",
+        )
+    };
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => match items.as_slice() {
+            [lat, lon] => {
+                let lat = lat.as_f64().ok_or_else(wrong)?;
+                let lon = lon.as_f64().ok_or_else(wrong)?;
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+                    Ok(Some([lat, lon]))
+                } else {
+                    Err(wrong())
+                }
+            }
+            _ => Err(wrong()),
+        },
+        Some(_) => Err(wrong()),
+    }
+}
+
+/// `{ "ID": "red" }` or `{ "ID": { "status": "red", "until": TIME } }`.
+fn capacity(value: Option<&Value>) -> Result<BTreeMap<String, Capacity>, ApiError> {
+    let wrong = |message: String| ApiError::field("invalid_case", "capacity", message);
+    let mut out = BTreeMap::new();
+    let entries = match value {
+        None | Some(Value::Null) => return Ok(out),
+        Some(Value::Object(entries)) => entries,
+        Some(_) => {
+            return Err(wrong(
+                "`capacity` is an object: service id to `red`, `amber` or `green`".to_owned(),
+            ))
+        }
+    };
+    for (id, entry) in entries {
+        let (status, until) = match entry {
+            Value::String(status) => (status.as_str(), None),
+            Value::Object(full) => {
+                if let Some(key) = full.keys().find(|k| *k != "status" && *k != "until") {
+                    return Err(wrong(format!("`{id}`: unknown field `{key}`")));
+                }
+                let status = full.get("status").and_then(Value::as_str).ok_or_else(|| {
+                    wrong(format!("`{id}` needs a `status`: red, amber or green"))
+                })?;
+                let until = match full.get("until") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(text)) => {
+                        Some(instant(text).map_err(|m| wrong(format!("`{id}`: {m}")))?)
+                    }
+                    Some(_) => return Err(wrong(format!("`{id}`: `until` is a time"))),
+                };
+                (status, until)
+            }
+            _ => return Err(wrong(format!("`{id}` is `red`, `amber` or `green`"))),
+        };
+        let status = Rag::parse(status).ok_or_else(|| {
+            wrong(format!(
+                "`{id}` has unknown status `{status}` (use red, amber or green)"
+            ))
+        })?;
+        out.insert(id.clone(), Capacity { status, until });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_take_the_first_of_two_and_refuse_the_missing() {
+        assert_eq!(
+            instant("2020-05-08T15:00").unwrap(),
+            "2020-05-08T15:00:00+01:00".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(
+            instant("2020-10-25T01:30").unwrap(),
+            "2020-10-25T01:30:00+01:00".parse::<Timestamp>().unwrap()
+        );
+        assert!(instant("2020-03-29T01:30")
+            .unwrap_err()
+            .contains("does not exist"));
+    }
+
+    #[test]
+    fn depth_is_counted_outside_strings() {
+        assert!(check_depth(b"[[[]]]", 3).is_ok());
+        assert!(check_depth(b"[[[[]]]]", 3).is_err());
+        assert!(check_depth(br#"["[[[[[[", "\"[[[["]"#, 2).is_ok());
+    }
+}
