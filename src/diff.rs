@@ -26,7 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dxmap_runtime::space::{Ages, Answering, CaseSex};
+use dxmap_runtime::space::{Ages, Answering, CaseSex, Conditions};
 use dxmap_runtime::table::{Layer, Rule, Service, Table};
 use dxmap_runtime::Channel;
 use serde::Serialize;
@@ -183,13 +183,13 @@ fn candidate_rules<'a>(table: &'a Table, layer: &'a Layer, code: &'a str) -> Vec
 
 fn outcome(
     table: &Table,
-    layer_name: &str,
+    layer: Option<&Layer>,
     code: &str,
     channel: Channel,
     sex: CaseSex,
     age: u32,
 ) -> Outcome {
-    let Some(layer) = table.layer(layer_name) else {
+    let Some(layer) = layer else {
         return Outcome {
             remap: None,
             no_search: None,
@@ -261,8 +261,167 @@ fn search<'t>(
         .map_or(Search::NoRule, Search::Rule)
 }
 
+/// A rule as the static outcome of a cell reads it, by value (type names,
+/// not indexes, which differ between tables): its name, conditions and
+/// ranked types.
+#[derive(PartialEq)]
+struct RuleView<'a> {
+    name: &'a str,
+    when: &'a Conditions,
+    types: Vec<&'a str>,
+}
+
+/// A table with the views of its rules, made once.
+struct Side<'a> {
+    table: &'a Table,
+    rules: Vec<RuleView<'a>>,
+}
+
+impl<'a> Side<'a> {
+    fn new(table: &'a Table) -> Side<'a> {
+        let type_name = |idx: &u32| -> &'a str {
+            table
+                .service_types
+                .get(usize::try_from(*idx).unwrap_or(usize::MAX))
+                .map_or("?", |t| t.name.as_str())
+        };
+        let rules = table
+            .rules
+            .iter()
+            .map(|rule| RuleView {
+                name: &rule.name,
+                when: &rule.when,
+                types: rule.route.iter().map(type_name).collect(),
+            })
+            .collect();
+        Side { table, rules }
+    }
+
+    fn type_name(&self, idx: u32) -> Option<&'a str> {
+        self.table
+            .service_types
+            .get(usize::try_from(idx).ok()?)
+            .map(|t| t.name.as_str())
+    }
+
+    /// The rules answering `code` in `layer`, as indexes into `rules`.
+    fn rule_list<'c>(&self, layer: &'c Layer, code: &'c str) -> &'c [u32]
+    where
+        'a: 'c,
+    {
+        match self.table.answering_code(layer, code) {
+            Answering::Rules { code, .. } => layer.rules_by_dx.get(code).map_or(&[], Vec::as_slice),
+            Answering::NoSearch { .. } => &[],
+        }
+    }
+}
+
+/// Numbers the rules of both tables so that equal views share a number:
+/// rule lists then compare as lists of numbers, whatever the indexes.
+fn canonical_numbers(old: &[RuleView<'_>], new: &[RuleView<'_>]) -> (Vec<u32>, Vec<u32>) {
+    let mut firsts: Vec<&RuleView<'_>> = Vec::new();
+    let mut by_name: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    let mut number = |view| {
+        let candidates = by_name.entry(view_name(view)).or_default();
+        for &id in candidates.iter() {
+            if firsts.get(usize::try_from(id).unwrap_or(usize::MAX)) == Some(&view) {
+                return id;
+            }
+        }
+        let id = u32::try_from(firsts.len()).unwrap_or(u32::MAX);
+        firsts.push(view);
+        candidates.push(id);
+        id
+    };
+    let old_numbers = old.iter().map(&mut number).collect();
+    let new_numbers = new.iter().map(&mut number).collect();
+    (old_numbers, new_numbers)
+}
+
+fn view_name<'v>(view: &'v RuleView<'_>) -> &'v str {
+    view.name
+}
+
+/// Whether a layer is the same in both tables for every code: its rule
+/// lists (as canonical numbers), `no_search` reasons, remaps and catch-all
+/// type. Valid only when the tables' dispositions route alike (same
+/// codes, same `same_as`).
+fn same_layer(old: (&Side<'_>, &[u32], &Layer), new: (&Side<'_>, &[u32], &Layer)) -> bool {
+    let ((old_side, old_numbers, a), (new_side, new_numbers, b)) = (old, new);
+    let numbers = |numbers: &[u32], list: &[u32]| -> Vec<u32> {
+        list.iter()
+            .map(|idx| {
+                numbers
+                    .get(usize::try_from(*idx).unwrap_or(usize::MAX))
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect()
+    };
+    a.no_search == b.no_search
+        && a.remaps.len() == b.remaps.len()
+        && a.remaps
+            .iter()
+            .zip(&b.remaps)
+            .all(|((ka, ra), (kb, rb))| ka == kb && ra.to == rb.to)
+        && a.catch_all.and_then(|t| old_side.type_name(t))
+            == b.catch_all.and_then(|t| new_side.type_name(t))
+        && a.rules_by_dx.len() == b.rules_by_dx.len()
+        && a.rules_by_dx
+            .iter()
+            .zip(&b.rules_by_dx)
+            .all(|((ka, la), (kb, lb))| {
+                ka == kb
+                    && la.len() == lb.len()
+                    && numbers(old_numbers, la) == numbers(new_numbers, lb)
+            })
+}
+
+/// The `no_search` reason that answers `code` in a layer, if one does.
+fn closed<'t>(table: &'t Table, layer: &'t Layer, code: &'t str) -> Option<&'t str> {
+    match table.answering_code(layer, code) {
+        Answering::NoSearch { reason, .. } => Some(reason),
+        Answering::Rules { .. } => None,
+    }
+}
+
+/// Whether everything the static outcome of `code`'s cells in a layer
+/// reads is the same in both tables — the remap, each search's
+/// `no_search` reason or rules, the catch-all — so that no cell can
+/// differ. Compares by value, allocating nothing.
+fn same_inputs(
+    old: &Side<'_>,
+    old_layer: Option<&Layer>,
+    new: &Side<'_>,
+    new_layer: Option<&Layer>,
+    code: &str,
+) -> bool {
+    let (Some(a), Some(b)) = (old_layer, new_layer) else {
+        return old_layer.is_none() && new_layer.is_none();
+    };
+    let (searched_a, searched_b) = (searched(a, code), searched(b, code));
+    if searched_a != searched_b
+        || a.catch_all.and_then(|t| old.type_name(t)) != b.catch_all.and_then(|t| new.type_name(t))
+    {
+        return false;
+    }
+    let same_search = |code: &str| {
+        if closed(old.table, a, code) != closed(new.table, b, code) {
+            return false;
+        }
+        let (list_a, list_b) = (old.rule_list(a, code), new.rule_list(b, code));
+        list_a.len() == list_b.len()
+            && list_a.iter().zip(list_b).all(|(x, y)| {
+                let x = old.rules.get(usize::try_from(*x).unwrap_or(usize::MAX));
+                let y = new.rules.get(usize::try_from(*y).unwrap_or(usize::MAX));
+                x == y
+            })
+    };
+    same_search(searched_a) && (searched_a == code || same_search(code))
+}
+
 /// Routing changes for every layer, disposition, channel, sex and age band.
-fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
+fn routing<'a>(old: &'a Table, new: &'a Table) -> Vec<CellChange> {
     let layers: BTreeSet<&str> = old
         .layers
         .iter()
@@ -275,12 +434,49 @@ fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
         .chain(&new.dispositions)
         .map(|d| d.code.as_str())
         .collect();
+    let by_name = |table: &'a Table| -> BTreeMap<&'a str, &'a Layer> {
+        table.layers.iter().map(|l| (l.name.as_str(), l)).collect()
+    };
+    let (old_layers, new_layers) = (by_name(old), by_name(new));
+    let (old_side, new_side) = (Side::new(old), Side::new(new));
+    let (old_numbers, new_numbers) = canonical_numbers(&old_side.rules, &new_side.rules);
+    // Layers that are the same in both tables are skipped whole, when the
+    // dispositions route alike (same codes, timeframes aside, same
+    // `same_as`).
+    let same_as = |table: &Table| -> Vec<(String, Option<String>)> {
+        table
+            .dispositions
+            .iter()
+            .map(|d| {
+                let target = d
+                    .same_as
+                    .and_then(|t| table.dispositions.get(usize::try_from(t).ok()?))
+                    .map(|t| t.code.clone());
+                (d.code.clone(), target)
+            })
+            .collect()
+    };
+    let dispositions_alike = same_as(old) == same_as(new);
     let mut changes = Vec::new();
     for layer_name in &layers {
+        let old_layer = old_layers.get(layer_name).copied();
+        let new_layer = new_layers.get(layer_name).copied();
+        if let (true, Some(a), Some(b)) = (dispositions_alike, old_layer, new_layer) {
+            if same_layer((&old_side, &old_numbers, a), (&new_side, &new_numbers, b)) {
+                continue;
+            }
+        }
         for code in &codes {
+            // Most cells of most layers are alike: when everything routing
+            // reads for this code in this layer is the same in both tables,
+            // no cell can differ (2,000 unchanged overlays cost a lookup
+            // each, not a sweep of their cells).
+            if same_inputs(&old_side, old_layer, &new_side, new_layer, code) {
+                continue;
+            }
             let mut cuts: BTreeSet<u32> = BTreeSet::from([0]);
-            for table in [old, new] {
-                if let Some(layer) = table.layer(layer_name) {
+            for (table, layer) in [(old, old_layer), (new, new_layer)] {
+                if let Some(layer) = layer {
                     // The remapped code's rules, and the original's for
                     // the re-query.
                     for searched in [searched(layer, code), *code] {
@@ -295,8 +491,8 @@ fn routing(old: &Table, new: &Table) -> Vec<CellChange> {
                 let mut cell_changes: Vec<CellChange> = Vec::new();
                 for sex in CaseSex::ALL {
                     for band in &bands {
-                        let before = outcome(old, layer_name, code, channel, sex, band.min_days);
-                        let after = outcome(new, layer_name, code, channel, sex, band.min_days);
+                        let before = outcome(old, old_layer, code, channel, sex, band.min_days);
+                        let after = outcome(new, new_layer, code, channel, sex, band.min_days);
                         if before == after {
                             continue;
                         }

@@ -262,16 +262,39 @@ impl Index {
                 }
             })
             .collect();
-        let position = |name: &str| table.layers.iter().position(|l| l.name == name);
+        // Each layer's parent, looked up by name once; then each chain
+        // walked with a stamp per layer, so that a hostile table with a
+        // cycle ends and a deep chain costs its length, not its square.
+        let by_name: FastMap<&str, usize> = table
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(idx, layer)| (layer.name.as_str(), idx))
+            .collect();
+        let parents: Vec<Option<usize>> = table
+            .layers
+            .iter()
+            .map(|layer| {
+                layer
+                    .parent
+                    .as_deref()
+                    .and_then(|p| by_name.get(p).copied())
+            })
+            .collect();
+        let mut stamp: Vec<usize> = vec![usize::MAX; layers.len()];
         for (idx, slot) in layers.iter_mut().enumerate() {
             let mut chain = vec![idx];
-            let mut current = table.layers.get(idx);
-            while let Some(parent) = current.and_then(|l| l.parent.as_deref()).and_then(position) {
-                if chain.contains(&parent) {
-                    break;
+            if let Some(mark) = stamp.get_mut(idx) {
+                *mark = idx;
+            }
+            let mut current = idx;
+            while let Some(parent) = parents.get(current).copied().flatten() {
+                match stamp.get_mut(parent) {
+                    Some(mark) if *mark != idx => *mark = idx,
+                    _ => break,
                 }
                 chain.push(parent);
-                current = table.layers.get(parent);
+                current = parent;
             }
             slot.chain = chain;
         }
