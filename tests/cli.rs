@@ -365,6 +365,7 @@ fn route_rejects_wrong_cases_with_exit_1() {
     for (flag, value, problem) in [
         ("--dx", "Dx0005", "unknown disposition `Dx0005`"),
         ("--postcode", "SO16", "`SO16` is not a full UK postcode"),
+        ("--postcode", "TR99 1AA", "no district `TR99`"),
         ("--channel", "112", "`112` is not a channel"),
         ("--age", "forty", "`forty` is not an age"),
     ] {

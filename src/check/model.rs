@@ -387,6 +387,9 @@ pub struct Service {
     pub catchment: Vec<PostcodeUnit>,
     /// Latitude and longitude, if given.
     pub location: Option<(f64, f64)>,
+    /// Its address postcode, normalised (`TR1 3LJ`), if given: without a
+    /// `location`, its sector's centroid is the service's position.
+    pub postcode: Option<String>,
     /// Ages accepted.
     pub ages: AgeInterval,
     /// Sexes accepted; `None` accepts everyone.

@@ -242,6 +242,8 @@ impl Resolver {
                 service_type,
                 catchment,
                 location,
+                // The `postcode` clause is not in the language yet.
+                postcode: None,
                 ages,
                 sexes,
                 rank,
