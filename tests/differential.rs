@@ -1307,9 +1307,7 @@ fn observe(decision: Decision<'_>) -> Answer {
             .into_iter()
             .map(|s| (s.id.to_owned(), s.capacity))
             .collect(),
-        position: decision
-            .position
-            .map(|p| (p.lat, p.lon, p.source.as_str())),
+        position: decision.position.map(|p| (p.lat, p.lon, p.source.as_str())),
     }
 }
 

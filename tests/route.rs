@@ -2475,7 +2475,10 @@ fn a_bournemouth_case_without_a_location_is_sent_to_the_nearer_ed_first() {
         .iter()
         .map(|s| s.distance_km.unwrap())
         .collect();
-    assert!((3.0..5.0).contains(&km[0]) && (38.0..44.0).contains(&km[1]), "{km:?}");
+    assert!(
+        (3.0..5.0).contains(&km[0]) && (38.0..44.0).contains(&km[1]),
+        "{km:?}"
+    );
     assert!(decision.trace.iter().any(|s| matches!(
         s,
         Step::Position {

@@ -331,11 +331,7 @@ fn deltas<T: Copy>(values: impl Iterator<Item = T>, sub: impl Fn(T, T) -> T, zer
         .collect()
 }
 
-fn sums<T: Copy>(
-    deltas: &[T],
-    add: impl Fn(T, T) -> Option<T>,
-    zero: T,
-) -> Result<Vec<T>, String> {
+fn sums<T: Copy>(deltas: &[T], add: impl Fn(T, T) -> Option<T>, zero: T) -> Result<Vec<T>, String> {
     let mut total = zero;
     deltas
         .iter()
@@ -386,7 +382,10 @@ impl TryFrom<Wire> for Geography {
         {
             return Err("the geography's centroids do not match its units".to_owned());
         }
-        let mut placed = lat.into_iter().zip(lon).map(|(lat, lon)| Centroid { lat, lon });
+        let mut placed = lat
+            .into_iter()
+            .zip(lon)
+            .map(|(lat, lon)| Centroid { lat, lon });
         let mut unplaced = unplaced.into_iter().peekable();
         let mut centroids = Vec::with_capacity(keys.len());
         for idx in 0..keys.len() {
@@ -429,13 +428,14 @@ mod tests {
     #[test]
     fn unit_keys_order_units_as_they_are_listed() {
         let units = [
-            "B", "B1", "B1 0", "B1 9", "B2", "B10", "B99", "BA", "BA1", "E", "E1", "E1 6",
-            "E1W", "E1W 1", "E2", "EC1", "EC1A", "EC1A 1", "EC1V", "EC2", "W1A", "W1A 0", "ZE",
-            "ZE3 9",
+            "B", "B1", "B1 0", "B1 9", "B2", "B10", "B99", "BA", "BA1", "E", "E1", "E1 6", "E1W",
+            "E1W 1", "E2", "EC1", "EC1A", "EC1A 1", "EC1V", "EC2", "W1A", "W1A 0", "ZE", "ZE3 9",
         ];
         let keys: Vec<u32> = units.iter().map(|u| unit_key(u).unwrap()).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
-        for text in ["", "so16", "SO16 7AB", "SO016", "1S", "SO16 ", "SO 1", "SOX1", "SO1AA"] {
+        for text in [
+            "", "so16", "SO16 7AB", "SO016", "1S", "SO16 ", "SO 1", "SOX1", "SO1AA",
+        ] {
             assert_eq!(unit_key(text), None, "{text}");
         }
     }
@@ -479,7 +479,10 @@ mod tests {
                 .map(|p| p.source)
         };
         assert_eq!(service(None, Some("so167zz")), Some(PositionSource::Sector));
-        assert_eq!(service(None, Some("SO16 1ZZ")), Some(PositionSource::District));
+        assert_eq!(
+            service(None, Some("SO16 1ZZ")),
+            Some(PositionSource::District)
+        );
         assert_eq!(service(None, Some("SO17 1ZZ")), None);
         assert_eq!(service(None, None), None);
         assert_eq!(

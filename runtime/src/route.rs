@@ -354,8 +354,7 @@ impl Router {
                 position
                     .zip(self.index.position(service_idx))
                     .is_some_and(|(from, (to, _))| {
-                        geo::distance_km(from.degrees(), to.degrees()) * 1000.0
-                            <= f64::from(metres)
+                        geo::distance_km(from.degrees(), to.degrees()) * 1000.0 <= f64::from(metres)
                     })
             })
         };
@@ -494,13 +493,11 @@ impl Router {
         keys.sort_by(|a, b| {
             (a.unranked, a.rank)
                 .cmp(&(b.unranked, b.rank))
-                .then_with(|| {
-                    match (a.distance, b.distance) {
-                        (Some(x), Some(y)) => x.total_cmp(&y),
-                        (Some(_), None) => std::cmp::Ordering::Less,
-                        (None, Some(_)) => std::cmp::Ordering::Greater,
-                        (None, None) => std::cmp::Ordering::Equal,
-                    }
+                .then_with(|| match (a.distance, b.distance) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
                 })
                 .then_with(|| a.id.cmp(b.id))
         });
@@ -531,9 +528,11 @@ impl Router {
             service_type: &service_type.name,
             capacity,
             catch_all,
-            distance_km: position.zip(self.index.position(idx)).map(|(from, (to, _))| {
-                (geo::distance_km(from.degrees(), to.degrees()) * 100.0).round() / 100.0
-            }),
+            distance_km: position
+                .zip(self.index.position(idx))
+                .map(|(from, (to, _))| {
+                    (geo::distance_km(from.degrees(), to.degrees()) * 100.0).round() / 100.0
+                }),
         })
     }
 

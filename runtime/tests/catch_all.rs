@@ -146,7 +146,10 @@ fn the_catch_all_is_nearest_first_from_the_postcodes_centroid() {
         ["ED-RBH", "ED-DOR"]
     );
     let (rbh, dor) = (near[0].1.unwrap(), near[1].1.unwrap());
-    assert!((3.0..5.0).contains(&rbh) && (38.0..44.0).contains(&dor), "{near:?}");
+    assert!(
+        (3.0..5.0).contains(&rbh) && (38.0..44.0).contains(&dor),
+        "{near:?}"
+    );
     // Dorchester: the other way round.
     let far = answer(&router, &case("DT1 1AB", None));
     assert_eq!(far[0].0, "ED-DOR");

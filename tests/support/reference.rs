@@ -275,9 +275,9 @@ impl<'m> Reference<'m> {
         };
         let mut services = Vec::new();
         for type_id in &rule.route {
-            services.extend(self.services_of_type(
-                layer, *type_id, case, postcode, position, date, from, to,
-            ));
+            services.extend(
+                self.services_of_type(layer, *type_id, case, postcode, position, date, from, to),
+            );
         }
         if services.is_empty() {
             Ok(Outcome::Nothing(Some(rule.name.clone())))
@@ -801,7 +801,11 @@ fn case_position(case: &Case, postcode: &Postcode) -> Located {
         (&postcode.area, "area"),
     ]
     .into_iter()
-    .find_map(|(unit, source)| geography.centroid(unit).map(|(lat, lon)| (lat, lon, source)))
+    .find_map(|(unit, source)| {
+        geography
+            .centroid(unit)
+            .map(|(lat, lon)| (lat, lon, source))
+    })
 }
 
 /// "a service's is its `location`, else the centroid of its `postcode`'s
