@@ -88,7 +88,7 @@ fn postcodes_in(dir: &Path, ext: &str, found: &mut Vec<(String, String)>) {
             };
             let rest = &line[at + "postcode".len()..];
             let value: String = rest
-                .trim_start_matches(|c: char| c == ':' || c == ' ' || c == '"' || c == '=')
+                .trim_start_matches([':', ' ', '"', '='])
                 .chars()
                 .take_while(|c| *c != '"' && *c != ',' && *c != '}' && *c != '\'')
                 .collect();
