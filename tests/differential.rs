@@ -5,8 +5,8 @@
 //! (`tests/support/reference.rs`, DESIGN.md "Routing semantics" in its
 //! plainest form), and compile → table artifact → `dxmap_runtime::Router`.
 //! Random cases are routed by both, and the whole observable decision must
-//! agree: overlay, rule, `no_search` reason, catch-all flag, and the
-//! services in order with their capacity. On a disagreement the test prints
+//! agree: overlay, rule, `no_search` reason, catch-all flag, the case's
+//! position, and the services in order with their capacity. On a disagreement the test prints
 //! the tree (as a multi-file fixture), the case and both answers.
 //!
 //! The trees use a small catalogue written here (every bracket of the
@@ -18,9 +18,16 @@
 //! catch-alls, skills, overlays (chains of `extends`, areas at area,
 //! district and sector level, remaps, suspensions of services and types,
 //! overrides, additions, removals, their own services and catch-alls),
-//! services with random catchments, ranks, locations, ages, sexes, validity
-//! windows and hours (split sessions, `all_hours`, `bank_holiday`, `on` and
-//! `closed`), and a calendar. The cases aim at the edges: ages at every
+//! services with random catchments, ranks, locations, address postcodes
+//! (set on the checked model: the language has no `postcode` clause yet),
+//! ages, sexes, validity windows and hours (split sessions, `all_hours`,
+//! `bank_holiday`, `on` and `closed`), catch-alls limited by distance (set
+//! on the compiled table and given to the reference, until the language has
+//! `within`), and a calendar. Units and postcodes are real (districts from
+//! the geography; sectors that may not exist, so that positions fall back
+//! to the district; now and then a district that does not exist, an error
+//! in the case), and both sides must agree on the case's position too. The
+//! cases aim at the edges: ages at every
 //! bound, postcodes inside and outside every overlay, times on the
 //! daylight-saving changeovers, at midnights, on bank holidays, at the first
 //! and last days of validity windows and suspensions, and times whose search
