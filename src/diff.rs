@@ -566,6 +566,7 @@ fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<Str
     );
     check("catchment", a.catchment == b.catchment);
     check("location", a.location == b.location);
+    check("postcode", a.postcode == b.postcode);
     check("ages", a.ages == b.ages);
     check("sexes", a.sexes == b.sexes);
     check("rank", a.rank == b.rank);

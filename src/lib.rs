@@ -9,6 +9,8 @@
 //! - [`source`]: files, spans, the source map;
 //! - [`syntax`]: the pest grammar, lowering to the AST, the formatter;
 //! - [`catalogue`]: Pathways release catalogues (YAML), bundled and from files;
+//! - [`geo`]: the bundled postcode areas, districts and sectors of Great
+//!   Britain with their centroids;
 //! - [`check`]: name resolution and semantic checks, producing the model;
 //! - [`coverage`]: the totals of a layer's coverage matrix;
 //! - [`compile`]: the model to the runtime's decision table;
@@ -32,6 +34,7 @@ pub mod compile;
 pub mod coverage;
 pub mod diagnostics;
 pub mod diff;
+pub mod geo;
 pub mod load;
 pub mod release_impact;
 pub mod source;

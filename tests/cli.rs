@@ -314,14 +314,14 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
         output.stderr
     );
 
-    assert!(built.starts_with(b"dxmap-table v2 "));
-    let mut v3 = built.clone();
-    v3[13] = b'3';
-    std::fs::write(&table, &v3).unwrap();
+    assert!(built.starts_with(b"dxmap-table v3 "));
+    let mut v4 = built.clone();
+    v4[13] = b'4';
+    std::fs::write(&table, &v4).unwrap();
     let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
     assert_eq!(output.code, 2);
     assert!(
-        output.stderr.contains("table format v3"),
+        output.stderr.contains("table format v4"),
         "{}",
         output.stderr
     );
@@ -365,6 +365,7 @@ fn route_rejects_wrong_cases_with_exit_1() {
     for (flag, value, problem) in [
         ("--dx", "Dx0005", "unknown disposition `Dx0005`"),
         ("--postcode", "SO16", "`SO16` is not a full UK postcode"),
+        ("--postcode", "TR99 1AA", "no district `TR99`"),
         ("--channel", "112", "`112` is not a channel"),
         ("--age", "forty", "`forty` is not an age"),
     ] {

@@ -5,8 +5,8 @@
 //! (`tests/support/reference.rs`, DESIGN.md "Routing semantics" in its
 //! plainest form), and compile → table artifact → `dxmap_runtime::Router`.
 //! Random cases are routed by both, and the whole observable decision must
-//! agree: overlay, rule, `no_search` reason, catch-all flag, and the
-//! services in order with their capacity. On a disagreement the test prints
+//! agree: overlay, rule, `no_search` reason, catch-all flag, the case's
+//! position, and the services in order with their capacity. On a disagreement the test prints
 //! the tree (as a multi-file fixture), the case and both answers.
 //!
 //! The trees use a small catalogue written here (every bracket of the
@@ -18,9 +18,16 @@
 //! catch-alls, skills, overlays (chains of `extends`, areas at area,
 //! district and sector level, remaps, suspensions of services and types,
 //! overrides, additions, removals, their own services and catch-alls),
-//! services with random catchments, ranks, locations, ages, sexes, validity
-//! windows and hours (split sessions, `all_hours`, `bank_holiday`, `on` and
-//! `closed`), and a calendar. The cases aim at the edges: ages at every
+//! services with random catchments, ranks, locations, address postcodes
+//! (set on the checked model: the language has no `postcode` clause yet),
+//! ages, sexes, validity windows and hours (split sessions, `all_hours`,
+//! `bank_holiday`, `on` and `closed`), catch-alls limited by distance (set
+//! on the compiled table and given to the reference, until the language has
+//! `within`), and a calendar. Units and postcodes are real (districts from
+//! the geography; sectors that may not exist, so that positions fall back
+//! to the district; now and then a district that does not exist, an error
+//! in the case), and both sides must agree on the case's position too. The
+//! cases aim at the edges: ages at every
 //! bound, postcodes inside and outside every overlay, times on the
 //! daylight-saving changeovers, at midnights, on bank holidays, at the first
 //! and last days of validity windows and suspensions, and times whose search
@@ -142,6 +149,12 @@ struct Generated {
     rule_ages: BTreeMap<(String, String), Interval>,
     /// Ages, by service id.
     service_ages: BTreeMap<String, Interval>,
+    /// Address postcodes of services, by id: set on the checked model (the
+    /// language has no `postcode` clause yet).
+    postcodes: BTreeMap<String, String>,
+    /// `catch_all T within D` in metres, by layer name: set on the compiled
+    /// table and given to the reference (the language has no `within` yet).
+    within: BTreeMap<String, u32>,
 }
 
 impl Generated {
@@ -151,6 +164,12 @@ impl Generated {
         for (name, text) in &self.files {
             let _ = writeln!(out, "//- {name}");
             out.push_str(text);
+        }
+        for (id, postcode) in &self.postcodes {
+            let _ = writeln!(out, "// service {id}: postcode \"{postcode}\"");
+        }
+        for (layer, metres) in &self.within {
+            let _ = writeln!(out, "// layer {layer}: catch_all within {metres}m");
         }
         out
     }
@@ -797,12 +816,30 @@ fn gen_tree(rng: &mut Rng) -> Generated {
         }
         states.push((name, state));
     }
+    // Services with an address postcode (a real district, a sector that may
+    // not exist); some also have a location, which wins.
+    let mut postcodes = BTreeMap::new();
+    for id in service_ages.keys() {
+        if rng.chance(45) {
+            let unit = *rng.pick(&UNITS);
+            postcodes.insert(id.clone(), Cases::postcode_in(rng, unit));
+        }
+    }
+    let mut within = BTreeMap::new();
+    for layer in std::iter::once("national").chain(states.iter().map(|(name, _)| name.as_str())) {
+        if rng.chance(30) {
+            let metres = u32::try_from(rng.range(1_000, 120_000)).unwrap();
+            within.insert(layer.to_owned(), metres);
+        }
+    }
     Generated {
         files,
         focus,
         release,
         rule_ages,
         service_ages,
+        postcodes,
+        within,
     }
 }
 
@@ -919,11 +956,16 @@ impl<'a> Cases<'a> {
         if unit.contains(' ') {
             return format!("{unit}{inward_letters}");
         }
-        let district = if unit.chars().all(|c| c.is_ascii_uppercase()) {
+        // A real district of an area, but now and then one that may not
+        // exist (an error in the case).
+        let districts = reference::geography().districts_of(unit);
+        let district = if unit.chars().all(|c| c.is_ascii_uppercase()) && rng.chance(3) {
             format!(
                 "{unit}{}",
                 rng.range(1, if unit.len() == 1 { 9 } else { 99 })
             )
+        } else if unit.chars().all(|c| c.is_ascii_uppercase()) {
+            (*rng.pick(&districts)).to_owned()
         } else {
             unit.to_owned()
         };
@@ -1272,12 +1314,14 @@ fn observe(decision: Decision<'_>) -> Answer {
             .into_iter()
             .map(|s| (s.id.to_owned(), s.capacity))
             .collect(),
+        position: decision.position.map(|p| (p.lat, p.lon, p.source.as_str())),
     }
 }
 
 fn refusal(error: CaseError) -> Refusal {
     match error {
         CaseError::BadPostcode(_) => Refusal::BadPostcode,
+        CaseError::UnknownDistrict { .. } => Refusal::UnknownDistrict,
         CaseError::UnknownDisposition { .. } => Refusal::UnknownDisposition,
         CaseError::UnknownCapacityServices(ids) => Refusal::UnknownCapacityServices(ids),
     }
@@ -1389,9 +1433,15 @@ fn build(dir: &Path, generated: &Generated, through_artifact: bool) -> Option<(M
     {
         return None;
     }
-    let model = checked.model.expect("a checked model");
+    let mut model = checked.model.expect("a checked model");
     check_ages(&model, generated);
-    let table = dxmap::compile::compile(&model, &checked.sources);
+    for service in &mut model.services {
+        service.postcode = generated.postcodes.get(&service.id).cloned();
+    }
+    let mut table = dxmap::compile::compile(&model, &checked.sources);
+    for layer in &mut table.layers {
+        layer.catch_all_within_m = generated.within.get(&layer.name).copied();
+    }
     // Every fourth tree through the artifact, as an integrator loads it (in
     // a debug build the round trip costs as much as checking the tree).
     let table = if through_artifact {
@@ -1415,7 +1465,7 @@ fn run(total: usize, seed: u64, per_tree: usize) -> Summary {
             continue;
         };
         summary.trees += 1;
-        let reference = Reference::new(&model);
+        let reference = Reference::new(&model).with_catch_all_within(generated.within.clone());
         let cases = Cases::new(&model, &generated);
         for _ in 0..per_tree.min(total - summary.cases) {
             let case = cases.case(&mut rng);
@@ -1525,6 +1575,8 @@ service "Opens at 11:30" id "G1" {
         release: &OWN,
         rule_ages: BTreeMap::from([(("national".to_owned(), "Own rule".to_owned()), (0, None))]),
         service_ages: BTreeMap::from([("G1".to_owned(), (0, None))]),
+        postcodes: BTreeMap::new(),
+        within: BTreeMap::new(),
     };
     let dir = scratch("same-as");
     let (model, router) = build(&dir, &generated, true).expect("no overlap");

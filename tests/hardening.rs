@@ -90,7 +90,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// A table file whose header matches `body`.
 fn artifact_for(body: &[u8]) -> Vec<u8> {
-    let mut artifact = format!("dxmap-table v2 sha256={}\n", sha256_hex(body)).into_bytes();
+    let mut artifact = format!("dxmap-table v3 sha256={}\n", sha256_hex(body)).into_bytes();
     artifact.extend_from_slice(body);
     artifact
 }
@@ -144,7 +144,7 @@ fn a_table_with_one_byte_changed_is_refused_naming_the_file() {
     changed[0] = b'D';
     let (run, file) = route_table("table-magic-byte", &changed);
     assert_run(&run, 2, &["not a dxmap table", &file]);
-    assert!(table.starts_with(b"dxmap-table v2 "));
+    assert!(table.starts_with(b"dxmap-table v3 "));
     let mut changed = table.to_vec();
     changed[13] = b'7';
     let (run, file) = route_table("table-version-byte", &changed);
@@ -168,7 +168,7 @@ fn a_table_with_one_byte_changed_is_refused_naming_the_file() {
     assert_run(
         &run,
         2,
-        &["table format v1", "reads v2", "dxmap build", &file],
+        &["table format v1", "reads v3", "dxmap build", &file],
     );
 }
 

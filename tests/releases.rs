@@ -17,6 +17,8 @@
     reason = "tests fail loudly on a broken fixture or an unexpected answer"
 )]
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -217,9 +219,7 @@ fn coverage_and_table_of_the_shipped_rules_per_release() {
         let model = checked.model.as_ref().unwrap();
         let coverage = coverage_text(model);
         let table = dxmap::compile::compile(model, &checked.sources);
-        let json = serde_json::to_string_pretty(&table)
-            .unwrap()
-            .replace(&format!("{}/", root().display()), "");
+        let json = support::table_json(&table).replace(&format!("{}/", root().display()), "");
         settings(format!("the coverage matrix of rules/ against {release}")).bind(|| {
             insta::assert_snapshot!(format!("release-coverage@{release}"), coverage);
         });

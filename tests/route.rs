@@ -1858,20 +1858,27 @@ service "Rank 1, far" id "Z_R1" {
 "#;
 
 #[test]
-fn declared_rank_comes_before_unranked_then_id_without_a_location() {
+fn without_a_location_distance_is_from_the_postcodes_centroid() {
     let router = router(ORDER);
+    // SO16 7AB: the centroid of sector `SO16 7`, in Southampton. Rank
+    // first, then B (Southampton) < D (Portsmouth) < A (London), then C,
+    // which has no position.
     assert_eq!(
         ids(&router, &case()),
         [
             "Z_R1",
             "R2",
             "R10",
-            "A_FAR",
             "B_NEAR",
-            "C_NOWHERE",
-            "D_MIDDLE"
+            "D_MIDDLE",
+            "A_FAR",
+            "C_NOWHERE"
         ]
     );
+    let decision = router.route(&case()).unwrap();
+    let position = decision.position.unwrap();
+    assert_eq!(position.source, dxmap_runtime::PositionSource::Sector);
+    assert_eq!([position.lat, position.lon], [50.94059, -1.41355]);
 }
 
 #[test]
@@ -2124,7 +2131,7 @@ overlay wight {
 }
 
 #[test]
-fn the_catch_all_returns_the_two_nearest_when_the_case_has_a_location() {
+fn the_catch_all_returns_the_two_nearest_to_the_postcode_or_the_location() {
     let router = router(
         r#"
 rule "Primary care" {
@@ -2157,12 +2164,14 @@ service "Nowhere" id "E_0" {
 }
 "#,
     );
-    assert_eq!(ids(&router, &case()), ["E_0", "E_A"]);
+    // From the centroid of `SO16 7`: Southampton, then Portsmouth.
+    assert_eq!(ids(&router, &case()), ["E_B", "E_C"]);
+    // From a location in London: London, then Portsmouth.
     let located = Case {
-        location: Some([50.92, -1.43]),
+        location: Some([51.5, -0.12]),
         ..case()
     };
-    assert_eq!(ids(&router, &located), ["E_B", "E_C"]);
+    assert_eq!(ids(&router, &located), ["E_A", "E_C"]);
 }
 
 #[test]
@@ -2401,16 +2410,146 @@ fn an_artifact_with_one_byte_changed_is_refused() {
 #[test]
 fn an_artifact_of_another_format_version_is_refused() {
     let artifact = compile(&text(ROUND_TRIP)).to_artifact();
-    assert!(artifact.starts_with(b"dxmap-table v2 "));
-    let mut v3 = artifact.clone();
-    v3[13] = b'3';
+    assert!(artifact.starts_with(b"dxmap-table v3 "));
+    let mut v4 = artifact.clone();
+    v4[13] = b'4';
     assert_eq!(
-        Table::from_artifact(&v3),
-        Err(LoadError::Version { found: "v3".into() })
+        Table::from_artifact(&v4),
+        Err(LoadError::Version { found: "v4".into() })
+    );
+    // Format v2, which had no geography, is refused by version.
+    let mut v2 = artifact.clone();
+    v2[13] = b'2';
+    assert_eq!(
+        Table::from_artifact(&v2),
+        Err(LoadError::Version { found: "v2".into() })
     );
     // Format v1 (pretty JSON) is refused by version, before its body is read.
     assert_eq!(
         Table::from_artifact(b"dxmap-table v1 sha256=0\n{}\n"),
         Err(LoadError::Version { found: "v1".into() })
+    );
+}
+
+/// Two emergency departments, each covering Bournemouth (`BH`) and Dorset
+/// (`DT`): Dorchester's (Dorset County Hospital) sorts first by id, the
+/// Royal Bournemouth's is nearer to a Bournemouth patient. Their locations
+/// are the hospitals', to about a hundred metres.
+const TWO_EDS: &str = r#"
+rule "Primary care" {
+  when dx = Dx05
+  route gp
+}
+rule "Emergency" {
+  when dx = Dx02
+  route ed
+}
+catch_all ed
+service "Dorset County Hospital Emergency Department" id "ED-DCH" {
+  type ed
+  catchment BH, DT
+  location 50.7133, -2.4425
+  hours { all_hours }
+}
+service "Royal Bournemouth Hospital Emergency Department" id "ED-RBH" {
+  type ed
+  catchment BH, DT
+  location 50.7470, -1.8220
+  hours { all_hours }
+}
+"#;
+
+#[test]
+fn a_bournemouth_case_without_a_location_is_sent_to_the_nearer_ed_first() {
+    let router = router(TWO_EDS);
+    let bournemouth = Case {
+        dx: "Dx02".into(),
+        postcode: "BH1 1AA".into(),
+        ..case()
+    };
+    let decision = decide(&router, &bournemouth);
+    assert_eq!(service_ids(&decision), ["ED-RBH", "ED-DCH"]);
+    // From the centroid of sector `BH1 1`: about 4 km and 41 km.
+    let km: Vec<f64> = decision
+        .services
+        .iter()
+        .map(|s| s.distance_km.unwrap())
+        .collect();
+    assert!(
+        (3.0..5.0).contains(&km[0]) && (38.0..44.0).contains(&km[1]),
+        "{km:?}"
+    );
+    assert!(decision.trace.iter().any(|s| matches!(
+        s,
+        Step::Position {
+            position: Some(p)
+        } if p.source == dxmap_runtime::PositionSource::Sector
+    )));
+    // A Dorchester patient: the other way round.
+    let dorchester = Case {
+        postcode: "DT1 1AA".into(),
+        ..bournemouth.clone()
+    };
+    assert_eq!(ids(&router, &dorchester), ["ED-DCH", "ED-RBH"]);
+    // The catch-all (no `gp` service) is ordered the same way.
+    let primary = Case {
+        dx: "Dx05".into(),
+        ..bournemouth
+    };
+    let decision = decide(&router, &primary);
+    assert!(decision.catch_all);
+    assert_eq!(service_ids(&decision), ["ED-RBH", "ED-DCH"]);
+}
+
+#[test]
+fn a_catch_all_within_a_distance_leaves_out_the_far_ed() {
+    // `catch_all ed within 30km`: the layer field, set by hand until the
+    // language has the syntax.
+    let mut table = compile(&text(TWO_EDS));
+    table.layers[0].catch_all_within_m = Some(30_000);
+    let router = Router::new(table).unwrap();
+    let case = |postcode: &str| Case {
+        postcode: postcode.into(),
+        ..case()
+    };
+    let decision = decide(&router, &case("BH1 1AA"));
+    assert!(decision.catch_all);
+    assert_eq!(service_ids(&decision), ["ED-RBH"]);
+    assert_eq!(ids(&router, &case("DT1 1AA")), ["ED-DCH"]);
+    // Halfway, in Wareham (BH20 4), neither ED is within 15 km.
+    let mut table = compile(&text(TWO_EDS));
+    table.layers[0].catch_all_within_m = Some(15_000);
+    let router = Router::new(table).unwrap();
+    let decision = decide(&router, &case("BH20 4AA"));
+    assert!(decision.services.is_empty() && !decision.catch_all);
+    assert!(decision.reason.is_some());
+}
+
+#[test]
+fn a_postcode_of_no_known_district_is_an_error_in_the_case() {
+    let router = router(TWO_EDS);
+    for (typed, district) in [("TR99 1AA", "TR99"), ("bt1 1aa", "BT1"), ("ZZ1 1ZZ", "ZZ1")] {
+        assert_eq!(
+            router.route(&Case {
+                postcode: typed.into(),
+                ..case()
+            }),
+            Err(CaseError::UnknownDistrict {
+                postcode: typed.into(),
+                district: district.into()
+            }),
+        );
+    }
+    // A district all of whose postcodes lack coordinates is known: its
+    // area's centroid is the position.
+    let decision = router
+        .route(&Case {
+            postcode: "BN91 9AA".into(),
+            ..case()
+        })
+        .unwrap();
+    assert_eq!(
+        decision.position.unwrap().source,
+        dxmap_runtime::PositionSource::Area
     );
 }

@@ -5,11 +5,12 @@
 //! case, [`SetupError`] for a table the router cannot use). Serialised as
 //! `route --format json` prints them.
 //!
-//! Imports: `crate::{Channel, case}`, serde.
+//! Imports: `crate::{Channel, case, geo}`, serde.
 
 use serde::Serialize;
 
 use crate::case::Rag;
+use crate::geo::Position;
 use crate::Channel;
 
 /// Why a case cannot be routed: the case is wrong (exit 1).
@@ -24,6 +25,13 @@ pub enum CaseError {
     },
     /// The postcode is not a full UK postcode.
     BadPostcode(String),
+    /// The postcode's district is not in the table's geography (`TR99 1AA`).
+    UnknownDistrict {
+        /// The postcode as given.
+        postcode: String,
+        /// Its district.
+        district: String,
+    },
     /// Capacity given for services the table does not have.
     UnknownCapacityServices(Vec<String>),
 }
@@ -37,6 +45,10 @@ impl std::fmt::Display for CaseError {
             CaseError::BadPostcode(text) => {
                 write!(f, "`{text}` is not a full UK postcode (e.g. `SO16 7AB`)")
             }
+            CaseError::UnknownDistrict { postcode, district } => write!(
+                f,
+                "`{postcode}` is in no known postcode district: there is no district `{district}` in Great Britain"
+            ),
             CaseError::UnknownCapacityServices(ids) => write!(
                 f,
                 "capacity given for unknown services: {}",
@@ -79,7 +91,8 @@ pub struct Answer<'r> {
     pub capacity: Rag,
     /// Returned by the catch-all, capacity and hours ignored.
     pub catch_all: bool,
-    /// Great-circle distance from the case's location, if both are known.
+    /// Great-circle distance from the case's position to the service's, in
+    /// kilometres to two decimals, if both are known.
     pub distance_km: Option<f64>,
 }
 
@@ -95,6 +108,13 @@ pub enum Step {
         unit: Option<String>,
         /// The normalised postcode.
         postcode: String,
+    },
+    /// Step 1: the case's position, for ordering by distance: its
+    /// `location`, else the centroid of its postcode's sector, district or
+    /// area; none if no unit of the postcode has one.
+    Position {
+        /// The position and where it comes from.
+        position: Option<Position>,
     },
     /// Step 2: an overlay remap.
     Remap {
@@ -203,6 +223,8 @@ pub struct Decision<'r> {
     pub channel: Channel,
     /// The normalised postcode.
     pub postcode: String,
+    /// The case's position, from which distances are measured.
+    pub position: Option<Position>,
     /// `national` or the overlay in force.
     pub overlay: &'r str,
     /// The rule that matched, if one did.

@@ -7,11 +7,13 @@
 //!   the services of each type by postcode unit (a hash map by type and
 //!   unit id);
 //! - where each rule is written (`file:line`), for the decision to borrow;
+//! - each service's position (`geo.rs`) and its point on the unit sphere,
+//!   for ordering by distance;
 //! - the clock of local midnights and bank holidays (`clock.rs`).
 //!
 //! Everything here is derived from the [`Table`]; nothing is serialized.
 //!
-//! Imports: `crate::{table, clock}`, jiff.
+//! Imports: `crate::{table, clock, geo}`, jiff.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
@@ -19,6 +21,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use jiff::tz::TimeZone;
 
 use crate::clock::Clock;
+use crate::geo::{self, Position};
 use crate::table::Table;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
@@ -168,6 +171,9 @@ pub(crate) struct Index {
     pub(crate) rule_sources: Vec<String>,
     /// Local midnights.
     pub(crate) clock: Clock,
+    /// By service index: its position, if it has one, with its point on the
+    /// unit sphere.
+    pub(crate) positions: Vec<Option<(Position, [f64; 3])>>,
 }
 
 impl Index {
@@ -311,6 +317,16 @@ impl Index {
                 .map(|rule| format!("{}:{}", rule.file, rule.line))
                 .collect(),
             clock: Clock::new(tz, &table.calendar),
+            positions: table
+                .services
+                .iter()
+                .map(|service| {
+                    let position = table
+                        .geography
+                        .service_position(service.location, service.postcode.as_deref())?;
+                    Some((position, geo::unit_vector(position.degrees())))
+                })
+                .collect(),
         }
     }
 
@@ -339,6 +355,11 @@ impl Index {
                     .get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)
             })
             .unwrap_or_default()
+    }
+
+    /// A service's position and its point on the unit sphere.
+    pub(crate) fn position(&self, service_idx: u32) -> Option<(Position, [f64; 3])> {
+        *self.positions.get(usize::try_from(service_idx).ok()?)?
     }
 
     /// The ids of a postcode's units (sector, district, area), where an

@@ -28,7 +28,8 @@
 //! Modules: [`table`] (the artifact and its indexes), [`case`] (the
 //! question), [`space`] (the case space: ages, sex, rule conditions, and
 //! which code answers a disposition — one meaning for every part of dxmap), [`route`] (the answer and its trace), [`hours`] (opening
-//! hours and the search window), [`postcode`].
+//! hours and the search window), [`postcode`], [`geo`] (the centroids of
+//! postcode units, positions and distances).
 //!
 //! Imports: serde, jiff, sha2; nothing of the compiler.
 
@@ -36,6 +37,7 @@ pub mod case;
 mod clock;
 mod codec;
 mod decision;
+pub mod geo;
 pub mod hours;
 mod index;
 pub mod postcode;
@@ -45,6 +47,7 @@ pub mod space;
 pub mod table;
 
 pub use case::{Capacity, Case, Rag};
+pub use geo::{Geography, Position, PositionSource};
 pub use route::{Answer, CaseError, Decision, Router, Step};
 pub use space::{Ages, CaseSex, Conditions};
 pub use table::{LoadError, Table};

@@ -15,7 +15,7 @@
 //! The answer's types (the decision, its services and trace, the errors)
 //! are in `decision.rs`.
 //!
-//! Imports: `crate::{table, case, decision, hours, index, postcode, space}`, jiff.
+//! Imports: `crate::{table, case, decision, geo, hours, index, postcode, space}`, jiff.
 
 use std::borrow::Cow;
 
@@ -24,6 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::case::{Case, Rag};
 pub use crate::decision::{Answer, CaseError, Decision, SetupError, Step};
+use crate::geo::{self, Position};
 use crate::hours;
 use crate::index::{Index, LayerIndex};
 use crate::postcode::Postcode;
@@ -66,22 +67,15 @@ enum Outcome<'t> {
 }
 
 /// Where a case is: the layer in force, its lookups, the ids of the
-/// postcode's units and the local date.
+/// postcode's units, the local date, and the case's position with its point
+/// on the unit sphere.
 #[derive(Clone, Copy)]
 struct Place<'t> {
     layer: &'t Layer,
     index: &'t LayerIndex,
     unit_ids: [Option<u32>; 3],
     date: jiff::civil::Date,
-}
-
-/// Great-circle distance in kilometres.
-fn distance_km(a: [f64; 2], b: [f64; 2]) -> f64 {
-    let [lat1, lon1] = a.map(f64::to_radians);
-    let [lat2, lon2] = b.map(f64::to_radians);
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
+    position: Option<(Position, [f64; 3])>,
 }
 
 /// The search window's length in minutes for a timeframe (step 4).
@@ -131,8 +125,9 @@ fn flag(flags: &[bool], idx: u32) -> bool {
 }
 
 /// A service's place in step 6's order: declared rank (unranked last),
-/// distance when the case has a location (services without coordinates
-/// last), id.
+/// distance from the case's position (services without a position last),
+/// id. The distance is the squared chord between points of the unit sphere,
+/// which orders as kilometres do.
 struct OrderKey<'t> {
     unranked: bool,
     rank: Option<u32>,
@@ -192,6 +187,13 @@ impl Router {
         let table = &self.table;
         let postcode = Postcode::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
+        let position = table
+            .geography
+            .case_position(&postcode, case.location)
+            .map_err(|unknown| CaseError::UnknownDistrict {
+                postcode: case.postcode.clone(),
+                district: unknown.district,
+            })?;
         let Some((dx, dx_idx)) = self.index.dispositions.get_key_value(case.dx.as_str()) else {
             return Err(CaseError::UnknownDisposition {
                 code: case.dx.clone(),
@@ -234,11 +236,13 @@ impl Router {
             unit: unit.map(str::to_owned),
             postcode: postcode.text.clone(),
         });
+        trace.push(|| Step::Position { position });
         let mut decision = Decision {
             dx,
             searched_dx: dx,
             channel: case.channel,
             postcode: postcode.text,
+            position,
             overlay: &layer.name,
             rule: None,
             rule_source: None,
@@ -268,6 +272,7 @@ impl Router {
             index: layer_index,
             unit_ids,
             date,
+            position: position.map(|p| (p, geo::unit_vector(p.degrees()))),
         };
         let codes: [Option<&str>; 2] = [remap.map(|r| r.to.as_str()), Some(dx.as_str())];
         let mut matched_rule: Option<Found<'_>> = None;
@@ -342,6 +347,17 @@ impl Router {
             .get(usize::try_from(catch_all).unwrap_or(usize::MAX))
             .map_or("", |t| t.name.as_str());
         let type_suspended = suspended(layer.suspended_types.get(&catch_all), date).is_some();
+        // `within D`: only services whose position lies within D of the
+        // case's (neither position unknown).
+        let within = |service_idx: u32| {
+            layer.catch_all_within_m.is_none_or(|metres| {
+                position
+                    .zip(self.index.position(service_idx))
+                    .is_some_and(|(from, (to, _))| {
+                        geo::distance_km(from.degrees(), to.degrees()) * 1000.0 <= f64::from(metres)
+                    })
+            })
+        };
         let mut found = Vec::new();
         for &service_idx in self.candidates(layer_index, catch_all, unit_ids).iter() {
             let Some(service) = self.service(service_idx) else {
@@ -349,11 +365,15 @@ impl Router {
             };
             let valid = service.valid_from.is_none_or(|from| from <= date)
                 && service.valid_until.is_none_or(|until| date <= until);
-            if valid && Self::service_suspension(&place, service).is_none() && !type_suspended {
+            if valid
+                && Self::service_suspension(&place, service).is_none()
+                && !type_suspended
+                && within(service_idx)
+            {
                 found.push(service_idx);
             }
         }
-        self.order(&mut found, case.location);
+        self.order(&mut found, place.position);
         found.truncate(2);
         if found.is_empty() {
             let mut reason = why;
@@ -383,7 +403,7 @@ impl Router {
         decision.catch_all = true;
         decision.services = found
             .into_iter()
-            .filter_map(|idx| self.answer(idx, case, true))
+            .filter_map(|idx| self.answer(idx, case, position, true))
             .collect();
         Ok(decision)
     }
@@ -441,9 +461,9 @@ impl Router {
         suspended(by_id.get(&service.id), place.date)
     }
 
-    /// Step 6 within one type: declared rank (unranked last), distance when
-    /// the case has a location (services without coordinates last), id.
-    fn order(&self, services: &mut [u32], location: Option<[f64; 2]>) {
+    /// Step 6 within one type: declared rank (unranked last), distance from
+    /// the case's position (services without a position last), id.
+    fn order(&self, services: &mut [u32], position: Option<(Position, [f64; 3])>) {
         if services.len() < 2 {
             return;
         }
@@ -455,7 +475,9 @@ impl Router {
                 Some(s) => OrderKey {
                     unranked: s.rank.is_none(),
                     rank: s.rank,
-                    distance: location.zip(s.location).map(|(a, b)| distance_km(a, b)),
+                    distance: position
+                        .zip(self.index.position(*idx))
+                        .map(|((_, a), (_, b))| geo::chord_squared(a, b)),
                     id: &s.id,
                     idx: *idx,
                 },
@@ -471,16 +493,11 @@ impl Router {
         keys.sort_by(|a, b| {
             (a.unranked, a.rank)
                 .cmp(&(b.unranked, b.rank))
-                .then_with(|| {
-                    if location.is_none() {
-                        return std::cmp::Ordering::Equal;
-                    }
-                    match (a.distance, b.distance) {
-                        (Some(x), Some(y)) => x.total_cmp(&y),
-                        (Some(_), None) => std::cmp::Ordering::Less,
-                        (None, Some(_)) => std::cmp::Ordering::Greater,
-                        (None, None) => std::cmp::Ordering::Equal,
-                    }
+                .then_with(|| match (a.distance, b.distance) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
                 })
                 .then_with(|| a.id.cmp(b.id))
         });
@@ -489,7 +506,13 @@ impl Router {
         }
     }
 
-    fn answer(&self, idx: u32, case: &Case, catch_all: bool) -> Option<Answer<'_>> {
+    fn answer(
+        &self,
+        idx: u32,
+        case: &Case,
+        position: Option<Position>,
+        catch_all: bool,
+    ) -> Option<Answer<'_>> {
         let service = self.service(idx)?;
         let service_type = self
             .table
@@ -505,10 +528,11 @@ impl Router {
             service_type: &service_type.name,
             capacity,
             catch_all,
-            distance_km: match (case.location, service.location) {
-                (Some(from), Some(to)) => Some((distance_km(from, to) * 100.0).round() / 100.0),
-                _ => None,
-            },
+            distance_km: position
+                .zip(self.index.position(idx))
+                .map(|(from, (to, _))| {
+                    (geo::distance_km(from.degrees(), to.degrees()) * 100.0).round() / 100.0
+                }),
         })
     }
 
@@ -564,6 +588,7 @@ impl Router {
             index: layer_index,
             unit_ids,
             date,
+            position,
         } = *place;
         let table = &self.table;
         let dx_idx = self.index.dispositions.get(code).copied();
@@ -731,7 +756,7 @@ impl Router {
                 }
             }
             // Step 6: order within the type and cap.
-            self.order(&mut kept, case.location);
+            self.order(&mut kept, position);
             let cap = usize::try_from(service_type.returns).unwrap_or(usize::MAX);
             for dropped in kept.iter().skip(cap) {
                 if let Some(service) = self.service(*dropped) {
@@ -745,7 +770,7 @@ impl Router {
             answers.reserve(kept.len());
             answers.extend(
                 kept.into_iter()
-                    .filter_map(|idx| self.answer(idx, case, false)),
+                    .filter_map(|idx| self.answer(idx, case, position.map(|(p, _)| p), false)),
             );
         }
         if answers.is_empty() {
@@ -793,12 +818,5 @@ mod tests {
             "2020-05-08T15:01:00+01:00".parse::<Timestamp>().unwrap()
         );
         assert_eq!(to, from);
-    }
-
-    #[test]
-    fn distance_is_great_circle() {
-        // Southampton General to Queen Alexandra, Portsmouth: about 27 km.
-        let km = distance_km([50.9331, -1.4339], [50.8506, -1.0701]);
-        assert!((26.0..28.0).contains(&km), "{km}");
     }
 }

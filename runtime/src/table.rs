@@ -7,9 +7,11 @@
 //! - [`Layer::rules_by_dx`]: per layer, code → the rules naming it, highest
 //!   priority first;
 //! - [`Layer::services_by_type`]: per layer, service type → postcode unit →
-//!   the services of that type whose catchment names that unit.
+//!   the services of that type whose catchment names that unit;
+//! - [`Table::geography`]: the centroids of every postcode area, district
+//!   and sector, for the positions of cases and services (`geo.rs`).
 //!
-//! The artifact is one header line, `dxmap-table v2 sha256=HEX`, then the
+//! The artifact is one header line, `dxmap-table v3 sha256=HEX`, then the
 //! table in the binary encoding of `codec.rs` (format v1 was pretty
 //! JSON: 34 MB for a national tree, and a quarter of a second to hash and
 //! parse; the binary body is a tenth of that size). Maps are ordered, so the
@@ -18,18 +20,23 @@
 //! cut short after it was built). The table's serde form is unchanged:
 //! serialized as JSON, a [`Table`] still shows everything it holds.
 //!
-//! Imports: `crate::{codec, sha256, space}`, serde, jiff (dates).
+//! Imports: `crate::{codec, geo, sha256, space}`, serde, jiff (dates).
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::geo::Geography;
 use crate::space::{self, Ages, Answering, Conditions};
 use crate::{codec, sha256, Channel, Sex};
 
-/// The table format this runtime reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+/// The table format this runtime reads and writes. Version 3 added the
+/// geography (the centroids of postcode units), a service's address
+/// postcode and a catch-all's distance limit: routing orders by distance
+/// from every case's position, so a v2 table, which has no centroids,
+/// cannot be routed by the same rules.
+pub const FORMAT_VERSION: u32 = 3;
 
 const MAGIC: &str = "dxmap-table";
 
@@ -153,8 +160,11 @@ pub struct Service {
     pub service_type: u32,
     /// Postcode units it covers.
     pub catchment: Vec<String>,
-    /// Latitude and longitude.
+    /// Latitude and longitude, if declared.
     pub location: Option<[f64; 2]>,
+    /// Its address postcode, normalised (`TR1 3LJ`), if declared: without
+    /// a `location`, its sector's centroid is the service's position.
+    pub postcode: Option<String>,
     /// Ages admitted (written inline: youngest, first no longer admitted).
     pub ages: Ages,
     /// Sexes admitted; `None` admits everyone.
@@ -239,6 +249,9 @@ pub struct Layer {
     pub unusable_types: BTreeMap<u32, String>,
     /// The catch-all service type in force.
     pub catch_all: Option<u32>,
+    /// `catch_all T within D`: only catch-all services whose position lies
+    /// within this many metres of the case's position.
+    pub catch_all_within_m: Option<u32>,
     /// Services the layer declares, by type, then by postcode unit of their
     /// catchment. The services in force in a layer are those of the layer
     /// and of every layer along its `extends` chain down to the baseline.
@@ -286,6 +299,9 @@ pub struct Table {
     pub calendar: BTreeMap<Date, String>,
     /// Queue hierarchies.
     pub hierarchies: Vec<Hierarchy>,
+    /// The centroids of every postcode area, district and sector: case
+    /// postcodes whose district it lacks are refused.
+    pub geography: Geography,
 }
 
 impl Table {

@@ -65,7 +65,7 @@ impl ApiError {
     pub fn from_case(error: &CaseError) -> ApiError {
         let field = match error {
             CaseError::UnknownDisposition { .. } => "dx",
-            CaseError::BadPostcode(_) => "postcode",
+            CaseError::BadPostcode(_) | CaseError::UnknownDistrict { .. } => "postcode",
             CaseError::UnknownCapacityServices(_) => "capacity",
         };
         ApiError::field("invalid_case", field, error.to_string())

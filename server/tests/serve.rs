@@ -11,6 +11,7 @@ mod support;
 
 use std::time::Duration;
 
+use dxmap_runtime::table::FORMAT_VERSION;
 use serde_json::{json, Value};
 use support::{
     artifact, config, get, hash_of, post, request, serve_file, variant, write, Scratch, DX28,
@@ -42,7 +43,7 @@ fn route_answers_as_route_json_does_with_at_table_and_decision_id() {
     assert_eq!(answer["at"], "2020-05-08T15:00:00+01:00");
     assert_eq!(
         answer["table"],
-        json!({ "hash": hash_of(&artifact()), "format": 2 })
+        json!({ "hash": hash_of(&artifact()), "format": FORMAT_VERSION })
     );
     assert!(answer["decision_id"]
         .as_str()
@@ -302,7 +303,7 @@ fn health_readiness_table_metrics_and_openapi() {
     assert_eq!(ready.json()["stale"], false);
     let info = get(addr, "/v1/table").json();
     assert_eq!(info["hash"], hash_of(&artifact()));
-    assert_eq!(info["format"], 2);
+    assert_eq!(info["format"], FORMAT_VERSION);
     assert_eq!(info["release"], "pathways-2020");
     assert_eq!(info["stale"], false);
     assert_eq!(info["last_reload"]["ok"], true);
@@ -330,7 +331,7 @@ fn health_readiness_table_metrics_and_openapi() {
         );
     }
     assert!(metrics.body.contains(&format!(
-        "dxmap_table_info{{hash=\"{}\",format=\"2\",release=\"pathways-2020\"}} 1",
+        "dxmap_table_info{{hash=\"{}\",format=\"{FORMAT_VERSION}\",release=\"pathways-2020\"}} 1",
         hash_of(&artifact())
     )));
     let openapi = get(addr, "/openapi.json");
@@ -410,7 +411,7 @@ fn corrupt_truncated_and_wrong_version_tables_are_refused_and_the_old_one_serves
     corrupt[last] ^= 0x55;
     let truncated = good[..good.len() / 2].to_vec();
     let text = String::from_utf8_lossy(&good[..20]).into_owned();
-    assert!(text.starts_with("dxmap-table v2 "));
+    assert!(text.starts_with(&format!("dxmap-table v{FORMAT_VERSION} ")));
     let mut wrong_version = good.clone();
     wrong_version[13] = b'9';
     for (what, bytes) in [
@@ -499,7 +500,10 @@ fn with_watch_a_changed_file_is_reloaded_and_a_bad_one_refused() {
     support::wait_until(|| {
         post(server.addr, "/v1/route", DX28).json()["table"]["hash"] == hash_of(&next)
     });
-    write(&table, b"dxmap-table v2 sha256=00\nnonsense");
+    write(
+        &table,
+        format!("dxmap-table v{FORMAT_VERSION} sha256=00\nnonsense").as_bytes(),
+    );
     support::wait_until(|| get(server.addr, "/v1/table").json()["stale"] == true);
     assert_eq!(
         post(server.addr, "/v1/route", DX28).json()["table"]["hash"],

@@ -432,10 +432,11 @@ pub struct Service {
     /// Postcode units it covers (sets expanded; a unit that came from a
     /// set carries the span where the set is named).
     pub catchment: Vec<PostcodeUnit>,
-    /// Its address's postcode, normalised (`TR1 3LJ`), if given.
-    pub postcode: Option<String>,
     /// Latitude and longitude, if given.
     pub location: Option<(f64, f64)>,
+    /// Its address postcode, normalised (`TR1 3LJ`), if given: without a
+    /// `location`, its sector's centroid is the service's position.
+    pub postcode: Option<String>,
     /// Ages accepted.
     pub ages: AgeInterval,
     /// Sexes accepted; `None` accepts everyone.

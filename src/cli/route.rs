@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use dxmap_runtime::{Case, Decision, Router, Sex, Step};
+use dxmap_runtime::{Case, Decision, PositionSource, Router, Sex, Step};
 
 use super::{compile_tree, default_dir, usage_error, use_color, Exit, Format};
 use crate::source::SourceMap;
@@ -268,6 +268,20 @@ fn step_text(step: &Step) -> String {
         } => match unit {
             Some(unit) => format!("overlay `{overlay}`: {postcode} is in its area `{unit}`"),
             None => format!("overlay `{overlay}`: no overlay claims {postcode}"),
+        },
+        Step::Position { position } => match position {
+            Some(position) => format!(
+                "position {:.5}, {:.5}: {}",
+                position.lat,
+                position.lon,
+                match position.source {
+                    PositionSource::Location => "the location given",
+                    PositionSource::Sector => "the centroid of the postcode's sector",
+                    PositionSource::District => "the centroid of the postcode's district",
+                    PositionSource::Area => "the centroid of the postcode's area",
+                }
+            ),
+            None => "position unknown: no unit of the postcode has a centroid".to_owned(),
         },
         Step::Remap { from, to, reason } => format!("remap {from} -> {to}: {reason}"),
         Step::SameAs { from, to } => format!("{from} routes as {to} (same_as in the catalogue)"),

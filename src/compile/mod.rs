@@ -5,17 +5,20 @@
 //! priority first), every layer's services into an index by service type and
 //! postcode unit, the overlays' areas into one index by postcode unit, and
 //! resolves which types a layer cannot use for want of a skill, and keeps
-//! each distinct set of opening hours once. It cannot
+//! each distinct set of opening hours once, and writes the bundled
+//! geography's centroids into the table. It cannot
 //! fail on a model without errors; every map it builds is ordered, so the
 //! same rules always give the same table, byte for byte.
 //!
-//! Imports: `crate::check::model`, `crate::source`, `dxmap_runtime::table`.
+//! Imports: `crate::check::model`, `crate::geo`, `crate::source`,
+//! `dxmap_runtime::table`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use dxmap_runtime::table;
 
 use crate::check::model;
+use crate::geo::Geography;
 use crate::source::{SourceMap, Span};
 
 fn date(date: model::Date) -> Option<jiff::civil::Date> {
@@ -131,6 +134,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
                 service_type: s.service_type.0,
                 catchment: s.catchment.iter().map(|u| u.text.clone()).collect(),
                 location: s.location.map(|(lat, lon)| [lat, lon]),
+                postcode: s.postcode.clone(),
                 ages: s.ages,
                 sexes: s.sexes.as_ref().map(|set| set.iter().copied().collect()),
                 rank: s.rank,
@@ -215,6 +219,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
         area_index,
         calendar,
         hierarchies,
+        geography: Geography::bundled_table().clone(),
     }
 }
 
@@ -224,6 +229,24 @@ fn suspension(s: &model::Suspension) -> Option<table::Suspension> {
         until: s.window.until.and_then(date),
         reason: s.reason.clone(),
     })
+}
+
+/// A `within` distance in whole metres (the model keeps kilometres; the
+/// checker bounds them to a distance on Earth).
+fn within_metres(km: f64) -> u32 {
+    let metres = (km * 1000.0).round();
+    if metres.is_finite() && metres >= 0.0 && metres < 4_000_000_000.0 {
+        // In range of u32: the cast is exact for whole numbers.
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked to be a whole number of metres within u32"
+        )]
+        let metres = metres as u32;
+        metres
+    } else {
+        u32::MAX
+    }
 }
 
 fn layer(model: &model::Model, layer_id: model::LayerId, layer: &model::Layer) -> table::Layer {
@@ -333,7 +356,13 @@ fn layer(model: &model::Model, layer_id: model::LayerId, layer: &model::Layer) -
         suspended_services,
         suspended_types,
         unusable_types,
-        catch_all: layer.catch_all.map(|c| c.service_type.0),
+        catch_all: layer.catch_all.as_ref().map(|c| c.service_type.0),
+        // `catch_all T within D`: D in whole metres.
+        catch_all_within_m: layer
+            .catch_all
+            .as_ref()
+            .and_then(|c| c.within_km)
+            .map(within_metres),
         services_by_type,
     }
 }

@@ -114,6 +114,23 @@ pub fn document(path: &Path, rendered: &str) -> String {
     )
 }
 
+/// A table as pretty JSON, for snapshots: its serde form, field by field,
+/// with the geography (every postcode unit of Great Britain, the same in
+/// every table, its last field) summarised as its number of units and
+/// whether it is the bundled one.
+pub fn table_json(table: &dxmap_runtime::Table) -> String {
+    let json = serde_json::to_string_pretty(table).unwrap();
+    let cut = json
+        .rfind("\n  \"geography\": ")
+        .expect("the geography is the table's last field");
+    format!(
+        "{}\n  \"geography\": {{\n    \"units\": {},\n    \"bundled\": {}\n  }}\n}}",
+        &json[..cut],
+        table.geography.len(),
+        table.geography == *dxmap::geo::Geography::bundled_table()
+    )
+}
+
 /// Checks and compiles a fixture; panics on any error diagnostic.
 pub fn compile_fixture(kind: &str, path: &Path) -> dxmap_runtime::Table {
     let (dir, rules) = write_fixture(kind, path);

@@ -11,6 +11,11 @@
 //! its plain data types (`Case`, `Channel`, `Sex`, `Rag`), so that a bug
 //! there cannot hide here.
 //!
+//! Positions and distances are its own too: it reads the geography's data
+//! file (`fixtures/geo/units.tsv`) itself, takes a case's position from its
+//! location or its postcode's units, a service's from its location or its
+//! postcode's sector or district, and measures with its own haversine.
+//!
 //! One function per step, each under the sentence of DESIGN.md it
 //! implements. Where DESIGN.md is silent, it follows the choices README.md
 //! documents under "Routing, as implemented"; those functions say so.
@@ -24,6 +29,8 @@
 )]
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use dxmap::catalogue::DispositionId;
 use dxmap::check::model::{self, Model};
@@ -46,6 +53,9 @@ pub struct Answer {
     pub catch_all: bool,
     /// The services, in order, with their capacity at the case's time.
     pub services: Vec<(String, Rag)>,
+    /// The case's position: latitude, longitude and where it comes from
+    /// (`location`, `sector`, `district`, `area`).
+    pub position: Option<(f64, f64, &'static str)>,
 }
 
 /// Why a case gets no answer.
@@ -53,6 +63,8 @@ pub struct Answer {
 pub enum Refusal {
     /// The postcode does not parse as a UK postcode.
     BadPostcode,
+    /// The postcode's district is not in the geography.
+    UnknownDistrict,
     /// The disposition is not in the release.
     UnknownDisposition,
     /// Capacity is given for services the tree does not have.
@@ -89,6 +101,8 @@ enum Outcome {
 pub struct Reference<'m> {
     model: &'m Model,
     london: TimeZone,
+    /// `catch_all T within D`, in metres, by layer name.
+    within: BTreeMap<String, u32>,
 }
 
 impl<'m> Reference<'m> {
@@ -96,12 +110,30 @@ impl<'m> Reference<'m> {
     /// coverage gaps, are allowed).
     pub fn new(model: &'m Model) -> Reference<'m> {
         let london = TimeZone::get("Europe/London").expect("the bundled tz database");
-        Reference { model, london }
+        Reference {
+            model,
+            london,
+            within: BTreeMap::new(),
+        }
+    }
+
+    /// The same, with the catch-all of the layers named limited to a
+    /// distance in metres (`catch_all T within D`).
+    pub fn with_catch_all_within(mut self, within: BTreeMap<String, u32>) -> Reference<'m> {
+        self.within = within;
+        self
     }
 
     /// Answers a case, following DESIGN.md "Routing semantics" steps 1–7.
     pub fn route(&self, case: &Case) -> Result<Answer, Refusal> {
         let postcode = parse_postcode(&case.postcode).ok_or(Refusal::BadPostcode)?;
+        // Geography: "A case postcode whose district is unknown is an error
+        // in the case (exit 1), as a malformed one is."
+        let geography = geography();
+        if !geography.units.contains_key(&postcode.district) {
+            return Err(Refusal::UnknownDistrict);
+        }
+        let position = case_position(case, &postcode);
         let dx = self
             .model
             .catalogue
@@ -125,12 +157,13 @@ impl<'m> Reference<'m> {
             no_search: None,
             catch_all: false,
             services: Vec::new(),
+            position,
         };
         // Step 2: ""Finds nothing" means no service survives steps 3–6; the
         // re-query with the original code runs before any catch-all."
         let mut rule_named = None;
         for code in codes_to_search(layer, dx) {
-            match self.search(layer, code, case, &postcode, date)? {
+            match self.search(layer, code, case, &postcode, position, date)? {
                 Outcome::NoSearch(reason) => {
                     answer.no_search = Some(reason);
                     return Ok(answer);
@@ -150,7 +183,7 @@ impl<'m> Reference<'m> {
         // Step 7: "The decision still names the rule that matched, if one
         // did": that of the last search that matched one (README).
         answer.rule = rule_named;
-        answer.services = self.catch_all(layer, case, &postcode, date);
+        answer.services = self.catch_all(layer, case, &postcode, position, date);
         answer.catch_all = !answer.services.is_empty();
         Ok(answer)
     }
@@ -229,6 +262,7 @@ impl<'m> Reference<'m> {
         code: DispositionId,
         case: &Case,
         postcode: &Postcode,
+        position: Located,
         date: civil::Date,
     ) -> Result<Outcome, Refusal> {
         let routed = self.routes_as(layer, code);
@@ -241,7 +275,9 @@ impl<'m> Reference<'m> {
         };
         let mut services = Vec::new();
         for type_id in &rule.route {
-            services.extend(self.services_of_type(layer, *type_id, case, postcode, date, from, to));
+            services.extend(
+                self.services_of_type(layer, *type_id, case, postcode, position, date, from, to),
+            );
         }
         if services.is_empty() {
             Ok(Outcome::Nothing(Some(rule.name.clone())))
@@ -300,6 +336,7 @@ impl<'m> Reference<'m> {
         type_id: model::ServiceTypeId,
         case: &Case,
         postcode: &Postcode,
+        position: Located,
         date: civil::Date,
         from: Timestamp,
         to: Timestamp,
@@ -326,7 +363,7 @@ impl<'m> Reference<'m> {
             .filter(|s| self.open_in_window(&s.hours, from, to))
             .filter(|s| capacity_at(case, &s.id) != Rag::Red)
             .collect();
-        order(&mut kept, case.location);
+        order(&mut kept, position);
         // Step 6: "At most N services per type (default 2; a type may
         // declare `returns 1`)."
         let cap = usize::try_from(service_type.returns).unwrap_or(usize::MAX);
@@ -470,6 +507,7 @@ impl<'m> Reference<'m> {
         layer: &'m model::Layer,
         case: &Case,
         postcode: &Postcode,
+        position: Located,
         date: civil::Date,
     ) -> Vec<(String, Rag)> {
         let Some(model::CatchAll {
@@ -479,13 +517,25 @@ impl<'m> Reference<'m> {
         else {
             return Vec::new();
         };
+        // "with `catch_all T within D`, only services whose position lies
+        // within D of the case's position".
+        let within = |s: &model::Service| match self.within.get(&layer.name) {
+            None => true,
+            Some(metres) => match (position, service_position(s)) {
+                (Some((lat, lon, _)), Some(to)) => {
+                    great_circle_km([lat, lon], to) * 1000.0 <= f64::from(*metres)
+                }
+                _ => false,
+            },
+        };
         let mut found: Vec<&model::Service> = self
             .services_in_force(layer, type_id)
             .filter(|s| covers(s, postcode))
             .filter(|s| valid_on(s, date))
             .filter(|s| !self.suspended(layer, s, date))
+            .filter(|s| within(s))
             .collect();
-        order(&mut found, case.location);
+        order(&mut found, position);
         found
             .into_iter()
             .take(2)
@@ -638,20 +688,18 @@ fn capacity_at(case: &Case, id: &str) -> Rag {
 }
 
 /// Step 6: "By type rank, then the service's declared rank (a service
-/// without one after those with one), then distance when the case has a
-/// location (services without coordinates after those with), then id —
-/// every answer is deterministic." Within one type: the caller keeps types
-/// in rank order.
-fn order(services: &mut [&model::Service], location: Option<[f64; 2]>) {
+/// without one after those with one), then distance from the case's
+/// position (see Geography; services without a position after those
+/// with), then id — every answer is deterministic." Within one type: the
+/// caller keeps types in rank order.
+fn order(services: &mut [&model::Service], position: Located) {
+    let distance = |s: &model::Service| {
+        let (lat, lon, _) = position?;
+        Some(great_circle_km([lat, lon], service_position(s)?))
+    };
     services.sort_by(|a, b| {
         by_rank(a.rank, b.rank)
-            .then_with(|| match location {
-                None => Ordering::Equal,
-                Some(case) => by_distance(
-                    a.location.map(|to| great_circle_km(case, to)),
-                    b.location.map(|to| great_circle_km(case, to)),
-                ),
-            })
+            .then_with(|| by_distance(distance(a), distance(b)))
             .then_with(|| a.id.cmp(&b.id))
     });
 }
@@ -666,7 +714,7 @@ fn by_rank(a: Option<u32>, b: Option<u32>) -> Ordering {
     }
 }
 
-/// Distances, nearer first; a service without coordinates after those with.
+/// Distances, nearer first; a service without a position after those with.
 fn by_distance(a: Option<f64>, b: Option<f64>) -> Ordering {
     match (a, b) {
         (Some(a), Some(b)) => a.total_cmp(&b),
@@ -676,13 +724,103 @@ fn by_distance(a: Option<f64>, b: Option<f64>) -> Ordering {
     }
 }
 
-/// The great-circle distance in kilometres (README: "Ordering by distance
-/// uses the great-circle distance"), by the haversine formula on a sphere of
-/// radius 6371 km, in its textbook order of operations.
+/// "Distances are great-circle kilometres (haversine, R = 6371.0088 km)",
+/// in the textbook order of operations.
 fn great_circle_km(from: [f64; 2], to: (f64, f64)) -> f64 {
     let [lat1, lon1] = from.map(f64::to_radians);
     let (lat2, lon2) = (to.0.to_radians(), to.1.to_radians());
     let haversine = ((lat2 - lat1) / 2.0).sin().powi(2)
         + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * haversine.sqrt().asin()
+    2.0 * 6371.0088 * haversine.sqrt().asin()
+}
+
+// ------------------------------------------------------------ geography
+
+/// A position: latitude, longitude, and where it comes from.
+pub type Located = Option<(f64, f64, &'static str)>;
+
+/// Every unit of `fixtures/geo/units.tsv`, with its centroid if it has one.
+pub struct Geography {
+    /// `SO`, `SO16`, `SO16 7` → centroid.
+    pub units: BTreeMap<String, Option<(f64, f64)>>,
+}
+
+impl Geography {
+    /// The districts of an area (`SO` → `SO14`, `SO15`, …; any order).
+    pub fn districts_of(&self, area: &str) -> Vec<&str> {
+        self.units
+            .keys()
+            .filter(|unit| {
+                unit.strip_prefix(area).is_some_and(|rest| {
+                    rest.starts_with(|c: char| c.is_ascii_digit()) && !rest.contains(' ')
+                })
+            })
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn centroid(&self, unit: &str) -> Option<(f64, f64)> {
+        *self.units.get(unit)?
+    }
+}
+
+/// The geography, read from its data file once: `unit<TAB>lat<TAB>lon<TAB>n`
+/// lines, `#` comments, empty coordinates for a unit without a centroid.
+pub fn geography() -> &'static Geography {
+    static GEOGRAPHY: OnceLock<Geography> = OnceLock::new();
+    GEOGRAPHY.get_or_init(|| {
+        let text = include_str!("../../fixtures/geo/units.tsv");
+        let units = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .map(|line| {
+                let mut fields = line.split('\t');
+                let mut field = || fields.next().expect("a line of four fields");
+                let (unit, lat, lon) = (field(), field(), field());
+                let centroid = match (lat, lon) {
+                    ("", "") => None,
+                    (lat, lon) => Some((
+                        lat.parse().expect("a latitude"),
+                        lon.parse().expect("a longitude"),
+                    )),
+                };
+                (unit.to_owned(), centroid)
+            })
+            .collect();
+        Geography { units }
+    })
+}
+
+/// "a case's is its `location` if given, else the centroid of the most
+/// specific unit of its postcode that has one (sector, then district, then
+/// area)".
+fn case_position(case: &Case, postcode: &Postcode) -> Located {
+    if let Some([lat, lon]) = case.location {
+        return Some((lat, lon, "location"));
+    }
+    let geography = geography();
+    [
+        (&postcode.sector, "sector"),
+        (&postcode.district, "district"),
+        (&postcode.area, "area"),
+    ]
+    .into_iter()
+    .find_map(|(unit, source)| {
+        geography
+            .centroid(unit)
+            .map(|(lat, lon)| (lat, lon, source))
+    })
+}
+
+/// "a service's is its `location`, else the centroid of its `postcode`'s
+/// sector (or district), else it has none."
+fn service_position(service: &model::Service) -> Option<(f64, f64)> {
+    if let Some(location) = service.location {
+        return Some(location);
+    }
+    let postcode = parse_postcode(service.postcode.as_deref()?)?;
+    let geography = geography();
+    geography
+        .centroid(&postcode.sector)
+        .or_else(|| geography.centroid(&postcode.district))
 }
