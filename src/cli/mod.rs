@@ -40,6 +40,7 @@ mod coverage;
 mod diff;
 mod explain;
 mod fmt;
+mod git;
 mod graph;
 mod queue;
 mod release_diff;
