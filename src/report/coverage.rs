@@ -175,7 +175,7 @@ fn heatmap(
             problem |= changed || matches!(row.answer, Answer::Partial | Answer::Uncovered);
             let text = describe(model, row);
             let link = row.rules.first().map_or_else(
-                || esc(label),
+                || format!("<span>{}</span>", esc(label)),
                 |rule| format!("<a href=\"#{}\">{}</a>", rule_anchor(*rule), esc(label)),
             );
             let mut flags = String::new();

@@ -203,9 +203,9 @@ fn overview(input: &Input<'_>, tests: &changes::Results, out: &mut String) {
     let model = input.model;
     let (errors, warnings, allowed) = counts(input.diagnostics);
     out.push_str("<section id=\"overview\">\n<h2>Overview</h2>\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<p class=\"lead\">Pathways release <strong>{}</strong>; {} layer{}, {} rules, {} services.</p>\n",
+        "<p class=\"lead\">Pathways release <strong>{}</strong>; {} layer{}, {} rules, {} services.</p>",
         esc(&model.catalogue.release),
         model.layers.len(),
         if model.layers.len() == 1 { "" } else { "s" },
