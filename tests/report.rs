@@ -216,3 +216,68 @@ fn a_tree_with_errors_writes_no_report_and_exits_1() {
     let run = dxmap(&dir, &["report", "--week", "someday"]);
     assert_eq!(run.code, 2, "{}", run.output());
 }
+
+const SMALL_TREE: &str = r#"release "catalogue.yaml"
+service_type gp_ooh "GP Out of Hours" { responds_within 1h }
+service_type pharmacy_cpcs "Pharmacy CPCS (24 hour)" { responds_within 1d }
+// dxmap: allow DX0504 because "pharmacies agreed a 2-hour response"
+rule "Primary care" {
+  when dx in (Dx05, Dx06)
+  route gp_ooh, pharmacy_cpcs
+}
+service "Southampton GP Out of Hours" id "GPOOH-SO" {
+  type gp_ooh
+  catchment SO
+  hours { all_hours }
+}
+service "Shirley Pharmacy" id "FXX02" {
+  type pharmacy_cpcs
+  catchment SO
+  hours { mon-sat 09:00-18:00 }
+}
+"#;
+
+/// The text of the element with `id="…"`, up to its first closing tag `end`.
+fn element<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap();
+    let rest = &html[start..];
+    &rest[..rest.find(end).unwrap()]
+}
+
+#[test]
+fn accepted_findings_are_a_hazard_log_and_cells_link_to_their_findings() {
+    let dir = scratch(
+        "hazards",
+        &[
+            ("rules/national.dxm", SMALL_TREE),
+            ("rules/catalogue.yaml", support::cli::CATALOGUE),
+        ],
+    );
+    let html = report(&dir, "rules", &dir.join("out"), &[]);
+    let hazards = element(&html, "hazards", "</table>");
+    assert!(hazards.contains("DX0504"), "{hazards}");
+    assert!(hazards.contains("<strong>Accepted:</strong> pharmacies agreed a 2-hour response"));
+    assert!(html.contains("<span class=\"n\">1</span> allowed findings"));
+    let cell = element(&html, "cell-national-Dx05-111", "</td>");
+    assert!(cell.contains("href=\"#rule-0\""), "{cell}");
+    assert!(cell.contains("href=\"#finding-0\""), "{cell}");
+
+    // A gap: the page is written, the cell says GAP and links to the
+    // finding, and the run exits 1.
+    let gap = SMALL_TREE.replace("when dx in (Dx05, Dx06)", "when dx = Dx05");
+    std::fs::write(dir.join("rules/national.dxm"), gap).unwrap();
+    let run = dxmap(
+        &dir,
+        &["report", "--rules", "rules", "-o", "gap", "--week", WEEK],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    let html = std::fs::read_to_string(dir.join("gap/index.html")).unwrap();
+    let cell = element(&html, "cell-national-Dx06-111", "</td>");
+    assert!(cell.contains("a-gap") && cell.contains(">GAP<"), "{cell}");
+    let finding = cell
+        .split("href=\"#")
+        .nth(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .unwrap();
+    assert!(element(&html, finding, "</tr>").contains("DX0503"));
+}

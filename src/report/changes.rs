@@ -242,3 +242,63 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
     }
     out.push_str("</section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{diff, Base};
+    use crate::diff::{CellChange, Diff, Outcome};
+    use dxmap_runtime::Channel;
+
+    fn outcome(rule: Option<&str>) -> Outcome {
+        Outcome {
+            remap: None,
+            no_search: None,
+            rule: rule.map(str::to_owned),
+            types: vec!["gp_ooh".to_owned()],
+            catch_all: Some("emergency_department".to_owned()),
+            requery: None,
+            layer_exists: true,
+        }
+    }
+
+    fn cell(dx: &str, old: Option<&str>, new: Option<&str>) -> CellChange {
+        CellChange {
+            layer: "national".to_owned(),
+            dx: dx.to_owned(),
+            channel: Channel::Nhs111,
+            sex: None,
+            min_age_days: 0,
+            max_age_days: None,
+            old: outcome(old),
+            new: outcome(new),
+        }
+    }
+
+    #[test]
+    fn deletions_and_new_gaps_come_first() {
+        let difference = Diff {
+            routing: vec![
+                cell("Dx05", Some("A"), Some("B")),
+                cell("Dx06", None, Some("B")),
+                cell("Dx07", Some("A"), None),
+            ],
+            ..Diff::default()
+        };
+        let mut out = String::new();
+        diff(
+            &Base {
+                rev: "main",
+                diff: &difference,
+            },
+            &mut out,
+        );
+        let order: Vec<&str> = out
+            .split("data-change=\"national/")
+            .skip(1)
+            .filter_map(|rest| rest.split('/').next())
+            .collect();
+        assert_eq!(order, ["Dx07", "Dx05", "Dx06"]);
+        assert!(out.contains("new gap or deletion"));
+        assert!(out.contains("gap closed"));
+    }
+}

@@ -76,9 +76,21 @@ pub(super) fn heatmaps(input: &Input<'_>, out: &mut String) {
     let model = input.model;
     // Findings by (layer, code, channel), from their witnesses.
     let mut findings: BTreeMap<(String, String, Channel), Vec<usize>> = BTreeMap::new();
+    // Findings about a rule (a slow route, a rule that never fires), by
+    // the rule whose text they point into.
+    let mut about_rule: BTreeMap<model::RuleId, Vec<usize>> = BTreeMap::new();
     for (n, diagnostic) in input.diagnostics.iter().enumerate() {
         for key in finding_cells(diagnostic) {
             findings.entry(key).or_default().push(n);
+        }
+        if diagnostic.witness.is_none() {
+            let span = diagnostic.primary.span;
+            if let Some(idx) = model.rules.iter().position(|rule| rule.span.contains(span)) {
+                about_rule
+                    .entry(model::RuleId::from_index(idx))
+                    .or_default()
+                    .push(n);
+            }
         }
     }
     out.push_str(
@@ -99,18 +111,38 @@ pub(super) fn heatmaps(input: &Input<'_>, out: &mut String) {
         let rows = analysis::coverage(model, model::LayerId::from_index(idx));
         let parent = layer.parent.and_then(|p| per_layer.get(p.index()));
         let parent_name = layer.parent.map(|p| super::layer_name(model, p));
-        heatmap(
-            input,
-            &layer.name,
-            parent_name,
-            &rows,
-            parent,
-            &findings,
-            out,
-        );
+        let found = Found {
+            by_cell: &findings,
+            by_rule: &about_rule,
+        };
+        heatmap(input, &layer.name, parent_name, &rows, parent, &found, out);
         per_layer.push(rows);
     }
     out.push_str("</section>\n");
+}
+
+/// The findings a cell links to: by the cell, or by the rules answering it.
+struct Found<'a> {
+    by_cell: &'a BTreeMap<(String, String, Channel), Vec<usize>>,
+    by_rule: &'a BTreeMap<model::RuleId, Vec<usize>>,
+}
+
+impl Found<'_> {
+    fn of(&self, layer: &str, code: &str, row: &CoverageRow) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .by_cell
+            .get(&(layer.to_owned(), code.to_owned(), row.channel))
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        for rule in &row.rules {
+            out.extend(self.by_rule.get(rule).into_iter().flatten());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 fn heatmap(
@@ -119,7 +151,7 @@ fn heatmap(
     parent_name: Option<&str>,
     rows: &[CoverageRow],
     parent: Option<&Vec<CoverageRow>>,
-    findings: &BTreeMap<(String, String, Channel), Vec<usize>>,
+    findings: &Found<'_>,
     out: &mut String,
 ) {
     let model = input.model;
@@ -182,15 +214,11 @@ fn heatmap(
             if changed {
                 flags.push_str(" <span class=\"changed-mark\" title=\"differs from the parent layer\">Δ</span>");
             }
-            for n in findings
-                .get(&(layer.to_owned(), code.to_owned(), channel))
-                .into_iter()
-                .flatten()
-            {
+            for n in findings.of(layer, code, row) {
                 let _ = write!(
                     flags,
                     " <a class=\"flag\" href=\"#{}\">F{n}</a>",
-                    finding_anchor(*n)
+                    finding_anchor(n)
                 );
             }
             let _ = write!(
