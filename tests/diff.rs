@@ -294,7 +294,7 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
     let subcommands: BTreeSet<&str> = commands.iter().map(|c| c[0].as_str()).collect();
     assert_eq!(
         subcommands,
-        BTreeSet::from(["check", "diff", "test"]),
+        BTreeSet::from(["check", "diff", "report", "test"]),
         "{commands:?}"
     );
     // On a pull request that changes Dorset's dental routing, every command
@@ -310,6 +310,10 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
         }
         if args[0] == "diff" {
             assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
+        }
+        if args[0] == "report" {
+            let page = std::fs::read_to_string(dir.join("report/index.html")).unwrap();
+            assert!(page.contains("data-change=\"dorset/"), "the report lists no change");
         }
     }
 }
