@@ -313,7 +313,10 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
         }
         if args[0] == "report" {
             let page = std::fs::read_to_string(dir.join("report/index.html")).unwrap();
-            assert!(page.contains("data-change=\"dorset/"), "the report lists no change");
+            assert!(
+                page.contains("data-change=\"dorset/"),
+                "the report lists no change"
+            );
         }
     }
 }
