@@ -58,6 +58,41 @@ pub struct Outcome {
     pub layer_exists: bool,
 }
 
+impl Outcome {
+    /// Whether no rule answers here: the layer is gone, or only the
+    /// catch-all (or nothing) is left. A change to such an outcome is a
+    /// deletion or a new gap.
+    pub fn is_gap(&self) -> bool {
+        !self.layer_exists || (self.no_search.is_none() && self.rule.is_none())
+    }
+}
+
+/// How `dxmap diff` and the report read an outcome: `"rule" -> types`,
+/// `no search (reason)`, `no rule: catch-all type`, with a remap's `as CODE:`
+/// first and a re-query last.
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.layer_exists {
+            return f.write_str("(no such layer)");
+        }
+        if let Some(to) = &self.remap {
+            write!(f, "as {to}: ")?;
+        }
+        if let Some(reason) = &self.no_search {
+            return write!(f, "no search ({reason})");
+        }
+        match (&self.rule, &self.catch_all) {
+            (Some(rule), _) => write!(f, "\"{rule}\" -> {}", self.types.join(", "))?,
+            (None, Some(catch_all)) => write!(f, "no rule: catch-all {catch_all}")?,
+            (None, None) => f.write_str("no rule, no catch-all")?,
+        }
+        match &self.requery {
+            Some(requery) => write!(f, " (re-query: {requery})"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One changed cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CellChange {

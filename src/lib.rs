@@ -20,6 +20,7 @@
 //! - [`release_impact`]: what a new Pathways release means for a rules tree;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
+//! - [`report`]: the HTML report for commissioners (`dxmap report`);
 //! - [`cli`]: the command line (arguments, printing, exit codes).
 //!
 //! Invariants: data flows one way; every phase returns its result and all its
@@ -37,6 +38,7 @@ pub mod diff;
 pub mod geo;
 pub mod load;
 pub mod release_impact;
+pub mod report;
 pub mod source;
 pub mod syntax;
 pub mod testing;

@@ -16,44 +16,14 @@
 
 mod support;
 
-use support::cli::{dxmap, git, project, scratch};
+use support::cli::{dxmap, project, scratch};
+use support::trees::{change_dorset, copy_rules, repository};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn scratch_dir(name: &str) -> PathBuf {
     scratch(name, &[] as &[(&str, &[u8])])
-}
-
-/// Copies the shipped rules (without their tests) to `into`, leaving out
-/// the files named in `skip`.
-fn copy_rules(into: &Path, skip: &[&str]) {
-    let root = project().join("rules");
-    for entry in walkdir::WalkDir::new(&root) {
-        let entry = entry.unwrap();
-        let relative = entry.path().strip_prefix(&root).unwrap();
-        let name = relative.to_string_lossy().replace('\\', "/");
-        if entry.file_type().is_dir() || name.starts_with("tests") || skip.contains(&name.as_str())
-        {
-            continue;
-        }
-        let target = into.join(relative);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(entry.path(), target).unwrap();
-    }
-}
-
-/// Dorset overrides "Dental" to send dental cases to ED too.
-fn change_dorset(rules: &Path) {
-    let path = rules.join("overlays/dorset.dxm");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let changed = text.replacen(
-        "  lacks pathways_clinician\n",
-        "  lacks pathways_clinician\n  override rule \"Dental\" {\n    when dx in dental\n    route dental, emergency_department\n    because \"No out-of-hours dentist in Dorset at night\"\n  }\n",
-        1,
-    );
-    assert_ne!(text, changed, "the Dorset overlay changed shape");
-    std::fs::write(path, changed).unwrap();
 }
 
 /// The codes of group `dental` in the shipped rules.
@@ -166,29 +136,6 @@ fn diff_reports_services_added_removed_and_changed() {
         value["services"]["changed"][0]["fields"],
         serde_json::json!(["hours"])
     );
-}
-
-/// A repository with the shipped rules on `main` and the Dorset change on
-/// the checked-out branch `change`.
-fn repository(name: &str) -> PathBuf {
-    let dir = scratch_dir(name);
-    git(&dir, &["init", "-q", "-b", "main"]);
-    copy_rules(&dir.join("rules"), &[]);
-    std::fs::create_dir_all(dir.join("rules/tests")).unwrap();
-    for entry in std::fs::read_dir(project().join("rules/tests")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(
-            &path,
-            dir.join("rules/tests").join(path.file_name().unwrap()),
-        )
-        .unwrap();
-    }
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-q", "-m", "rules"]);
-    git(&dir, &["checkout", "-q", "-b", "change"]);
-    change_dorset(&dir.join("rules"));
-    git(&dir, &["commit", "-q", "-am", "Dorset dental to ED"]);
-    dir
 }
 
 #[test]
@@ -347,7 +294,7 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
     let subcommands: BTreeSet<&str> = commands.iter().map(|c| c[0].as_str()).collect();
     assert_eq!(
         subcommands,
-        BTreeSet::from(["check", "diff", "test"]),
+        BTreeSet::from(["check", "diff", "report", "test"]),
         "{commands:?}"
     );
     // On a pull request that changes Dorset's dental routing, every command
@@ -363,6 +310,13 @@ fn the_ci_template_commands_exist_and_exit_as_documented() {
         }
         if args[0] == "diff" {
             assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
+        }
+        if args[0] == "report" {
+            let page = std::fs::read_to_string(dir.join("report/index.html")).unwrap();
+            assert!(
+                page.contains("data-change=\"dorset/"),
+                "the report lists no change"
+            );
         }
     }
 }

@@ -7,14 +7,13 @@
 //! afterwards. Exit 0 (or, with `--exit-code`, 0 when equal and 3 when they
 //! differ), 1 when a tree has errors, 2 for usage and I/O problems.
 //!
-//! Imports: `crate::{diff, load}`, `super`.
+//! Imports: `crate::{diff, load}`, `super` (and its `git` for checkouts).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use super::{compile_tree_with, usage_error, Exit, Format};
-use crate::diff::{self, CellChange, Diff, Outcome};
+use crate::diff::{self, CellChange, Diff};
 
 /// Arguments of `dxmap diff`.
 #[derive(Debug, clap::Args)]
@@ -39,104 +38,6 @@ pub struct Args {
     exit_code: bool,
 }
 
-fn git(args: &[&str]) -> Result<Vec<u8>, String> {
-    let output = Command::new("git")
-        .args(args)
-        .output()
-        .map_err(|error| format!("cannot run `git`: {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(output.stdout)
-}
-
-/// `path` with `.` and `..` components resolved in text (`rules/.` is
-/// `rules`, `rules/../x` is `x`); `None` when it climbs out of `base`.
-fn normalise(base: &str, path: &Path) -> Option<String> {
-    let mut parts: Vec<String> = base
-        .split('/')
-        .filter(|part| !part.is_empty())
-        .map(str::to_owned)
-        .collect();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                parts.pop()?;
-            }
-            std::path::Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-            std::path::Component::RootDir | std::path::Component::Prefix(_) => return None,
-        }
-    }
-    Some(parts.join("/"))
-}
-
-/// Writes the tree at `rules` (relative to the current directory) as of
-/// `rev` into `into`, a fresh directory of ours. File names are read
-/// NUL-separated, so any name (spaces, `Ynys Môn.dxm`) is kept as it is.
-fn checkout(rev: &str, rules: &Path, into: &Path) -> Result<(), String> {
-    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?)
-        .trim_end_matches(['\n', '\r'])
-        .to_owned();
-    let prefix = String::from_utf8_lossy(&git(&["rev-parse", "--show-prefix"])?)
-        .trim_end_matches(['\n', '\r'])
-        .to_owned();
-    let Some(path) = normalise(&prefix, rules) else {
-        return Err(format!(
-            "`{}` is outside the git repository",
-            rules.display()
-        ));
-    };
-    let listing = git(&[
-        "-C",
-        &top,
-        "ls-tree",
-        "-r",
-        "-z",
-        "--full-name",
-        "--name-only",
-        rev,
-        "--",
-        &path,
-    ])?;
-    let files: Vec<String> = listing
-        .split(|byte| *byte == 0)
-        .filter(|name| !name.is_empty())
-        .map(|name| String::from_utf8_lossy(name).into_owned())
-        .collect();
-    if files.is_empty() {
-        return Err(format!(
-            "`{}` does not exist at revision `{rev}`",
-            rules.display()
-        ));
-    }
-    for file in &files {
-        let relative = file
-            .strip_prefix(&path)
-            .unwrap_or(file)
-            .trim_start_matches('/');
-        if relative
-            .split('/')
-            .any(|part| part == ".." || part.is_empty())
-        {
-            return Err(format!("git lists `{file}`, which dxmap will not write"));
-        }
-        let target = into.join(relative);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot write `{}`: {e}", parent.display()))?;
-        }
-        let body = git(&["-C", &top, "show", &format!("{rev}:{file}")])?;
-        std::fs::write(&target, body)
-            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
-    }
-    Ok(())
-}
-
 fn ages(cell: &CellChange) -> String {
     cell.ages().to_string()
 }
@@ -144,30 +45,6 @@ fn ages(cell: &CellChange) -> String {
 fn sex(cell: &CellChange) -> String {
     cell.sex
         .map_or_else(String::new, |sex| format!(", {}", sex.describe()))
-}
-
-fn outcome_text(outcome: &Outcome) -> String {
-    if !outcome.layer_exists {
-        return "(no such layer)".to_owned();
-    }
-    let remap = outcome
-        .remap
-        .as_ref()
-        .map_or_else(String::new, |to| format!("as {to}: "));
-    if let Some(reason) = &outcome.no_search {
-        return format!("{remap}no search ({reason})");
-    }
-    let found = match &outcome.rule {
-        Some(rule) => format!("{remap}\"{rule}\" -> {}", outcome.types.join(", ")),
-        None => match &outcome.catch_all {
-            Some(catch_all) => format!("{remap}no rule: catch-all {catch_all}"),
-            None => format!("{remap}no rule, no catch-all"),
-        },
-    };
-    match &outcome.requery {
-        Some(requery) => format!("{found} (re-query: {requery})"),
-        None => found,
-    }
 }
 
 fn render(diff: &Diff) -> String {
@@ -188,8 +65,8 @@ fn render(diff: &Diff) -> String {
             cell.channel.as_str(),
             ages(cell),
             sex(cell),
-            outcome_text(&cell.old),
-            outcome_text(&cell.new)
+            cell.old,
+            cell.new
         );
     }
     for (title, changes) in [
@@ -265,7 +142,7 @@ pub fn run(args: Args) -> Exit {
             };
             let (old_dir, new_dir) = (scratch.path().join("old"), scratch.path().join("new"));
             for (rev, dir) in [(rev1, &old_dir), (rev2, &new_dir)] {
-                if let Err(problem) = checkout(rev, &args.rules, dir) {
+                if let Err(problem) = super::git::checkout(rev, &args.rules, dir) {
                     return usage_error(problem);
                 }
             }

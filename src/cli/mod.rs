@@ -40,9 +40,11 @@ mod coverage;
 mod diff;
 mod explain;
 mod fmt;
+mod git;
 mod graph;
 mod queue;
 mod release_diff;
+mod report;
 mod route;
 mod serve;
 mod test;
@@ -87,6 +89,8 @@ enum Command {
     Explain(explain::Args),
     /// Answer cases over HTTP, reloading the table without dropping a request.
     Serve(serve::Args),
+    /// Write a static HTML report of a rules tree (and of a change) for commissioners.
+    Report(report::Args),
 }
 
 /// How a run ended (DESIGN.md, Command line: exit codes).
@@ -238,6 +242,7 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Report(args) => report::run(args),
     };
     exit.into()
 }

@@ -235,7 +235,7 @@ fn suspension(s: &model::Suspension) -> Option<table::Suspension> {
 /// checker bounds them to a distance on Earth).
 fn within_metres(km: f64) -> u32 {
     let metres = (km * 1000.0).round();
-    if metres.is_finite() && metres >= 0.0 && metres < 4_000_000_000.0 {
+    if (0.0..4_000_000_000.0).contains(&metres) {
         // In range of u32: the cast is exact for whole numbers.
         #[expect(
             clippy::cast_possible_truncation,

@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod reference;
 pub mod rng;
+pub mod trees;
 
 use std::path::{Path, PathBuf};
 
