@@ -18,6 +18,7 @@
 //! - [`release_impact`]: what a new Pathways release means for a rules tree;
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
+//! - [`lsp`]: the language server (`dxmap lsp`) over a connection the CLI opens;
 //! - [`cli`]: the command line (arguments, printing, exit codes).
 //!
 //! Invariants: data flows one way; every phase returns its result and all its
@@ -33,6 +34,7 @@ pub mod coverage;
 pub mod diagnostics;
 pub mod diff;
 pub mod load;
+pub mod lsp;
 pub mod release_impact;
 pub mod source;
 pub mod syntax;

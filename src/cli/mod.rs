@@ -41,6 +41,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod graph;
+mod lsp;
 mod queue;
 mod release_diff;
 mod route;
@@ -87,6 +88,8 @@ enum Command {
     Explain(explain::Args),
     /// Answer cases over HTTP, reloading the table without dropping a request.
     Serve(serve::Args),
+    /// The language server for editors, over standard input and output.
+    Lsp(lsp::Args),
 }
 
 /// How a run ended (DESIGN.md, Command line: exit codes).
@@ -238,6 +241,7 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     exit.into()
 }
