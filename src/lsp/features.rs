@@ -151,7 +151,8 @@ fn def_hover(analysis: &Analysis, def: Def<'_>) -> String {
                     .collect();
                 Some(codes.join(", "))
             });
-            if let Some(codes) = resolved {
+            // The codes it stands for, where members name other groups.
+            if let Some(codes) = resolved.filter(|codes| *codes != members.join(", ")) {
                 text.push_str(&format!("\n\ncodes: {codes}"));
             }
             text
