@@ -21,6 +21,7 @@
 //! - [`diagnostics`]: the one diagnostic type and its renderers;
 //! - [`load`]: the only library module that reads files;
 //! - [`report`]: the HTML report for commissioners (`dxmap report`);
+//! - [`lsp`]: the language server (`dxmap lsp`) over a connection the CLI opens;
 //! - [`cli`]: the command line (arguments, printing, exit codes).
 //!
 //! Invariants: data flows one way; every phase returns its result and all its
@@ -37,6 +38,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod geo;
 pub mod load;
+pub mod lsp;
 pub mod release_impact;
 pub mod report;
 pub mod source;

@@ -743,3 +743,107 @@ pub fn check_loaded(mut tree: Tree, release: Option<&str>) -> Result<Checked, Lo
         diagnostics: found,
     })
 }
+
+/// Most directories [`rules_root`] walks up from a file.
+const MAX_ROOT_DEPTH: usize = 64;
+
+/// The rules tree a `.dxm` file belongs to, for editors (`dxmap lsp`):
+/// walking up from the file's directory, while each directory holds `.dxm`
+/// files of its own, the first one that has a `tests/` folder or a file
+/// with a `release` line, else the highest of them (the file's own
+/// directory counts even when the file is not saved yet). A directory
+/// where several files have a `release` line is a collection of programs
+/// (fixtures), not a tree: `None`, and the file is checked alone.
+pub fn rules_root(file: &Path) -> Option<PathBuf> {
+    let mut dir = file.parent()?.to_owned();
+    let mut best = None;
+    for depth in 0..MAX_ROOT_DEPTH {
+        let dxm = direct_rules_files(&dir);
+        if dxm.is_empty() && depth > 0 {
+            break;
+        }
+        let releases = dxm.iter().filter(|path| has_release_line(path)).count();
+        if releases > 1 {
+            return best;
+        }
+        best = Some(dir.clone());
+        if releases == 1 || dir.join("tests").is_dir() {
+            break;
+        }
+        match dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => dir = parent.to_owned(),
+            _ => break,
+        }
+    }
+    best
+}
+
+/// The `.dxm` files directly in `dir` (not below it).
+fn direct_rules_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "dxm") && path.is_file())
+        .collect()
+}
+
+/// Whether a rules file has a `release` line (in column 0).
+fn has_release_line(path: &Path) -> bool {
+    let limit = u64::try_from(syntax::MAX_FILE_BYTES).unwrap_or(u64::MAX);
+    let Some(Ok(Read::Whole(bytes))) = (!is_fifo(path)).then(|| read_bounded(path, limit)) else {
+        return false;
+    };
+    String::from_utf8_lossy(&bytes).lines().any(|line| {
+        line.strip_prefix("release")
+            .is_some_and(|rest| rest.starts_with([' ', '\t', '"']))
+    })
+}
+
+/// Reads the rules tree under `dir` as [`read_tree`] does, taking the text
+/// of each file in `open` (an editor's unsaved documents, by path) instead
+/// of what is on disk; open files under `dir` not yet saved are included.
+pub fn read_tree_with(
+    dir: &Path,
+    open: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<Tree, LoadError> {
+    let mut paths = rules_files(dir)?;
+    for path in open.keys() {
+        let rules_file = path.extension().is_some_and(|ext| ext == "dxm");
+        if rules_file && path.starts_with(dir) && !paths.contains(path) {
+            paths.push(path.clone());
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError::NoRules(dir.to_owned()));
+    }
+    let mut tree = Tree::new(dir);
+    for path in paths {
+        let file = match open.get(&path) {
+            Some(text) => tree.sources.add(path.display().to_string(), text.clone()),
+            None => match read_text(&mut tree.sources, &path, &mut tree.diagnostics)? {
+                Some(file) => file,
+                None => continue,
+            },
+        };
+        tree.parse(file, path);
+    }
+    Ok(tree)
+}
+
+/// The catalogue the tree's `release` line names, found as `check` finds
+/// it but without checking the tree: editors show codes' titles while the
+/// tree has errors. `None` where the line is missing or names nothing.
+pub fn tree_catalogue(tree: &Tree) -> Option<Catalogue> {
+    let mut scratch = Tree {
+        sources: tree.sources.clone(),
+        files: tree.files.clone(),
+        paths: tree.paths.clone(),
+        diagnostics: Vec::new(),
+        root: tree.root.clone(),
+    };
+    release_from_tree(&mut scratch).ok().flatten()
+}

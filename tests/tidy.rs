@@ -1,7 +1,8 @@
 //! Invariants that crates cannot enforce (STYLE.md, habits 3 and 4): every
 //! source file starts with a `//!` doc; only `load.rs` and `cli/` touch the
 //! file system, the environment or standard output; only `syntax/` names
-//! pest; the runtime never imports the compiler; every diagnostic code is
+//! pest; only `lsp/protocol.rs` names `lsp_types`; the runtime never
+//! imports the compiler; every diagnostic code is
 //! documented in `docs/diagnostics.md`, which is generated from the registry.
 
 #![allow(
@@ -103,6 +104,26 @@ fn pest_stays_in_syntax() {
     assert!(
         offenders.is_empty(),
         "pest used outside src/syntax: {offenders:?}"
+    );
+}
+
+/// The protocol's types crate can be swapped by changing one file.
+#[test]
+fn lsp_types_stay_in_the_protocol_module() {
+    let mut offenders = Vec::new();
+    for path in rust_files(&root().join("src")) {
+        let relative = relative(&path);
+        if relative == "src/lsp/protocol.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("lsp_types") {
+            offenders.push(relative);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "lsp_types named outside src/lsp/protocol.rs: {offenders:?}"
     );
 }
 

@@ -42,6 +42,7 @@ mod explain;
 mod fmt;
 mod git;
 mod graph;
+mod lsp;
 mod queue;
 mod release_diff;
 mod report;
@@ -91,6 +92,8 @@ enum Command {
     Serve(serve::Args),
     /// Write a static HTML report of a rules tree (and of a change) for commissioners.
     Report(report::Args),
+    /// The language server for editors, over standard input and output.
+    Lsp(lsp::Args),
 }
 
 /// How a run ended (DESIGN.md, Command line: exit codes).
@@ -243,6 +246,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     exit.into()
 }
