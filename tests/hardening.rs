@@ -7,7 +7,7 @@
 //! exit code and a message that names the problem and the file or
 //! argument; none may panic (exit 101), die of a signal (a stack overflow
 //! aborts) or run for a minute (the run is killed and the test fails).
-//! Regression inputs found by fuzzing (`fuzz/`, README "Fuzzing") are in
+//! Regression inputs found by fuzzing (`fuzz/`, docs/book/src/development.md, "Fuzzing") are in
 //! `fixtures/fuzz/` and run here too.
 
 #![allow(

@@ -4,7 +4,7 @@
 //!
 //! Human output prints the baseline in full and, for each overlay, only the
 //! lines that differ from the layer it extends. JSON holds every row of every
-//! layer (fields documented in the README). Exit 1 when a required
+//! layer (fields documented in docs/book/src/cli.md). Exit 1 when a required
 //! disposition is not fully covered somewhere.
 //!
 //! Imports: `crate::{load, check, coverage, diagnostics}`, `super`, `dxmap_runtime`.

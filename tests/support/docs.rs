@@ -15,8 +15,8 @@
 //!   directory (a copy of `rules/` in a git repository) with `dxmap` on the
 //!   `PATH`; the lines after a command are its expected standard output
 //!   and standard error, compared exactly; a line `...` ends the
-//!   comparison (the rest may be anything). `# exit N` after a command
-//!   expects that exit code (default 0).
+//!   comparison (the rest may be anything). `# exit N` among a command's
+//!   lines expects that exit code (default 0).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -194,8 +194,8 @@ pub fn steps(block: &Block) -> Vec<Step> {
             });
         } else if let Some(step) = steps.last_mut() {
             match line.strip_prefix("# exit ") {
-                Some(code) if step.expected.is_empty() => step.exit = code.trim().parse().unwrap(),
-                _ => step.expected.push(line.to_owned()),
+                Some(code) => step.exit = code.trim().parse().unwrap(),
+                None => step.expected.push(line.to_owned()),
             }
         }
     }
