@@ -119,11 +119,10 @@ pub struct TestCase {
     pub span: Span,
 }
 
-/// Parses an RFC 3339 instant such as `2020-05-08T15:00:00+01:00`.
+/// Parses a time: RFC 3339 (`2020-05-08T15:00:00+01:00`) or local to
+/// Europe/London (`2020-05-08T15:00`), as the runtime reads one.
 pub fn parse_instant(text: &str) -> Result<jiff::Timestamp, String> {
-    text.parse::<jiff::Timestamp>().map_err(|_| {
-        format!("`{text}` is not an RFC 3339 time with an offset, e.g. `2020-05-08T15:00:00+01:00`")
-    })
+    dxmap_runtime::case::parse_time(text)
 }
 
 /// Parses a channel: `111`, `999` or `ooh`.

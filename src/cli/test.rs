@@ -5,11 +5,9 @@
 //! Imports: `crate::{load, cases, testing, diagnostics, source}`,
 //! `dxmap_runtime`, `super::route`.
 
-use std::path::PathBuf;
-
 use dxmap_runtime::Router;
 
-use super::{compile_tree, default_dir, usage_error, use_color, Exit};
+use super::{compile_tree, usage_error, use_color, Exit};
 use crate::cases::TestCase;
 use crate::source::SourceMap;
 use crate::testing::{self, Outcome};
@@ -18,14 +16,14 @@ use crate::{cases, diagnostics, load};
 /// Arguments of `dxmap test`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The rules directory; its tests are in `DIR/tests/*.yaml`.
-    dir: Option<PathBuf>,
+    #[command(flatten)]
+    tree: super::TreeArgs,
 }
 
 /// Runs `dxmap test`.
 pub fn run(args: Args) -> Exit {
-    let dir = args.dir.unwrap_or_else(default_dir);
-    let table = match compile_tree(&dir, None) {
+    let dir = args.tree.dir();
+    let table = match compile_tree(&dir, args.tree.release()) {
         Ok(table) => table,
         Err(exit) => return exit,
     };
@@ -85,7 +83,9 @@ pub fn run(args: Args) -> Exit {
         match outcome {
             Ok(()) => {
                 passed += 1;
-                outln!("ok    {} ({place})", test.name);
+                if !super::quiet() {
+                    outln!("ok    {} ({place})", test.name);
+                }
             }
             Err(lines) => {
                 failed += 1;
