@@ -143,7 +143,7 @@ fn json_and_junit_reports() {
         &[
             "<testsuites",
             "tests=\"2\" failures=\"1\"",
-            "<failure message=\"gapped: expected [FXX02]",
+            "<failure message=\"searched_dx: expected `Dx05`",
         ],
     );
 }

@@ -116,6 +116,14 @@ fn xml(text: &str) -> String {
 /// Runs `dxmap test`.
 pub fn run(args: Args) -> Exit {
     let dir = args.tree.dir();
+    let table = match compile_tree(&dir, args.tree.release()) {
+        Ok(table) => table,
+        Err(exit) => return exit,
+    };
+    let router = match Router::new(table) {
+        Ok(router) => router,
+        Err(error) => return usage_error(error),
+    };
     if !dir.join("tests").is_dir() {
         let message = format!(
             "no `tests/` folder in `{}`: write test cases in `{}/*.yaml` (see `dxmap init`)",
@@ -129,14 +137,6 @@ pub fn run(args: Args) -> Exit {
         errln!("error: {message}, or pass --allow-no-tests");
         return Exit::Rules;
     }
-    let table = match compile_tree(&dir, args.tree.release()) {
-        Ok(table) => table,
-        Err(exit) => return exit,
-    };
-    let router = match Router::new(table) {
-        Ok(router) => router,
-        Err(error) => return usage_error(error),
-    };
     let files = match load::test_files(&dir) {
         Ok(files) => files,
         Err(error) => return usage_error(error),
