@@ -78,6 +78,10 @@ struct RawExpect {
     catch_all: Option<bool>,
     #[serde(default)]
     no_search: Option<bool>,
+    #[serde(default)]
+    searched_dx: Option<String>,
+    #[serde(default)]
+    gapped: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +108,10 @@ pub struct Expect {
     pub catch_all: Option<bool>,
     /// Whether the code answers "no search".
     pub no_search: Option<bool>,
+    /// The code the search used (a remap's target, a `same_as` target).
+    pub searched_dx: Option<String>,
+    /// The ids reported gapped, in any order.
+    pub gapped: Option<Vec<String>>,
 }
 
 /// One test of a test file.
@@ -119,11 +127,10 @@ pub struct TestCase {
     pub span: Span,
 }
 
-/// Parses an RFC 3339 instant such as `2020-05-08T15:00:00+01:00`.
+/// Parses a time: RFC 3339 (`2020-05-08T15:00:00+01:00`) or local to
+/// Europe/London (`2020-05-08T15:00`), as the runtime reads one.
 pub fn parse_instant(text: &str) -> Result<jiff::Timestamp, String> {
-    text.parse::<jiff::Timestamp>().map_err(|_| {
-        format!("`{text}` is not an RFC 3339 time with an offset, e.g. `2020-05-08T15:00:00+01:00`")
-    })
+    dxmap_runtime::case::parse_time(text)
 }
 
 /// Parses a channel: `111`, `999` or `ooh`.
@@ -291,6 +298,8 @@ pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>)
                     services: test.expect.services,
                     catch_all: test.expect.catch_all,
                     no_search: test.expect.no_search,
+                    searched_dx: test.expect.searched_dx,
+                    gapped: test.expect.gapped,
                 },
                 span: Span::new(file, at, at),
             }

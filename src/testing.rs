@@ -69,6 +69,20 @@ pub enum Mismatch {
         /// The decision's.
         got: bool,
     },
+    /// The search used another code.
+    SearchedDx {
+        /// Expected code.
+        expected: String,
+        /// The code searched.
+        got: String,
+    },
+    /// Other services reported gapped (compared as sets).
+    Gapped {
+        /// Expected ids, sorted.
+        expected: Vec<String>,
+        /// The ids reported gapped, sorted.
+        got: Vec<String>,
+    },
 }
 
 fn list(items: &[String]) -> String {
@@ -90,6 +104,15 @@ impl fmt::Display for Mismatch {
             Mismatch::Services { expected, got } => write!(
                 f,
                 "services: expected {}, got {}",
+                list(expected),
+                list(got)
+            ),
+            Mismatch::SearchedDx { expected, got } => {
+                write!(f, "searched_dx: expected `{expected}`, got `{got}`")
+            }
+            Mismatch::Gapped { expected, got } => write!(
+                f,
+                "gapped: expected {} (any order), got {}",
                 list(expected),
                 list(got)
             ),
@@ -162,6 +185,34 @@ pub fn mismatches(expect: &Expect, decision: &Decision<'_>) -> Vec<Mismatch> {
                 expected: catch_all,
                 got: decision.catch_all,
             });
+        }
+    }
+    if let Some(searched) = &expect.searched_dx {
+        if searched != decision.searched_dx {
+            out.push(Mismatch::SearchedDx {
+                expected: searched.clone(),
+                got: decision.searched_dx.to_owned(),
+            });
+        }
+    }
+    if let Some(gapped) = &expect.gapped {
+        let mut expected = gapped.clone();
+        expected.sort();
+        expected.dedup();
+        let mut got: Vec<String> = decision
+            .trace
+            .iter()
+            .filter_map(|step| match step {
+                dxmap_runtime::route::Step::Candidate {
+                    id, gapped: true, ..
+                } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        got.sort();
+        got.dedup();
+        if expected != got {
+            out.push(Mismatch::Gapped { expected, got });
         }
     }
     if let Some(no_search) = expect.no_search {

@@ -7,7 +7,7 @@
 //! exit code and a message that names the problem and the file or
 //! argument; none may panic (exit 101), die of a signal (a stack overflow
 //! aborts) or run for a minute (the run is killed and the test fails).
-//! Regression inputs found by fuzzing (`fuzz/`, README "Fuzzing") are in
+//! Regression inputs found by fuzzing (`fuzz/`, docs/book/src/development.md, "Fuzzing") are in
 //! `fixtures/fuzz/` and run here too.
 
 #![allow(
@@ -1010,15 +1010,11 @@ fn capacity_with_unknown_services_or_statuses_exits_1_naming_them() {
 fn route_names_each_wrong_argument() {
     let rules = ["--rules", "rules"];
     for (flag, value, problem) in [
+        ("--at", "8 May 2020", "`8 May 2020` is not a time"),
         (
             "--at",
-            "2020-05-08 15:00",
-            "`2020-05-08 15:00` is not an RFC 3339 time",
-        ),
-        (
-            "--at",
-            "2020-05-08T15:00:00",
-            "`2020-05-08T15:00:00` is not an RFC 3339 time",
+            "2020-03-29T01:30:00",
+            "`2020-03-29T01:30:00` does not exist in Europe/London",
         ),
         ("--location", "50.9", "`50.9` is not `LAT,LON`"),
         ("--location", "north,-1.4", "`north` is not a latitude"),
@@ -1118,8 +1114,8 @@ fn test_reports_wrong_cases_by_name_and_place() {
   capacity: { NOPE1: red }
 - name: "a code the release lacks"
   case: { dx: Dx0005, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }
-- name: "a time without an offset"
-  case: { dx: Dx05, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00" }
+- name: "a local time that does not exist"
+  case: { dx: Dx05, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-03-29T01:30:00" }
 "#;
     let dir = good_tree(
         "test-wrong-cases",
@@ -1136,8 +1132,8 @@ fn test_reports_wrong_cases_by_name_and_place() {
             "`NOPE1`",
             "FAIL  a code the release lacks (rules/tests/cases.yaml:6)",
             "unknown disposition `Dx0005`",
-            "FAIL  a time without an offset (rules/tests/cases.yaml:8)",
-            "is not an RFC 3339 time",
+            "FAIL  a local time that does not exist (rules/tests/cases.yaml:8)",
+            "does not exist in Europe/London",
             "0 passed, 4 failed",
         ],
     );

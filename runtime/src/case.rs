@@ -12,6 +12,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Channel, Sex};
 
+/// A time as people write it: RFC 3339 with an offset
+/// (`2020-05-08T15:00:00+01:00`), or a local time in Europe/London without
+/// one (`2020-05-08T15:00`). A local time that does not exist (the clocks
+/// go forward) is an error naming the changeover; one that occurs twice
+/// (the clocks go back) means the first.
+pub fn parse_time(text: &str) -> Result<Timestamp, String> {
+    use jiff::tz::{AmbiguousOffset, TimeZone};
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at);
+    }
+    let wrong = || {
+        format!("`{text}` is not a time (`2020-05-08T15:00:00+01:00`, or local `2020-05-08T15:00`)")
+    };
+    let civil: jiff::civil::DateTime = text.parse().map_err(|_| wrong())?;
+    let tz = TimeZone::get("Europe/London").map_err(|error| error.to_string())?;
+    let offset = match tz.to_ambiguous_timestamp(civil).offset() {
+        AmbiguousOffset::Unambiguous { offset } => offset,
+        AmbiguousOffset::Gap { before, after } => {
+            return Err(format!(
+                "`{text}` does not exist in Europe/London: the clocks go forward from {before} to {after} then"
+            ))
+        }
+        // Twice: the first, before the clocks went back.
+        AmbiguousOffset::Fold { before, .. } => before,
+    };
+    offset.to_timestamp(civil).map_err(|_| wrong())
+}
+
 /// Red, amber or green capacity (DoS RAG: None, Low, High).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -98,7 +98,7 @@ pub fn search_window(at: Timestamp, timeframe: Option<u32>) -> (Timestamp, Times
         .checked_add(SignedDuration::from_mins(length))
         .unwrap_or(at);
     // A planted bug, compiled only with the test-only flag
-    // `--cfg dxmap_mutation_window_off_by_one` (README "Reliability"): the
+    // `--cfg dxmap_mutation_window_off_by_one` (docs/book/src/development.md, "Reliability"): the
     // window ends one minute early. The differential test must catch it.
     #[cfg(dxmap_mutation_window_off_by_one)]
     let to = to.checked_sub(SignedDuration::from_mins(1)).unwrap_or(to);

@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use dxmap_runtime::{Capacity, Case, CaseError, Channel, Rag, Sex};
-use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -254,28 +253,10 @@ fn age(value: Option<&Value>) -> Result<u32, ApiError> {
     }
 }
 
-/// A time: RFC 3339 with an offset, or local to Europe/London.
+/// A time: RFC 3339 with an offset, or local to Europe/London (the
+/// runtime's one reading of a time).
 pub fn instant(text: &str) -> Result<Timestamp, String> {
-    if let Ok(at) = text.parse::<Timestamp>() {
-        return Ok(at);
-    }
-    let wrong = || {
-        format!("`{text}` is not a time (`2020-05-08T15:00:00+01:00`, or local `2020-05-08T15:00`)")
-    };
-    let civil: jiff::civil::DateTime = text.parse().map_err(|_| wrong())?;
-    let tz = TimeZone::get("Europe/London").map_err(|error| error.to_string())?;
-    let ambiguous = tz.to_ambiguous_timestamp(civil);
-    let offset = match ambiguous.offset() {
-        AmbiguousOffset::Unambiguous { offset } => offset,
-        AmbiguousOffset::Gap { before, after } => {
-            return Err(format!(
-                "`{text}` does not exist in Europe/London: the clocks go forward from {before} to {after} then"
-            ))
-        }
-        // Twice: the first, before the clocks went back.
-        AmbiguousOffset::Fold { before, .. } => before,
-    };
-    offset.to_timestamp(civil).map_err(|_| wrong())
+    dxmap_runtime::case::parse_time(text)
 }
 
 fn location(value: Option<&Value>) -> Result<Option<[f64; 2]>, ApiError> {

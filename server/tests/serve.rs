@@ -721,7 +721,7 @@ fn random_body(rng: &mut Rng) -> Vec<u8> {
 
 /// Random bodies never get a 5xx (or a closed connection). 2,000 bodies
 /// here; `DXMAP_SERVE_BODIES=100000 cargo test --release -p dxmap-server
-/// --test serve random_bodies` runs more (README "Service mode").
+/// --test serve random_bodies` runs more (docs/book/src/runtime.md, "Service mode").
 #[test]
 fn random_bodies_never_get_a_5xx() {
     let n: usize = std::env::var("DXMAP_SERVE_BODIES")

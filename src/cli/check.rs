@@ -1,21 +1,16 @@
-//! `dxmap check [DIR] [--release NAME|FILE] [--format human|json|sarif|github] [--deny-warnings]`.
+//! `dxmap check [--rules DIR] [--release NAME|FILE] [--format human|json|sarif|github] [--deny-warnings]`.
 //!
 //! Imports: `crate::load`, `crate::diagnostics`, `super`.
 
-use std::path::PathBuf;
-
-use super::{default_dir, usage_error, use_color, CheckFormat, Exit};
+use super::{usage_error, use_color, CheckFormat, Exit};
 use crate::diagnostics::{self, Counts};
 use crate::load;
 
 /// Arguments of `dxmap check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The rules directory.
-    dir: Option<PathBuf>,
-    /// A bundled release name or a catalogue file, replacing the tree's `release` line.
-    #[arg(long)]
-    release: Option<String>,
+    #[command(flatten)]
+    tree: super::TreeArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     format: CheckFormat,
@@ -26,8 +21,8 @@ pub struct Args {
 
 /// Runs `dxmap check`.
 pub fn run(args: Args) -> Exit {
-    let dir = args.dir.unwrap_or_else(default_dir);
-    let checked = match load::check_tree(&dir, args.release.as_deref()) {
+    let dir = args.tree.dir();
+    let checked = match load::check_tree(&dir, args.tree.release()) {
         Ok(checked) => checked,
         Err(error) => return usage_error(error),
     };
@@ -43,7 +38,9 @@ pub fn run(args: Args) -> Exit {
             diagnostics::github::render_all(&checked.diagnostics, &checked.sources)
         }
     };
-    outln!("{}", output.trim_end());
+    if !(super::quiet() && checked.diagnostics.is_empty()) {
+        outln!("{}", output.trim_end());
+    }
     let counts = Counts::of(&checked.diagnostics);
     if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {
         Exit::Rules

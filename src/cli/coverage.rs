@@ -4,18 +4,16 @@
 //!
 //! Human output prints the baseline in full and, for each overlay, only the
 //! lines that differ from the layer it extends. JSON holds every row of every
-//! layer (fields documented in the README). Exit 1 when a required
+//! layer (fields documented in docs/book/src/cli.md). Exit 1 when a required
 //! disposition is not fully covered somewhere.
 //!
 //! Imports: `crate::{load, check, coverage, diagnostics}`, `super`, `dxmap_runtime`.
 
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
-use serde_json::{json, Value};
-
-use super::{default_dir, usage_error, use_color, Exit, Format};
+use super::{usage_error, use_color, Exit, Format};
 use crate::check::analysis::{self, Answer, CoverageRow};
 use crate::check::model;
 use crate::coverage::totals;
@@ -25,11 +23,8 @@ use dxmap_runtime::CaseSex;
 /// Arguments of `dxmap coverage`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The rules directory.
-    dir: Option<PathBuf>,
-    /// A bundled release name or a catalogue file, replacing the tree's `release` line.
-    #[arg(long)]
-    release: Option<String>,
+    #[command(flatten)]
+    tree: super::TreeArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -152,8 +147,8 @@ fn row_json(model: &model::Model, row: &CoverageRow) -> Value {
 
 /// Runs `dxmap coverage`.
 pub fn run(args: Args) -> Exit {
-    let dir = args.dir.unwrap_or_else(default_dir);
-    let checked = match load::check_tree(&dir, args.release.as_deref()) {
+    let dir = args.tree.dir();
+    let checked = match load::check_tree(&dir, args.tree.release()) {
         Ok(checked) => checked,
         Err(error) => return usage_error(error),
     };

@@ -16,7 +16,9 @@ pub struct Args {
 pub fn run(args: Args) -> Exit {
     match args.code {
         None => {
-            for code in Code::ALL {
+            let mut codes = Code::ALL.to_vec();
+            codes.sort_by_key(|code| code.id());
+            for code in codes {
                 outln!(
                     "{}  {:<8} {}",
                     code.id(),

@@ -1,11 +1,13 @@
-//! `dxmap fmt [--check] [PATH...]`: rewrite rules files in canonical form.
+//! `dxmap fmt [--check | --diff] [PATH...]`: rewrite rules files in canonical
+//! form, list those that would change (`--check`), or show the change as a
+//! unified diff (`--diff`).
 //!
 //! A file with syntax errors is reported and left alone. Before writing,
 //! the formatted text is parsed again and must mean exactly what the
 //! original meant; files are written atomically (temporary file, then
 //! rename), so an interrupted run never leaves half a file.
 //!
-//! Imports: `crate::{syntax, load, diagnostics, source}`, `super`.
+//! Imports: `crate::{syntax, load, diagnostics, source}`, `super`, similar.
 
 use std::path::PathBuf;
 
@@ -19,8 +21,11 @@ use crate::syntax;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Report files that are not in canonical form; change nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "diff")]
     check: bool,
+    /// Show the change each file would get as a unified diff; change nothing.
+    #[arg(long)]
+    diff: bool,
     /// Files or directories (default `rules`).
     paths: Vec<PathBuf>,
 }
@@ -72,7 +77,21 @@ pub fn run(args: Args) -> Exit {
         };
         if formatted != text {
             changed.push(path.clone());
-            if !args.check {
+            if args.diff {
+                let shown = path.display().to_string();
+                let (old, new) = if path.is_absolute() {
+                    (shown.clone(), shown.clone())
+                } else {
+                    (format!("a/{shown}"), format!("b/{shown}"))
+                };
+                out!(
+                    "{}",
+                    similar::TextDiff::from_lines(text.as_str(), formatted.as_str())
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&old, &new)
+                );
+            } else if !args.check {
                 if let Err(error) = load::write_file(path, &formatted) {
                     return usage_error(format!("cannot write `{}`: {error}", path.display()));
                 }
@@ -87,13 +106,16 @@ pub fn run(args: Args) -> Exit {
         );
     }
     for path in &changed {
-        if args.check {
+        if args.diff {
+            continue;
+        } else if args.check {
             outln!("would reformat {}", path.display());
         } else {
             outln!("formatted {}", path.display());
         }
     }
-    if found.iter().any(Diagnostic::is_error) || (args.check && !changed.is_empty()) {
+    if found.iter().any(Diagnostic::is_error) || ((args.check || args.diff) && !changed.is_empty())
+    {
         Exit::Rules
     } else {
         Exit::Ok

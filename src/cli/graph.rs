@@ -14,13 +14,11 @@
 //!
 //! Imports: `super`, `crate::diagnostics`, petgraph, `dxmap_runtime::table`.
 
-use std::fmt::Write;
-use std::path::PathBuf;
-
 use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
+use std::fmt::Write;
 
-use super::{compile_tree, default_dir, usage_error, Exit};
+use super::{compile_tree, usage_error, Exit};
 use crate::diagnostics::did_you_mean;
 
 /// Arguments of `dxmap graph`.
@@ -40,9 +38,8 @@ enum What {
 /// Arguments of `dxmap graph hierarchy`.
 #[derive(Debug, clap::Args)]
 struct HierarchyArgs {
-    /// The rules directory.
-    #[arg(long)]
-    rules: Option<PathBuf>,
+    #[command(flatten)]
+    rules: super::RulesArgs,
     /// The hierarchy to draw; all of them if omitted.
     name: Option<String>,
 }
@@ -61,8 +58,8 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn hierarchy(args: HierarchyArgs) -> Exit {
-    let dir = args.rules.unwrap_or_else(default_dir);
-    let table = match compile_tree(&dir, None) {
+    let dir = args.rules.dir();
+    let table = match compile_tree(&dir, args.rules.release()) {
         Ok(table) => table,
         Err(exit) => return exit,
     };

@@ -42,6 +42,7 @@ mod explain;
 mod fmt;
 mod git;
 mod graph;
+mod init;
 mod lsp;
 mod queue;
 mod release_diff;
@@ -53,47 +54,189 @@ mod test;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// dxmap: rules compiler and runtime for NHS urgent-care routing.
 #[derive(Debug, Parser)]
-#[command(name = "dxmap", version, about, long_about = None)]
+#[command(name = "dxmap", version, about, long_about = None, after_help = EXIT_CODES)]
 struct Cli {
+    /// When to colour human output (`auto`: on a terminal, unless `NO_COLOR` is set).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Print only what the command is for: no progress, notes or passing tests.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The exit codes every command shares, ending each `--help`.
+const EXIT_CODES: &str = "Exit codes: 0 success (warnings allowed unless --deny-warnings), \
+1 the rules, the case or a test are wrong, 2 usage or I/O error, \
+3 `diff --exit-code` found differences.";
+
+/// The end of a command's `--help`: its exit codes and an example.
+macro_rules! after {
+    ($exits:literal, $example:literal) => {
+        concat!("Exit codes: ", $exits, "\n\nExample:\n  ", $example)
+    };
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a rules tree against the Pathways release in force.
+    #[command(after_help = after!(
+        "0 no errors (warnings allowed unless --deny-warnings), 1 errors (or warnings with --deny-warnings), 2 usage or I/O error.",
+        "dxmap check --rules rules --deny-warnings --format github"))]
     Check(check::Args),
     /// Compile a rules tree to a decision table file.
+    #[command(after_help = after!(
+        "0 built, 1 the rules have errors, 2 usage or I/O error (the file cannot be written).",
+        "dxmap build --rules rules -o table.dxt"))]
     Build(build::Args),
     /// Route one case: where does this patient go now?
+    #[command(after_help = after!(
+        "0 answered, 1 the rules or the case are wrong (unknown code, not a postcode, a time that does not exist), 2 usage or I/O error (an unusable table).",
+        "dxmap route --dx Dx28 --channel 111 --age 40 --sex female --postcode \"SO16 7AB\" --at 2020-05-08T15:00 --explain"))]
     Route(route::Args),
     /// Run the test cases of a rules tree (`DIR/tests/*.yaml`).
+    #[command(after_help = after!(
+        "0 every case passed, 1 a case failed, a test file is wrong, the rules have errors or there is no `tests/` folder (unless --allow-no-tests), 2 usage or I/O error.",
+        "dxmap test --rules rules --filter \"VE Day\" --format junit > report.xml"))]
     Test(test::Args),
     /// Print codes in the order of a queue hierarchy.
+    #[command(after_help = after!(
+        "0 printed, 1 the rules have errors, 2 usage or I/O error (an unknown hierarchy).",
+        "dxmap queue --rules rules --hierarchy clinician_queue_order Dx32 Dx321 Dx325"))]
     Queue(queue::Args),
     /// Draw the rules as a Graphviz (DOT) graph.
+    #[command(after_help = after!(
+        "0 printed, 1 the rules have errors, 2 usage or I/O error (an unknown hierarchy).",
+        "dxmap graph hierarchy --rules rules clinician_queue_order | dot -Tsvg > queue.svg"))]
     Graph(graph::Args),
     /// The coverage matrix: for each layer, disposition and channel, what routes it.
+    #[command(after_help = after!(
+        "0 every required disposition is covered, 1 one is not or the rules have errors, 2 usage or I/O error.",
+        "dxmap coverage --rules rules --format json"))]
     Coverage(coverage::Args),
     /// The behavioural difference between two rules trees (directories or git revisions).
+    #[command(after_help = after!(
+        "0 compared (equal, or different without --exit-code), 1 a tree has errors other than analysis findings, 2 usage, I/O or git error, 3 different with --exit-code.",
+        "dxmap diff --git origin/main --exit-code"))]
     Diff(diff::Args),
     /// What a new Pathways release changes, and its impact on a rules tree.
+    #[command(after_help = after!(
+        "0 compared (no impact on the tree), 1 the new release leaves the tree with something to change, 2 usage or I/O error.",
+        "dxmap release-diff pathways-2015 pathways-2020 --rules rules"))]
     ReleaseDiff(release_diff::Args),
     /// Rewrite rules files in canonical form.
+    #[command(after_help = after!(
+        "0 formatted (or, with --check or --diff, already canonical), 1 a file would change (--check, --diff) or does not parse, 2 usage or I/O error.",
+        "dxmap fmt --diff rules"))]
     Fmt(fmt::Args),
     /// Explain a diagnostic code (`dxmap explain DX0201`), or list them all.
+    #[command(after_help = after!(
+        "0 printed, 2 an unknown code.",
+        "dxmap explain unknown-disposition"))]
     Explain(explain::Args),
     /// Answer cases over HTTP, reloading the table without dropping a request.
+    #[command(after_help = after!(
+        "0 after SIGTERM has drained the requests in flight, 2 it cannot listen or the first table cannot be loaded.",
+        "dxmap serve --rules rules --listen 127.0.0.1:8080 --watch"))]
     Serve(serve::Args),
     /// Write a static HTML report of a rules tree (and of a change) for commissioners.
+    #[command(after_help = after!(
+        "0 written, 1 the rules have errors or a test fails (the report is still written when the tree compiles), 2 usage or I/O error.",
+        "dxmap report --rules rules --base main -o report"))]
     Report(report::Args),
     /// The language server for editors, over standard input and output.
+    #[command(after_help = after!(
+        "0 the editor asked the server to exit, 1 the connection failed.",
+        "dxmap lsp   (started by the editor; see the book's Editors page)"))]
     Lsp(lsp::Args),
+    /// Create a new rules tree that checks clean, with one test that passes.
+    #[command(after_help = after!(
+        "0 created, 2 the directory exists and is not empty, or cannot be written.",
+        "dxmap init my-rules && dxmap check --rules my-rules && dxmap test --rules my-rules"))]
+    Init(init::Args),
+    /// Print shell completions.
+    #[command(after_help = after!(
+        "0 printed, 2 an unknown shell.",
+        "dxmap completions bash > /etc/bash_completion.d/dxmap"))]
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `dxmap completions`.
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
+}
+
+/// When to colour human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The global options of this run, set once at its start.
+static GLOBAL: OnceLock<(Color, bool)> = OnceLock::new();
+
+/// Whether `--quiet` was given.
+fn quiet() -> bool {
+    GLOBAL.get().is_some_and(|(_, quiet)| *quiet)
+}
+
+/// Where the rules tree is, for commands that take it only by option.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RulesArgs {
+    /// The rules directory (default `rules`).
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    /// A bundled release name or a catalogue file, replacing the tree's `release` line.
+    #[arg(long, value_name = "NAME|FILE")]
+    release: Option<String>,
+}
+
+impl RulesArgs {
+    /// The rules directory.
+    fn dir(&self) -> PathBuf {
+        self.rules.clone().unwrap_or_else(default_dir)
+    }
+
+    /// The release that replaces the tree's, if any.
+    fn release(&self) -> Option<&str> {
+        self.release.as_deref()
+    }
+}
+
+/// Where the rules tree is: `--rules DIR`, or `DIR` as the first argument.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TreeArgs {
+    /// The rules directory, as `--rules` gives it.
+    #[arg(value_name = "DIR", conflicts_with = "rules")]
+    dir: Option<PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
+}
+
+impl TreeArgs {
+    /// The rules directory.
+    fn dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| self.rules.dir())
+    }
+
+    /// The release that replaces the tree's, if any.
+    fn release(&self) -> Option<&str> {
+        self.rules.release()
+    }
 }
 
 /// How a run ended (DESIGN.md, Command line: exit codes).
@@ -164,7 +307,11 @@ pub(crate) fn write_stderr(text: &str) {
 
 /// Whether to colour human output.
 fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    match GLOBAL.get().map_or(Color::Auto, |(color, _)| *color) {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
 }
 
 /// Prints an I/O or usage error and returns exit code 2.
@@ -232,6 +379,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let _ = GLOBAL.set((cli.color, cli.quiet));
     let exit = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
@@ -247,6 +395,13 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => {
+            let mut bytes = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "dxmap", &mut bytes);
+            out!("{}", String::from_utf8_lossy(&bytes));
+            Exit::Ok
+        }
     };
     exit.into()
 }

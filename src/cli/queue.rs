@@ -5,17 +5,14 @@
 //!
 //! Imports: `crate::diagnostics`, `super`.
 
-use std::path::PathBuf;
-
-use super::{compile_tree, default_dir, usage_error, Exit};
+use super::{compile_tree, usage_error, Exit};
 use crate::diagnostics::did_you_mean;
 
 /// Arguments of `dxmap queue`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The rules directory.
-    #[arg(long)]
-    rules: Option<PathBuf>,
+    #[command(flatten)]
+    rules: super::RulesArgs,
     /// The hierarchy to order by.
     #[arg(long)]
     hierarchy: String,
@@ -26,8 +23,8 @@ pub struct Args {
 
 /// Runs `dxmap queue`.
 pub fn run(args: Args) -> Exit {
-    let dir = args.rules.unwrap_or_else(default_dir);
-    let table = match compile_tree(&dir, None) {
+    let dir = args.rules.dir();
+    let table = match compile_tree(&dir, args.rules.release()) {
         Ok(table) => table,
         Err(exit) => return exit,
     };

@@ -16,11 +16,14 @@ use crate::{cases, diagnostics, load};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The rules directory to compile (default `rules`).
-    #[arg(long, conflicts_with = "table")]
+    #[arg(long, value_name = "DIR", conflicts_with = "table")]
     rules: Option<PathBuf>,
     /// A table built by `dxmap build`.
     #[arg(long)]
     table: Option<PathBuf>,
+    /// With `--rules`: a bundled release name or a catalogue file, replacing the tree's `release` line.
+    #[arg(long, value_name = "NAME|FILE", conflicts_with = "table")]
+    release: Option<String>,
     /// The disposition code, e.g. `Dx05`.
     #[arg(long)]
     dx: String,
@@ -36,7 +39,7 @@ pub struct Args {
     /// The patient's postcode, e.g. `SO16 7AB`.
     #[arg(long)]
     postcode: String,
-    /// When, as RFC 3339 (`2020-05-08T15:00:00+01:00`); default now.
+    /// When: RFC 3339 (`2020-05-08T15:00:00+01:00`) or local to Europe/London (`2020-05-08T15:00`); default now.
     #[arg(long)]
     at: Option<String>,
     /// The patient's location: `LAT,LON`.
@@ -140,7 +143,7 @@ pub fn run(args: Args) -> Exit {
         },
         None => {
             let dir = args.rules.clone().unwrap_or_else(default_dir);
-            match compile_tree(&dir, None) {
+            match compile_tree(&dir, args.release.as_deref()) {
                 Ok(table) => table,
                 Err(exit) => return exit,
             }

@@ -15,8 +15,11 @@ use super::{default_dir, usage_error, Exit};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The rules directory to compile at start and on reload (default `rules`).
-    #[arg(long, conflicts_with = "table")]
+    #[arg(long, value_name = "DIR", conflicts_with = "table")]
     rules: Option<PathBuf>,
+    /// With `--rules`: a bundled release name or a catalogue file, replacing the tree's `release` line.
+    #[arg(long, value_name = "NAME|FILE", conflicts_with = "table")]
+    release: Option<String>,
     /// A table built by `dxmap build`.
     #[arg(long)]
     table: Option<PathBuf>,
@@ -38,11 +41,13 @@ pub struct Args {
 /// A rules tree, compiled on each load.
 struct RulesSource {
     dir: PathBuf,
+    release: Option<String>,
 }
 
 impl TableSource for RulesSource {
     fn load(&self) -> Result<Loaded, String> {
-        let checked = crate::load::check_tree(&self.dir, None).map_err(|e| e.to_string())?;
+        let checked = crate::load::check_tree(&self.dir, self.release.as_deref())
+            .map_err(|e| e.to_string())?;
         let errors: Vec<String> = checked
             .diagnostics
             .iter()
@@ -78,6 +83,7 @@ pub fn run(args: Args) -> Exit {
         Some(path) => Box::new(FileSource { path }),
         None => Box::new(RulesSource {
             dir: args.rules.unwrap_or_else(default_dir),
+            release: args.release,
         }),
     };
     let config = Config {

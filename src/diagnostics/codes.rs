@@ -100,13 +100,13 @@ codes! {
         what: "A release catalogue (YAML) does not follow the catalogue format.",
         why: "Every check runs against the catalogue: a broken one would check nothing.",
         example: "dispositions:\n  - code: Dx05\n    section: four",
-        fix: "Correct the YAML at the line shown; the format is in DESIGN.md, Data files.";
+        fix: "Correct the YAML at the line shown; the format is in the book, docs/book/src/files.md.";
     /// A test or capacity file could not be read.
     CaseInvalid = "DX0020", "case-invalid", Error,
         what: "A test file (`tests/*.yaml`) or a capacity file does not follow its format.",
         why: "A test that cannot be read proves nothing; a capacity status that cannot be read would route as if the service had capacity.",
         example: "- name: \"pharmacy\"\n  case: { dx: Dx28 }",
-        fix: "Correct the YAML at the line shown; the formats are in DESIGN.md, Data files.";
+        fix: "Correct the YAML at the line shown; the formats are in the book, docs/book/src/files.md and releases.md.";
     /// The release names a file outside the rules directory.
     ReleaseOutsideTree = "DX0011", "release-outside-tree", Error,
         what: "A `release` path leads outside the rules directory.",

@@ -288,7 +288,7 @@ pub fn yaml_too_deep(
             Span::new(file, at, at + 1),
             format!("{what} nests `{{…}}` or `[…]` more than {MAX_YAML_NESTING} deep"),
         )
-        .with_help("the formats need a few levels at most: see DESIGN.md, Data files"),
+        .with_help("the formats need a few levels at most: see the book, chapter \"Test and capacity files\""),
     )
 }
 
@@ -315,7 +315,7 @@ pub fn yaml_error(
         Span::new(file, offset, offset),
         format!("{what} is not valid: {message}"),
     )
-    .with_help("the format is in DESIGN.md, Data files")
+    .with_help("the formats are in the book: docs/book/src/files.md")
 }
 
 /// "did you mean" help: the candidate closest to `name`, if close enough.

@@ -11,6 +11,7 @@
 )]
 
 pub mod cli;
+pub mod docs;
 pub mod reference;
 pub mod rng;
 pub mod trees;

@@ -17,7 +17,7 @@
 //! postcode's sector or district, and measures with its own haversine.
 //!
 //! One function per step, each under the sentence of DESIGN.md it
-//! implements. Where DESIGN.md is silent, it follows the choices README.md
+//! implements. Where DESIGN.md is silent, it follows the choices docs/book/src/development.md
 //! documents under "Routing, as implemented"; those functions say so.
 //!
 //! Imports: `dxmap::check::model`, `dxmap::catalogue`, `dxmap_runtime`'s
@@ -181,7 +181,7 @@ impl<'m> Reference<'m> {
             }
         }
         // Step 7: "The decision still names the rule that matched, if one
-        // did": that of the last search that matched one (README).
+        // did": that of the last search that matched one (docs/book/src/development.md).
         answer.rule = rule_named;
         answer.services = self.catch_all(layer, case, &postcode, position, date);
         answer.catch_all = !answer.services.is_empty();
@@ -227,7 +227,7 @@ impl<'m> Reference<'m> {
 
     /// Step 2: "A disposition marked `no_search` answers that, with its
     /// reason, not an error." The code's own entry is honoured first, then
-    /// its target's when it routes as its `same_as` target (README,
+    /// its target's when it routes as its `same_as` target (docs/book/src/development.md,
     /// "Routing, as implemented").
     fn no_search(
         layer: &model::Layer,
@@ -325,7 +325,7 @@ impl<'m> Reference<'m> {
     /// catchment covers the postcode (…) and that are inside their validity
     /// window, not suspended, accept the sex and the age (…) and are open in
     /// the search window." A type requiring a skill the layer lacks is
-    /// skipped (README, "Routing, as implemented").
+    /// skipped (docs/book/src/development.md, "Routing, as implemented").
     #[expect(
         clippy::too_many_arguments,
         reason = "the inputs of one step, passed as they are"
@@ -393,7 +393,7 @@ impl<'m> Reference<'m> {
 
     /// Step 4: "not suspended": a suspension of the service or of its type,
     /// in force in the layer, whose window holds the local date of the case
-    /// (README: "judged on the local (Europe/London) date").
+    /// (docs/book/src/development.md: "judged on the local (Europe/London) date").
     fn suspended(&self, layer: &model::Layer, service: &model::Service, date: civil::Date) -> bool {
         let service_idx = self.model.services.iter().position(|s| s.id == service.id);
         layer.suspensions.iter().any(|suspension| {
@@ -500,7 +500,7 @@ impl<'m> Reference<'m> {
     /// services that serve the postcode, are inside their validity window
     /// and not suspended, ignoring capacity and hours, ordered as in step 6,
     /// two even where the type `returns 1`, flagged as catch-all". Channel,
-    /// age and sex are not filtered either (README, "Routing, as
+    /// age and sex are not filtered either (docs/book/src/development.md, "Routing, as
     /// implemented").
     fn catch_all(
         &self,
@@ -724,8 +724,8 @@ fn by_distance(a: Option<f64>, b: Option<f64>) -> Ordering {
     }
 }
 
-/// "Distances are great-circle kilometres (haversine, R = 6371.0088 km)",
-/// in the textbook order of operations.
+/// The great-circle distance in kilometres, by the haversine formula on a
+/// sphere of radius 6371.0088 km, in its textbook order of operations.
 fn great_circle_km(from: [f64; 2], to: (f64, f64)) -> f64 {
     let [lat1, lon1] = from.map(f64::to_radians);
     let (lat2, lon2) = (to.0.to_radians(), to.1.to_radians());
