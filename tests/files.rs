@@ -314,3 +314,33 @@ fn reads_are_bounded_whatever_the_file_is() {
     assert_run(&run, 2, &["nobody.fifo", "named pipe"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+#[test]
+fn control_and_bidi_characters_are_escaped_when_echoed() {
+    // A rule name with a terminal escape and a right-to-left override.
+    // Named twice, so that the message quotes the name and the excerpt
+    // shows its line.
+    let rule =
+        "rule \"Also\u{1b}[2J\u{202e}evil\" {\n  when dx = Dx05 and age < 1\n  route gp_oooh\n}\n";
+    let hostile = format!("{rule}{rule}");
+    let dir = good_tree("bidi", &[("rules/hostile.dxm", hostile.as_bytes())]);
+    std::fs::write(dir.join("rules/hostile.dxm"), &hostile).unwrap();
+    for format in ["human", "github"] {
+        let run = dxmap(&dir, &["check", "rules", "--format", format]);
+        assert_eq!(run.code, 1, "{}", run.output());
+        let output = run.output();
+        assert!(
+            !output.contains('\u{1b}'),
+            "an escape reached the terminal:\n{output}"
+        );
+        assert!(
+            !output.contains('\u{202e}'),
+            "a bidi override reached the terminal:\n{output}"
+        );
+        assert!(output.contains("gp_oooh"), "{output}");
+        assert!(
+            output.contains("evil"),
+            "the name is still shown:\n{output}"
+        );
+    }
+}

@@ -19,6 +19,7 @@ use crate::{Channel, Sex};
 /// (the clocks go back) means the first.
 pub fn parse_time(text: &str) -> Result<Timestamp, String> {
     use jiff::tz::{AmbiguousOffset, TimeZone};
+    check_offset_and_seconds(text)?;
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);
     }
@@ -38,6 +39,45 @@ pub fn parse_time(text: &str) -> Result<Timestamp, String> {
         AmbiguousOffset::Fold { before, .. } => before,
     };
     offset.to_timestamp(civil).map_err(|_| wrong())
+}
+
+/// Refuses what a timestamp parser would take but no clock shows: an
+/// offset beyond ±18:00 (the widest real ones are ±14:00) and a 60th
+/// second (no leap second has been added since 2016, and none falls in a
+/// case's time).
+fn check_offset_and_seconds(text: &str) -> Result<(), String> {
+    let Some((_, time)) = text.split_once(['T', 't', ' ']) else {
+        return Ok(());
+    };
+    let (clock, offset) = match time.find(['+', '-']) {
+        Some(at) => time.split_at(at),
+        None => (time.trim_end_matches(['Z', 'z']), ""),
+    };
+    if clock
+        .split(':')
+        .nth(2)
+        .is_some_and(|seconds| seconds.starts_with("60"))
+    {
+        return Err(format!(
+            "`{text}` has a 60th second: leap seconds are not used"
+        ));
+    }
+    let hours = offset
+        .get(1..3)
+        .and_then(|hours| hours.parse::<u32>().ok())
+        .unwrap_or(0);
+    let minutes = offset
+        .get(3..)
+        .map(|rest| rest.trim_start_matches(':'))
+        .and_then(|m| m.get(..2))
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    if hours * 60 + minutes > 18 * 60 {
+        return Err(format!(
+            "`{text}` has an offset of {offset}: offsets run from -18:00 to +18:00"
+        ));
+    }
+    Ok(())
 }
 
 /// Red, amber or green capacity (DoS RAG: None, Low, High).
@@ -116,6 +156,17 @@ pub struct Case {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_with_impossible_offsets_or_leap_seconds_are_refused() {
+        assert!(parse_time("2020-05-08T15:00:00+25:00").is_err());
+        assert!(parse_time("2020-05-08T15:00:00-18:30").is_err());
+        assert!(parse_time("2020-05-08T15:00:60+01:00").is_err());
+        assert!(parse_time("2020-05-08T15:00:00+14:00").is_ok());
+        assert!(parse_time("2020-05-08T15:00:00-18:00").is_ok());
+        assert!(parse_time("2020-05-08T15:00:00Z").is_ok());
+        assert!(parse_time("2020-05-08T15:00").is_ok());
+    }
 
     #[test]
     fn capacity_expires_at_its_instant() {

@@ -99,6 +99,11 @@ pub enum Urgency {
     Green4,
 }
 
+/// The longest timeframe a catalogue may give (30 days, in minutes): the
+/// longest Pathways gives is days, and a longer one would only be a
+/// mistake (or push a search window past what a date can hold).
+pub const MAX_TIMEFRAME_MINUTES: u32 = 30 * 24 * 60;
+
 /// One disposition of a release.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disposition {
@@ -418,6 +423,24 @@ pub fn parse(file: FileId, text: &str) -> (Option<Catalogue>, Vec<Diagnostic>) {
                 ),
             ));
         }
+        if entry
+            .timeframe_minutes
+            .is_some_and(|minutes| minutes > MAX_TIMEFRAME_MINUTES)
+        {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::CatalogueInvalid,
+                    span,
+                    format!(
+                        "`{}` has a timeframe of {} minutes, more than the {MAX_TIMEFRAME_MINUTES} (30 days) a disposition can have",
+                        entry.code,
+                        entry.timeframe_minutes.unwrap_or_default()
+                    ),
+                )
+                .with_help("give the timeframe in minutes (`timeframe_minutes: 120` for 2 hours), or `null` where the title gives none"),
+            );
+            continue;
+        }
         let mut channels = Vec::new();
         for channel in entry
             .channels
@@ -613,5 +636,13 @@ mod tests {
         let text = "release: x\ndispositions:\n  - code: Dx05\n    title: t\n    section: 1\n    status: in_use\n    same_as: Dx99\n";
         let (_, diagnostics) = parse(FileId(0), text);
         assert_eq!(diagnostics[0].code, Code::UnknownSameAs);
+    }
+
+    #[test]
+    fn an_absurd_timeframe_is_refused() {
+        let text = "release: x\ndispositions:\n  - code: Dx05\n    title: t\n    section: 1\n    status: in_use\n    timeframe_minutes: 4000000000\n";
+        let (_, diagnostics) = parse(FileId(0), text);
+        assert_eq!(diagnostics[0].code, Code::CatalogueInvalid);
+        assert!(diagnostics[0].message.contains("30 days"));
     }
 }

@@ -64,7 +64,9 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     format!(
         "::{command} {}::{}",
         properties.join(","),
-        escape_data(&sarif::message_with_help(diagnostic))
+        escape_data(&super::human::escaped(&sarif::message_with_help(
+            diagnostic
+        )))
     )
 }
 

@@ -128,21 +128,21 @@ fn source_span(span: Span) -> miette::SourceSpan {
 fn report<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> Report<'a> {
     let file = diagnostic.primary.span.file;
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        diagnostic.primary.message.clone(),
+        diagnostic.primary.message.as_deref().map(escaped),
         source_span(diagnostic.primary.span),
     )];
     let mut related = Vec::new();
     for label in &diagnostic.secondary {
         if label.span.file == file {
             labels.push(LabeledSpan::new_with_span(
-                label.message.clone(),
+                label.message.as_deref().map(escaped),
                 source_span(label.span),
             ));
         } else {
             related.push(Report {
                 code: "",
                 severity: miette::Severity::Advice,
-                message: label.message.clone().unwrap_or_default(),
+                message: escaped(label.message.as_deref().unwrap_or_default()),
                 help: None,
                 source: named_source(sources, label.span),
                 labels: vec![LabeledSpan::new_primary_with_span(
@@ -159,16 +159,79 @@ fn report<'a>(diagnostic: &Diagnostic, sources: &'a SourceMap) -> Report<'a> {
             super::Severity::Error => miette::Severity::Error,
             super::Severity::Warning => miette::Severity::Warning,
         },
-        message: format!("{} [{}]", diagnostic.message, diagnostic.code.name()),
-        help: diagnostic.help.clone(),
+        message: format!(
+            "{} [{}]",
+            escaped(&diagnostic.message),
+            diagnostic.code.name()
+        ),
+        help: diagnostic.help.as_deref().map(escaped),
         source: named_source(sources, diagnostic.primary.span),
         labels,
         related,
     }
 }
 
-/// Renders one diagnostic; `color` selects the coloured theme.
+/// Whether a character may not be echoed to a terminal as it is: control
+/// characters (an escape sequence could rewrite the screen) and the
+/// bidirectional overrides and isolates (they reorder what a reviewer
+/// reads, "Trojan Source").
+fn unsafe_to_echo(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Text from the rules as a message may quote it: each character unsafe to
+/// echo written as its escape (`\u{202e}`).
+pub(crate) fn escaped(text: &str) -> String {
+    if !text.chars().any(unsafe_to_echo) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_to_echo(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The files as excerpts show them: each character unsafe to echo replaced
+/// by one of the same length in bytes (`?` or U+FFFD), so that every span
+/// still points where it did. Borrowed when no file has one.
+fn shown(sources: &SourceMap) -> std::borrow::Cow<'_, SourceMap> {
+    let dirty = sources
+        .iter()
+        .any(|(_, file)| file.text.chars().any(unsafe_to_echo));
+    if !dirty {
+        return std::borrow::Cow::Borrowed(sources);
+    }
+    let mut clean = SourceMap::new();
+    for (_, file) in sources.iter() {
+        let text: String = file
+            .text
+            .chars()
+            .map(|c| match (unsafe_to_echo(c), c.len_utf8()) {
+                (false, _) => c.to_string(),
+                (true, 1) => "?".to_owned(),
+                (true, 2) => "??".to_owned(),
+                (true, _) => "\u{FFFD}".to_owned(),
+            })
+            .collect();
+        clean.add(file.name.clone(), text);
+    }
+    std::borrow::Cow::Owned(clean)
+}
+
+/// Renders one diagnostic; `color` selects the coloured theme. Characters
+/// of the rules that could rewrite a terminal or reorder text are escaped.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let sources = shown(sources);
+    render_shown(diagnostic, &sources, color)
+}
+
+fn render_shown(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -189,8 +252,9 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> Stri
 /// Renders all diagnostics (already sorted) and a closing summary line.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
+    let sources = shown(sources);
     for diagnostic in diagnostics.iter().filter(|d| !d.is_allowed()) {
-        out.push_str(&render(diagnostic, sources, color));
+        out.push_str(&render_shown(diagnostic, &sources, color));
         out.push('\n');
     }
     out.push_str(&summary(Counts::of(diagnostics)));
