@@ -13,7 +13,7 @@
 //! Secondary labels have no place in an annotation and are left out; the
 //! human and SARIF formats show them.
 //!
-//! Imports: `super`, `crate::source`.
+//! Imports: `super`, `super::human` (escaping), `crate::source`.
 
 use super::{human, sarif, Counts, Diagnostic, Severity};
 use crate::source::SourceMap;

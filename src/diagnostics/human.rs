@@ -26,6 +26,52 @@ struct Source<'a> {
     file: Option<&'a SourceFile>,
 }
 
+/// Lines longer than this (in bytes) are shown as a window around the
+/// label, without context lines: a 1 MB line is not printed whole for each
+/// finding on it.
+const LONG_LINE: usize = 240;
+
+/// How much of a long line is shown either side of a label (bytes).
+const WINDOW_MARGIN: usize = 60;
+
+impl Source<'_> {
+    /// For a span on a long line: that line cut to a window around the
+    /// span, as miette reads an excerpt.
+    fn long_line_window(&self, span: &SourceSpan) -> Option<Box<dyn SpanContents<'_> + '_>> {
+        let file = self.file?;
+        let text = file.text.as_str();
+        let offset = span.offset().min(text.len());
+        let end = (offset + span.len()).min(text.len());
+        let line_start = text.get(..offset)?.rfind('\n').map_or(0, |at| at + 1);
+        let line_end = text
+            .get(offset..)?
+            .find('\n')
+            .map_or(text.len(), |at| offset + at);
+        if line_end - line_start <= LONG_LINE || end > line_end {
+            return None;
+        }
+        let mut from = offset.saturating_sub(WINDOW_MARGIN).max(line_start);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = (end + WINDOW_MARGIN).min(line_end);
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let data = text.get(from..to)?;
+        let line = text.get(..line_start)?.matches('\n').count();
+        let column = text.get(line_start..offset)?.chars().count();
+        Some(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            data.as_bytes(),
+            SourceSpan::new(from.into(), to - from),
+            line,
+            column,
+            1,
+        )))
+    }
+}
+
 impl SourceCode for Source<'_> {
     fn read_span<'b>(
         &'b self,
@@ -34,6 +80,9 @@ impl SourceCode for Source<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let text = self.file.map_or("", |file| file.text.as_str());
+        if let Some(window) = self.long_line_window(span) {
+            return Ok(window);
+        }
         // From a line above the excerpt: miette reads a span of no length
         // at the very start of its input differently from one further in.
         let (lines_above, from) = self
@@ -249,20 +298,88 @@ fn render_shown(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> St
     out
 }
 
+/// How many findings of one code in one file are shown in full.
+pub const FULL_PER_FILE_AND_CODE: usize = 5;
+
+/// How many more of them are shown on one line each before the rest are
+/// counted ("… and N more like this").
+pub const LINES_PER_FILE_AND_CODE: usize = 45;
+
 /// Renders all diagnostics (already sorted) and a closing summary line.
+/// Repeated findings fold: of one code in one file, the first
+/// [`FULL_PER_FILE_AND_CODE`] in full, the next [`LINES_PER_FILE_AND_CODE`]
+/// on one line each, then a count; when anything folded, a summary per
+/// code ends the output. (4,000 unknown codes on one long line print a
+/// few screens, not hundreds of megabytes.)
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
     let sources = shown(sources);
-    for diagnostic in diagnostics.iter().filter(|d| !d.is_allowed()) {
-        out.push_str(&render_shown(diagnostic, &sources, color));
-        out.push('\n');
+    let mut seen: std::collections::BTreeMap<(crate::source::FileId, &str), usize> =
+        std::collections::BTreeMap::new();
+    let mut per_code: std::collections::BTreeMap<&str, (&str, usize, usize)> =
+        std::collections::BTreeMap::new();
+    let mut folded_any = false;
+    let shown_diagnostics: Vec<&Diagnostic> =
+        diagnostics.iter().filter(|d| !d.is_allowed()).collect();
+    for (idx, diagnostic) in shown_diagnostics.iter().enumerate() {
+        let code = diagnostic.code.id();
+        let key = (diagnostic.primary.span.file, code);
+        let count = seen.entry(key).or_insert(0);
+        *count += 1;
+        let entry = per_code
+            .entry(code)
+            .or_insert((diagnostic.code.name(), 0, 0));
+        entry.1 += 1;
+        if *count <= FULL_PER_FILE_AND_CODE {
+            out.push_str(&render_shown(diagnostic, &sources, color));
+            out.push('\n');
+        } else if *count <= FULL_PER_FILE_AND_CODE + LINES_PER_FILE_AND_CODE {
+            folded_any = true;
+            out.push_str(&one_line(diagnostic, &sources));
+            out.push('\n');
+        } else {
+            folded_any = true;
+            entry.2 += 1;
+        }
+        // After the last of its (file, code), say how many were not shown.
+        let next_same = shown_diagnostics
+            .get(idx + 1)
+            .is_some_and(|next| (next.primary.span.file, next.code.id()) == key);
+        let limit = FULL_PER_FILE_AND_CODE + LINES_PER_FILE_AND_CODE;
+        if !next_same && *count > limit {
+            out.push_str(&format!(
+                "  … and {} more like this ({code} {}) in {}\n\n",
+                *count - limit,
+                diagnostic.code.name(),
+                escaped(sources.name(diagnostic.primary.span.file))
+            ));
+        }
+    }
+    if folded_any {
+        out.push_str("by code:\n");
+        for (code, (name, total, _)) in &per_code {
+            out.push_str(&format!("  {code} {name}: {total}\n"));
+        }
     }
     out.push_str(&summary(Counts::of(diagnostics)));
     out.push('\n');
     out
 }
 
-/// `2 errors, 1 warning`, or `no problems found`.
+/// One line for a folded finding: code, place, message.
+fn one_line(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
+    let span = diagnostic.primary.span;
+    let (line, column) = sources
+        .get(span.file)
+        .map_or((0, 0), |file| file.line_col(span.start));
+    format!(
+        "  {} {}:{line}:{column}: {}",
+        diagnostic.code.id(),
+        escaped(sources.name(span.file)),
+        escaped(&diagnostic.message)
+    )
+}
+
 pub fn summary(counts: Counts) -> String {
     fn plural(n: usize, word: &str) -> String {
         if n == 1 {

@@ -79,11 +79,28 @@ pub fn to_value(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
     value
 }
 
-/// The whole run: `{ "diagnostics": [...], "errors": n, "warnings": n }`.
+/// The most findings of one code `check --format json` writes; the rest are
+/// counted under `elided`.
+pub const MAX_PER_CODE: usize = 1000;
+
+/// The whole run: `{ "diagnostics": [...], "errors": n, "warnings": n }`,
+/// with `"elided": {CODE: n}` when some code had more than
+/// [`MAX_PER_CODE`] findings.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let counts = Counts::of(diagnostics);
+    // At most MAX_PER_CODE findings of one code are written; how many more
+    // there were is under `elided`, by code.
+    let mut per_code: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut listed = Vec::new();
+    for diagnostic in diagnostics {
+        let count = per_code.entry(diagnostic.code.id()).or_insert(0);
+        *count += 1;
+        if *count <= MAX_PER_CODE {
+            listed.push(to_value(diagnostic, sources));
+        }
+    }
     let value = json!({
-        "diagnostics": diagnostics.iter().map(|d| to_value(d, sources)).collect::<Vec<_>>(),
+        "diagnostics": listed,
         "errors": counts.errors,
         "warnings": counts.warnings,
     });
@@ -91,6 +108,16 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     if counts.allowed > 0 {
         if let Some(object) = value.as_object_mut() {
             object.insert("allowed".to_owned(), json!(counts.allowed));
+        }
+    }
+    let elided: serde_json::Map<String, Value> = per_code
+        .into_iter()
+        .filter(|(_, count)| *count > MAX_PER_CODE)
+        .map(|(code, count)| (code.to_owned(), json!(count - MAX_PER_CODE)))
+        .collect();
+    if !elided.is_empty() {
+        if let Some(object) = value.as_object_mut() {
+            object.insert("elided".to_owned(), Value::Object(elided));
         }
     }
     serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned())
