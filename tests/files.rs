@@ -397,3 +397,30 @@ fn a_long_line_of_repeated_codes_checks_in_bounded_time() {
         run.stdout.len()
     );
 }
+
+#[test]
+fn diff_git_with_one_revision_compares_it_with_the_working_tree() {
+    let dir = good_tree("diff-git-worktree", &[]);
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "rules"]);
+    // An uncommitted change.
+    let text = std::fs::read_to_string(dir.join("rules/national.dxm")).unwrap();
+    std::fs::write(
+        dir.join("rules/national.dxm"),
+        text.replace("catchment SO", "catchment SO, PO"),
+    )
+    .unwrap();
+    for range in ["HEAD", "HEAD.."] {
+        let run = dxmap(&dir, &["diff", "--git", range, "--exit-code"]);
+        assert_run(&run, 3, &["GPOOH-SO", "catchment"]);
+    }
+    let inside = dxmap(
+        &dir.join("rules"),
+        &["diff", "--git", "HEAD", "--rules", ".", "--exit-code"],
+    );
+    assert_run(&inside, 3, &["GPOOH-SO", "catchment"]);
+    git(&dir, &["commit", "-q", "-am", "Portsmouth too"]);
+    let run = dxmap(&dir, &["diff", "--git", "HEAD", "--exit-code"]);
+    assert_run(&run, 0, &["no behavioural difference"]);
+}

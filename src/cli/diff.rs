@@ -24,8 +24,9 @@ pub struct Args {
     /// The new rules directory.
     #[arg(conflicts_with = "git")]
     new: Option<PathBuf>,
-    /// Two git revisions, `REV1..REV2`, of the repository in the current directory.
-    #[arg(long, value_name = "REV1..REV2")]
+    /// Two git revisions, `REV1..REV2`, of the repository in the current
+    /// directory; `REV` (or `REV..`) compares REV with the working tree.
+    #[arg(long, value_name = "REV1..REV2|REV")]
     git: Option<String>,
     /// With `--git`: the rules directory inside the repository.
     #[arg(long, default_value = "rules")]
@@ -137,15 +138,31 @@ pub fn run(args: Args) -> Exit {
     };
     let (old_dir, new_dir) = match (&args.git, &args.old, &args.new, &scratch) {
         (Some(range), _, _, Some(scratch)) => {
-            let Some((rev1, rev2)) = range.split_once("..") else {
-                return usage_error(format!("`--git {range}` is not `REV1..REV2`"));
+            // `REV1..REV2`; `REV` or `REV..` compares REV with the working
+            // tree (uncommitted changes included).
+            let (rev1, rev2) = match range.split_once("..") {
+                Some((rev1, rev2)) => (rev1, (!rev2.is_empty()).then_some(rev2)),
+                None => (range.as_str(), None),
             };
-            let (old_dir, new_dir) = (scratch.path().join("old"), scratch.path().join("new"));
-            for (rev, dir) in [(rev1, &old_dir), (rev2, &new_dir)] {
-                if let Err(problem) = super::git::checkout(rev, &args.rules, dir) {
-                    return usage_error(problem);
-                }
+            if rev1.is_empty() {
+                return usage_error(format!(
+                    "`--git {range}` names no revision: `REV1..REV2` or `REV`"
+                ));
             }
+            let old_dir = scratch.path().join("old");
+            if let Err(problem) = super::git::checkout(rev1, &args.rules, &old_dir) {
+                return usage_error(problem);
+            }
+            let new_dir = match rev2 {
+                Some(rev2) => {
+                    let new_dir = scratch.path().join("new");
+                    if let Err(problem) = super::git::checkout(rev2, &args.rules, &new_dir) {
+                        return usage_error(problem);
+                    }
+                    new_dir
+                }
+                None => args.rules.clone(),
+            };
             (old_dir, new_dir)
         }
         (None, Some(old), Some(new), _) => (old.clone(), new.clone()),
