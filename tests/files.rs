@@ -424,3 +424,47 @@ fn diff_git_with_one_revision_compares_it_with_the_working_tree() {
     let run = dxmap(&dir, &["diff", "--git", "HEAD", "--exit-code"]);
     assert_run(&run, 0, &["no behavioural difference"]);
 }
+
+#[test]
+fn explain_counts_skipped_candidates_per_reason_unless_full() {
+    // Easter Sunday 2020 at 03:00 in Southampton: one pharmacy suspended
+    // and closed, two gapped (closed only).
+    let args = [
+        "route",
+        "--rules",
+        "rules",
+        "--dx",
+        "Dx28",
+        "--channel",
+        "111",
+        "--age",
+        "40",
+        "--sex",
+        "male",
+        "--postcode",
+        "SO16 7AB",
+        "--at",
+        "2020-04-12T03:00:00+01:00",
+    ];
+    let project = support::cli::project();
+    let mut summary: Vec<&str> = args.to_vec();
+    summary.push("--explain");
+    let run = dxmap(&project, &summary);
+    assert_run(
+        &run,
+        0,
+        &[
+            "skipped  1 other: closed throughout the search window (1); suspended (1)",
+            "gapped   FXX02",
+        ],
+    );
+    let mut full: Vec<&str> = args.to_vec();
+    full.push("--explain=full");
+    let run = dxmap(&project, &full);
+    assert_run(
+        &run,
+        0,
+        &["skipped  FXX01", "suspended: COVID-19", "gapped   FXX02"],
+    );
+    assert!(!run.stdout.contains("1 other"));
+}

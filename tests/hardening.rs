@@ -1186,8 +1186,11 @@ fn diff_names_what_is_wrong_with_its_arguments() {
     git(&dir, &["init", "-q", "-b", "main"]);
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-q", "-m", "rules"]);
+    // One revision compares it with the working tree.
     let run = dxmap(&dir, &["diff", "--git", "main"]);
-    assert_run(&run, 2, &["`--git main` is not `REV1..REV2`"]);
+    assert_run(&run, 0, &["no behavioural difference"]);
+    let run = dxmap(&dir, &["diff", "--git", "..main"]);
+    assert_run(&run, 2, &["names no revision"]);
     let run = dxmap(&dir, &["diff", "--git", "main..nosuchrev"]);
     assert_run(&run, 2, &["nosuchrev"]);
     let run = dxmap(

@@ -3,6 +3,7 @@
 //!
 //! Imports: `crate::{load, cases, source}`, `dxmap_runtime`, `super`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -48,12 +49,23 @@ pub struct Args {
     /// A capacity file (YAML: `FXX01: red`).
     #[arg(long)]
     capacity: Option<PathBuf>,
-    /// Explain the answer step by step.
-    #[arg(long)]
-    explain: bool,
+    /// Explain the answer step by step. Human output counts the skipped
+    /// candidates per reason (the kept and gapped ones are listed);
+    /// `--explain=full` lists every candidate. JSON keeps the whole trace.
+    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "summary")]
+    explain: Option<Explain>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+}
+
+/// How much `--explain` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Explain {
+    /// The steps, with skipped candidates counted per reason.
+    Summary,
+    /// The steps with every candidate.
+    Full,
 }
 
 /// `--sex`.
@@ -153,7 +165,7 @@ pub fn run(args: Args) -> Exit {
         Ok(router) => router,
         Err(error) => return usage_error(error),
     };
-    let routed = if args.explain {
+    let routed = if args.explain.is_some() {
         router.explain(&case)
     } else {
         router.route(&case)
@@ -168,7 +180,7 @@ pub fn run(args: Args) -> Exit {
     match args.format {
         Format::Json => {
             let mut value = serde_json::to_value(&decision).unwrap_or_default();
-            if !args.explain {
+            if args.explain.is_none() {
                 if let Some(object) = value.as_object_mut() {
                     object.remove("trace");
                 }
@@ -184,7 +196,7 @@ pub fn run(args: Args) -> Exit {
 }
 
 /// A decision for people: the answer, then (with `explain`) the steps.
-pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
+pub fn render(decision: &Decision, case: &Case, explain: Option<Explain>) -> String {
     let mut out = String::new();
     let at = jiff::tz::TimeZone::get("Europe/London")
         .map(|tz| {
@@ -253,13 +265,59 @@ pub fn render(decision: &Decision, case: &Case, explain: bool) -> String {
     if let Some(reason) = &decision.reason {
         let _ = writeln!(out, "why      {reason}");
     }
-    if explain {
+    if let Some(explain) = explain {
         let _ = writeln!(out, "\nexplanation:");
+        // Skipped candidates (not kept, not gapped) of one run of
+        // candidates, counted per reason unless the whole list is asked for:
+        // a district can hold thousands.
+        let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+        let mut skipped_total = 0usize;
+        let flush = |out: &mut String, skipped: &mut BTreeMap<String, usize>, total: &mut usize| {
+            if *total > 0 {
+                let reasons: Vec<String> = skipped
+                    .iter()
+                    .map(|(reason, n)| format!("{reason} ({n})"))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  skipped  {total} other{}: {}",
+                    if *total == 1 { "" } else { "s" },
+                    reasons.join("; ")
+                );
+            }
+            skipped.clear();
+            *total = 0;
+        };
         for step in &decision.trace {
+            if let (
+                Explain::Summary,
+                Step::Candidate {
+                    kept: false,
+                    gapped: false,
+                    reasons,
+                    ..
+                },
+            ) = (explain, step)
+            {
+                skipped_total += 1;
+                for reason in reasons {
+                    *skipped.entry(reason_kind(reason)).or_insert(0) += 1;
+                }
+                continue;
+            }
+            flush(&mut out, &mut skipped, &mut skipped_total);
             let _ = writeln!(out, "  {}", step_text(step));
         }
+        flush(&mut out, &mut skipped, &mut skipped_total);
     }
     out
+}
+
+/// A skip reason without its particulars (dates, the reason of a
+/// suspension): what skipped candidates are counted by.
+fn reason_kind(reason: &str) -> String {
+    let cut = reason.find([':', '(']).unwrap_or(reason.len());
+    reason.get(..cut).unwrap_or(reason).trim().to_owned()
 }
 
 fn step_text(step: &Step) -> String {

@@ -193,7 +193,7 @@ pub fn run(args: Args) -> Exit {
                         mismatches.iter().map(ToString::to_string).collect();
                     lines.push(String::new());
                     lines.extend(
-                        super::route::render(&decision, case, true)
+                        super::route::render(&decision, case, Some(super::route::Explain::Summary))
                             .lines()
                             .map(str::to_owned),
                     );
