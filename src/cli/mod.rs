@@ -5,7 +5,7 @@
 //! or the case are wrong, 2 usage or I/O error (DESIGN.md, Command line).
 //! One file per subcommand.
 //!
-//! Imports: `crate::{load, check, compile, diagnostics, source}` here, and
+//! Imports: `crate::{load, check, compile, diagnostics, queues, source}` here, and
 //! each command's module what it needs; nothing imports `cli`.
 
 /// `print!` that never panics: a closed pipe (`dxmap … | head`) ends the
