@@ -86,6 +86,7 @@ mod tests {
             required,
             answer,
             via: None,
+            remapped_to: None,
             rules: Vec::new(),
             types: Vec::new(),
             gaps: Vec::new(),

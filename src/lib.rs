@@ -13,6 +13,8 @@
 //!   Britain with their centroids;
 //! - [`check`]: name resolution and semantic checks, producing the model;
 //! - [`coverage`]: the totals of a layer's coverage matrix;
+//! - [`queues`]: the queue hierarchies in force in a layer, an overlay or
+//!   at a postcode;
 //! - [`compile`]: the model to the runtime's decision table;
 //! - [`cases`]: test-case and capacity files (YAML) to runtime cases;
 //! - [`testing`]: a test case's expectations against the router's decision;
@@ -39,6 +41,7 @@ pub mod diff;
 pub mod geo;
 pub mod load;
 pub mod lsp;
+pub mod queues;
 pub mod release_impact;
 pub mod report;
 pub mod source;

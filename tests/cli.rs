@@ -12,13 +12,17 @@
 
 mod support;
 
-use support::cli::{dxmap, project, route_args, scratch, with_arg, CATALOGUE, GOOD};
+use support::cli::{dxmap, good_tree, project, route_args, scratch, with_arg, CATALOGUE, GOOD};
 
 #[test]
 fn check_passes_on_the_shipped_rules() {
     let output = dxmap(&project(), &["check", "rules"]);
     assert_eq!(output.code, 0, "{}", output.stdout);
-    assert_eq!(output.stdout.trim(), "no problems found");
+    // Cornwall's slower route for Dx05 is allowed, with its reason.
+    assert_eq!(
+        output.stdout.trim(),
+        "no problems found; 1 finding allowed by `// dxmap: allow` (see `--format json`)"
+    );
     // `rules` is the default directory.
     let output = dxmap(&project(), &["check"]);
     assert_eq!(output.code, 0, "{}", output.stdout);
@@ -522,4 +526,165 @@ fn queue_orders_codes_by_the_hierarchy() {
         &["queue", "--hierarchy", "clinician_queue_order", "Dx3200"],
     );
     assert_eq!(output.code, 1);
+}
+
+#[test]
+fn queue_and_graph_use_the_hierarchy_in_force_in_an_overlay() {
+    let queue = |place: &[&str]| {
+        let mut args = vec!["queue", "--rules", "rules"];
+        args.extend_from_slice(place);
+        args.extend_from_slice(&["--hierarchy", "clinician_queue_order", "Dx321", "Dx32"]);
+        let output = dxmap(&project(), &args);
+        assert_eq!(output.code, 0, "{}", output.stderr);
+        output.stdout
+    };
+    // The baseline takes Dx321 first; Cornwall overrides it to take Dx32 first.
+    assert_eq!(queue(&[]), "Dx321\nDx32\n");
+    assert_eq!(queue(&["--overlay", "national"]), "Dx321\nDx32\n");
+    assert_eq!(queue(&["--overlay", "cornwall"]), "Dx32\nDx321\n");
+    assert_eq!(queue(&["--postcode", "tr1 3lj"]), "Dx32\nDx321\n");
+    assert_eq!(queue(&["--postcode", "SO16 7AB"]), "Dx321\nDx32\n");
+
+    let graph = |place: &[&str]| {
+        let mut args = vec!["graph", "hierarchy", "--rules", "rules"];
+        args.extend_from_slice(place);
+        args.push("clinician_queue_order");
+        let output = dxmap(&project(), &args);
+        assert_eq!(output.code, 0, "{}", output.stderr);
+        output.stdout
+    };
+    assert!(graph(&["--overlay", "cornwall"]).contains("\"Dx32\" -> \"Dx321\";"));
+    assert!(graph(&[]).contains("\"Dx321\" -> \"Dx32\";"));
+    // Every hierarchy, once: the override takes the national one's place.
+    let output = dxmap(
+        &project(),
+        &[
+            "graph",
+            "hierarchy",
+            "--rules",
+            "rules",
+            "--overlay",
+            "cornwall",
+        ],
+    );
+    assert_eq!(
+        output.stdout.matches("subgraph").count(),
+        1,
+        "{}",
+        output.stdout
+    );
+
+    let output = dxmap(
+        &project(),
+        &[
+            "queue",
+            "--overlay",
+            "cornwal",
+            "--hierarchy",
+            "clinician_queue_order",
+            "Dx32",
+        ],
+    );
+    assert_eq!(output.code, 2);
+    assert!(
+        output.stderr.contains("did you mean `cornwall`?"),
+        "{}",
+        output.stderr
+    );
+    let output = dxmap(
+        &project(),
+        &[
+            "queue",
+            "--postcode",
+            "nonsense",
+            "--hierarchy",
+            "clinician_queue_order",
+            "Dx32",
+        ],
+    );
+    assert_eq!(output.code, 2);
+    let output = dxmap(
+        &project(),
+        &[
+            "queue",
+            "--overlay",
+            "cornwall",
+            "--postcode",
+            "TR1 3LJ",
+            "--hierarchy",
+            "clinician_queue_order",
+            "Dx32",
+        ],
+    );
+    assert_eq!(output.code, 2);
+}
+
+#[test]
+fn coverage_shows_remaps_and_lists_types_as_a_case_meets_them() {
+    let overlays = br#"service_type pod "Assessment POD" { responds_within 1h }
+overlay validated extends national {
+  area PO
+  remap Dx06 -> Dx05 because "Validation: earlier primary care contact"
+}
+overlay pods extends national {
+  area BH
+  add rule "POD first" {
+    when dx = Dx05 and channel = 111
+    route pod
+    priority 5
+  }
+}
+"#;
+    let dir = good_tree("coverage-remap", &[("rules/overlays.dxm", overlays)]);
+    let output = dxmap(&dir, &["coverage", "rules"]);
+    assert_eq!(output.code, 0, "{}{}", output.stdout, output.stderr);
+    let text = &output.stdout;
+    let validated = text
+        .split("\n\n")
+        .find(|part| part.starts_with("validated"))
+        .unwrap();
+    assert!(
+        !validated.contains("every line as in the layer it extends"),
+        "{validated}"
+    );
+    assert!(
+        validated.contains("Dx06    111 999 ooh remapped to Dx05, then \"Primary care\" -> gp_ooh"),
+        "{validated}"
+    );
+    // The winning rule's type first, then the rule a case falls back to.
+    assert!(
+        text.contains("Dx05    111         \"POD first\", \"Primary care\" -> pod, gp_ooh"),
+        "{text}"
+    );
+
+    let output = dxmap(&dir, &["coverage", "rules", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
+    let rows = |layer: &str| -> Vec<serde_json::Value> {
+        value["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["layer"] == layer)
+            .unwrap()["rows"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    for row in rows("validated") {
+        let expected = if row["dx"] == "Dx06" {
+            "Dx05".into()
+        } else {
+            serde_json::Value::Null
+        };
+        assert_eq!(row["remapped_to"], expected, "{row}");
+    }
+    let pod = rows("pods")
+        .into_iter()
+        .find(|r| r["dx"] == "Dx05" && r["channel"] == "111")
+        .unwrap();
+    assert_eq!(pod["types"], serde_json::json!(["pod", "gp_ooh"]));
+    assert_eq!(
+        pod["rules"],
+        serde_json::json!(["POD first", "Primary care"])
+    );
 }

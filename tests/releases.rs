@@ -267,7 +267,11 @@ fn the_ccas_file_is_all_that_pathways_2020_adds() {
 
     // Without the CCAS file: a clean tree for pathways-2015.
     let checked = load::check_tree(&dir, Some("pathways-2015")).unwrap();
-    assert!(checked.diagnostics.is_empty(), "{}", render(&checked));
+    assert!(
+        checked.diagnostics.iter().all(|d| d.is_allowed()),
+        "{}",
+        render(&checked)
+    );
 
     // Against pathways-2020: one coverage gap per code the release adds.
     let older = bundled_catalogue("pathways-2015");
@@ -281,11 +285,17 @@ fn the_ccas_file_is_all_that_pathways_2020_adds() {
     assert_eq!(added.len(), 6, "{added:?}");
     let checked = load::check_tree(&dir, Some("pathways-2020")).unwrap();
     let rendered = render(&checked);
-    assert_eq!(checked.diagnostics.len(), added.len(), "{rendered}");
+    // Allowed findings (Cornwall's slower Dx05 route) are not the release's.
+    let found: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_allowed())
+        .collect();
+    assert_eq!(found.len(), added.len(), "{rendered}");
     for code in &added {
-        let gaps: Vec<_> = checked
-            .diagnostics
+        let gaps: Vec<_> = found
             .iter()
+            .copied()
             .filter(|d| d.message.starts_with(&format!("`{code}` ")))
             .collect();
         assert_eq!(gaps.len(), 1, "{code}: {rendered}");
@@ -296,5 +306,9 @@ fn the_ccas_file_is_all_that_pathways_2020_adds() {
 
     // The shipped tree, CCAS included, against pathways-2020: clean.
     let checked = load::check_tree(&rules_dir(), Some("pathways-2020")).unwrap();
-    assert!(checked.diagnostics.is_empty(), "{}", render(&checked));
+    assert!(
+        checked.diagnostics.iter().all(|d| d.is_allowed()),
+        "{}",
+        render(&checked)
+    );
 }

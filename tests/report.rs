@@ -142,7 +142,7 @@ fn the_report_has_one_heatmap_cell_per_disposition_and_channel_and_fetches_nothi
     ] {
         assert!(ids.contains(section), "no section `{section}`");
     }
-    assert!(html.contains("45 passed, 0 failed"));
+    assert!(html.contains("50 passed, 0 failed"));
     assert!(html.contains("@media print"));
 }
 

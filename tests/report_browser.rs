@@ -249,7 +249,7 @@ fn chromium_renders_the_report_and_the_diff_report() {
         dom.contains("<div class=\"filter\">"),
         "the filter script did not run"
     );
-    assert!(dom.contains("45 passed, 0 failed"));
+    assert!(dom.contains("50 passed, 0 failed"));
 
     // A change against a base revision.
     let repo = repository("browser-base");

@@ -86,7 +86,7 @@ fn a_misspelt_key_is_a_located_failure_not_a_dropped_file() {
         &[
             "unknown field `servics`",
             "rules/tests/zz.yaml:4:5",
-            "45 passed, 1 failed",
+            "50 passed, 1 failed",
         ],
     );
     let run = dxmap(&dir, &["test", "rules", "--format", "junit"]);

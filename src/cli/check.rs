@@ -38,7 +38,12 @@ pub fn run(args: Args) -> Exit {
             diagnostics::github::render_all(&checked.diagnostics, &checked.sources)
         }
     };
-    if !(super::quiet() && checked.diagnostics.is_empty()) {
+    // Quiet and clean prints nothing; a human summary of findings that are
+    // all allowed is a clean pass too (JSON and SARIF still list them).
+    let clean = checked.diagnostics.is_empty()
+        || (args.format == CheckFormat::Human
+            && checked.diagnostics.iter().all(|d| d.is_allowed()));
+    if !(super::quiet() && clean) {
         outln!("{}", output.trim_end());
     }
     let counts = Counts::of(&checked.diagnostics);

@@ -51,10 +51,16 @@ fn answer_name(answer: &Answer) -> &'static str {
 
 /// The human description of a row (without the code and channels).
 fn describe(model: &model::Model, row: &CoverageRow) -> String {
+    // A remapped code is searched as its target first; the rest of the
+    // description is the re-query with the original code.
+    let remap = row
+        .remapped_to
+        .map(|target| format!("remapped to {}, then ", model.catalogue.code(target)))
+        .unwrap_or_default();
     let via = row
         .via
-        .map(|target| format!("as {}: ", model.catalogue.code(target)))
-        .unwrap_or_default();
+        .map(|target| format!("{remap}as {}: ", model.catalogue.code(target)))
+        .unwrap_or_else(|| remap.clone());
     let routed = || {
         let rules: Vec<String> = row
             .rules
@@ -80,7 +86,7 @@ fn describe(model: &model::Model, row: &CoverageRow) -> String {
                 .collect();
             format!("{}; NOT COVERED: {}", routed(), gaps.join(", "))
         }
-        Answer::Uncovered => "NOT COVERED".to_owned(),
+        Answer::Uncovered => format!("{remap}NOT COVERED"),
         Answer::NoSearch(reason) => format!("{via}no search: {reason}"),
         Answer::NotUsed => "not used".to_owned(),
     }
@@ -133,6 +139,7 @@ fn row_json(model: &model::Model, row: &CoverageRow) -> Value {
         "required": row.required,
         "answer": answer_name(&row.answer),
         "same_as": row.via.map(|t| model.catalogue.code(t).to_owned()),
+        "remapped_to": row.remapped_to.map(|t| model.catalogue.code(t).to_owned()),
         "no_search": match &row.answer { Answer::NoSearch(reason) => Some(reason.clone()), _ => None },
         "rules": row.rules.iter().filter_map(|id| model.rule(*id)).map(|r| r.name.clone()).collect::<Vec<_>>(),
         "types": row.types.iter().filter_map(|t| model.service_type(*t)).map(|t| t.name.clone()).collect::<Vec<_>>(),

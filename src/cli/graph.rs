@@ -1,7 +1,9 @@
-//! `dxmap graph hierarchy [--rules DIR] [NAME]`: a queue hierarchy as a
+//! `dxmap graph hierarchy [--rules DIR] [--overlay NAME | --postcode PC] [NAME]`: a queue hierarchy as a
 //! Graphviz (DOT) digraph.
 //!
-//! Works from the compiled table, so a tree with errors prints its errors
+//! The hierarchies drawn are those in force in the baseline, or in the
+//! overlay named by `--overlay` or covering `--postcode` (see
+//! [`crate::queues`]). Works from the compiled table, so a tree with errors prints its errors
 //! and exits 1, as `queue` does. Nodes are codes, labelled with the code and
 //! the catalogue's title (shortened, wrapped); each edge `a -> b` says `a`
 //! is queued above `b`. With a NAME the graph is that hierarchy alone and
@@ -18,7 +20,7 @@ use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
 use std::fmt::Write;
 
-use super::{compile_tree, usage_error, Exit};
+use super::{hierarchies_at, usage_error, Exit};
 use crate::diagnostics::did_you_mean;
 
 /// Arguments of `dxmap graph`.
@@ -31,7 +33,7 @@ pub struct Args {
 /// What to draw.
 #[derive(Debug, clap::Subcommand)]
 enum What {
-    /// One queue hierarchy, or all of them (one cluster each).
+    /// One queue hierarchy, or all of them (one cluster each), as in force in the baseline or an overlay.
     Hierarchy(HierarchyArgs),
 }
 
@@ -40,6 +42,8 @@ enum What {
 struct HierarchyArgs {
     #[command(flatten)]
     rules: super::RulesArgs,
+    #[command(flatten)]
+    place: super::PlaceArgs,
     /// The hierarchy to draw; all of them if omitted.
     name: Option<String>,
 }
@@ -59,14 +63,15 @@ pub fn run(args: Args) -> Exit {
 
 fn hierarchy(args: HierarchyArgs) -> Exit {
     let dir = args.rules.dir();
-    let table = match compile_tree(&dir, args.rules.release()) {
-        Ok(table) => table,
+    let (table, hierarchies) = match hierarchies_at(&dir, args.rules.release(), &args.place.place())
+    {
+        Ok(found) => found,
         Err(exit) => return exit,
     };
     let dot = match &args.name {
         Some(name) => {
-            let Some(hierarchy) = table.hierarchies.iter().find(|h| &h.name == name) else {
-                let names: Vec<&str> = table.hierarchies.iter().map(|h| h.name.as_str()).collect();
+            let Some(hierarchy) = hierarchies.iter().find(|h| &h.name == name) else {
+                let names: Vec<&str> = hierarchies.iter().map(|h| h.name.as_str()).collect();
                 let hint = match (did_you_mean(name, names.iter().copied()), names.is_empty()) {
                     (Some(close), _) => format!("; did you mean `{close}`?"),
                     (None, true) => "; the rules declare no hierarchy".to_owned(),
@@ -81,7 +86,7 @@ fn hierarchy(args: HierarchyArgs) -> Exit {
         }
         None => {
             let mut dot = header("hierarchies");
-            for hierarchy in &table.hierarchies {
+            for hierarchy in &hierarchies {
                 let _ = writeln!(
                     dot,
                     "  subgraph {} {{",

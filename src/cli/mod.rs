@@ -5,7 +5,7 @@
 //! or the case are wrong, 2 usage or I/O error (DESIGN.md, Command line).
 //! One file per subcommand.
 //!
-//! Imports: `crate::{load, check, compile, diagnostics, source}` here, and
+//! Imports: `crate::{load, check, compile, diagnostics, queues, source}` here, and
 //! each command's module what it needs; nothing imports `cli`.
 
 /// `print!` that never panics: a closed pipe (`dxmap … | head`) ends the
@@ -106,15 +106,15 @@ enum Command {
         "0 every case passed, 1 a case failed, a test file is wrong, the rules have errors or there is no `tests/` folder (unless --allow-no-tests), 2 usage or I/O error.",
         "dxmap test --rules rules --filter \"VE Day\" --format junit > report.xml"))]
     Test(test::Args),
-    /// Print codes in the order of a queue hierarchy.
+    /// Print codes in the order of a queue hierarchy (the one in force in an overlay, with --overlay or --postcode).
     #[command(after_help = after!(
-        "0 printed, 1 the rules have errors, 2 usage or I/O error (an unknown hierarchy).",
-        "dxmap queue --rules rules --hierarchy clinician_queue_order Dx32 Dx321 Dx325"))]
+        "0 printed, 1 the rules have errors, 2 usage or I/O error (an unknown hierarchy or overlay, a malformed postcode).",
+        "dxmap queue --rules rules --postcode \"TR1 3LJ\" --hierarchy clinician_queue_order Dx32 Dx321 Dx325"))]
     Queue(queue::Args),
     /// Draw the rules as a Graphviz (DOT) graph.
     #[command(after_help = after!(
-        "0 printed, 1 the rules have errors, 2 usage or I/O error (an unknown hierarchy).",
-        "dxmap graph hierarchy --rules rules clinician_queue_order | dot -Tsvg > queue.svg"))]
+        "0 printed, 1 the rules have errors, 2 usage or I/O error (an unknown hierarchy or overlay, a malformed postcode).",
+        "dxmap graph hierarchy --rules rules --overlay cornwall clinician_queue_order | dot -Tsvg > queue.svg"))]
     Graph(graph::Args),
     /// The coverage matrix: for each layer, disposition and channel, what routes it.
     #[command(after_help = after!(
@@ -214,6 +214,29 @@ impl RulesArgs {
     /// The release that replaces the tree's, if any.
     fn release(&self) -> Option<&str> {
         self.release.as_deref()
+    }
+}
+
+/// Which layer's queue hierarchies to use: `--overlay NAME` or
+/// `--postcode PC`; the baseline's without either.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlaceArgs {
+    /// Use the hierarchies in force in this overlay (`national`: the baseline).
+    #[arg(long, value_name = "NAME", conflicts_with = "postcode")]
+    overlay: Option<String>,
+    /// Use the hierarchies in force where this postcode is routed.
+    #[arg(long, value_name = "PC")]
+    postcode: Option<String>,
+}
+
+impl PlaceArgs {
+    /// The place the arguments name.
+    fn place(&self) -> crate::queues::Place {
+        match (&self.overlay, &self.postcode) {
+            (Some(name), _) => crate::queues::Place::Overlay(name.clone()),
+            (None, Some(postcode)) => crate::queues::Place::Postcode(postcode.clone()),
+            (None, None) => crate::queues::Place::Baseline,
+        }
     }
 }
 
@@ -337,6 +360,17 @@ fn compile_tree_with(
     release: Option<&str>,
     tolerate_analysis: bool,
 ) -> Result<dxmap_runtime::Table, Exit> {
+    compile_tree_and_model(dir, release, tolerate_analysis).map(|(_, table)| table)
+}
+
+/// As [`compile_tree_with`], keeping the checked model as well, for
+/// commands that need what the table does not carry (the hierarchies in
+/// force in each overlay).
+fn compile_tree_and_model(
+    dir: &std::path::Path,
+    release: Option<&str>,
+    tolerate_analysis: bool,
+) -> Result<(crate::check::model::Model, dxmap_runtime::Table), Exit> {
     let checked = crate::load::check_tree(dir, release).map_err(usage_error)?;
     let blocking: Vec<_> = checked
         .diagnostics
@@ -347,8 +381,11 @@ fn compile_tree_with(
         })
         .cloned()
         .collect();
-    match &checked.model {
-        Some(model) if blocking.is_empty() => Ok(crate::compile::compile(model, &checked.sources)),
+    match checked.model {
+        Some(model) if blocking.is_empty() => {
+            let table = crate::compile::compile(&model, &checked.sources);
+            Ok((model, table))
+        }
         _ => {
             out!(
                 "{}",
@@ -361,6 +398,30 @@ fn compile_tree_with(
             Err(Exit::Rules)
         }
     }
+}
+
+/// Checks and compiles the tree under `dir` and gives the queue
+/// hierarchies in force at `place`, as the table spells them. A place that
+/// names no layer is a usage error (exit 2).
+fn hierarchies_at(
+    dir: &std::path::Path,
+    release: Option<&str>,
+    place: &crate::queues::Place,
+) -> Result<(dxmap_runtime::Table, Vec<dxmap_runtime::table::Hierarchy>), Exit> {
+    let (model, table) = compile_tree_and_model(dir, release, false)?;
+    let layer = crate::queues::layer_at(&model, place).map_err(usage_error)?;
+    let hierarchies = crate::queues::in_force(&model, layer)
+        .into_iter()
+        .map(|h| dxmap_runtime::table::Hierarchy {
+            name: h.name.clone(),
+            codes: h
+                .codes
+                .iter()
+                .map(|(code, _)| model.catalogue.code(*code).to_owned())
+                .collect(),
+        })
+        .collect();
+    Ok((table, hierarchies))
 }
 
 /// The default rules directory.

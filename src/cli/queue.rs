@@ -1,11 +1,15 @@
-//! `dxmap queue [--rules DIR] --hierarchy NAME CODE...`: codes in queue order.
+//! `dxmap queue [--rules DIR] [--overlay NAME | --postcode PC] --hierarchy NAME
+//! CODE...`: codes in queue order.
+//!
+//! The hierarchy is the one in force in the baseline, or in the overlay
+//! named or covering the postcode (see [`crate::queues`]).
 //!
 //! Codes the hierarchy does not name come last, in the order given, with a
 //! note on standard error.
 //!
 //! Imports: `crate::diagnostics`, `super`.
 
-use super::{compile_tree, usage_error, Exit};
+use super::{hierarchies_at, usage_error, Exit};
 use crate::diagnostics::did_you_mean;
 
 /// Arguments of `dxmap queue`.
@@ -13,6 +17,8 @@ use crate::diagnostics::did_you_mean;
 pub struct Args {
     #[command(flatten)]
     rules: super::RulesArgs,
+    #[command(flatten)]
+    place: super::PlaceArgs,
     /// The hierarchy to order by.
     #[arg(long)]
     hierarchy: String,
@@ -24,12 +30,13 @@ pub struct Args {
 /// Runs `dxmap queue`.
 pub fn run(args: Args) -> Exit {
     let dir = args.rules.dir();
-    let table = match compile_tree(&dir, args.rules.release()) {
-        Ok(table) => table,
+    let (table, hierarchies) = match hierarchies_at(&dir, args.rules.release(), &args.place.place())
+    {
+        Ok(found) => found,
         Err(exit) => return exit,
     };
-    let Some(hierarchy) = table.hierarchies.iter().find(|h| h.name == args.hierarchy) else {
-        let names: Vec<&str> = table.hierarchies.iter().map(|h| h.name.as_str()).collect();
+    let Some(hierarchy) = hierarchies.iter().find(|h| h.name == args.hierarchy) else {
+        let names: Vec<&str> = hierarchies.iter().map(|h| h.name.as_str()).collect();
         let hint = match did_you_mean(&args.hierarchy, names.iter().copied()) {
             Some(close) => format!("; did you mean `{close}`?"),
             None => format!("; hierarchies: {}", names.join(", ")),

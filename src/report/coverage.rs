@@ -28,10 +28,16 @@ fn answer_label(answer: &Answer) -> (&'static str, &'static str) {
 
 /// The longer description of a cell, for its tooltip and for screen readers.
 fn describe(model: &model::Model, row: &CoverageRow) -> String {
+    // A remapped code is searched as its target first; the rest of the
+    // description is the re-query with the original code.
+    let remap = row
+        .remapped_to
+        .map(|target| format!("remapped to {}, then ", model.catalogue.code(target)))
+        .unwrap_or_default();
     let via = row
         .via
-        .map(|target| format!("as {}: ", model.catalogue.code(target)))
-        .unwrap_or_default();
+        .map(|target| format!("{remap}as {}: ", model.catalogue.code(target)))
+        .unwrap_or_else(|| remap.clone());
     let routed = || {
         let rules: Vec<String> = row
             .rules
@@ -60,7 +66,7 @@ fn describe(model: &model::Model, row: &CoverageRow) -> String {
                 .collect();
             format!("{}; not covered: {}", routed(), gaps.join(", "))
         }
-        Answer::Uncovered => "not covered: nothing routes it".to_owned(),
+        Answer::Uncovered => format!("{remap}not covered: nothing routes it"),
         Answer::NoSearch(reason) => format!("{via}no search: {reason}"),
         Answer::NotUsed => "not used here".to_owned(),
     }

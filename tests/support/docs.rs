@@ -110,8 +110,21 @@ pub fn check_dxm(block: &Block, shipped: &[(String, String)]) -> Option<String> 
             format!("{}: the fragment does not parse: {codes:?}", block.place)
         });
     }
-    let mut texts = shipped.to_vec();
-    texts.push(("zz_book_example.dxm".to_owned(), block.body.clone()));
+    // A block saved as a file of the tree (`file=rules/…`) takes the place
+    // of the shipped file of that name, as it does in the page's session.
+    let replaces = block
+        .attr("file")
+        .and_then(|path| path.strip_prefix("rules/"))
+        .map(str::to_owned);
+    let mut texts: Vec<(String, String)> = shipped
+        .iter()
+        .filter(|(name, _)| Some(name) != replaces.as_ref())
+        .cloned()
+        .collect();
+    texts.push((
+        replaces.unwrap_or_else(|| "zz_book_example.dxm".to_owned()),
+        block.body.clone(),
+    ));
     let root = super::cli::project().join("rules");
     let checked = load::check_loaded(load::Tree::from_texts(&root, texts), None).unwrap();
     let found: Vec<String> = checked

@@ -228,9 +228,14 @@ pub struct CoverageRow {
     pub answer: Answer,
     /// The code whose rules answer it, when routed through `same_as`.
     pub via: Option<DispositionId>,
-    /// The rules that match some case of it, in layer order.
+    /// The code an overlay `remap` searches first; these rows' rules then
+    /// answer the re-query with the original code.
+    pub remapped_to: Option<DispositionId>,
+    /// The rules that match some case of it, in the order a case meets
+    /// them: highest priority first, then layer order.
     pub rules: Vec<model::RuleId>,
-    /// The service types those rules route to, first appearance first.
+    /// The service types those rules route to, in the same order (the
+    /// winning rule's types first), each once.
     pub types: Vec<model::ServiceTypeId>,
     /// Uncovered (sex, ages), when required.
     pub gaps: Vec<(Option<CaseSex>, Ages)>,
@@ -249,6 +254,20 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
         let answer = common::answered(model, layer, &by_code, dx);
         let via = answer.via_same_as().then(|| answer.code());
         let rules = common::answering_rules(&by_code, &answer);
+        // Where priorities overlap, the higher rule wins: list rules (and so
+        // types) in the order a case meets them. The sort is stable, so
+        // rules of equal priority keep their layer order.
+        let mut met: Vec<&model::Rule> = Vec::with_capacity(rules.len());
+        let mut met_ids: Vec<model::RuleId> = Vec::with_capacity(rules.len());
+        for id in rules {
+            if let Some(rule) = model.rule(*id) {
+                met.push(rule);
+                met_ids.push(*id);
+            }
+        }
+        let mut order: Vec<usize> = (0..met.len()).collect();
+        order.sort_by_key(|at| std::cmp::Reverse(met.get(*at).map_or(0, |r| r.priority)));
+        let remapped_to = layer.remaps.get(&dx).map(|remap| remap.to);
         for channel in &disposition.channels {
             let mut row = CoverageRow {
                 dx,
@@ -256,6 +275,7 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
                 required: is_required,
                 answer: Answer::NotUsed,
                 via,
+                remapped_to,
                 rules: Vec::new(),
                 types: Vec::new(),
                 gaps: Vec::new(),
@@ -271,8 +291,8 @@ pub fn coverage(model: &model::Model, layer_id: model::LayerId) -> Vec<CoverageR
                             cells.push((*channel, sex, ages));
                         }
                     }
-                    for id in rules {
-                        let Some(rule) = model.rule(*id) else {
+                    for at in &order {
+                        let (Some(rule), Some(id)) = (met.get(*at), met_ids.get(*at)) else {
                             continue;
                         };
                         if !rule.when.on_channel(*channel) {
