@@ -148,8 +148,11 @@ fn diff_between_git_revisions() {
     assert_eq!(output.code, 0, "{}", output.stdout);
     let output = dxmap(&dir, &["diff", "--git", "main..nosuchrev"]);
     assert_eq!(output.code, 2);
-    let output = dxmap(&dir, &["diff", "--git", "main"]);
-    assert_eq!(output.code, 2);
+    // One revision: against the working tree, which has `change` checked
+    // out.
+    let output = dxmap(&dir, &["diff", "--git", "main", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}", output.stdout);
+    assert!(output.stdout.contains("layer dorset"));
 }
 
 #[test]
