@@ -247,6 +247,12 @@ codes! {
         why: "An allow for a code that does not exist silences nothing.",
         example: "// dxmap: allow DX9999 because \"…\"",
         fix: "Use the id (`DX0504`) or name (`route-too-slow`) of the finding to allow, as `dxmap check` prints it.";
+    /// A postcode unit that does not exist.
+    UnknownPostcodeUnit = "DX0217", "unknown-postcode-unit", Error,
+        what: "A postcode area, district or sector in an `area`, a `catchment`, a `postcodes` set or a range's end, or the district of a service's `postcode`, is not a unit of the bundled geography (every GB unit with a postcode in the ONS postcode lookup).",
+        why: "A unit that does not exist matches no patient: a catchment or area with a typo (`PL1O`, letter O) silently covers nobody there.",
+        example: "service \"Looe MIU\" id \"MIU-PL13\" {\n  type minor_injuries\n  catchment PL1O, TR99\n  hours { all_hours }\n}",
+        fix: "Correct the unit as the help suggests (O and 0, I and 1 are often swapped), or remove it.";
 
     /// A cycle of groups.
     GroupCycle = "DX0301", "group-cycle", Error,
