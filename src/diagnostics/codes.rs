@@ -465,6 +465,24 @@ codes! {
         why: "A stale allow hides nothing today but would silently hide a new finding tomorrow.",
         example: "// dxmap: allow DX0504 because \"…\"\nrule \"Fast\" { when dx = Dx05 route gp_ooh }   // not too slow",
         fix: "Remove the comment, or the codes in it that no longer apply.";
+    /// A remap whose target is remapped again.
+    RemapChain = "DX0513", "remap-chain", Error,
+        what: "A `remap` sends a code to one that the same layer remaps again: `Dx12 -> Dx011` and `Dx011 -> Dx010`.",
+        why: "Remaps are one step: routing searches the first target's rules, not the second's, so the chain does not do what it reads as, and a typo in one code can silently send calls to another service altogether.",
+        example: "overlay cornwall extends national {\n  area TR\n  remap Dx12 -> Dx011 because \"…\"\n  remap Dx011 -> Dx010 because \"…\"\n}",
+        fix: "Remap each code straight to the code whose services it should use, or remove one of the remaps.";
+    /// A remap that slows, crosses sections or targets an unused code.
+    RemapRisk = "DX0514", "remap-risk", Warning,
+        what: "A `remap` sends a code to one with a longer timeframe, in another section of the catalogue, or that the catalogue does not mark in use.",
+        why: "The patient is searched for as if the other disposition had been reached: a slower timeframe means a slower service, another section usually means a different clinical need, and an unused code may have no rules at all.",
+        example: "overlay cornwall extends national {\n  area TR\n  remap Dx05 -> Dx08 because \"…\"   // 2 hours -> 24 hours\n}",
+        fix: "Remap to a code of the same section and at most the same timeframe, or allow the finding with the clinical reason.";
+    /// A suspension that can never apply where its overlay applies.
+    SuspensionOutOfArea = "DX0515", "suspension-out-of-area", Warning,
+        what: "An overlay suspends a service whose catchment lies wholly outside the overlay's `area`.",
+        why: "The overlay only answers cases in its area, where that service is never returned: the suspension does nothing, and the service it was meant for is probably another.",
+        example: "overlay cornwall extends national {\n  area TR\n  suspend service \"GPOOH-SO\" from 2026-01-01 until 2026-01-31 because \"…\"   // catchment SO\n}",
+        fix: "Suspend the service that was meant (check its id), or move the suspension to the overlay whose area the service covers.";
     /// Bank-holiday hours without a calendar.
     NoCalendar = "DX0410", "no-calendar", Warning,
         what: "A service has `bank_holiday` hours but the tree has no `calendar`.",
@@ -539,11 +557,9 @@ impl Code {
     }
 
     /// Whether a finding with this code may be silenced by a
-    /// `// dxmap: allow` comment: warnings, coverage gaps and slow routes.
-    /// Never syntax and name errors, overlapping rules, hierarchy
-    /// contradictions, remap chains or a missing skill.
-    // TODO(reach): the reach errors of the v2 safety analyses are allowable
-    // too; list their codes here when they are added.
+    /// `// dxmap: allow` comment: warnings, coverage gaps, slow routes and
+    /// reach errors. Never syntax and name errors, overlapping rules,
+    /// hierarchy contradictions, remap chains or a missing skill.
     pub fn allowable(self) -> bool {
         (self.severity() == Severity::Warning && self != Code::UnusedAllow)
             || matches!(self, Code::CoverageGap | Code::RouteTooSlow)
