@@ -483,6 +483,24 @@ codes! {
         why: "The overlay only answers cases in its area, where that service is never returned: the suspension does nothing, and the service it was meant for is probably another.",
         example: "overlay cornwall extends national {\n  area TR\n  suspend service \"GPOOH-SO\" from 2026-01-01 until 2026-01-31 because \"…\"   // catchment SO\n}",
         fix: "Suspend the service that was meant (check its id), or move the suspension to the overlay whose area the service covers.";
+    /// A case that no service can be found for in an overlay's area.
+    UnreachableUrgent = "DX0516", "unreachable-urgent", Error,
+        what: "In an overlay's area, a rule that wins some case of a disposition with a timeframe of at most 60 minutes routes to service types none of whose services covers a unit of the area (with open-ended validity and some opening hours).",
+        why: "A green check must mean every patient has somewhere right to go: here an emergency call falls through to the catch-all, or to nothing.",
+        example: "overlay cornwall extends national {\n  area TR\n}\n// no ambulance_response service covers TR\nrule \"Cardiac arrest\" { when dx = Dx010 route ambulance_response }",
+        fix: "Add a service of a routed type whose catchment covers the units named, or route the rule to a type that has one; if the gap is known and managed, allow it with the reason.";
+    /// A less urgent case that no service can be found for.
+    Unreachable = "DX0517", "unreachable", Warning,
+        what: "In an overlay's area, a rule that wins some case of a disposition with a timeframe longer than 60 minutes (or none) routes to service types none of whose services covers a unit of the area (with open-ended validity and some opening hours).",
+        why: "The patient falls through to the catch-all, or to nothing, instead of the service the rule intends.",
+        example: "overlay cornwall extends national {\n  area TR\n}\n// no gp_ooh service covers TR\nrule \"Primary care\" { when dx = Dx05 route gp_ooh }",
+        fix: "Add a service of a routed type whose catchment covers the units named, or allow the finding with the reason.";
+    /// Urgent cases with no service open at some time of the week.
+    HoursGap = "DX0518", "hours-gap", Warning,
+        what: "In an overlay's area, the weekly hours of the services that a rule for a disposition of at most 60 minutes can reach, together, leave some time of the week uncovered.",
+        why: "An urgent call in those hours finds no open service of the intended type and falls through to the catch-all or to nothing.",
+        example: "service \"Truro ambulance\" id \"AMB-TR\" {\n  type ambulance_response\n  catchment TR\n  hours { mon-sat 08:00-20:00 }   // Sun 00:00–24:00 uncovered\n}",
+        fix: "Add a service (or hours) covering the intervals named, or allow the finding with how those hours are covered.";
     /// Bank-holiday hours without a calendar.
     NoCalendar = "DX0410", "no-calendar", Warning,
         what: "A service has `bank_holiday` hours but the tree has no `calendar`.",
@@ -562,7 +580,10 @@ impl Code {
     /// hierarchy contradictions, remap chains or a missing skill.
     pub fn allowable(self) -> bool {
         (self.severity() == Severity::Warning && self != Code::UnusedAllow)
-            || matches!(self, Code::CoverageGap | Code::RouteTooSlow)
+            || matches!(
+                self,
+                Code::CoverageGap | Code::RouteTooSlow | Code::UnreachableUrgent
+            )
     }
 
     /// The long documentation as Markdown.
