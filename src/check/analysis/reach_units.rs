@@ -279,8 +279,11 @@ pub struct Unreached {
     pub witness: Witness,
     /// Its postcode unit.
     pub unit: String,
-    /// Every unit concerned, the witness's first.
+    /// Every unit concerned (districts and sectors), the witness's first.
     pub units: Vec<String>,
+    /// The same for people: an area of the overlay's `area` whose judged
+    /// districts are all concerned is named instead of them.
+    pub shown_units: Vec<String>,
     /// Every code concerned, the witness's first.
     pub codes: Vec<DispositionId>,
     /// Whether some code concerned has a timeframe of at most 60 minutes.
@@ -357,13 +360,13 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
             if let Some((_, case, unit)) = &finding.witness {
                 let mut units = vec![unit.clone()];
                 units.extend(finding.unit_order.iter().filter(|u| *u != unit).cloned());
-                let units = whole_areas(geography, layer, &judged, units);
                 let mut codes = vec![case.dx];
                 codes.extend(finding.codes.iter().filter(|c| **c != case.dx));
                 out.push(Unreached {
                     rule: rule_id,
                     witness: witness(case),
                     unit: unit.clone(),
+                    shown_units: whole_areas(geography, layer, &judged, units.clone()),
                     units,
                     codes,
                     urgent: finding.urgent,
@@ -375,7 +378,13 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                     rule: rule_id,
                     witness: witness(case),
                     unit: unit.clone(),
-                    units: whole_areas(geography, layer, &judged, finding.hours_units.clone()),
+                    units: finding.hours_units.clone(),
+                    shown_units: whole_areas(
+                        geography,
+                        layer,
+                        &judged,
+                        finding.hours_units.clone(),
+                    ),
                     codes: vec![case.dx],
                     urgent: true,
                     closed: finding.closed.iter().copied().collect(),
@@ -475,7 +484,7 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                 format!(
                     "{} on {channel} in {}: no {types} service covers it",
                     some_of(&codes),
-                    some_of(&finding.units)
+                    some_of(&finding.shown_units)
                 ),
                 format!(
                     "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
@@ -488,7 +497,7 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                 format!(
                     "{} on {channel} in {}: no {types} service is open {}",
                     some_of(&codes),
-                    some_of(&finding.units),
+                    some_of(&finding.shown_units),
                     some_of(&closed)
                 ),
                 "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
