@@ -162,6 +162,11 @@ fn counted_by_unit<'a>(
 struct AtUnit {
     /// Some ages of the cases no counted service serves.
     unreached: bool,
+    /// Some service of the routed types covers the unit, but not for
+    /// these ages or this sex.
+    restricted: bool,
+    /// The first ages no counted service serves.
+    gap: Option<Ages>,
     /// The uncovered times of the week of the services counted.
     closed: Vec<(usize, u16, u16)>,
 }
@@ -237,9 +242,21 @@ fn judge(
 ) -> AtUnit {
     let services = serving(model, by_unit, route, unit, won);
     let served: Vec<Ages> = services.iter().map(|s| s.ages).collect();
-    if !won.ages.uncovered(served).is_empty() {
+    if let Some(gap) = won.ages.uncovered(served).first().copied() {
+        let anyone = Won {
+            sex: CaseSex::Female,
+            ages: Ages::ALL,
+            ..*won
+        };
+        let restricted = containing_units(unit)
+            .filter_map(|u| by_unit.get(u))
+            .flatten()
+            .any(|s| route.contains(&s.service_type))
+            || !serving(model, by_unit, route, unit, &anyone).is_empty();
         return AtUnit {
             unreached: true,
+            restricted,
+            gap: Some(gap),
             closed: Vec::new(),
         };
     }
@@ -250,6 +267,8 @@ fn judge(
     };
     AtUnit {
         unreached: false,
+        restricted: false,
+        gap: None,
         closed,
     }
 }
@@ -258,7 +277,7 @@ fn judge(
 #[derive(Debug, Default)]
 struct Finding {
     /// The first unreached case and its unit, urgent ones first.
-    witness: Option<(bool, Won, String)>,
+    witness: Option<(bool, Won, String, bool)>,
     units: BTreeSet<String>,
     unit_order: Vec<String>,
     codes: Vec<DispositionId>,
@@ -290,6 +309,9 @@ pub struct Unreached {
     pub urgent: bool,
     /// For an hours gap, the closed times of the week; empty for reach.
     pub closed: Vec<(usize, u16, u16)>,
+    /// Services of the rule's types cover the witness's unit, but none
+    /// serves its ages or sex.
+    pub restricted: bool,
 }
 
 /// Reach findings (`closed` empty) and hours gaps (`closed` not empty) of
@@ -329,7 +351,11 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                 for (unit, at) in units.iter().zip(at_units.iter()) {
                     if at.unreached {
                         if finding.witness.as_ref().is_none_or(|(u, ..)| urgent && !u) {
-                            finding.witness = Some((urgent, *case, unit.clone()));
+                            let shown = Won {
+                                ages: at.gap.unwrap_or(case.ages),
+                                ..*case
+                            };
+                            finding.witness = Some((urgent, shown, unit.clone(), at.restricted));
                         }
                         if finding.units.insert(unit.clone()) {
                             finding.unit_order.push(unit.clone());
@@ -357,7 +383,7 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                 age_days: case.ages.min_days,
                 ages: case.ages,
             };
-            if let Some((_, case, unit)) = &finding.witness {
+            if let Some((_, case, unit, restricted)) = &finding.witness {
                 let mut units = vec![unit.clone()];
                 units.extend(finding.unit_order.iter().filter(|u| *u != unit).cloned());
                 let mut codes = vec![case.dx];
@@ -371,6 +397,7 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                     codes,
                     urgent: finding.urgent,
                     closed: Vec::new(),
+                    restricted: *restricted,
                 });
             }
             if let Some((case, unit)) = &finding.hours_witness {
@@ -388,6 +415,7 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                     codes: vec![case.dx],
                     urgent: true,
                     closed: finding.closed.iter().copied().collect(),
+                    restricted: false,
                 });
             }
         }
@@ -481,11 +509,21 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                 } else {
                     Code::Unreachable
                 },
-                format!(
-                    "{} on {channel} in {}: no {types} service covers it",
-                    some_of(&codes),
-                    some_of(&finding.shown_units)
-                ),
+                if finding.restricted {
+                    format!(
+                        "{} on {channel} in {} for {}{}: no {types} service covers these cases",
+                        some_of(&codes),
+                        some_of(&finding.shown_units),
+                        finding.witness.ages,
+                        common::sex_text(finding.witness.sex)
+                    )
+                } else {
+                    format!(
+                        "{} on {channel} in {}: no {types} service covers it",
+                        some_of(&codes),
+                        some_of(&finding.shown_units)
+                    )
+                },
                 format!(
                     "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
                     rule.name, layer.name
