@@ -520,11 +520,11 @@ fn random_reach_tree(rng: &mut Rng) -> String {
     let mut text = String::from(
         "release \"tiny\"\nservice_type a \"A\" { responds_within 0m }\nservice_type b \"B\" { responds_within 0m channels 111, ooh }\n",
     );
-    for idx in 0..rng.below(5) {
+    for idx in 0..rng.below(9) {
         let catchment: Vec<&str> = CATCHMENTS
             .iter()
             .copied()
-            .filter(|_| rng.below(4) == 0)
+            .filter(|_| rng.below(2) == 0)
             .collect();
         let catchment = if catchment.is_empty() {
             vec![*rng.pick(&CATCHMENTS)]
@@ -666,6 +666,7 @@ fn reach_agrees_with_brute_force_on_random_trees() {
     assert!(found.is_empty(), "{found:?}");
     let catalogue = catalogue.unwrap();
     let mut compared = 0;
+    let mut with_findings = 0;
     for round in 0..rounds {
         let text = random_reach_tree(&mut rng);
         let (file, found) = dxmap::syntax::parse(FileId(0), &text);
@@ -688,6 +689,9 @@ fn reach_agrees_with_brute_force_on_random_trees() {
             .filter(|f| f.closed.is_empty())
             .flat_map(|f| f.units.into_iter().map(move |u| (f.rule, u)))
             .collect();
+        if !reported.is_empty() {
+            with_findings += 1;
+        }
         assert_eq!(
             reported,
             brute_reach(&model),
@@ -695,4 +699,9 @@ fn reach_agrees_with_brute_force_on_random_trees() {
         );
     }
     assert!(compared * 2 > rounds, "only {compared} trees compared");
+    // Both outcomes are exercised.
+    assert!(
+        with_findings * 10 > compared && with_findings * 10 < compared * 9,
+        "{with_findings} of {compared} trees had reach findings"
+    );
 }
