@@ -230,11 +230,21 @@ impl Geography {
         if let Some((_, found)) = candidates.into_iter().next() {
             return Some(found);
         }
+        // One edit away, a unit of the same area first (`TR99` is more
+        // likely `TR9` than `NR99`).
         let wanted = level(&upper);
-        self.units
+        let area =
+            |name: &str| -> String { name.chars().take_while(char::is_ascii_alphabetic).collect() };
+        let own_area = area(&upper);
+        let near: Vec<&Unit> = self
+            .units
             .iter()
             .filter(|unit| unit.level == wanted)
-            .find(|unit| strsim::levenshtein(&unit.name, &upper) == 1)
+            .filter(|unit| strsim::levenshtein(&unit.name, &upper) == 1)
+            .collect();
+        near.iter()
+            .find(|unit| area(&unit.name) == own_area)
+            .or_else(|| near.first())
             .map(|unit| unit.name.clone())
     }
 
@@ -331,7 +341,7 @@ mod tests {
         assert_eq!(geography.did_you_mean("B1O 0").as_deref(), Some("B10 0"));
         assert_eq!(geography.did_you_mean("so16").as_deref(), Some("SO16"));
         assert_eq!(geography.did_you_mean("SO16"), None);
-        assert!(geography.did_you_mean("TR99").is_some());
+        assert_eq!(geography.did_you_mean("TR99").as_deref(), Some("TR9"));
         assert_eq!(geography.did_you_mean("QQ99 9"), None);
     }
 

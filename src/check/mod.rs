@@ -27,8 +27,13 @@ pub fn check(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<Di
     let (model, mut found) = resolve::resolve(files, catalogue);
     // The analyses judge what the rules mean; with names unresolved they
     // would report gaps and unreachable services that are only echoes of
-    // those errors. Fix resolution first.
-    let analysed = !found.iter().any(Diagnostic::is_error);
+    // those errors. Fix resolution first. An unknown postcode unit is the
+    // exception: it is left out of the model, where it would have matched
+    // nobody anyway, so what the analyses say about the rest still holds
+    // (and a reach finding it causes is worth seeing with it).
+    let analysed = !found
+        .iter()
+        .any(|d| d.is_error() && d.code != Code::UnknownPostcodeUnit);
     if analysed {
         found.extend(analysis::analyse(&model));
     }

@@ -284,9 +284,8 @@ pub enum UnitOrRange {
     /// An area, district or sector.
     Unit(PostcodeUnit),
     /// A district range, kept as written: `PL10..PL15`. Checked to run
-    /// between two districts of one area, lowest first; its expansion to
-    /// the districts that exist needs the geography (see
-    /// `resolve::postcodes::expand_district_range_without_geography`).
+    /// between two districts of one area, lowest first; where it is used
+    /// it spans the districts of the area that exist between its ends.
     Range {
         /// The first district.
         start: PostcodeUnit,

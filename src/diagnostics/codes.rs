@@ -247,6 +247,12 @@ codes! {
         why: "An allow for a code that does not exist silences nothing.",
         example: "// dxmap: allow DX9999 because \"…\"",
         fix: "Use the id (`DX0504`) or name (`route-too-slow`) of the finding to allow, as `dxmap check` prints it.";
+    /// A postcode unit that does not exist.
+    UnknownPostcodeUnit = "DX0217", "unknown-postcode-unit", Error,
+        what: "A postcode area, district or sector in an `area`, a `catchment`, a `postcodes` set or a range's end, or the district of a service's `postcode`, is not a unit of the bundled geography (every GB unit with a postcode in the ONS postcode lookup).",
+        why: "A unit that does not exist matches no patient: a catchment or area with a typo (`PL1O`, letter O) silently covers nobody there.",
+        example: "service \"Looe MIU\" id \"MIU-PL13\" {\n  type minor_injuries\n  catchment PL1O, TR99\n  hours { all_hours }\n}",
+        fix: "Correct the unit as the help suggests (O and 0, I and 1 are often swapped), or remove it.";
 
     /// A cycle of groups.
     GroupCycle = "DX0301", "group-cycle", Error,
@@ -459,6 +465,42 @@ codes! {
         why: "A stale allow hides nothing today but would silently hide a new finding tomorrow.",
         example: "// dxmap: allow DX0504 because \"…\"\nrule \"Fast\" { when dx = Dx05 route gp_ooh }   // not too slow",
         fix: "Remove the comment, or the codes in it that no longer apply.";
+    /// A remap whose target is remapped again.
+    RemapChain = "DX0513", "remap-chain", Error,
+        what: "A `remap` sends a code to one that the same layer remaps again: `Dx12 -> Dx011` and `Dx011 -> Dx010`.",
+        why: "Remaps are one step: routing searches the first target's rules, not the second's, so the chain does not do what it reads as, and a typo in one code can silently send calls to another service altogether.",
+        example: "overlay cornwall extends national {\n  area TR\n  remap Dx12 -> Dx011 because \"…\"\n  remap Dx011 -> Dx010 because \"…\"\n}",
+        fix: "Remap each code straight to the code whose services it should use, or remove one of the remaps.";
+    /// A remap that slows, crosses sections or targets an unused code.
+    RemapRisk = "DX0514", "remap-risk", Warning,
+        what: "A `remap` sends a code to one with a longer timeframe, in another section of the catalogue, or that the catalogue does not mark in use.",
+        why: "The patient is searched for as if the other disposition had been reached: a slower timeframe means a slower service, another section usually means a different clinical need, and an unused code may have no rules at all.",
+        example: "overlay cornwall extends national {\n  area TR\n  remap Dx05 -> Dx08 because \"…\"   // 2 hours -> 24 hours\n}",
+        fix: "Remap to a code of the same section and at most the same timeframe, or allow the finding with the clinical reason.";
+    /// A suspension that can never apply where its overlay applies.
+    SuspensionOutOfArea = "DX0515", "suspension-out-of-area", Warning,
+        what: "An overlay suspends a service whose catchment lies wholly outside the overlay's `area`.",
+        why: "The overlay only answers cases in its area, where that service is never returned: the suspension does nothing, and the service it was meant for is probably another.",
+        example: "overlay cornwall extends national {\n  area TR\n  suspend service \"GPOOH-SO\" from 2026-01-01 until 2026-01-31 because \"…\"   // catchment SO\n}",
+        fix: "Suspend the service that was meant (check its id), or move the suspension to the overlay whose area the service covers.";
+    /// A case that no service can be found for in an overlay's area.
+    UnreachableUrgent = "DX0516", "unreachable-urgent", Error,
+        what: "In an overlay's area, a rule that wins some case of a disposition with a timeframe of at most 60 minutes routes to service types none of whose services covers a unit of the area (with open-ended validity and some opening hours).",
+        why: "A green check must mean every patient has somewhere right to go: here an emergency call falls through to the catch-all, or to nothing.",
+        example: "overlay cornwall extends national {\n  area TR\n}\n// no ambulance_response service covers TR\nrule \"Cardiac arrest\" { when dx = Dx010 route ambulance_response }",
+        fix: "Add a service of a routed type whose catchment covers the units named, or route the rule to a type that has one; if the gap is known and managed, allow it with the reason.";
+    /// A less urgent case that no service can be found for.
+    Unreachable = "DX0517", "unreachable", Warning,
+        what: "In an overlay's area, a rule that wins some case of a disposition with a timeframe longer than 60 minutes (or none) routes to service types none of whose services covers a unit of the area (with open-ended validity and some opening hours).",
+        why: "The patient falls through to the catch-all, or to nothing, instead of the service the rule intends.",
+        example: "overlay cornwall extends national {\n  area TR\n}\n// no gp_ooh service covers TR\nrule \"Primary care\" { when dx = Dx05 route gp_ooh }",
+        fix: "Add a service of a routed type whose catchment covers the units named, or allow the finding with the reason.";
+    /// Urgent cases with no service open at some time of the week.
+    HoursGap = "DX0518", "hours-gap", Warning,
+        what: "In an overlay's area, the weekly hours of the services that a rule for a disposition of at most 60 minutes can reach, together, leave some time of the week uncovered.",
+        why: "An urgent call in those hours finds no open service of the intended type and falls through to the catch-all or to nothing.",
+        example: "service \"Truro ambulance\" id \"AMB-TR\" {\n  type ambulance_response\n  catchment TR\n  hours { mon-sat 08:00-20:00 }   // Sun 00:00–24:00 uncovered\n}",
+        fix: "Add a service (or hours) covering the intervals named, or allow the finding with how those hours are covered.";
     /// Bank-holiday hours without a calendar.
     NoCalendar = "DX0410", "no-calendar", Warning,
         what: "A service has `bank_holiday` hours but the tree has no `calendar`.",
@@ -533,14 +575,15 @@ impl Code {
     }
 
     /// Whether a finding with this code may be silenced by a
-    /// `// dxmap: allow` comment: warnings, coverage gaps and slow routes.
-    /// Never syntax and name errors, overlapping rules, hierarchy
-    /// contradictions, remap chains or a missing skill.
-    // TODO(reach): the reach errors of the v2 safety analyses are allowable
-    // too; list their codes here when they are added.
+    /// `// dxmap: allow` comment: warnings, coverage gaps, slow routes and
+    /// reach errors. Never syntax and name errors, overlapping rules,
+    /// hierarchy contradictions, remap chains or a missing skill.
     pub fn allowable(self) -> bool {
         (self.severity() == Severity::Warning && self != Code::UnusedAllow)
-            || matches!(self, Code::CoverageGap | Code::RouteTooSlow)
+            || matches!(
+                self,
+                Code::CoverageGap | Code::RouteTooSlow | Code::UnreachableUrgent
+            )
     }
 
     /// The long documentation as Markdown.

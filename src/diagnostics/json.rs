@@ -1,7 +1,8 @@
 //! JSON rendering: one object per diagnostic with its code, severity,
 //! message, location (file, one-based line and column, byte offsets), help
 //! and labels, and for an analysis' finding the case that shows it
-//! (`witness`: layer, dx, channel, sex, ages in days and, for a coverage
+//! (`witness`: layer, dx, channel, sex, ages in days, `units`, `codes` and
+//! `hours` for reach and hours findings and, for a coverage
 //! gap, every uncovered cell; `null` for other diagnostics). A finding
 //! silenced by `// dxmap: allow` also has `"allowed": true` and
 //! `"allowed_because"`. Field names are a contract for CI tools.
@@ -39,7 +40,7 @@ fn ages(ages: dxmap_runtime::space::Ages) -> Value {
 
 /// A witness case as a JSON value (also SARIF's `properties.witness`).
 pub fn witness(witness: &Witness) -> Value {
-    json!({
+    let mut value = json!({
         "layer": witness.layer,
         "dx": witness.dx,
         "channel": witness.channel.as_str(),
@@ -50,7 +51,20 @@ pub fn witness(witness: &Witness) -> Value {
             "sex": cell.sex.map(dxmap_runtime::CaseSex::as_str),
             "ages": ages(cell.ages),
         })).collect::<Vec<_>>(),
-    })
+    });
+    let places = &witness.places;
+    if let Some(object) = value.as_object_mut() {
+        for (key, list) in [
+            ("units", &places.units),
+            ("codes", &places.codes),
+            ("hours", &places.hours),
+        ] {
+            if !list.is_empty() {
+                object.insert(key.to_owned(), json!(list));
+            }
+        }
+    }
+    value
 }
 
 /// One diagnostic as a JSON value.

@@ -92,6 +92,23 @@ pub struct Witness {
     pub ages: dxmap_runtime::space::Ages,
     /// For a coverage gap, every uncovered cell (the witness is the first).
     pub cells: Vec<WitnessCell>,
+    /// For a reach or hours finding, every postcode unit where the problem
+    /// is (the witness case is in the first), every code concerned, and
+    /// the uncovered times of the week (`Sun 00:00–08:00`); empty
+    /// otherwise.
+    pub places: Places,
+}
+
+/// Where a reach or hours finding is, all of it (the message names at
+/// most five of each).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Places {
+    /// Postcode units, the witness's first.
+    pub units: Vec<String>,
+    /// Disposition codes, the witness's first.
+    pub codes: Vec<String>,
+    /// Uncovered times of the week, for an hours gap.
+    pub hours: Vec<String>,
 }
 
 /// One uncovered (channel, sex, ages) of a coverage gap.

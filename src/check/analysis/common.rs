@@ -47,6 +47,7 @@ impl Witness {
             sex: self.sex,
             ages: self.ages,
             cells: Vec::new(),
+            places: diagnostics::Places::default(),
         }
     }
 }

@@ -28,7 +28,10 @@
 //! [`coverage`] (gaps and the coverage matrix), `timeframe` (slow routes,
 //! skills, unused and clinician-only codes), `hierarchy`, `reach`
 //! (unreachable services, types without services) and `overrides`
-//! (identical overrides); [`common`] holds what they share. What a rule
+//! (identical overrides, useless suspensions), [`reach_units`] (cases
+//! no service covers in an overlay's area, and gaps in urgent services'
+//! hours), `remap` (remap chains and
+//! risky remaps); [`common`] holds what they share. What a rule
 //! matches, how ages convert, what a sex admits and how `same_as` and
 //! `no_search` resolve are the runtime's (`dxmap_runtime::space`): the
 //! analyses call it and decide none of it again.
@@ -43,6 +46,8 @@ pub mod never_fire;
 pub mod overlap;
 mod overrides;
 mod reach;
+pub mod reach_units;
+mod remap;
 mod timeframe;
 
 #[cfg(test)]
@@ -66,6 +71,8 @@ pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
     timeframe::diagnostics(model, &mut found);
     hierarchy::diagnostics(model, &mut found);
     reach::diagnostics(model, &mut found);
+    reach_units::diagnostics(model, &mut found);
     overrides::diagnostics(model, &mut found);
+    remap::diagnostics(model, &mut found);
     found
 }

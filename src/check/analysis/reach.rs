@@ -27,7 +27,7 @@ pub fn unit_within(inner: &str, outer: &str) -> bool {
 
 /// The units containing `unit` (itself, its district, its area), most
 /// specific first: exactly the `outer` units with `unit_within(unit, outer)`.
-fn containing_units(unit: &str) -> impl Iterator<Item = &str> {
+pub(super) fn containing_units(unit: &str) -> impl Iterator<Item = &str> {
     let district = unit.split_once(' ').map(|(district, _)| district);
     let area_len = unit.chars().take_while(char::is_ascii_alphabetic).count();
     let area = unit
@@ -37,7 +37,7 @@ fn containing_units(unit: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The overlays' area claims, indexed once per run.
-struct Claims<'a> {
+pub(super) struct Claims<'a> {
     /// Claimed unit -> the layer claiming it (a unit is claimed once).
     owner: BTreeMap<&'a str, model::LayerId>,
     /// Per layer, every unit one of its claims lies in.
@@ -45,7 +45,7 @@ struct Claims<'a> {
 }
 
 impl<'a> Claims<'a> {
-    fn new(model: &'a model::Model) -> Claims<'a> {
+    pub(super) fn new(model: &'a model::Model) -> Claims<'a> {
         let mut owner = BTreeMap::new();
         let mut parts_of = Vec::with_capacity(model.layers.len());
         for (idx, layer) in model.layers.iter().enumerate() {
@@ -63,7 +63,7 @@ impl<'a> Claims<'a> {
 
     /// The layer owning `unit`: the one with the most specific claim
     /// containing it, else the baseline.
-    fn owner(&self, unit: &str) -> model::LayerId {
+    pub(super) fn owner(&self, unit: &str) -> model::LayerId {
         containing_units(unit)
             .find_map(|u| self.owner.get(u).copied())
             .unwrap_or(model::NATIONAL)

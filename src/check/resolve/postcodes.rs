@@ -3,17 +3,22 @@
 //! names where units are listed (`catchment`, `area`). A service's
 //! `postcode` is parsed with the runtime's postcode parser.
 //!
-//! Ranges are checked here only as far as the text allows (both ends
-//! districts of one area, lowest first); which districts exist between
-//! them is the geography's to say.
+//! Every unit listed, each end of a range and the district of a service's
+//! `postcode` must exist in the bundled geography (`crate::geo`); an
+//! unknown one is reported once, where it is written, with a did-you-mean,
+//! and left out of the model (it would match nobody). A range spans the
+//! districts of its area that exist between its ends, in (number, suffix)
+//! order.
 //!
 //! Imports: `super`, `super::super::{model, graph}`, `crate::diagnostics`,
-//! `crate::source`, `crate::syntax::ast`; `dxmap_runtime::postcode`.
+//! `crate::geo`, `crate::source`, `crate::syntax::ast`;
+//! `dxmap_runtime::postcode`.
 
 use super::super::graph::NameGraph;
 use super::super::model;
 use super::Resolver;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::geo::Geography;
 use crate::source::Span;
 use crate::syntax::ast;
 
@@ -45,8 +50,12 @@ impl Resolver {
                         if let Some(diagnostic) = check_range(range) {
                             self.push(diagnostic);
                         }
+                        self.known_unit(&range.start);
+                        self.known_unit(&range.end);
                     }
-                    ast::PostcodeRef::Unit(_) => {}
+                    ast::PostcodeRef::Unit(unit) => {
+                        self.known_unit(unit);
+                    }
                 }
             }
         }
@@ -92,7 +101,9 @@ impl Resolver {
             for item in &set.items {
                 match item {
                     ast::PostcodeRef::Unit(unit) => {
-                        items.push(model::UnitOrRange::Unit(unit_of(unit)));
+                        if Geography::bundled().contains(&unit.text) {
+                            items.push(model::UnitOrRange::Unit(unit_of(unit)));
+                        }
                     }
                     ast::PostcodeRef::Range(range) => items.push(model::UnitOrRange::Range {
                         start: unit_of(&range.start),
@@ -130,10 +141,14 @@ impl Resolver {
         let mut units = Vec::new();
         for item in refs {
             match item {
-                ast::PostcodeRef::Unit(unit) => units.push(unit_of(unit)),
+                ast::PostcodeRef::Unit(unit) => {
+                    if self.known_unit(unit) {
+                        units.push(unit_of(unit));
+                    }
+                }
                 ast::PostcodeRef::Range(range) => {
                     // The grammar allows ranges in sets only.
-                    units.extend(expand_district_range_without_geography(
+                    units.extend(district_range(
                         &unit_of(&range.start),
                         &unit_of(&range.end),
                         range.span,
@@ -158,9 +173,9 @@ impl Resolver {
                                 text: unit.text.clone(),
                                 span: name.span,
                             }),
-                            model::UnitOrRange::Range { start, end, .. } => units.extend(
-                                expand_district_range_without_geography(start, end, name.span),
-                            ),
+                            model::UnitOrRange::Range { start, end, .. } => {
+                                units.extend(district_range(start, end, name.span));
+                            }
                         }
                     }
                 }
@@ -169,10 +184,40 @@ impl Resolver {
         units
     }
 
-    /// A service's `postcode`, normalised; a malformed one is reported.
+    /// Whether a unit exists; an unknown one is reported.
+    fn known_unit(&mut self, unit: &ast::PostcodeUnit) -> bool {
+        let geography = Geography::bundled();
+        if geography.contains(&unit.text) {
+            return true;
+        }
+        self.push(unknown_unit(
+            geography,
+            &unit.text,
+            unit.span,
+            "postcode unit",
+        ));
+        false
+    }
+
+    /// A service's `postcode`, normalised; a malformed one, or one whose
+    /// district does not exist, is reported.
     pub(super) fn service_postcode(&mut self, text: &ast::Name) -> Option<String> {
         match dxmap_runtime::postcode::Postcode::parse(&text.node) {
-            Some(postcode) => Some(postcode.text),
+            Some(postcode) => {
+                let geography = Geography::bundled();
+                let district = postcode.text.split(' ').next().unwrap_or_default();
+                if geography.contains(district) {
+                    Some(postcode.text)
+                } else {
+                    self.push(unknown_unit(
+                        geography,
+                        district,
+                        text.span,
+                        "postcode district",
+                    ));
+                    None
+                }
+            }
             None => {
                 self.push(
                     Diagnostic::new(
@@ -185,6 +230,20 @@ impl Resolver {
                 None
             }
         }
+    }
+}
+
+/// DX0217 for a unit the geography does not know, with its did-you-mean.
+fn unknown_unit(geography: &Geography, text: &str, span: Span, what: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::UnknownPostcodeUnit,
+        span,
+        format!("unknown {what} `{text}`: no postcode of Great Britain is in it"),
+    );
+    match geography.did_you_mean(text) {
+        Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+        None => diagnostic
+            .with_help("check the unit against the postcodes it should cover, or remove it"),
     }
 }
 
@@ -245,37 +304,62 @@ fn check_range(range: &ast::PostcodeRange) -> Option<Diagnostic> {
     None
 }
 
-/// The districts of a range, until the geography can say which exist: every
-/// number from the first to the last, without suffix, and the ends as
-/// written. A district that does not exist covers no case, so this is safe
-/// for catchments and areas.
-// TODO(geography): expand to the districts of the area that exist between
-// the two ends, ordered by (number, suffix), and report an end that does
-// not exist.
-pub(super) fn expand_district_range_without_geography(
+/// The districts of a range: those of its area that exist between its two
+/// ends (inclusive), in (number, suffix) order. An end that does not exist
+/// is reported where the range is written; the range still spans what lies
+/// between.
+pub(super) fn district_range(
     start: &model::PostcodeUnit,
     end: &model::PostcodeUnit,
     span: Span,
 ) -> Vec<model::PostcodeUnit> {
-    let (Some((area, first, _)), Some((_, last, _))) = (district(&start.text), district(&end.text))
+    let (Some((area, first_number, first_suffix)), Some((_, last_number, last_suffix))) =
+        (district(&start.text), district(&end.text))
     else {
         return Vec::new();
     };
-    let mut units = vec![model::PostcodeUnit {
-        text: start.text.clone(),
-        span,
-    }];
-    for number in first..=last.min(first.saturating_add(1000)) {
-        let text = format!("{area}{number}");
-        if text != start.text && text != end.text {
-            units.push(model::PostcodeUnit { text, span });
+    let (first, last) = ((first_number, first_suffix), (last_number, last_suffix));
+    Geography::bundled()
+        .districts_of(area)
+        .into_iter()
+        .filter(|name| {
+            district(name)
+                .is_some_and(|(_, number, suffix)| (first..=last).contains(&(number, suffix)))
+        })
+        .map(|name| model::PostcodeUnit {
+            text: name.to_owned(),
+            span,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(text: &str) -> model::PostcodeUnit {
+        model::PostcodeUnit {
+            text: text.to_owned(),
+            span: Span::default(),
         }
     }
-    if end.text != start.text {
-        units.push(model::PostcodeUnit {
-            text: end.text.clone(),
-            span,
-        });
+
+    #[test]
+    fn ranges_span_the_districts_that_exist() {
+        let names = |a: &str, b: &str| -> Vec<String> {
+            district_range(&unit(a), &unit(b), Span::default())
+                .into_iter()
+                .map(|u| u.text)
+                .collect()
+        };
+        assert_eq!(
+            names("PL10", "PL15"),
+            ["PL10", "PL11", "PL12", "PL13", "PL14", "PL15"]
+        );
+        let ec = names("EC1A", "EC1V");
+        assert_eq!(ec.first().map(String::as_str), Some("EC1A"));
+        assert_eq!(ec.last().map(String::as_str), Some("EC1V"));
+        assert!(!ec.iter().any(|d| d == "EC2A"));
+        assert!(names("TR1", "TR99").iter().all(|d| d != "TR99"));
     }
-    units
 }

@@ -1,0 +1,557 @@
+//! Reach and hours in an overlay's area (DX0516, DX0517, DX0518).
+//!
+//! For each overlay (the baseline is not analysed), each unit of its area
+//! (an area expanded to its districts that have a centroid, sectors and
+//! districts as written, minus units a more specific overlay claims) and
+//! each case a rule of the layer actually wins (its code, channel, sex and
+//! ages: a sweep from the highest priority down, as for rules that never
+//! fire), some service of a type the rule routes (the catch-all does not
+//! count) must cover the unit (a catchment unit equal to or containing it),
+//! serve the case's channel, sex and ages, have an open-ended validity and
+//! some opening hours. Otherwise: an error when the code's timeframe is at
+//! most 60 minutes, a warning when it is longer or unknown; one finding per
+//! (layer, rule). For the same cases with a timeframe of at most 60
+//! minutes, the weekly hours of the services counted, together, must cover
+//! the whole week (DX0518); dated entries, bank holidays and bounded
+//! validity are not considered.
+//!
+//! Imports: `super::{common, reach}`, `crate::check::model`,
+//! `crate::catalogue`, `crate::diagnostics`, `crate::geo`, `crate::source`,
+//! `dxmap_runtime::space`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use dxmap_runtime::space::{Ages, Answering, CaseSex};
+
+use super::common::{self, Witness};
+use super::reach::{containing_units, Claims};
+use crate::catalogue::DispositionId;
+use crate::check::model;
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::geo::{Geography, Level};
+
+/// Timeframes at most this long make an unreachable case an error.
+const URGENT_MINUTES: u32 = 60;
+
+/// A set of cases one rule wins: a code, a channel, a sex and ages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Won {
+    /// The code searched.
+    pub dx: DispositionId,
+    /// The channel.
+    pub channel: model::Channel,
+    /// The sex.
+    pub sex: CaseSex,
+    /// The ages the rule wins.
+    pub ages: Ages,
+}
+
+/// Per rule of a layer, the cases it wins, code by code: among the rules
+/// naming a code that answers itself (no `no_search`), from the highest
+/// priority down, the ages of each (channel, sex) that higher priorities
+/// have not taken, on the channels the catalogue uses the code on.
+pub fn won_cases(model: &model::Model, layer: &model::Layer) -> BTreeMap<model::RuleId, Vec<Won>> {
+    let by_code = common::rules_by_code(model, layer);
+    let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
+    for (dx, rule_ids) in &by_code {
+        let answer = common::answered(model, layer, &by_code, *dx);
+        if !matches!(answer, Answering::Rules { code, .. } if code == *dx) {
+            continue;
+        }
+        let Some(disposition) = model.catalogue.get(*dx) else {
+            continue;
+        };
+        let mut rules: Vec<(model::RuleId, &model::Rule)> = rule_ids
+            .iter()
+            .filter_map(|id| Some((*id, model.rule(*id)?)))
+            .collect();
+        rules.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
+        let mut taken: BTreeMap<(model::Channel, CaseSex), Vec<Ages>> = BTreeMap::new();
+        for group in rules.chunk_by(|a, b| a.1.priority == b.1.priority) {
+            for (id, rule) in group {
+                for (channel, sex) in rule.when.cells() {
+                    if !disposition.channels.contains(&channel) {
+                        continue;
+                    }
+                    let before = taken.get(&(channel, sex)).cloned().unwrap_or_default();
+                    for ages in rule.when.ages.uncovered(before) {
+                        won.entry(*id).or_default().push(Won {
+                            dx: *dx,
+                            channel,
+                            sex,
+                            ages,
+                        });
+                    }
+                }
+            }
+            for (_, rule) in group {
+                for cell in rule.when.cells() {
+                    taken.entry(cell).or_default().push(rule.when.ages);
+                }
+            }
+        }
+    }
+    won
+}
+
+/// The units of an overlay's area that reach is judged on: an area's
+/// districts that have a centroid, districts and sectors as written, each
+/// once, without those a more specific overlay claims.
+pub(super) fn area_units(
+    geography: &Geography,
+    claims: &Claims<'_>,
+    layer_id: model::LayerId,
+    layer: &model::Layer,
+) -> Vec<String> {
+    let mut units: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for unit in &layer.area {
+        let expanded: Vec<String> = if level(&unit.text) == Level::Area {
+            geography
+                .districts_of(&unit.text)
+                .into_iter()
+                .filter(|d| geography.centroid(d).is_some())
+                .map(str::to_owned)
+                .collect()
+        } else {
+            vec![unit.text.clone()]
+        };
+        for name in expanded {
+            if claims.owner(&name) == layer_id && seen.insert(name.clone()) {
+                units.push(name);
+            }
+        }
+    }
+    units
+}
+
+fn level(name: &str) -> Level {
+    if name.contains(' ') {
+        Level::Sector
+    } else if name.bytes().any(|b| b.is_ascii_digit()) {
+        Level::District
+    } else {
+        Level::Area
+    }
+}
+
+/// Whether a service has some opening hours in a week.
+fn has_hours(hours: &model::Hours) -> bool {
+    hours.all_hours || hours.weekly.iter().any(|day| !day.is_empty())
+}
+
+/// The services of a layer that reach counts, by catchment unit.
+fn counted_by_unit<'a>(
+    model: &'a model::Model,
+    layer: &model::Layer,
+) -> BTreeMap<&'a str, Vec<&'a model::Service>> {
+    let mut by_unit: BTreeMap<&str, Vec<&model::Service>> = BTreeMap::new();
+    for service in layer.services.iter().filter_map(|id| model.service(*id)) {
+        if service.valid.until.is_some() || !has_hours(&service.hours) {
+            continue;
+        }
+        for unit in &service.catchment {
+            by_unit.entry(unit.text.as_str()).or_default().push(service);
+        }
+    }
+    by_unit
+}
+
+/// What reach finds for one (route, case cell) at one unit.
+#[derive(Debug, Clone, Default)]
+struct AtUnit {
+    /// Some ages of the cases no counted service serves.
+    unreached: bool,
+    /// Some service of the routed types covers the unit, but not for
+    /// these ages or this sex.
+    restricted: bool,
+    /// The first ages no counted service serves.
+    gap: Option<Ages>,
+    /// The uncovered times of the week of the services counted.
+    closed: Vec<(usize, u16, u16)>,
+}
+
+/// The services of the routed types covering `unit` that serve the case.
+fn serving<'a>(
+    model: &model::Model,
+    by_unit: &BTreeMap<&str, Vec<&'a model::Service>>,
+    route: &[model::ServiceTypeId],
+    unit: &str,
+    won: &Won,
+) -> Vec<&'a model::Service> {
+    containing_units(unit)
+        .filter_map(|u| by_unit.get(u))
+        .flatten()
+        .copied()
+        .filter(|s| route.contains(&s.service_type))
+        .filter(|s| {
+            model
+                .service_type(s.service_type)
+                .is_some_and(|t| t.channels.contains(&won.channel))
+        })
+        .filter(|s| won.sex.admitted_by(s.sexes.as_ref()) && s.ages.meets(won.ages))
+        .collect()
+}
+
+/// The times of the week none of the services is open, per weekday
+/// (Monday = 0), as `[open, close)` minutes.
+pub fn closed_times(hours: &[&model::Hours]) -> Vec<(usize, u16, u16)> {
+    let mut closed = Vec::new();
+    if hours.iter().any(|h| h.all_hours) {
+        return closed;
+    }
+    for day in 0..7 {
+        let mut sessions: Vec<(u16, u16)> = hours
+            .iter()
+            .filter_map(|h| h.weekly.get(day))
+            .flatten()
+            .map(|s| (s.open, s.close))
+            .collect();
+        sessions.sort_unstable();
+        let mut from = 0u16;
+        for (open, close) in sessions {
+            if open > from {
+                closed.push((day, from, open));
+            }
+            from = from.max(close);
+        }
+        if from < 1440 {
+            closed.push((day, from, 1440));
+        }
+    }
+    closed
+}
+
+/// `Sun 00:00–08:00`.
+pub fn closed_text((day, from, to): (usize, u16, u16)) -> String {
+    let name = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        .get(day)
+        .copied()
+        .unwrap_or("?");
+    let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    format!("{name} {}–{}", hm(from), hm(to))
+}
+
+fn judge(
+    model: &model::Model,
+    by_unit: &BTreeMap<&str, Vec<&model::Service>>,
+    route: &[model::ServiceTypeId],
+    unit: &str,
+    won: &Won,
+    urgent: bool,
+) -> AtUnit {
+    let services = serving(model, by_unit, route, unit, won);
+    let served: Vec<Ages> = services.iter().map(|s| s.ages).collect();
+    if let Some(gap) = won.ages.uncovered(served).first().copied() {
+        let anyone = Won {
+            sex: CaseSex::Female,
+            ages: Ages::ALL,
+            ..*won
+        };
+        let restricted = containing_units(unit)
+            .filter_map(|u| by_unit.get(u))
+            .flatten()
+            .any(|s| route.contains(&s.service_type))
+            || !serving(model, by_unit, route, unit, &anyone).is_empty();
+        return AtUnit {
+            unreached: true,
+            restricted,
+            gap: Some(gap),
+            closed: Vec::new(),
+        };
+    }
+    let closed = if urgent {
+        closed_times(&services.iter().map(|s| &s.hours).collect::<Vec<_>>())
+    } else {
+        Vec::new()
+    };
+    AtUnit {
+        unreached: false,
+        restricted: false,
+        gap: None,
+        closed,
+    }
+}
+
+/// What one rule of a layer leaves unreached, and where hours leave gaps.
+#[derive(Debug, Default)]
+struct Finding {
+    /// The first unreached case and its unit, urgent ones first.
+    witness: Option<(bool, Won, String, bool)>,
+    units: BTreeSet<String>,
+    unit_order: Vec<String>,
+    codes: Vec<DispositionId>,
+    urgent: bool,
+    /// Hours gaps: the first case and unit, every unit, the closed times
+    /// at the first unit.
+    hours_witness: Option<(Won, String)>,
+    hours_units: Vec<String>,
+    closed: BTreeSet<(usize, u16, u16)>,
+}
+
+/// A reach finding, as data: what the tests route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreached {
+    /// The rule.
+    pub rule: model::RuleId,
+    /// The case that shows it.
+    pub witness: Witness,
+    /// Its postcode unit.
+    pub unit: String,
+    /// Every unit concerned (districts and sectors), the witness's first.
+    pub units: Vec<String>,
+    /// The same for people: an area of the overlay's `area` whose judged
+    /// districts are all concerned is named instead of them.
+    pub shown_units: Vec<String>,
+    /// Every code concerned, the witness's first.
+    pub codes: Vec<DispositionId>,
+    /// Whether some code concerned has a timeframe of at most 60 minutes.
+    pub urgent: bool,
+    /// For an hours gap, the closed times of the week; empty for reach.
+    pub closed: Vec<(usize, u16, u16)>,
+    /// Services of the rule's types cover the witness's unit, but none
+    /// serves its ages or sex.
+    pub restricted: bool,
+}
+
+/// Reach findings (`closed` empty) and hours gaps (`closed` not empty) of
+/// every overlay, layer by layer, rule by rule.
+pub fn unreached(model: &model::Model) -> Vec<Unreached> {
+    let geography = Geography::bundled();
+    let claims = Claims::new(model);
+    let mut out = Vec::new();
+    for (layer_idx, layer) in model.layers.iter().enumerate().skip(1) {
+        let layer_id = model::LayerId::from_index(layer_idx);
+        let units = area_units(geography, &claims, layer_id, layer);
+        if units.is_empty() {
+            continue;
+        }
+        let judged: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+        let by_unit = counted_by_unit(model, layer);
+        type Key = (Vec<model::ServiceTypeId>, Won, bool);
+        let mut memo: BTreeMap<Key, Vec<AtUnit>> = BTreeMap::new();
+        for (rule_id, won) in won_cases(model, layer) {
+            let Some(rule) = model.rule(rule_id) else {
+                continue;
+            };
+            let mut finding = Finding::default();
+            for case in &won {
+                let timeframe = model
+                    .catalogue
+                    .get(case.dx)
+                    .and_then(|d| d.timeframe_minutes);
+                let urgent = timeframe.is_some_and(|t| t <= URGENT_MINUTES);
+                let key = (rule.route.clone(), *case, urgent);
+                let at_units = memo.entry(key).or_insert_with(|| {
+                    units
+                        .iter()
+                        .map(|u| judge(model, &by_unit, &rule.route, u, case, urgent))
+                        .collect()
+                });
+                for (unit, at) in units.iter().zip(at_units.iter()) {
+                    if at.unreached {
+                        if finding.witness.as_ref().is_none_or(|(u, ..)| urgent && !u) {
+                            let shown = Won {
+                                ages: at.gap.unwrap_or(case.ages),
+                                ..*case
+                            };
+                            finding.witness = Some((urgent, shown, unit.clone(), at.restricted));
+                        }
+                        if finding.units.insert(unit.clone()) {
+                            finding.unit_order.push(unit.clone());
+                        }
+                        if !finding.codes.contains(&case.dx) {
+                            finding.codes.push(case.dx);
+                        }
+                        finding.urgent |= urgent;
+                    } else if !at.closed.is_empty() {
+                        if finding.hours_witness.is_none() {
+                            finding.hours_witness = Some((*case, unit.clone()));
+                            finding.closed.extend(at.closed.iter().copied());
+                        }
+                        if !finding.hours_units.contains(unit) {
+                            finding.hours_units.push(unit.clone());
+                        }
+                    }
+                }
+            }
+            let witness = |case: &Won| Witness {
+                layer: layer_id,
+                dx: case.dx,
+                channel: case.channel,
+                sex: case.sex,
+                age_days: case.ages.min_days,
+                ages: case.ages,
+            };
+            if let Some((_, case, unit, restricted)) = &finding.witness {
+                let mut units = vec![unit.clone()];
+                units.extend(finding.unit_order.iter().filter(|u| *u != unit).cloned());
+                let mut codes = vec![case.dx];
+                codes.extend(finding.codes.iter().filter(|c| **c != case.dx));
+                out.push(Unreached {
+                    rule: rule_id,
+                    witness: witness(case),
+                    unit: unit.clone(),
+                    shown_units: whole_areas(geography, layer, &judged, units.clone()),
+                    units,
+                    codes,
+                    urgent: finding.urgent,
+                    closed: Vec::new(),
+                    restricted: *restricted,
+                });
+            }
+            if let Some((case, unit)) = &finding.hours_witness {
+                out.push(Unreached {
+                    rule: rule_id,
+                    witness: witness(case),
+                    unit: unit.clone(),
+                    units: finding.hours_units.clone(),
+                    shown_units: whole_areas(
+                        geography,
+                        layer,
+                        &judged,
+                        finding.hours_units.clone(),
+                    ),
+                    codes: vec![case.dx],
+                    urgent: true,
+                    closed: finding.closed.iter().copied().collect(),
+                    restricted: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Units for people: an area of the overlay's `area` all of whose judged
+/// districts are listed is named instead of them (`TR`, not `TR1`, …,
+/// `TR27`), where its first district was.
+fn whole_areas(
+    geography: &Geography,
+    layer: &model::Layer,
+    judged: &BTreeSet<&str>,
+    units: Vec<String>,
+) -> Vec<String> {
+    let listed: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+    let mut whole: BTreeMap<String, String> = BTreeMap::new();
+    for area in layer.area.iter().filter(|u| level(&u.text) == Level::Area) {
+        let districts: Vec<&str> = geography
+            .districts_of(&area.text)
+            .into_iter()
+            .filter(|d| judged.contains(d))
+            .collect();
+        if !districts.is_empty() && districts.iter().all(|d| listed.contains(d)) {
+            for district in districts {
+                whole.insert(district.to_owned(), area.text.clone());
+            }
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for unit in units {
+        let name = whole.get(&unit).cloned().unwrap_or(unit);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// `a, b, c, d, e and 3 more`.
+fn some_of(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    let mut text = shown.join(", ");
+    if items.len() > 5 {
+        text.push_str(&format!(" and {} more", items.len() - 5));
+    }
+    text
+}
+
+pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    for finding in unreached(model) {
+        let (Some(rule), Some(layer)) =
+            (model.rule(finding.rule), model.layer(finding.witness.layer))
+        else {
+            continue;
+        };
+        let codes: Vec<String> = finding
+            .codes
+            .iter()
+            .map(|dx| model.catalogue.code(*dx).to_owned())
+            .collect();
+        let types: Vec<String> = rule
+            .route
+            .iter()
+            .filter_map(|t| model.service_type(*t))
+            .map(|t| format!("`{}`", t.name))
+            .collect();
+        let types = types.join(" or ");
+        let channel = finding.witness.channel.as_str();
+        let area_span = layer.area.first().map_or(layer.span, |u| u.span);
+        let inherited = rule.layer != finding.witness.layer;
+        let (primary, secondary, secondary_label) = if inherited {
+            (
+                area_span,
+                rule.name_span,
+                format!("rule `{}`, inherited by `{}`", rule.name, layer.name),
+            )
+        } else {
+            (
+                rule.name_span,
+                area_span,
+                format!("the area of `{}`", layer.name),
+            )
+        };
+        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
+        let (code, message, help) = if closed.is_empty() {
+            (
+                if finding.urgent {
+                    Code::UnreachableUrgent
+                } else {
+                    Code::Unreachable
+                },
+                if finding.restricted {
+                    format!(
+                        "{} on {channel} in {} for {}{}: no {types} service covers these cases",
+                        some_of(&codes),
+                        some_of(&finding.shown_units),
+                        finding.witness.ages,
+                        common::sex_text(finding.witness.sex)
+                    )
+                } else {
+                    format!(
+                        "{} on {channel} in {}: no {types} service covers it",
+                        some_of(&codes),
+                        some_of(&finding.shown_units)
+                    )
+                },
+                format!(
+                    "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
+                    rule.name, layer.name
+                ),
+            )
+        } else {
+            (
+                Code::HoursGap,
+                format!(
+                    "{} on {channel} in {}: no {types} service is open {}",
+                    some_of(&codes),
+                    some_of(&finding.shown_units),
+                    some_of(&closed)
+                ),
+                "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
+            )
+        };
+        let mut data = finding.witness.data(model);
+        data.places = diagnostics::Places {
+            units: finding.units.clone(),
+            codes,
+            hours: closed,
+        };
+        found.push(
+            Diagnostic::new(code, primary, message)
+                .with_secondary(secondary, secondary_label)
+                .with_help(help)
+                .with_witness(data),
+        );
+    }
+}
