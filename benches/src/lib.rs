@@ -597,8 +597,13 @@ fn overlay_text(overlay: &Overlay, all: &[Overlay]) -> String {
     if !overlay.changes.overrides.is_empty() || !overlay.changes.adds.is_empty() {
         what.push("local rules");
     }
+    // A generated region's services are spread at random, so some urgent
+    // dispositions have no service of their routed type in every unit of
+    // its area: accepted, with the reason, as a DoS lead accepts a region
+    // still being entered.
+    const REACH_ALLOW: &str = "// dxmap: allow DX0516 because \"generated services are spread at random: the catch-all answers where a type has none\"";
     let mut text = format!(
-        "{HEADER}// {}: {}.\n\noverlay {} extends {parent} {{\n  area {}\n",
+        "{HEADER}// {}: {}.\n\noverlay {} extends {parent} {{\n  {REACH_ALLOW}\n  area {}\n",
         plan.label,
         if what.is_empty() {
             "local services".to_owned()
