@@ -31,7 +31,12 @@ fn postcode_in(unit: &str, rng: &mut Rng) -> String {
     if let Some((district, sector)) = unit.split_once(' ') {
         format!("{district} {}", inward(rng, sector.chars().next()))
     } else if unit.chars().all(|c| c.is_ascii_alphabetic()) {
-        format!("{unit}{} {}", 1 + rng.below(9), inward(rng, None))
+        // A district of the area that exists.
+        let districts = dxmap::geo::Geography::bundled().districts_of(unit);
+        match districts.get(rng.below(districts.len().max(1))) {
+            Some(district) => format!("{district} {}", inward(rng, None)),
+            None => format!("{unit}1 {}", inward(rng, None)),
+        }
     } else {
         format!("{unit} {}", inward(rng, None))
     }

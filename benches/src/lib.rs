@@ -235,8 +235,28 @@ pub fn generate(params: &Params) -> Vec<(String, String)> {
         } else {
             None
         };
+        // Remaps are one step: none whose code or target an inherited
+        // remap already uses (which would make a chain, an error).
+        let mut inherited: Vec<(&str, &str)> = Vec::new();
+        let mut ancestor = plan.parent;
+        while let Some(idx) = ancestor {
+            let Some(parent) = overlays.get(idx) else {
+                break;
+            };
+            inherited.extend(parent.remap.map(|(from, to, _)| (from, to)));
+            ancestor = parent.plan.parent;
+        }
+        let allowed: Vec<(&str, &str, &str)> = data::REMAPS
+            .iter()
+            .copied()
+            .filter(|(from, to, _)| {
+                inherited
+                    .iter()
+                    .all(|(f, t)| f != from && f != to && t != from)
+            })
+            .collect();
         let remap = if overlay_rng.percent(30) {
-            overlay_rng.pick(data::REMAPS).copied()
+            overlay_rng.pick(&allowed).copied()
         } else {
             None
         };
@@ -603,7 +623,7 @@ fn overlay_text(overlay: &Overlay, all: &[Overlay]) -> String {
     // still being entered.
     const REACH_ALLOW: &str = "// dxmap: allow DX0516 because \"generated services are spread at random: the catch-all answers where a type has none\"";
     let mut text = format!(
-        "{HEADER}// {}: {}.\n\noverlay {} extends {parent} {{\n  {REACH_ALLOW}\n  area {}\n",
+        "{HEADER}// {}: {}.\n\n{REACH_ALLOW}\noverlay {} extends {parent} {{\n  area {}\n",
         plan.label,
         if what.is_empty() {
             "local services".to_owned()

@@ -8,7 +8,7 @@
 //! claim one unit, and no overlay claims a whole area, so area-wide
 //! services are always governed by the baseline too.
 //!
-//! Imports: `crate::data`, `crate::prng`.
+//! Imports: `crate::data`, `crate::prng`, `dxmap::geo`.
 
 use std::collections::BTreeMap;
 
@@ -55,7 +55,14 @@ impl Places {
                 continue;
             };
             areas.push(idx);
-            districts.extend((a.first..=a.last).map(|n| (idx, n)));
+            // Only districts that exist: dxmap refuses units unknown to
+            // the geography of Great Britain.
+            let geography = dxmap::geo::Geography::bundled();
+            districts.extend(
+                (a.first..=a.last)
+                    .filter(|n| geography.contains(&district(idx, *n)))
+                    .map(|n| (idx, n)),
+            );
         }
         Places { areas, districts }
     }
@@ -110,7 +117,10 @@ pub fn plan_overlays(rng: &mut Rng, places: &Places, n: usize) -> Vec<OverlayPla
             let Some((area_idx, number)) = parent_plan.districts.first().copied() else {
                 continue;
             };
-            let mut digits: Vec<u32> = (0..10).collect();
+            let geography = dxmap::geo::Geography::bundled();
+            let mut digits: Vec<u32> = (0..10)
+                .filter(|d| geography.contains(&format!("{} {d}", district(area_idx, number))))
+                .collect();
             rng.shuffle(&mut digits);
             let mut chosen: Vec<u32> = digits.into_iter().take(rng.range(1, 3)).collect();
             chosen.sort_unstable();
@@ -150,9 +160,21 @@ pub fn plan_overlays(rng: &mut Rng, places: &Places, n: usize) -> Vec<OverlayPla
         };
         let last = AREAS.get(area_idx).map_or(0, |a| a.last);
         let next = cursor.get(&area_idx).copied().unwrap_or(last);
-        let take = u32::try_from(rng.range(1, 3)).unwrap_or(1).min(last - next);
-        let numbers: Vec<u32> = (next..next + take).collect();
-        cursor.insert(area_idx, next + take);
+        let take = rng.range(1, 3);
+        // The next districts of the area that exist, keeping the last one
+        // for the baseline.
+        let numbers: Vec<u32> = places
+            .districts
+            .iter()
+            .filter(|(a, n)| *a == area_idx && *n >= next && *n < last)
+            .map(|(_, n)| *n)
+            .take(take)
+            .collect();
+        if numbers.is_empty() {
+            cursor.insert(area_idx, last);
+            continue;
+        }
+        cursor.insert(area_idx, numbers.last().map_or(last, |n| n + 1));
         let units: Vec<String> = numbers.iter().map(|n| district(area_idx, *n)).collect();
         let town = area(area_idx).map_or("", |a| a.town);
         let label = match (units.first(), units.last()) {

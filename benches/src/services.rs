@@ -8,7 +8,7 @@
 //! age or sex is always a companion of an unrestricted service of its type
 //! with the same catchment, so nobody is left without one.
 //!
-//! Imports: `crate::data`, `crate::places`, `crate::prng`, `crate::calendar`.
+//! Imports: `crate::data`, `crate::places`, `crate::prng`, `crate::calendar`, `dxmap::geo`.
 
 use crate::calendar::Date;
 use crate::data::{HoursKind, Spread, TYPES};
@@ -447,12 +447,20 @@ fn local(rng: &mut Rng, places: &Places, ty: usize, dates: &Dates, ids: &mut Ids
     let area = places::area(area_idx);
     let home = places::district(area_idx, number);
     let mut catchment = Vec::new();
+    let geography = dxmap::geo::Geography::bundled();
     if rng.percent(5) {
-        // One or two sectors of the district.
+        // One or two sectors of the district (that exist; the district
+        // itself when the first does not).
         let first = u32::try_from(rng.below(9)).unwrap_or(0);
-        catchment.push(format!("{home} {first}"));
-        if rng.percent(50) {
-            catchment.push(format!("{home} {}", first + 1));
+        let sector = format!("{home} {first}");
+        if geography.contains(&sector) {
+            catchment.push(sector);
+            let next = format!("{home} {}", first + 1);
+            if rng.percent(50) && geography.contains(&next) {
+                catchment.push(next);
+            }
+        } else {
+            catchment.push(home.clone());
         }
     } else {
         catchment.push(home.clone());
@@ -465,7 +473,7 @@ fn local(rng: &mut Rng, places: &Places, ty: usize, dates: &Dates, ids: &mut Ids
             };
             if (lo..=hi).contains(&neighbour) && neighbour != number {
                 let unit = places::district(area_idx, neighbour);
-                if !catchment.contains(&unit) {
+                if !catchment.contains(&unit) && geography.contains(&unit) {
                     catchment.push(unit);
                 }
             }
