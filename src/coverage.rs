@@ -5,11 +5,12 @@
 //! The matrix itself is the coverage analysis's ([`crate::check::analysis::coverage`]);
 //! `dxmap coverage` prints it with these totals.
 //!
-//! Imports: `crate::check::analysis`.
+//! Imports: `crate::check::{analysis, model}`.
 
 use std::collections::BTreeMap;
 
 use crate::check::analysis::{Answer, CoverageRow};
+use crate::check::model;
 
 /// The totals of one layer's coverage matrix, in dispositions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,6 +71,87 @@ pub fn totals(rows: &[CoverageRow]) -> Totals {
         }
     }
     totals
+}
+
+/// The words a row is described in: the command line's, or the report's.
+#[derive(Debug, Clone, Copy)]
+pub struct Wording {
+    /// Between the rules and the types they route to.
+    pub arrow: &'static str,
+    /// Before the ages a partly covered code leaves out.
+    pub not_covered: &'static str,
+    /// A code nothing covers.
+    pub uncovered: &'static str,
+    /// A code the catalogue does not use on the channel.
+    pub not_used: &'static str,
+}
+
+/// `dxmap coverage`'s words.
+pub const TERMINAL: Wording = Wording {
+    arrow: "->",
+    not_covered: "NOT COVERED",
+    uncovered: "NOT COVERED",
+    not_used: "not used",
+};
+
+/// The report's words.
+pub const PROSE: Wording = Wording {
+    arrow: "→",
+    not_covered: "not covered",
+    uncovered: "not covered: nothing routes it",
+    not_used: "not used here",
+};
+
+/// A row for people (without the code and channel): a remap, a `same_as`
+/// target, the rules and the types they route to, the ages left out.
+pub fn describe(model: &model::Model, row: &CoverageRow, wording: &Wording) -> String {
+    // A remapped code is searched as its target first; the rest of the
+    // description is the re-query with the original code.
+    let remap = row
+        .remapped_to
+        .map(|target| format!("remapped to {}, then ", model.catalogue.code(target)))
+        .unwrap_or_default();
+    let via = row
+        .via
+        .map(|target| format!("{remap}as {}: ", model.catalogue.code(target)))
+        .unwrap_or_else(|| remap.clone());
+    let routed = || {
+        let rules: Vec<String> = row
+            .rules
+            .iter()
+            .filter_map(|id| model.rule(*id))
+            .map(|r| format!("\"{}\"", r.name))
+            .collect();
+        let types: Vec<&str> = row
+            .types
+            .iter()
+            .filter_map(|t| model.service_type(*t))
+            .map(|t| t.name.as_str())
+            .collect();
+        format!(
+            "{via}{} {} {}",
+            rules.join(", "),
+            wording.arrow,
+            types.join(", ")
+        )
+    };
+    match &row.answer {
+        Answer::Routed => routed(),
+        Answer::Partial => {
+            let gaps: Vec<String> = row
+                .gaps
+                .iter()
+                .map(|(sex, ages)| match sex {
+                    Some(sex) => format!("{ages} ({})", sex.describe()),
+                    None => ages.to_string(),
+                })
+                .collect();
+            format!("{}; {}: {}", routed(), wording.not_covered, gaps.join(", "))
+        }
+        Answer::Uncovered => format!("{remap}{}", wording.uncovered),
+        Answer::NoSearch(reason) => format!("{via}no search: {reason}"),
+        Answer::NotUsed => wording.not_used.to_owned(),
+    }
 }
 
 #[cfg(test)]

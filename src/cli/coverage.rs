@@ -30,15 +30,6 @@ pub struct Args {
     format: Format,
 }
 
-fn sex_text(sex: Option<CaseSex>) -> &'static str {
-    match sex {
-        None => "",
-        Some(CaseSex::Female) => " (female)",
-        Some(CaseSex::Male) => " (male)",
-        Some(CaseSex::NotGiven) => " (sex not given)",
-    }
-}
-
 fn answer_name(answer: &Answer) -> &'static str {
     match answer {
         Answer::Routed => "routed",
@@ -46,49 +37,6 @@ fn answer_name(answer: &Answer) -> &'static str {
         Answer::Uncovered => "uncovered",
         Answer::NoSearch(_) => "no_search",
         Answer::NotUsed => "not_used",
-    }
-}
-
-/// The human description of a row (without the code and channels).
-fn describe(model: &model::Model, row: &CoverageRow) -> String {
-    // A remapped code is searched as its target first; the rest of the
-    // description is the re-query with the original code.
-    let remap = row
-        .remapped_to
-        .map(|target| format!("remapped to {}, then ", model.catalogue.code(target)))
-        .unwrap_or_default();
-    let via = row
-        .via
-        .map(|target| format!("{remap}as {}: ", model.catalogue.code(target)))
-        .unwrap_or_else(|| remap.clone());
-    let routed = || {
-        let rules: Vec<String> = row
-            .rules
-            .iter()
-            .filter_map(|id| model.rule(*id))
-            .map(|r| format!("\"{}\"", r.name))
-            .collect();
-        let types: Vec<&str> = row
-            .types
-            .iter()
-            .filter_map(|t| model.service_type(*t))
-            .map(|t| t.name.as_str())
-            .collect();
-        format!("{via}{} -> {}", rules.join(", "), types.join(", "))
-    };
-    match &row.answer {
-        Answer::Routed => routed(),
-        Answer::Partial => {
-            let gaps: Vec<String> = row
-                .gaps
-                .iter()
-                .map(|(sex, ages)| format!("{ages}{}", sex_text(*sex)))
-                .collect();
-            format!("{}; NOT COVERED: {}", routed(), gaps.join(", "))
-        }
-        Answer::Uncovered => format!("{remap}NOT COVERED"),
-        Answer::NoSearch(reason) => format!("{via}no search: {reason}"),
-        Answer::NotUsed => "not used".to_owned(),
     }
 }
 
@@ -106,7 +54,10 @@ fn lines(model: &model::Model, rows: &[CoverageRow]) -> BTreeMap<String, String>
     }
     let mut out = BTreeMap::new();
     for (code, rows) in by_code {
-        let descriptions: Vec<String> = rows.iter().map(|r| describe(model, r)).collect();
+        let descriptions: Vec<String> = rows
+            .iter()
+            .map(|r| crate::coverage::describe(model, r, &crate::coverage::TERMINAL))
+            .collect();
         if descriptions.windows(2).all(|w| w.first() == w.get(1)) {
             let channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
             out.insert(

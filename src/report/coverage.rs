@@ -26,52 +26,6 @@ fn answer_label(answer: &Answer) -> (&'static str, &'static str) {
     }
 }
 
-/// The longer description of a cell, for its tooltip and for screen readers.
-fn describe(model: &model::Model, row: &CoverageRow) -> String {
-    // A remapped code is searched as its target first; the rest of the
-    // description is the re-query with the original code.
-    let remap = row
-        .remapped_to
-        .map(|target| format!("remapped to {}, then ", model.catalogue.code(target)))
-        .unwrap_or_default();
-    let via = row
-        .via
-        .map(|target| format!("{remap}as {}: ", model.catalogue.code(target)))
-        .unwrap_or_else(|| remap.clone());
-    let routed = || {
-        let rules: Vec<String> = row
-            .rules
-            .iter()
-            .filter_map(|id| model.rule(*id))
-            .map(|r| format!("\"{}\"", r.name))
-            .collect();
-        let types: Vec<&str> = row
-            .types
-            .iter()
-            .filter_map(|t| model.service_type(*t))
-            .map(|t| t.name.as_str())
-            .collect();
-        format!("{via}{} → {}", rules.join(", "), types.join(", "))
-    };
-    match &row.answer {
-        Answer::Routed => routed(),
-        Answer::Partial => {
-            let gaps: Vec<String> = row
-                .gaps
-                .iter()
-                .map(|(sex, ages)| match sex {
-                    Some(sex) => format!("{ages} ({})", sex.describe()),
-                    None => ages.to_string(),
-                })
-                .collect();
-            format!("{}; not covered: {}", routed(), gaps.join(", "))
-        }
-        Answer::Uncovered => format!("{remap}not covered: nothing routes it"),
-        Answer::NoSearch(reason) => format!("{via}no search: {reason}"),
-        Answer::NotUsed => "not used here".to_owned(),
-    }
-}
-
 /// The anchor of a heatmap cell.
 fn cell_anchor(layer: &str, dx: &str, channel: Channel) -> String {
     format!("cell-{}-{}-{}", slug(layer), slug(dx), channel.as_str())
@@ -211,7 +165,7 @@ fn heatmap(
                     .is_none_or(|p| p.answer != row.answer || p.rules != row.rules)
             });
             problem |= changed || matches!(row.answer, Answer::Partial | Answer::Uncovered);
-            let text = describe(model, row);
+            let text = crate::coverage::describe(model, row, &crate::coverage::PROSE);
             let link = row.rules.first().map_or_else(
                 || format!("<span>{}</span>", esc(label)),
                 |rule| format!("<a href=\"#{}\">{}</a>", rule_anchor(*rule), esc(label)),
