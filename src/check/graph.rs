@@ -3,11 +3,12 @@
 //! contradictions (the union of all queue orders must be acyclic) belong
 //! here too, with the analysis issue.
 //!
-//! Imports: `crate::source`, petgraph.
+//! Imports: `crate::source`, `crate::diagnostics`, petgraph.
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
 /// A directed graph of named nodes whose edges were written at a span.
@@ -23,6 +24,37 @@ pub struct Cycle {
     pub nodes: Vec<usize>,
     /// The edge leaving each node, in the same order.
     pub edges: Vec<Span>,
+}
+
+impl Cycle {
+    /// The diagnostic of a cycle of declarations: `message` with the chain
+    /// (`a -> b -> a`) at the first node's name, each edge labelled by
+    /// `edge(name of the node it leaves)`. `named(node)` gives a node's
+    /// name and span; `None` when the node is unknown (no diagnostic then).
+    pub fn diagnostic<'a>(
+        &self,
+        code: Code,
+        named: impl Fn(usize) -> Option<(&'a str, Span)>,
+        message: &str,
+        help: &str,
+        edge: impl Fn(&str) -> String,
+    ) -> Option<Diagnostic> {
+        let name = |node: &usize| named(*node).map_or("?", |(name, _)| name);
+        let names: Vec<&str> = self.nodes.iter().map(name).collect();
+        let chain = names
+            .iter()
+            .chain(names.first())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" -> ");
+        let (_, first) = named(*self.nodes.first()?)?;
+        let mut diagnostic =
+            Diagnostic::new(code, first, format!("{message}: {chain}")).with_help(help);
+        for (node, span) in self.nodes.iter().zip(&self.edges) {
+            diagnostic = diagnostic.with_secondary(*span, edge(name(node)));
+        }
+        Some(diagnostic)
+    }
 }
 
 impl NameGraph {

@@ -57,35 +57,21 @@ impl Resolver {
         let cycles = graph.cycles();
         let mut in_cycle = vec![false; declared.len()];
         for cycle in &cycles {
-            let names: Vec<&str> = cycle
-                .nodes
-                .iter()
-                .filter_map(|n| declared.get(*n).map(|g| g.name.node.as_str()))
-                .collect();
-            let chain = names
-                .iter()
-                .chain(names.first())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" -> ");
-            let Some(first) = cycle.nodes.first().and_then(|n| declared.get(*n)) else {
-                continue;
-            };
-            let mut diagnostic = Diagnostic::new(
-                Code::GroupCycle,
-                first.name.span,
-                format!("groups contain each other in a cycle: {chain}"),
-            )
-            .with_help("break the cycle: one of these groups must not contain the other");
-            for (node, edge) in cycle.nodes.iter().zip(&cycle.edges) {
+            for node in &cycle.nodes {
                 if let Some(flag) = in_cycle.get_mut(*node) {
                     *flag = true;
                 }
-                let from = declared.get(*node).map_or("?", |g| g.name.node.as_str());
-                diagnostic =
-                    diagnostic.with_secondary(*edge, format!("`{from}` contains this group"));
             }
-            self.push(diagnostic);
+            let named = |n: usize| declared.get(n).map(|g| (g.name.node.as_str(), g.name.span));
+            if let Some(diagnostic) = cycle.diagnostic(
+                Code::GroupCycle,
+                named,
+                "groups contain each other in a cycle",
+                "break the cycle: one of these groups must not contain the other",
+                |from| format!("`{from}` contains this group"),
+            ) {
+                self.push(diagnostic);
+            }
         }
         // Expand, dependencies first; members of cycles keep their direct codes.
         let order = graph

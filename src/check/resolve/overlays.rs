@@ -103,33 +103,27 @@ impl Resolver {
             }
         }
         for cycle in graph.cycles() {
-            let overlay_name =
-                |n: &usize| decls.overlays.get(*n).map_or("?", |o| o.name.node.as_str());
-            let names: Vec<&str> = cycle.nodes.iter().map(overlay_name).collect();
-            let chain = names
-                .iter()
-                .chain(names.first())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" -> ");
-            let Some(first) = cycle.nodes.first().and_then(|n| decls.overlays.get(*n)) else {
-                continue;
-            };
-            let mut diagnostic = Diagnostic::new(
-                Code::ExtendsCycle,
-                first.name.span,
-                format!("overlays extend each other in a cycle: {chain}"),
-            )
-            .with_help("make one of them extend `national` or another overlay");
-            for (node, edge) in cycle.nodes.iter().zip(&cycle.edges) {
-                // Its body is still checked, as if it extended `national`.
+            // Its body is still checked, as if it extended `national`.
+            for node in &cycle.nodes {
                 if let Some(parent) = parents.get_mut(*node) {
                     *parent = None;
                 }
-                diagnostic = diagnostic
-                    .with_secondary(*edge, format!("`{}` extends this", overlay_name(node)));
             }
-            self.push(diagnostic);
+            let named = |n: usize| {
+                decls
+                    .overlays
+                    .get(n)
+                    .map(|o| (o.name.node.as_str(), o.name.span))
+            };
+            if let Some(diagnostic) = cycle.diagnostic(
+                Code::ExtendsCycle,
+                named,
+                "overlays extend each other in a cycle",
+                "make one of them extend `national` or another overlay",
+                |from| format!("`{from}` extends this"),
+            ) {
+                self.push(diagnostic);
+            }
         }
         // Parents before children, over the `extends` left once cycles are cut.
         let mut acyclic = NameGraph::new(n);

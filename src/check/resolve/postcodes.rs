@@ -61,31 +61,21 @@ impl Resolver {
         }
         let mut in_cycle = vec![false; declared.len()];
         for cycle in graph.cycles() {
-            let name = |n: &usize| declared.get(*n).map_or("?", |s| s.name.node.as_str());
-            let names: Vec<&str> = cycle.nodes.iter().map(name).collect();
-            let chain = names
-                .iter()
-                .chain(names.first())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" -> ");
-            let Some(first) = cycle.nodes.first().and_then(|n| declared.get(*n)) else {
-                continue;
-            };
-            let mut diagnostic = Diagnostic::new(
-                Code::PostcodeSetCycle,
-                first.name.span,
-                format!("postcode sets contain each other in a cycle: {chain}"),
-            )
-            .with_help("break the cycle: one of these sets must not name the other");
-            for (node, edge) in cycle.nodes.iter().zip(&cycle.edges) {
+            for node in &cycle.nodes {
                 if let Some(flag) = in_cycle.get_mut(*node) {
                     *flag = true;
                 }
-                diagnostic =
-                    diagnostic.with_secondary(*edge, format!("`{}` names this set", name(node)));
             }
-            self.push(diagnostic);
+            let named = |n: usize| declared.get(n).map(|s| (s.name.node.as_str(), s.name.span));
+            if let Some(diagnostic) = cycle.diagnostic(
+                Code::PostcodeSetCycle,
+                named,
+                "postcode sets contain each other in a cycle",
+                "break the cycle: one of these sets must not name the other",
+                |from| format!("`{from}` names this set"),
+            ) {
+                self.push(diagnostic);
+            }
         }
         // Expand, dependencies first; a set in a cycle keeps its own units.
         let order = graph
