@@ -5,11 +5,9 @@
 //! down; a range `A..B` runs from the A-th birthday up to, not including,
 //! the (B+1)-th, in the units written.
 //!
-//! Imports: `dxmap_runtime::space`, `crate::syntax::ast`, `super::model`, `crate::diagnostics`, `crate::source`.
+//! Imports: `crate::syntax::ast`, `super::model`, `crate::diagnostics`, `crate::source`.
 
 use std::collections::BTreeMap;
-
-use dxmap_runtime::space::AgeUnit;
 
 use super::model;
 use crate::diagnostics::{Code, Diagnostic};
@@ -68,23 +66,14 @@ pub fn window(
     })
 }
 
-/// The case space's unit for an age as written.
-fn unit(unit: ast::AgeUnit) -> AgeUnit {
-    match unit {
-        ast::AgeUnit::Years => AgeUnit::Years,
-        ast::AgeUnit::Months => AgeUnit::Months,
-        ast::AgeUnit::Days => AgeUnit::Days,
-    }
-}
-
 /// The interval an age range admits: from the start's birthday up to, not
 /// including, the one after the end (the case space's meaning).
 pub fn age_range(range: &ast::AgeRange) -> model::AgeInterval {
-    let start = unit(range.start.unit).days(range.start.value);
+    let start = range.start.unit.days(range.start.value);
     let max = range
         .end
         .as_ref()
-        .map(|end| unit(end.unit).days(end.value.saturating_add(1)));
+        .map(|end| end.unit.days(end.value.saturating_add(1)));
     model::AgeInterval::new(start, max)
 }
 
@@ -92,7 +81,7 @@ pub fn age_range(range: &ast::AgeRange) -> model::AgeInterval {
 pub fn age_test(test: &ast::AgeTest) -> model::AgeInterval {
     match test {
         ast::AgeTest::Compare(op, age) => {
-            let unit = unit(age.unit);
+            let unit = age.unit;
             match op {
                 ast::CompareOp::Lt => unit.below(age.value),
                 ast::CompareOp::Le => unit.below(age.value.saturating_add(1)),

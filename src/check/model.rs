@@ -393,6 +393,28 @@ pub struct Layer {
     pub span: Span,
 }
 
+impl Layer {
+    /// A layer with nothing in it yet: the baseline (`parent` of `None`) or
+    /// an overlay, declared at `span`.
+    pub fn new(name: String, parent: Option<LayerId>, span: Span) -> Layer {
+        Layer {
+            name,
+            parent,
+            area: Vec::new(),
+            skills: BTreeSet::new(),
+            rules: Vec::new(),
+            removed: Vec::new(),
+            no_search: BTreeMap::new(),
+            remaps: BTreeMap::new(),
+            suspensions: Vec::new(),
+            catch_all: None,
+            hierarchies: Vec::new(),
+            services: Vec::new(),
+            span,
+        }
+    }
+}
+
 /// One session of a day, minutes after midnight: `[open, close]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Session {

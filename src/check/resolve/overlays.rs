@@ -28,21 +28,9 @@ impl Resolver {
         files: &[ast::File],
     ) -> Vec<Option<model::LayerId>> {
         let whole = files.first().map_or_else(Span::default, |f| f.span);
-        self.model.layers.push(model::Layer {
-            name: "national".to_owned(),
-            parent: None,
-            area: Vec::new(),
-            skills: BTreeSet::new(),
-            rules: Vec::new(),
-            removed: Vec::new(),
-            no_search: BTreeMap::new(),
-            remaps: BTreeMap::new(),
-            suspensions: Vec::new(),
-            catch_all: None,
-            hierarchies: Vec::new(),
-            services: Vec::new(),
-            span: whole,
-        });
+        self.model
+            .layers
+            .push(model::Layer::new("national".to_owned(), None, whole));
         let n = decls.overlays.len();
         let mut names: Symbols<usize> = Symbols::new("overlay", Code::UnknownOverlay);
         let mut valid = vec![true; n];
@@ -156,21 +144,11 @@ impl Resolver {
             if let Some(slot) = layer_of.get_mut(idx) {
                 *slot = Some(id);
             }
-            self.model.layers.push(model::Layer {
-                name: overlay.name.node.clone(),
-                parent: Some(parent),
-                area: Vec::new(),
-                skills: BTreeSet::new(),
-                rules: Vec::new(),
-                removed: Vec::new(),
-                no_search: BTreeMap::new(),
-                remaps: BTreeMap::new(),
-                suspensions: Vec::new(),
-                catch_all: None,
-                hierarchies: Vec::new(),
-                services: Vec::new(),
-                span: overlay.span,
-            });
+            self.model.layers.push(model::Layer::new(
+                overlay.name.node.clone(),
+                Some(parent),
+                overlay.span,
+            ));
         }
         layer_of
     }

@@ -3,7 +3,7 @@
 //! distances, postcode units, district ranges and references to named
 //! sets of postcode units.
 //!
-//! Imports: `crate::source` only.
+//! Imports: `crate::source`; `dxmap_runtime::space` (the age unit).
 
 use crate::source::{Span, Spanned};
 
@@ -90,27 +90,9 @@ pub struct Age {
     pub span: Span,
 }
 
-/// The unit of an [`Age`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgeUnit {
-    /// `y` (or no suffix).
-    Years,
-    /// `mo`.
-    Months,
-    /// `d`.
-    Days,
-}
-
-impl AgeUnit {
-    /// The suffix as written.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            AgeUnit::Years => "y",
-            AgeUnit::Months => "mo",
-            AgeUnit::Days => "d",
-        }
-    }
-}
+/// The unit of an [`Age`]: the case space's, which also converts it to
+/// days.
+pub use dxmap_runtime::space::AgeUnit;
 
 /// `0..15`, `6mo..`.
 #[derive(Debug, Clone, Copy, PartialEq)]
