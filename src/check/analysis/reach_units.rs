@@ -46,11 +46,20 @@ pub struct Won {
     pub ages: Ages,
 }
 
+/// The cases each rule of a code's rules wins, keyed by the code and those
+/// rules: most overlays inherit most codes' rules unchanged, so what one
+/// layer works out serves the others.
+type WonByRules = BTreeMap<(DispositionId, Vec<model::RuleId>), Vec<(model::RuleId, Vec<Won>)>>;
+
 /// Per rule of a layer, the cases it wins, code by code: among the rules
 /// naming a code that answers itself (no `no_search`), from the highest
 /// priority down, the ages of each (channel, sex) that higher priorities
 /// have not taken, on the channels the catalogue uses the code on.
-pub fn won_cases(model: &model::Model, layer: &model::Layer) -> BTreeMap<model::RuleId, Vec<Won>> {
+fn won_cases(
+    model: &model::Model,
+    layer: &model::Layer,
+    known: &mut WonByRules,
+) -> BTreeMap<model::RuleId, Vec<Won>> {
     let by_code = common::rules_by_code(model, layer);
     let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
     for (dx, rule_ids) in &by_code {
@@ -58,40 +67,56 @@ pub fn won_cases(model: &model::Model, layer: &model::Layer) -> BTreeMap<model::
         if !matches!(answer, Answering::Rules { code, .. } if code == *dx) {
             continue;
         }
-        let Some(disposition) = model.catalogue.get(*dx) else {
-            continue;
-        };
-        let mut rules: Vec<(model::RuleId, &model::Rule)> = rule_ids
-            .iter()
-            .filter_map(|id| Some((*id, model.rule(*id)?)))
-            .collect();
-        rules.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
-        let mut taken: BTreeMap<(model::Channel, CaseSex), Vec<Ages>> = BTreeMap::new();
-        for group in rules.chunk_by(|a, b| a.1.priority == b.1.priority) {
-            for (id, rule) in group {
-                for (channel, sex) in rule.when.cells() {
-                    if !disposition.channels.contains(&channel) {
-                        continue;
-                    }
-                    let before = taken.get(&(channel, sex)).cloned().unwrap_or_default();
-                    for ages in rule.when.ages.uncovered(before) {
-                        won.entry(*id).or_default().push(Won {
-                            dx: *dx,
-                            channel,
-                            sex,
-                            ages,
-                        });
-                    }
-                }
-            }
-            for (_, rule) in group {
-                for cell in rule.when.cells() {
-                    taken.entry(cell).or_default().push(rule.when.ages);
-                }
-            }
+        let code_won = known
+            .entry((*dx, rule_ids.clone()))
+            .or_insert_with(|| won_by(model, *dx, rule_ids));
+        for (id, cases) in code_won.iter() {
+            won.entry(*id).or_default().extend_from_slice(cases);
         }
     }
     won
+}
+
+/// The cases each of `rule_ids` (the rules naming `dx`) wins, by rule.
+fn won_by(
+    model: &model::Model,
+    dx: DispositionId,
+    rule_ids: &[model::RuleId],
+) -> Vec<(model::RuleId, Vec<Won>)> {
+    let Some(disposition) = model.catalogue.get(dx) else {
+        return Vec::new();
+    };
+    let mut rules: Vec<(model::RuleId, &model::Rule)> = rule_ids
+        .iter()
+        .filter_map(|id| Some((*id, model.rule(*id)?)))
+        .collect();
+    rules.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
+    let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
+    let mut taken: BTreeMap<(model::Channel, CaseSex), Vec<Ages>> = BTreeMap::new();
+    for group in rules.chunk_by(|a, b| a.1.priority == b.1.priority) {
+        for (id, rule) in group {
+            for (channel, sex) in rule.when.cells() {
+                if !disposition.channels.contains(&channel) {
+                    continue;
+                }
+                let before = taken.get(&(channel, sex)).cloned().unwrap_or_default();
+                for ages in rule.when.ages.uncovered(before) {
+                    won.entry(*id).or_default().push(Won {
+                        dx,
+                        channel,
+                        sex,
+                        ages,
+                    });
+                }
+            }
+        }
+        for (_, rule) in group {
+            for cell in rule.when.cells() {
+                taken.entry(cell).or_default().push(rule.when.ages);
+            }
+        }
+    }
+    won.into_iter().collect()
 }
 
 /// The units of an overlay's area that reach is judged on: an area's
@@ -140,22 +165,26 @@ fn has_hours(hours: &model::Hours) -> bool {
     hours.all_hours || hours.weekly.iter().any(|day| !day.is_empty())
 }
 
-/// The services of a layer that reach counts, by catchment unit.
-fn counted_by_unit<'a>(
-    model: &'a model::Model,
-    layer: &model::Layer,
-) -> BTreeMap<&'a str, Vec<&'a model::Service>> {
-    let mut by_unit: BTreeMap<&str, Vec<&model::Service>> = BTreeMap::new();
-    for service in layer.services.iter().filter_map(|id| model.service(*id)) {
+/// The services reach counts (open-ended validity, some hours), by
+/// catchment unit: built once for the whole tree.
+fn counted_by_unit(model: &model::Model) -> BTreeMap<&str, Vec<(usize, &model::Service)>> {
+    let mut by_unit: BTreeMap<&str, Vec<(usize, &model::Service)>> = BTreeMap::new();
+    for (idx, service) in model.services.iter().enumerate() {
         if service.valid.until.is_some() || !has_hours(&service.hours) {
             continue;
         }
         for unit in &service.catchment {
-            by_unit.entry(unit.text.as_str()).or_default().push(service);
+            by_unit
+                .entry(unit.text.as_str())
+                .or_default()
+                .push((idx, service));
         }
     }
     by_unit
 }
+
+/// The part of a case that decides which services serve it.
+type Cell = (model::Channel, CaseSex, Ages);
 
 /// What reach finds for one (route, case cell) at one unit.
 #[derive(Debug, Clone, Default)]
@@ -171,26 +200,58 @@ struct AtUnit {
     closed: Vec<(usize, u16, u16)>,
 }
 
-/// The services of the routed types covering `unit` that serve the case.
-fn serving<'a>(
-    model: &model::Model,
-    by_unit: &BTreeMap<&str, Vec<&'a model::Service>>,
-    route: &[model::ServiceTypeId],
+/// The counted services in force in a layer (`in_force`, by service
+/// index) whose catchment unit is `unit` or contains it.
+fn candidates<'a>(
+    by_unit: &BTreeMap<&str, Vec<(usize, &'a model::Service)>>,
+    in_force: &[bool],
     unit: &str,
-    won: &Won,
 ) -> Vec<&'a model::Service> {
     containing_units(unit)
         .filter_map(|u| by_unit.get(u))
         .flatten()
-        .copied()
-        .filter(|s| route.contains(&s.service_type))
-        .filter(|s| {
-            model
-                .service_type(s.service_type)
-                .is_some_and(|t| t.channels.contains(&won.channel))
-        })
-        .filter(|s| won.sex.admitted_by(s.sexes.as_ref()) && s.ages.meets(won.ages))
+        .filter(|(idx, _)| in_force.get(*idx).copied().unwrap_or(false))
+        .map(|(_, service)| *service)
         .collect()
+}
+
+/// What one unit offers the cases of one (route, channel, sex): the
+/// candidates of the routed types that serve the channel and the sex,
+/// whatever the ages, and whether any candidate is of the routed types.
+#[derive(Debug, Default)]
+struct Offer<'a> {
+    services: Vec<&'a model::Service>,
+    routed: bool,
+}
+
+impl<'a> Offer<'a> {
+    fn new(
+        model: &model::Model,
+        candidates: &[&'a model::Service],
+        route: &[model::ServiceTypeId],
+        channel: model::Channel,
+        sex: CaseSex,
+    ) -> Offer<'a> {
+        let routed: Vec<&model::Service> = candidates
+            .iter()
+            .copied()
+            .filter(|s| route.contains(&s.service_type))
+            .collect();
+        let services = routed
+            .iter()
+            .copied()
+            .filter(|s| {
+                model
+                    .service_type(s.service_type)
+                    .is_some_and(|t| t.channels.contains(&channel))
+            })
+            .filter(|s| sex.admitted_by(s.sexes.as_ref()))
+            .collect();
+        Offer {
+            services,
+            routed: !routed.is_empty(),
+        }
+    }
 }
 
 /// The times of the week none of the services is open, per weekday
@@ -232,36 +293,20 @@ pub fn closed_text((day, from, to): (usize, u16, u16)) -> String {
     format!("{name} {}–{}", hm(from), hm(to))
 }
 
-fn judge(
-    model: &model::Model,
-    by_unit: &BTreeMap<&str, Vec<&model::Service>>,
-    route: &[model::ServiceTypeId],
-    unit: &str,
-    won: &Won,
-    urgent: bool,
-) -> AtUnit {
-    let services = serving(model, by_unit, route, unit, won);
-    let served: Vec<Ages> = services.iter().map(|s| s.ages).collect();
-    if let Some(gap) = won.ages.uncovered(served).first().copied() {
-        let anyone = Won {
-            sex: CaseSex::Female,
-            ages: Ages::ALL,
-            ..*won
-        };
-        let restricted = containing_units(unit)
-            .filter_map(|u| by_unit.get(u))
-            .flatten()
-            .any(|s| route.contains(&s.service_type))
-            || !serving(model, by_unit, route, unit, &anyone).is_empty();
+fn judge(offer: &Offer<'_>, ages: Ages, urgent: bool) -> AtUnit {
+    let serving = || offer.services.iter().filter(|s| s.ages.meets(ages));
+    if let Some(gap) = ages.uncovered(serving().map(|s| s.ages)).first().copied() {
+        // Services of the routed types cover the unit, but none serves these
+        // ages or this sex.
         return AtUnit {
             unreached: true,
-            restricted,
+            restricted: offer.routed,
             gap: Some(gap),
             closed: Vec::new(),
         };
     }
     let closed = if urgent {
-        closed_times(&services.iter().map(|s| &s.hours).collect::<Vec<_>>())
+        closed_times(&serving().map(|s| &s.hours).collect::<Vec<_>>())
     } else {
         Vec::new()
     };
@@ -274,19 +319,33 @@ fn judge(
 }
 
 /// What one rule of a layer leaves unreached, and where hours leave gaps.
+/// Units are indexes into the layer's judged units.
 #[derive(Debug, Default)]
 struct Finding {
     /// The first unreached case and its unit, urgent ones first.
-    witness: Option<(bool, Won, String, bool)>,
-    units: BTreeSet<String>,
-    unit_order: Vec<String>,
+    witness: Option<(bool, Won, usize, bool)>,
+    /// Per unit, whether it is in `unit_order`.
+    unreached: Vec<bool>,
+    unit_order: Vec<usize>,
     codes: Vec<DispositionId>,
     urgent: bool,
     /// Hours gaps: the first case and unit, every unit, the closed times
     /// at the first unit.
-    hours_witness: Option<(Won, String)>,
-    hours_units: Vec<String>,
+    hours_witness: Option<(Won, usize)>,
+    /// Per unit, whether it is in `hours_units`.
+    gapped: Vec<bool>,
+    hours_units: Vec<usize>,
     closed: BTreeSet<(usize, u16, u16)>,
+}
+
+impl Finding {
+    fn new(units: usize) -> Finding {
+        Finding {
+            unreached: vec![false; units],
+            gapped: vec![false; units],
+            ..Finding::default()
+        }
+    }
 }
 
 /// A reach finding, as data: what the tests route.
@@ -319,6 +378,8 @@ pub struct Unreached {
 pub fn unreached(model: &model::Model) -> Vec<Unreached> {
     let geography = Geography::bundled();
     let claims = Claims::new(model);
+    let by_unit = counted_by_unit(model);
+    let mut known = WonByRules::new();
     let mut out = Vec::new();
     for (layer_idx, layer) in model.layers.iter().enumerate().skip(1) {
         let layer_id = model::LayerId::from_index(layer_idx);
@@ -326,39 +387,67 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
         if units.is_empty() {
             continue;
         }
-        let judged: BTreeSet<&str> = units.iter().map(String::as_str).collect();
-        let by_unit = counted_by_unit(model, layer);
-        type Key = (Vec<model::ServiceTypeId>, Won, bool);
-        let mut memo: BTreeMap<Key, Vec<AtUnit>> = BTreeMap::new();
-        for (rule_id, won) in won_cases(model, layer) {
+        let areas = WholeAreas::new(geography, layer, &units);
+        let mut in_force = vec![false; model.services.len()];
+        for id in &layer.services {
+            if let Some(flag) = in_force.get_mut(id.index()) {
+                *flag = true;
+            }
+        }
+        let candidates: Vec<Vec<&model::Service>> = units
+            .iter()
+            .map(|u| candidates(&by_unit, &in_force, u))
+            .collect();
+        // Per (route, channel, sex, ages, urgency), the units where
+        // something is found, in unit order: the code searched does not
+        // change what serves a case, and most units find nothing.
+        let mut routes: BTreeMap<&[model::ServiceTypeId], usize> = BTreeMap::new();
+        let mut memo: BTreeMap<(usize, Cell, bool), Vec<(usize, AtUnit)>> = BTreeMap::new();
+        type OfferKey = (usize, model::Channel, CaseSex);
+        let mut offers: BTreeMap<OfferKey, Vec<Offer<'_>>> = BTreeMap::new();
+        for (rule_id, won) in won_cases(model, layer, &mut known) {
             let Some(rule) = model.rule(rule_id) else {
                 continue;
             };
-            let mut finding = Finding::default();
+            let next = routes.len();
+            let route = *routes.entry(rule.route.as_slice()).or_insert(next);
+            let mut finding = Finding::new(units.len());
             for case in &won {
                 let timeframe = model
                     .catalogue
                     .get(case.dx)
                     .and_then(|d| d.timeframe_minutes);
                 let urgent = timeframe.is_some_and(|t| t <= URGENT_MINUTES);
-                let key = (rule.route.clone(), *case, urgent);
-                let at_units = memo.entry(key).or_insert_with(|| {
-                    units
+                let cell = (case.channel, case.sex, case.ages);
+                let found = memo.entry((route, cell, urgent)).or_insert_with(|| {
+                    let offers = offers
+                        .entry((route, case.channel, case.sex))
+                        .or_insert_with(|| {
+                            candidates
+                                .iter()
+                                .map(|c| Offer::new(model, c, &rule.route, case.channel, case.sex))
+                                .collect()
+                        });
+                    offers
                         .iter()
-                        .map(|u| judge(model, &by_unit, &rule.route, u, case, urgent))
+                        .map(|offer| judge(offer, case.ages, urgent))
+                        .enumerate()
+                        .filter(|(_, at)| at.unreached || !at.closed.is_empty())
                         .collect()
                 });
-                for (unit, at) in units.iter().zip(at_units.iter()) {
+                for (unit, at) in found.iter() {
+                    let unit = *unit;
                     if at.unreached {
                         if finding.witness.as_ref().is_none_or(|(u, ..)| urgent && !u) {
                             let shown = Won {
                                 ages: at.gap.unwrap_or(case.ages),
                                 ..*case
                             };
-                            finding.witness = Some((urgent, shown, unit.clone(), at.restricted));
+                            finding.witness = Some((urgent, shown, unit, at.restricted));
                         }
-                        if finding.units.insert(unit.clone()) {
-                            finding.unit_order.push(unit.clone());
+                        if let Some(seen @ false) = finding.unreached.get_mut(unit) {
+                            *seen = true;
+                            finding.unit_order.push(unit);
                         }
                         if !finding.codes.contains(&case.dx) {
                             finding.codes.push(case.dx);
@@ -366,15 +455,17 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                         finding.urgent |= urgent;
                     } else if !at.closed.is_empty() {
                         if finding.hours_witness.is_none() {
-                            finding.hours_witness = Some((*case, unit.clone()));
+                            finding.hours_witness = Some((*case, unit));
                             finding.closed.extend(at.closed.iter().copied());
                         }
-                        if !finding.hours_units.contains(unit) {
-                            finding.hours_units.push(unit.clone());
+                        if let Some(seen @ false) = finding.gapped.get_mut(unit) {
+                            *seen = true;
+                            finding.hours_units.push(unit);
                         }
                     }
                 }
             }
+            let name = |unit: &usize| units.get(*unit).cloned().unwrap_or_default();
             let witness = |case: &Won| Witness {
                 layer: layer_id,
                 dx: case.dx,
@@ -384,15 +475,17 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                 ages: case.ages,
             };
             if let Some((_, case, unit, restricted)) = &finding.witness {
-                let mut units = vec![unit.clone()];
-                units.extend(finding.unit_order.iter().filter(|u| *u != unit).cloned());
+                let mut order = vec![*unit];
+                order.extend(finding.unit_order.iter().filter(|u| *u != unit));
+                let unit = name(unit);
+                let units: Vec<String> = order.iter().map(name).collect();
                 let mut codes = vec![case.dx];
                 codes.extend(finding.codes.iter().filter(|c| **c != case.dx));
                 out.push(Unreached {
                     rule: rule_id,
                     witness: witness(case),
                     unit: unit.clone(),
-                    shown_units: whole_areas(geography, layer, &judged, units.clone()),
+                    shown_units: areas.shown(&units),
                     units,
                     codes,
                     urgent: finding.urgent,
@@ -401,17 +494,13 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                 });
             }
             if let Some((case, unit)) = &finding.hours_witness {
+                let units: Vec<String> = finding.hours_units.iter().map(name).collect();
                 out.push(Unreached {
                     rule: rule_id,
                     witness: witness(case),
-                    unit: unit.clone(),
-                    units: finding.hours_units.clone(),
-                    shown_units: whole_areas(
-                        geography,
-                        layer,
-                        &judged,
-                        finding.hours_units.clone(),
-                    ),
+                    unit: name(unit),
+                    shown_units: areas.shown(&units),
+                    units,
                     codes: vec![case.dx],
                     urgent: true,
                     closed: finding.closed.iter().copied().collect(),
@@ -426,34 +515,53 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
 /// Units for people: an area of the overlay's `area` all of whose judged
 /// districts are listed is named instead of them (`TR`, not `TR1`, …,
 /// `TR27`), where its first district was.
-fn whole_areas(
-    geography: &Geography,
-    layer: &model::Layer,
-    judged: &BTreeSet<&str>,
-    units: Vec<String>,
-) -> Vec<String> {
-    let listed: BTreeSet<&str> = units.iter().map(String::as_str).collect();
-    let mut whole: BTreeMap<String, String> = BTreeMap::new();
-    for area in layer.area.iter().filter(|u| level(&u.text) == Level::Area) {
-        let districts: Vec<&str> = geography
-            .districts_of(&area.text)
-            .into_iter()
-            .filter(|d| judged.contains(d))
+struct WholeAreas {
+    /// Per area unit of the overlay's `area`, its judged districts.
+    areas: Vec<(String, BTreeSet<String>)>,
+}
+
+impl WholeAreas {
+    fn new(geography: &Geography, layer: &model::Layer, judged: &[String]) -> WholeAreas {
+        let judged: BTreeSet<&str> = judged.iter().map(String::as_str).collect();
+        let areas = layer
+            .area
+            .iter()
+            .filter(|u| level(&u.text) == Level::Area)
+            .map(|area| {
+                let districts = geography
+                    .districts_of(&area.text)
+                    .into_iter()
+                    .filter(|d| judged.contains(d))
+                    .map(str::to_owned)
+                    .collect();
+                (area.text.clone(), districts)
+            })
+            .filter(|(_, districts): &(String, BTreeSet<String>)| !districts.is_empty())
             .collect();
-        if !districts.is_empty() && districts.iter().all(|d| listed.contains(d)) {
-            for district in districts {
-                whole.insert(district.to_owned(), area.text.clone());
+        WholeAreas { areas }
+    }
+
+    /// `units` (each once) as people read them.
+    fn shown(&self, units: &[String]) -> Vec<String> {
+        let listed: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+        let mut whole: BTreeMap<&str, &str> = BTreeMap::new();
+        for (area, districts) in &self.areas {
+            if districts.iter().all(|d| listed.contains(d.as_str())) {
+                for district in districts {
+                    whole.insert(district, area);
+                }
             }
         }
-    }
-    let mut out: Vec<String> = Vec::new();
-    for unit in units {
-        let name = whole.get(&unit).cloned().unwrap_or(unit);
-        if !out.contains(&name) {
-            out.push(name);
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for unit in units {
+            let name = whole.get(unit.as_str()).copied().unwrap_or(unit);
+            if seen.insert(name) {
+                out.push(name.to_owned());
+            }
         }
+        out
     }
-    out
 }
 
 /// `a, b, c, d, e and 3 more`.
