@@ -243,3 +243,130 @@ fn at_takes_a_local_time() {
     );
     assert_run(&fold, 0, &["2020-10-25 01:30 BST"]);
 }
+
+/// `route --cases`: a test file (YAML) and JSON lines are answered one line
+/// per case, in order, each as `route --format json` answers that case
+/// alone; a wrong case gets an error on its line (with its number) and exit
+/// 1, the others are still answered.
+#[test]
+fn route_cases_answers_each_case_as_route_does() {
+    let root = project();
+    let built = scratch("route-cases", &[("cases.jsonl", "")]);
+    let table = built.join("rules.dxt");
+    let build = dxmap(&root, &["build", "rules", "-o", table.to_str().unwrap()]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let table = table.to_str().unwrap();
+
+    let run = dxmap(
+        &root,
+        &[
+            "route",
+            "--table",
+            table,
+            "--cases",
+            "rules/tests/hampshire.yaml",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let tests: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join("rules/tests/hampshire.yaml")).unwrap(),
+    )
+    .unwrap();
+    let tests = tests.as_sequence().unwrap();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        tests.len(),
+        "one line per case:\n{}",
+        run.stdout
+    );
+    for (test, line) in tests.iter().zip(&lines) {
+        let case = &test["case"];
+        let text = |key: &str| match &case[key] {
+            serde_yaml::Value::String(s) => s.clone(),
+            serde_yaml::Value::Number(n) => n.to_string(),
+            other => panic!("{key}: {other:?}"),
+        };
+        let mut args = vec![
+            "route".to_owned(),
+            "--table".to_owned(),
+            table.to_owned(),
+            "--format".to_owned(),
+            "json".to_owned(),
+        ];
+        for key in ["dx", "channel", "age", "sex", "postcode", "at"] {
+            if !case[key].is_null() {
+                args.extend([format!("--{key}"), text(key)]);
+            }
+        }
+        if let Some([lat, lon]) = case["location"].as_sequence().map(Vec::as_slice) {
+            args.extend([
+                "--location".to_owned(),
+                format!("{},{}", lat.as_f64().unwrap(), lon.as_f64().unwrap()),
+            ]);
+        }
+        if !case["capacity"].is_null() {
+            continue; // capacity comes from a file on the command line
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let alone = dxmap(&root, &args);
+        assert_eq!(alone.code, 0, "{}", alone.stderr);
+        let alone: serde_json::Value = serde_json::from_str(&alone.stdout).unwrap();
+        let many: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(many, alone, "{}", test["name"].as_str().unwrap_or(""));
+    }
+
+    let cases = concat!(
+        r#"{"dx":"Dx28","channel":"111","age":40,"sex":"female","postcode":"SO16 7AB","at":"2020-05-08T15:00:00+01:00"}"#,
+        "\n\n",
+        r#"{"dx":"Dx99999","channel":"111","age":40,"postcode":"SO16 7AB"}"#,
+        "\nnot json\n",
+        r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","colour":"red"}"#,
+        "\n",
+    );
+    std::fs::write(built.join("cases.jsonl"), cases).unwrap();
+    let run = dxmap(
+        &built,
+        &["route", "--table", table, "--cases", "cases.jsonl"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let answers: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 4, "{}", run.stdout);
+    assert_eq!(answers[0]["overlay"], "hampshire");
+    assert!(!answers[0]["services"].as_array().unwrap().is_empty());
+    for (answer, (number, line, code, field)) in answers[1..].iter().zip([
+        (2, 3, "invalid_case", Some("dx")),
+        (3, 4, "invalid_json", None),
+        (4, 5, "unknown_field", Some("colour")),
+    ]) {
+        assert_eq!(answer["case"], number, "{answer}");
+        assert_eq!(answer["line"], line, "{answer}");
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+        assert_eq!(answer["error"]["field"].as_str(), field, "{answer}");
+    }
+
+    // The single-case flags and `--cases` do not mix; a missing file is exit 2.
+    let run = dxmap(
+        &built,
+        &[
+            "route",
+            "--table",
+            table,
+            "--cases",
+            "cases.jsonl",
+            "--dx",
+            "Dx05",
+        ],
+    );
+    assert_eq!(run.code, 2);
+    let run = dxmap(
+        &built,
+        &["route", "--table", table, "--cases", "missing.jsonl"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("missing.jsonl"), "{}", run.stderr);
+}

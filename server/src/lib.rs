@@ -43,6 +43,16 @@ use dxmap_runtime::table::LoadError;
 use dxmap_runtime::Table;
 
 pub use http::{run, start, Running};
+/// A case from a JSON object, as `/v1/route` reads it (`dxmap route
+/// --cases` reads its files with the same function).
+pub use request::{case as case_from_json, ApiError, Request};
+
+/// A JSON case's text as `/v1/route` reads it: at most
+/// [`MAX_JSON_DEPTH`] deep, then parsed (`dxmap route --cases` reads JSON
+/// lines with it).
+pub fn parse_json_case(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    request::parse_json(body, MAX_JSON_DEPTH)
+}
 
 /// A table and the SHA-256 its artifact's header gives.
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 //! `dxmap route`: answer one case from a rules tree (compiled in memory) or
 //! a built table, for people (human) or programs (`--format json`).
 //!
+//! `many` answers `--cases FILE`.
+//!
 //! Imports: `crate::{load, cases, source}`, `dxmap_runtime`, `super`.
 
 use std::collections::BTreeMap;
@@ -12,6 +14,8 @@ use dxmap_runtime::{Case, Decision, PositionSource, Router, Sex, Step};
 use super::{compile_tree, default_dir, usage_error, use_color, Exit, Format};
 use crate::source::SourceMap;
 use crate::{cases, diagnostics, load};
+
+mod many;
 
 /// Arguments of `dxmap route`.
 #[derive(Debug, clap::Args)]
@@ -26,20 +30,32 @@ pub struct Args {
     #[arg(long, value_name = "NAME|FILE", conflicts_with = "table")]
     release: Option<String>,
     /// The disposition code, e.g. `Dx05`.
-    #[arg(long)]
-    dx: String,
+    #[arg(long, required_unless_present = "cases")]
+    dx: Option<String>,
     /// The channel: `111`, `999` or `ooh`.
-    #[arg(long)]
-    channel: String,
+    #[arg(long, required_unless_present = "cases")]
+    channel: Option<String>,
     /// Age: years (`40`) or with a unit (`18mo`, `10d`).
-    #[arg(long)]
-    age: String,
+    #[arg(long, required_unless_present = "cases")]
+    age: Option<String>,
     /// Sex: `female` or `male`.
     #[arg(long, value_enum)]
     sex: Option<SexArg>,
     /// The patient's postcode, e.g. `SO16 7AB`.
-    #[arg(long)]
-    postcode: String,
+    #[arg(long, required_unless_present = "cases")]
+    postcode: Option<String>,
+    /// Many cases, one table: a YAML list of cases (or of test cases, whose
+    /// `case` is used) or JSON lines, each with the fields of the HTTP API's
+    /// `/v1/route` (`dx`, `channel`, `age`, `sex`, `postcode`, `at`,
+    /// `location`, `capacity`, `explain`). One JSON answer per line, in
+    /// order; a wrong case gets `{"error": …, "case": N}` on its line and
+    /// the exit code is 1.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["dx", "channel", "age", "sex", "postcode", "at", "location", "capacity"]
+    )]
+    cases: Option<PathBuf>,
     /// When: RFC 3339 (`2020-05-08T15:00:00+01:00`) or local to Europe/London (`2020-05-08T15:00`); default now.
     #[arg(long)]
     at: Option<String>,
@@ -82,8 +98,9 @@ fn case(args: &Args) -> Result<Case, Exit> {
         errln!("error: {problem}");
         Exit::Rules
     };
-    let channel = cases::parse_channel(&args.channel).map_err(wrong)?;
-    let age_days = cases::parse_age(&args.age).map_err(wrong)?;
+    let channel =
+        cases::parse_channel(args.channel.as_deref().unwrap_or_default()).map_err(wrong)?;
+    let age_days = cases::parse_age(args.age.as_deref().unwrap_or_default()).map_err(wrong)?;
     let at = match &args.at {
         Some(text) => cases::parse_instant(text).map_err(wrong)?,
         None => jiff::Timestamp::now(),
@@ -128,14 +145,14 @@ fn case(args: &Args) -> Result<Case, Exit> {
         }
     };
     Ok(Case {
-        dx: args.dx.clone(),
+        dx: args.dx.clone().unwrap_or_default(),
         channel,
         age_days,
         sex: args.sex.map(|sex| match sex {
             SexArg::Female => Sex::Female,
             SexArg::Male => Sex::Male,
         }),
-        postcode: args.postcode.clone(),
+        postcode: args.postcode.clone().unwrap_or_default(),
         at,
         location,
         capacity,
@@ -144,9 +161,12 @@ fn case(args: &Args) -> Result<Case, Exit> {
 
 /// Runs `dxmap route`.
 pub fn run(args: Args) -> Exit {
-    let case = match case(&args) {
-        Ok(case) => case,
-        Err(exit) => return exit,
+    let case = match &args.cases {
+        Some(_) => None,
+        None => match case(&args) {
+            Ok(case) => Some(case),
+            Err(exit) => return exit,
+        },
     };
     let table = match &args.table {
         Some(path) => match load::read_table(path) {
@@ -165,6 +185,12 @@ pub fn run(args: Args) -> Exit {
         Ok(router) => router,
         Err(error) => return usage_error(error),
     };
+    let (Some(case), None) = (case, &args.cases) else {
+        return match &args.cases {
+            Some(path) => many::run(path, &router, args.explain.is_some()),
+            None => Exit::Usage,
+        };
+    };
     let routed = if args.explain.is_some() {
         router.explain(&case)
     } else {
@@ -179,12 +205,7 @@ pub fn run(args: Args) -> Exit {
     };
     match args.format {
         Format::Json => {
-            let mut value = serde_json::to_value(&decision).unwrap_or_default();
-            if args.explain.is_none() {
-                if let Some(object) = value.as_object_mut() {
-                    object.remove("trace");
-                }
-            }
+            let value = json(&decision, args.explain.is_some());
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
@@ -193,6 +214,17 @@ pub fn run(args: Args) -> Exit {
         Format::Human => out!("{}", render(&decision, &case, args.explain)),
     }
     Exit::Ok
+}
+
+/// A decision as `--format json` gives it: the trace only with `explain`.
+pub fn json(decision: &Decision, explain: bool) -> serde_json::Value {
+    let mut value = serde_json::to_value(decision).unwrap_or_default();
+    if !explain {
+        if let Some(object) = value.as_object_mut() {
+            object.remove("trace");
+        }
+    }
+    value
 }
 
 /// A decision for people: the answer, then (with `explain`) the steps.
