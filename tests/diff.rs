@@ -403,3 +403,155 @@ fn diff_reports_a_timeframe_changed_in_the_trees_own_catalogue() {
         output.stdout
     );
 }
+
+/// The services the Cornwall overlay declares.
+const CORNWALL_SERVICES: [&str; 6] = [
+    "AMB-SWAST",
+    "CAS-KERNOW",
+    "ED-DER",
+    "ED-RCH",
+    "GPOOH-TR",
+    "UTC-TR1",
+];
+
+#[test]
+fn a_new_overlay_is_one_line_with_its_area_and_what_it_changes_there() {
+    let dir = scratch_dir("new-overlay");
+    copy_rules(&dir.join("old"), &["overlays/cornwall.dxm"]);
+    copy_rules(&dir.join("new"), &[]);
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    // Instead of a line per cell of the new layer, one line: Cornwall's
+    // only rule of its own sends Dx05 on 111 to the UTC, and its six
+    // services are in force there.
+    assert!(
+        !output.stdout.contains("no such layer"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains("layer cornwall"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains(
+            "layers\n  + cornwall (new overlay, extends national): area EX23, PL10..PL15, PL17, PL18, PL22..PL35, TR \
+             — 1 code routed differently there than by national before, 6 services added\n"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("0 routing cells differ (and 1 in the areas of new or removed overlays)"),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(
+        &dir,
+        &["diff", "old", "new", "--format", "json", "--exit-code"],
+    );
+    assert_eq!(json.code, 3);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["layers"]["added"], serde_json::json!(["cornwall"]));
+    let summary = &value["overlays"][0];
+    assert_eq!(value["overlays"].as_array().unwrap().len(), 1);
+    assert_eq!(summary["layer"], "cornwall");
+    assert_eq!(summary["change"], "added");
+    assert_eq!(summary["extends"], "national");
+    assert_eq!(summary["compared_with"], serde_json::json!(["national"]));
+    assert_eq!(summary["codes"], serde_json::json!(["Dx05"]));
+    assert_eq!(summary["cells"], 1);
+    assert_eq!(
+        summary["services_with"],
+        serde_json::json!(CORNWALL_SERVICES)
+    );
+    assert_eq!(summary["services_without"], serde_json::json!([]));
+    let area: Vec<&str> = summary["area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|unit| unit.as_str().unwrap())
+        .collect();
+    assert_eq!(area.len(), 24, "{area:?}");
+    assert_eq!((area[0], area[1], area[23]), ("EX23", "PL10", "TR"));
+    // The cells are still in `routing`, as before.
+    assert!(value["routing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|cell| cell["layer"] == "cornwall" && cell["old"]["layer_exists"] == false));
+
+    // Removed, the other way round.
+    let output = dxmap(&dir, &["diff", "new", "old", "--exit-code"]);
+    assert_eq!(output.code, 3);
+    assert!(
+        output.stdout.contains(
+            "  - cornwall (overlay removed, extends national): area EX23, PL10..PL15, PL17, PL18, PL22..PL35, TR \
+             — 1 code routed differently there, by national now, 6 services no longer in force\n"
+        ),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(&dir, &["diff", "new", "old", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["overlays"][0]["change"], "removed");
+    assert_eq!(value["overlays"][0]["codes"], serde_json::json!(["Dx05"]));
+    assert_eq!(
+        value["overlays"][0]["services_with"],
+        serde_json::json!(CORNWALL_SERVICES)
+    );
+}
+
+#[test]
+fn an_area_change_names_the_units_claimed_and_given_up() {
+    let dir = scratch_dir("area-units");
+    copy_rules(&dir.join("old"), &[]);
+    copy_rules(&dir.join("new"), &[]);
+    edit(
+        &dir.join("new/overlays/cornwall.dxm"),
+        "postcodes east_cornwall = PL10..PL15, PL17, PL18, PL22..PL35",
+        "postcodes east_cornwall = PL11..PL19, PL22..PL35",
+    );
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("layers\n  ~ cornwall: area +PL16, +PL19, -PL10\n"),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(&dir, &["diff", "old", "new", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        value["layers"]["changed"],
+        serde_json::json!([{"id": "cornwall", "fields": ["area"]}])
+    );
+    assert_eq!(
+        value["areas"],
+        serde_json::json!([{"layer": "cornwall", "added": ["PL16", "PL19"], "removed": ["PL10"]}])
+    );
+    assert_eq!(value["overlays"], serde_json::json!([]));
+}
+
+#[test]
+fn diff_reports_a_catch_all_distance_changed() {
+    let dir = scratch_dir("catch-all-within");
+    copy_rules(&dir.join("old"), &[]);
+    copy_rules(&dir.join("new"), &[]);
+    edit(
+        &dir.join("new/overlays/cornwall.dxm"),
+        "catch_all emergency_department within 60km",
+        "catch_all emergency_department within 30km",
+    );
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output.stdout.contains("layers\n  ~ cornwall: catch_all\n"),
+        "{}",
+        output.stdout
+    );
+}
