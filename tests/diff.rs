@@ -2,9 +2,8 @@
 //! routing cells an overlay change touches (exit 3 with `--exit-code`) and
 //! nothing for identical trees (exit 0), also between git revisions;
 //! `release-diff` lists exactly what a release adds and what it leaves
-//! uncovered; `coverage` shows the shipped rules fully covered; and the
-//! commands of the CI template for commissioners exist and exit as
-//! documented.
+//! uncovered; `coverage` shows the shipped rules fully covered. (The CI
+//! template's commands are run in `tests/ci_template.rs`.)
 
 #![allow(
     clippy::unwrap_used,
@@ -265,63 +264,6 @@ fn coverage_of_the_shipped_rules_is_complete() {
     let output = dxmap(&dir, &["coverage", "rules", "--release", "pathways-2020"]);
     assert_eq!(output.code, 1);
     assert!(output.stdout.contains("Dx1112") && output.stdout.contains("NOT COVERED"));
-}
-
-/// The `dxmap` commands of a `run:` script, as argument lists.
-fn dxmap_commands(script: &str) -> Vec<Vec<String>> {
-    script
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("dxmap "))
-        .map(|command| {
-            // The pull request's base branch is `main` in the test repository.
-            let command = command.replace("origin/${{ github.base_ref }}", "main");
-            let command = command.split(['>', '|']).next().unwrap_or("");
-            command
-                .split_whitespace()
-                .map(|word| word.trim_matches('"').to_owned())
-                .collect()
-        })
-        .collect()
-}
-
-#[test]
-fn the_ci_template_commands_exist_and_exit_as_documented() {
-    let template = std::fs::read_to_string(project().join("docs/ci/github-actions.yml")).unwrap();
-    let workflow: serde_yaml::Value = serde_yaml::from_str(&template).unwrap();
-    let steps = workflow["jobs"]["rules"]["steps"].as_sequence().unwrap();
-    let commands: Vec<Vec<String>> = steps
-        .iter()
-        .filter_map(|step| step["run"].as_str())
-        .flat_map(dxmap_commands)
-        .collect();
-    let subcommands: BTreeSet<&str> = commands.iter().map(|c| c[0].as_str()).collect();
-    assert_eq!(
-        subcommands,
-        BTreeSet::from(["check", "diff", "report", "test"]),
-        "{commands:?}"
-    );
-    // On a pull request that changes Dorset's dental routing, every command
-    // succeeds on the shipped rules, and the summary shows the change.
-    let dir = repository("ci-template");
-    for command in &commands {
-        let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let output = dxmap(&dir, &args);
-        assert_eq!(output.code, 0, "dxmap {args:?}: {}", output.stdout);
-        if args.contains(&"sarif") {
-            let sarif: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
-            assert_eq!(sarif["version"], "2.1.0");
-        }
-        if args[0] == "diff" {
-            assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
-        }
-        if args[0] == "report" {
-            let page = std::fs::read_to_string(dir.join("report/index.html")).unwrap();
-            assert!(
-                page.contains("data-change=\"dorset/"),
-                "the report lists no change"
-            );
-        }
-    }
 }
 
 /// The shipped rules in `dir/old` and `dir/new`, each with the release
