@@ -497,3 +497,49 @@ fn diff_reports_a_catch_all_distance_changed() {
         output.stdout
     );
 }
+
+#[test]
+fn diff_git_works_from_any_folder_of_the_repository_without_rules() {
+    let dir = repository("git-anywhere");
+    for folder in ["rules", "rules/overlays", "rules/tests"] {
+        let output = dxmap(
+            &dir.join(folder),
+            &["diff", "--git", "main..change", "--exit-code"],
+        );
+        assert_eq!(
+            output.code, 3,
+            "{folder}: {}{}",
+            output.stdout, output.stderr
+        );
+        assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
+        // One revision: against the working tree, which has `change`.
+        let output = dxmap(&dir.join(folder), &["diff", "--git", "main", "--exit-code"]);
+        assert_eq!(
+            output.code, 3,
+            "{folder}: {}{}",
+            output.stdout, output.stderr
+        );
+        assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
+        let output = dxmap(
+            &dir.join(folder),
+            &["diff", "--git", "change", "--exit-code"],
+        );
+        assert_eq!(
+            output.code, 0,
+            "{folder}: {}{}",
+            output.stdout, output.stderr
+        );
+    }
+    // Any other path is kept as given: from inside `rules/`, `nowhere` is
+    // `rules/nowhere`, which no revision has.
+    let output = dxmap(
+        &dir.join("rules"),
+        &["diff", "--git", "main..change", "--rules", "nowhere"],
+    );
+    assert_eq!(output.code, 2);
+    assert!(
+        output.stderr.contains("`nowhere` does not exist"),
+        "{}",
+        output.stderr
+    );
+}

@@ -3,8 +3,9 @@
 //!
 //! With `--git`, the two trees are read from git revisions of the repository
 //! the current directory is in (through `git` on the PATH), at the path of
-//! `--rules` (default `rules`), into temporary directories that are removed
-//! afterwards. Exit 0 (or, with `--exit-code`, 0 when equal and 3 when they
+//! `--rules` (default `rules`: the folder here, else the repository's
+//! top-level one, so that any folder of the repository will do), into
+//! temporary directories that are removed afterwards. Exit 0 (or, with `--exit-code`, 0 when equal and 3 when they
 //! differ), 1 when a tree has errors, 2 for usage and I/O problems.
 //!
 //! Human output lists the changed cells of each layer in both trees; an
@@ -34,7 +35,8 @@ pub struct Args {
     /// directory; `REV` (or `REV..`) compares REV with the working tree.
     #[arg(long, value_name = "REV1..REV2|REV")]
     git: Option<String>,
-    /// With `--git`: the rules directory inside the repository.
+    /// With `--git`: the rules directory inside the repository (`rules`:
+    /// the folder here, else the one at the top of the repository).
     #[arg(long, default_value = "rules")]
     rules: PathBuf,
     /// Output format.
@@ -274,19 +276,20 @@ pub fn run(args: Args) -> Exit {
                     "`--git {range}` names no revision: `REV1..REV2` or `REV`"
                 ));
             }
+            let rules = super::git::default_rules(&args.rules);
             let old_dir = scratch.path().join("old");
-            if let Err(problem) = super::git::checkout(rev1, &args.rules, &old_dir) {
+            if let Err(problem) = super::git::checkout(rev1, &rules, &old_dir) {
                 return usage_error(problem);
             }
             let new_dir = match rev2 {
                 Some(rev2) => {
                     let new_dir = scratch.path().join("new");
-                    if let Err(problem) = super::git::checkout(rev2, &args.rules, &new_dir) {
+                    if let Err(problem) = super::git::checkout(rev2, &rules, &new_dir) {
                         return usage_error(problem);
                     }
                     new_dir
                 }
-                None => args.rules.clone(),
+                None => rules,
             };
             (old_dir, new_dir)
         }
