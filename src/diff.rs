@@ -628,7 +628,19 @@ fn merge_sexes(cells: Vec<CellChange>) -> Vec<CellChange> {
 
 /// The behavioural difference between `old` and `new`.
 pub fn diff(old: &Table, new: &Table) -> Diff {
-    let (overlays, areas) = overlays::overlays(&Side::new(old), &Side::new(new));
+    // The same layers in the same order claiming the same units: no overlay
+    // came or went, no area moved.
+    let same_names = old.layers.len() == new.layers.len()
+        && old
+            .layers
+            .iter()
+            .zip(&new.layers)
+            .all(|(a, b)| a.name == b.name);
+    let (overlays, areas) = if same_names && old.area_index == new.area_index {
+        (Vec::new(), Vec::new())
+    } else {
+        overlays::overlays(&Side::new(old), &Side::new(new))
+    };
     Diff {
         routing: routing(old, new),
         services: items::services(old, new),
