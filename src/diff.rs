@@ -22,14 +22,24 @@
 //! of bank holidays, and the queue hierarchies. Anything that depends on the
 //! time of a case is listed under what it belongs to.
 //!
-//! Imports: `dxmap_runtime::{table, space}`.
+//! Everything but the cells is compared in `items.rs`. Overlays added or
+//! removed are also summarised, one each, by what they change in their
+//! area (`overlays.rs`).
+//!
+//! Imports: `dxmap_runtime::{table, space}`; its own `items` and
+//! `overlays`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use dxmap_runtime::space::{Ages, Answering, CaseSex, Conditions};
-use dxmap_runtime::table::{Layer, Rule, Service, Table};
+use dxmap_runtime::table::{Layer, Rule, Table};
 use dxmap_runtime::Channel;
 use serde::Serialize;
+
+mod items;
+mod overlays;
+
+pub use overlays::{sort_units, units_text, AreaChange, OverlayChange, OverlaySummary};
 
 /// Serialises a cell's sex: `female`, `male`, `not_given`, or `any` when
 /// all three change alike.
@@ -170,6 +180,13 @@ pub struct Diff {
     pub hierarchies: ItemChanges,
     /// The releases, when they differ.
     pub release: Option<(String, String)>,
+    /// The overlays added or removed, each summarised by what it changes
+    /// in its area (its cells are in `routing` too, against a layer that
+    /// does not exist).
+    pub overlays: Vec<OverlaySummary>,
+    /// The units claimed and given up by overlays in both tables whose
+    /// area changed (`area` in `layers.changed`).
+    pub areas: Vec<AreaChange>,
 }
 
 impl Diff {
@@ -502,61 +519,83 @@ fn routing<'a>(old: &'a Table, new: &'a Table) -> Vec<CellChange> {
             }
         }
         for code in &codes {
-            // Most cells of most layers are alike: when everything routing
-            // reads for this code in this layer is the same in both tables,
-            // no cell can differ (2,000 unchanged overlays cost a lookup
-            // each, not a sweep of their cells).
-            if same_inputs(&old_side, old_layer, &new_side, new_layer, code) {
-                continue;
-            }
-            let mut cuts: BTreeSet<u32> = BTreeSet::from([0]);
-            for (table, layer) in [(old, old_layer), (new, new_layer)] {
-                if let Some(layer) = layer {
-                    // The remapped code's rules, and the original's for
-                    // the re-query.
-                    for searched in [searched(layer, code), *code] {
-                        for rule in candidate_rules(table, layer, searched) {
-                            rule.when.ages.cut_points_into(&mut cuts);
-                        }
-                    }
+            changes.extend(code_cells(
+                (&old_side, old_layer),
+                (&new_side, new_layer),
+                layer_name,
+                code,
+            ));
+        }
+    }
+    changes
+}
+
+/// The changed cells of one code between a layer of the old table and a
+/// layer of the new one (the same layer, or, for an overlay added or
+/// removed, the layer that routes its area in the other table), labelled
+/// with `layer_name`.
+fn code_cells(
+    old: (&Side<'_>, Option<&Layer>),
+    new: (&Side<'_>, Option<&Layer>),
+    layer_name: &str,
+    code: &str,
+) -> Vec<CellChange> {
+    let ((old_side, old_layer), (new_side, new_layer)) = (old, new);
+    let (old, new) = (old_side.table, new_side.table);
+    // Most cells of most layers are alike: when everything routing
+    // reads for this code in this layer is the same in both tables,
+    // no cell can differ (2,000 unchanged overlays cost a lookup
+    // each, not a sweep of their cells).
+    if same_inputs(old_side, old_layer, new_side, new_layer, code) {
+        return Vec::new();
+    }
+    let mut cuts: BTreeSet<u32> = BTreeSet::from([0]);
+    for (table, layer) in [(old, old_layer), (new, new_layer)] {
+        if let Some(layer) = layer {
+            // The remapped code's rules, and the original's for
+            // the re-query.
+            for searched in [searched(layer, code), code] {
+                for rule in candidate_rules(table, layer, searched) {
+                    rule.when.ages.cut_points_into(&mut cuts);
                 }
-            }
-            let bands = Ages::ALL.bands(&cuts);
-            for channel in Channel::ALL {
-                let mut cell_changes: Vec<CellChange> = Vec::new();
-                for sex in CaseSex::ALL {
-                    for band in &bands {
-                        let before = outcome(old, old_layer, code, channel, sex, band.min_days);
-                        let after = outcome(new, new_layer, code, channel, sex, band.min_days);
-                        if before == after {
-                            continue;
-                        }
-                        // Merge with the previous band of the same sex and change.
-                        if let Some(last) = cell_changes.last_mut() {
-                            if last.sex == Some(sex)
-                                && last.max_age_days == Some(band.min_days)
-                                && last.old == before
-                                && last.new == after
-                            {
-                                last.max_age_days = band.max_days;
-                                continue;
-                            }
-                        }
-                        cell_changes.push(CellChange {
-                            layer: (*layer_name).to_owned(),
-                            dx: (*code).to_owned(),
-                            channel,
-                            sex: Some(sex),
-                            min_age_days: band.min_days,
-                            max_age_days: band.max_days,
-                            old: before,
-                            new: after,
-                        });
-                    }
-                }
-                changes.extend(merge_sexes(cell_changes));
             }
         }
+    }
+    let bands = Ages::ALL.bands(&cuts);
+    let mut changes = Vec::new();
+    for channel in Channel::ALL {
+        let mut cell_changes: Vec<CellChange> = Vec::new();
+        for sex in CaseSex::ALL {
+            for band in &bands {
+                let before = outcome(old, old_layer, code, channel, sex, band.min_days);
+                let after = outcome(new, new_layer, code, channel, sex, band.min_days);
+                if before == after {
+                    continue;
+                }
+                // Merge with the previous band of the same sex and change.
+                if let Some(last) = cell_changes.last_mut() {
+                    if last.sex == Some(sex)
+                        && last.max_age_days == Some(band.min_days)
+                        && last.old == before
+                        && last.new == after
+                    {
+                        last.max_age_days = band.max_days;
+                        continue;
+                    }
+                }
+                cell_changes.push(CellChange {
+                    layer: layer_name.to_owned(),
+                    dx: code.to_owned(),
+                    channel,
+                    sex: Some(sex),
+                    min_age_days: band.min_days,
+                    max_age_days: band.max_days,
+                    old: before,
+                    new: after,
+                });
+            }
+        }
+        changes.extend(merge_sexes(cell_changes));
     }
     changes
 }
@@ -587,344 +626,31 @@ fn merge_sexes(cells: Vec<CellChange>) -> Vec<CellChange> {
     out
 }
 
-fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut check = |name: &str, same: bool| {
-        if !same {
-            fields.push(name.to_owned());
-        }
-    };
-    check("name", a.name == b.name);
-    check(
-        "type",
-        type_name(old, a.service_type) == type_name(new, b.service_type),
-    );
-    check("catchment", a.catchment == b.catchment);
-    check("location", a.location == b.location);
-    check("postcode", a.postcode == b.postcode);
-    check("ages", a.ages == b.ages);
-    check("sexes", a.sexes == b.sexes);
-    check("rank", a.rank == b.rank);
-    check(
-        "valid",
-        (a.valid_from, a.valid_until) == (b.valid_from, b.valid_until),
-    );
-    check("hours", old.hours_of(a) == new.hours_of(b));
-    fields
-}
-
-/// Items keyed by id before and after: added, removed, and changed with the
-/// fields `changed` names. Services, service types and layers all use it.
-fn compare_items<T>(
-    before: &BTreeMap<String, T>,
-    after: &BTreeMap<String, T>,
-    added: impl Fn(&str, &T) -> String,
-    removed: impl Fn(&str, &T) -> String,
-    changed: impl Fn(&str, &T, &T) -> Vec<String>,
-) -> ItemChanges {
-    let mut changes = ItemChanges::default();
-    for (id, item) in after {
-        match before.get(id) {
-            None => changes.added.push(added(id, item)),
-            Some(previous) => {
-                let fields = changed(id, previous, item);
-                if !fields.is_empty() {
-                    changes.changed.push(Changed {
-                        id: id.clone(),
-                        fields,
-                    });
-                }
-            }
-        }
-    }
-    for (id, item) in before {
-        if !after.contains_key(id) {
-            changes.removed.push(removed(id, item));
-        }
-    }
-    changes
-}
-
-/// The layers that declare the service `id` (where it is in force: there
-/// and in the overlays extending them).
-fn declared_in(table: &Table, id: &str) -> BTreeSet<String> {
-    let Some(idx) = table.service_index.get(id) else {
-        return BTreeSet::new();
-    };
-    table
-        .layers
-        .iter()
-        .filter(|layer| {
-            layer
-                .services_by_type
-                .values()
-                .flat_map(BTreeMap::values)
-                .any(|list| list.contains(idx))
-        })
-        .map(|layer| layer.name.clone())
-        .collect()
-}
-
-/// `suspensions in LAYER` for every layer (by name, in either table) whose
-/// suspensions, as `find` reads them, differ.
-fn suspension_fields<T: PartialEq>(
-    old: &Table,
-    new: &Table,
-    find: impl Fn(&Table, &Layer) -> Option<T>,
-) -> Vec<String> {
-    let names: BTreeSet<&str> = old
-        .layers
-        .iter()
-        .chain(&new.layers)
-        .map(|l| l.name.as_str())
-        .collect();
-    names
-        .into_iter()
-        .filter(|name| {
-            let a = old.layer(name).and_then(|l| find(old, l));
-            let b = new.layer(name).and_then(|l| find(new, l));
-            a != b
-        })
-        .map(|name| format!("suspensions in {name}"))
-        .collect()
-}
-
-fn services(old: &Table, new: &Table) -> ItemChanges {
-    let by_id = |table: &Table| -> BTreeMap<String, Service> {
-        table
-            .services
-            .iter()
-            .map(|s| (s.id.clone(), s.clone()))
-            .collect()
-    };
-    let label = |table: &Table, id: &str, s: &Service| {
-        format!("{id} {} ({})", s.name, type_name(table, s.service_type))
-    };
-    compare_items(
-        &by_id(old),
-        &by_id(new),
-        |id, s| label(new, id, s),
-        |id, s| label(old, id, s),
-        |id, previous, service| {
-            let mut fields = service_fields(old, previous, new, service);
-            // Where it is declared decides where it is in force.
-            if declared_in(old, id) != declared_in(new, id) {
-                fields.push("declared in".to_owned());
-            }
-            // Suspensions live in layers: compare them per layer by name.
-            fields.extend(suspension_fields(old, new, |_, l| {
-                l.suspended_services.get(id).cloned()
-            }));
-            fields
-        },
-    )
-}
-
-fn service_types(old: &Table, new: &Table) -> ItemChanges {
-    let by_name = |table: &Table| -> BTreeMap<String, dxmap_runtime::table::ServiceType> {
-        table
-            .service_types
-            .iter()
-            .map(|t| (t.name.clone(), t.clone()))
-            .collect()
-    };
-    compare_items(
-        &by_name(old),
-        &by_name(new),
-        |name, _| name.to_owned(),
-        |name, _| name.to_owned(),
-        |name, previous, service_type| {
-            let mut fields = Vec::new();
-            let mut check = |field: &str, same: bool| {
-                if !same {
-                    fields.push(field.to_owned());
-                }
-            };
-            check("label", previous.label == service_type.label);
-            check(
-                "responds_within",
-                previous.responds_within_minutes == service_type.responds_within_minutes,
-            );
-            check("channels", previous.channels == service_type.channels);
-            check("requires", previous.requires == service_type.requires);
-            check("returns", previous.returns == service_type.returns);
-            // Suspensions of the type, per layer.
-            fields.extend(suspension_fields(old, new, |table, l| {
-                let idx = table.service_types.iter().position(|t| t.name == *name)?;
-                l.suspended_types.get(&u32::try_from(idx).ok()?).cloned()
-            }));
-            fields
-        },
-    )
-}
-
-/// What routing reads of a layer besides its rules: the layer it extends,
-/// the units it claims, the types it cannot use (a skill it lacks) and its
-/// catch-all type, by name.
-#[derive(PartialEq)]
-struct LayerFacts {
-    parent: Option<String>,
-    area: Vec<String>,
-    unusable: BTreeMap<String, String>,
-    catch_all: Option<String>,
-}
-
-fn layers(old: &Table, new: &Table) -> ItemChanges {
-    let names = |table: &Table| -> BTreeMap<String, LayerFacts> {
-        let mut areas: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-        for (unit, idx) in &table.area_index {
-            areas.entry(*idx).or_default().push(unit.clone());
-        }
-        table
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(idx, l)| {
-                let area = areas
-                    .remove(&u32::try_from(idx).unwrap_or(u32::MAX))
-                    .unwrap_or_default();
-                let facts = LayerFacts {
-                    parent: l.parent.clone(),
-                    area,
-                    unusable: l
-                        .unusable_types
-                        .iter()
-                        .map(|(t, skill)| (type_name(table, *t), skill.clone()))
-                        .collect(),
-                    catch_all: l.catch_all.map(|t| type_name(table, t)),
-                };
-                (l.name.clone(), facts)
-            })
-            .collect()
-    };
-    compare_items(
-        &names(old),
-        &names(new),
-        |name, _| name.to_owned(),
-        |name, _| name.to_owned(),
-        |_, before, after| {
-            let mut fields = Vec::new();
-            if before.parent != after.parent {
-                fields.push("extends".to_owned());
-            }
-            if before.area != after.area {
-                fields.push("area".to_owned());
-            }
-            if before.unusable != after.unusable {
-                fields.push("skills".to_owned());
-            }
-            if before.catch_all != after.catch_all {
-                fields.push("catch_all".to_owned());
-            }
-            fields
-        },
-    )
-}
-
-/// Codes whose routing fields differ: the timeframe (the search window's
-/// length) and `same_as` (whose rules answer).
-fn dispositions(old: &Table, new: &Table) -> ItemChanges {
-    let by_code = |table: &Table| -> BTreeMap<String, (Option<u32>, Option<String>)> {
-        table
-            .dispositions
-            .iter()
-            .map(|d| {
-                let same_as = d
-                    .same_as
-                    .and_then(|t| table.dispositions.get(usize::try_from(t).ok()?))
-                    .map(|t| t.code.clone());
-                (d.code.clone(), (d.timeframe_minutes, same_as))
-            })
-            .collect()
-    };
-    compare_items(
-        &by_code(old),
-        &by_code(new),
-        |code, _| code.to_owned(),
-        |code, _| code.to_owned(),
-        |_, (old_timeframe, old_same_as), (timeframe, same_as)| {
-            let mut fields = Vec::new();
-            if old_timeframe != timeframe {
-                fields.push(format!(
-                    "timeframe {} -> {}",
-                    minutes_text(*old_timeframe),
-                    minutes_text(*timeframe)
-                ));
-            }
-            if old_same_as != same_as {
-                fields.push(format!(
-                    "same_as {} -> {}",
-                    old_same_as.as_deref().unwrap_or("none"),
-                    same_as.as_deref().unwrap_or("none")
-                ));
-            }
-            fields
-        },
-    )
-}
-
-fn minutes_text(minutes: Option<u32>) -> String {
-    minutes.map_or_else(|| "none".to_owned(), |m| format!("{m} min"))
-}
-
-/// Bank holidays: `DATE NAME` added or removed, renamed as changed.
-fn calendar(old: &Table, new: &Table) -> ItemChanges {
-    let by_date = |table: &Table| -> BTreeMap<String, String> {
-        table
-            .calendar
-            .iter()
-            .map(|(date, name)| (date.to_string(), name.clone()))
-            .collect()
-    };
-    compare_items(
-        &by_date(old),
-        &by_date(new),
-        |date, name| format!("{date} {name}"),
-        |date, name| format!("{date} {name}"),
-        |_, before, after| {
-            if before == after {
-                Vec::new()
-            } else {
-                vec![format!("name {before:?} -> {after:?}")]
-            }
-        },
-    )
-}
-
-/// Queue hierarchies by name: their order of codes.
-fn hierarchies(old: &Table, new: &Table) -> ItemChanges {
-    let by_name = |table: &Table| -> BTreeMap<String, Vec<String>> {
-        table
-            .hierarchies
-            .iter()
-            .map(|h| (h.name.clone(), h.codes.clone()))
-            .collect()
-    };
-    compare_items(
-        &by_name(old),
-        &by_name(new),
-        |name, _| name.to_owned(),
-        |name, _| name.to_owned(),
-        |_, before, after| {
-            if before == after {
-                Vec::new()
-            } else {
-                vec!["order".to_owned()]
-            }
-        },
-    )
-}
-
 /// The behavioural difference between `old` and `new`.
 pub fn diff(old: &Table, new: &Table) -> Diff {
+    // The same layers in the same order claiming the same units: no overlay
+    // came or went, no area moved.
+    let same_names = old.layers.len() == new.layers.len()
+        && old
+            .layers
+            .iter()
+            .zip(&new.layers)
+            .all(|(a, b)| a.name == b.name);
+    let (overlays, areas) = if same_names && old.area_index == new.area_index {
+        (Vec::new(), Vec::new())
+    } else {
+        overlays::overlays(&Side::new(old), &Side::new(new))
+    };
     Diff {
         routing: routing(old, new),
-        services: services(old, new),
-        service_types: service_types(old, new),
-        layers: layers(old, new),
-        dispositions: dispositions(old, new),
-        calendar: calendar(old, new),
-        hierarchies: hierarchies(old, new),
+        services: items::services(old, new),
+        service_types: items::service_types(old, new),
+        layers: items::layers(old, new),
+        dispositions: items::dispositions(old, new),
+        calendar: items::calendar(old, new),
+        hierarchies: items::hierarchies(old, new),
         release: (old.release != new.release).then(|| (old.release.clone(), new.release.clone())),
+        overlays,
+        areas,
     }
 }

@@ -2,9 +2,8 @@
 //! routing cells an overlay change touches (exit 3 with `--exit-code`) and
 //! nothing for identical trees (exit 0), also between git revisions;
 //! `release-diff` lists exactly what a release adds and what it leaves
-//! uncovered; `coverage` shows the shipped rules fully covered; and the
-//! commands of the CI template for commissioners exist and exit as
-//! documented.
+//! uncovered; `coverage` shows the shipped rules fully covered. (The CI
+//! template's commands are run in `tests/ci_template.rs`.)
 
 #![allow(
     clippy::unwrap_used,
@@ -267,63 +266,6 @@ fn coverage_of_the_shipped_rules_is_complete() {
     assert!(output.stdout.contains("Dx1112") && output.stdout.contains("NOT COVERED"));
 }
 
-/// The `dxmap` commands of a `run:` script, as argument lists.
-fn dxmap_commands(script: &str) -> Vec<Vec<String>> {
-    script
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("dxmap "))
-        .map(|command| {
-            // The pull request's base branch is `main` in the test repository.
-            let command = command.replace("origin/${{ github.base_ref }}", "main");
-            let command = command.split(['>', '|']).next().unwrap_or("");
-            command
-                .split_whitespace()
-                .map(|word| word.trim_matches('"').to_owned())
-                .collect()
-        })
-        .collect()
-}
-
-#[test]
-fn the_ci_template_commands_exist_and_exit_as_documented() {
-    let template = std::fs::read_to_string(project().join("docs/ci/github-actions.yml")).unwrap();
-    let workflow: serde_yaml::Value = serde_yaml::from_str(&template).unwrap();
-    let steps = workflow["jobs"]["rules"]["steps"].as_sequence().unwrap();
-    let commands: Vec<Vec<String>> = steps
-        .iter()
-        .filter_map(|step| step["run"].as_str())
-        .flat_map(dxmap_commands)
-        .collect();
-    let subcommands: BTreeSet<&str> = commands.iter().map(|c| c[0].as_str()).collect();
-    assert_eq!(
-        subcommands,
-        BTreeSet::from(["check", "diff", "report", "test"]),
-        "{commands:?}"
-    );
-    // On a pull request that changes Dorset's dental routing, every command
-    // succeeds on the shipped rules, and the summary shows the change.
-    let dir = repository("ci-template");
-    for command in &commands {
-        let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let output = dxmap(&dir, &args);
-        assert_eq!(output.code, 0, "dxmap {args:?}: {}", output.stdout);
-        if args.contains(&"sarif") {
-            let sarif: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
-            assert_eq!(sarif["version"], "2.1.0");
-        }
-        if args[0] == "diff" {
-            assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
-        }
-        if args[0] == "report" {
-            let page = std::fs::read_to_string(dir.join("report/index.html")).unwrap();
-            assert!(
-                page.contains("data-change=\"dorset/"),
-                "the report lists no change"
-            );
-        }
-    }
-}
-
 /// The shipped rules in `dir/old` and `dir/new`, each with the release
 /// catalogue copied in beside them (so that a test can change it).
 fn two_trees_with_their_catalogue(name: &str) -> PathBuf {
@@ -401,5 +343,203 @@ fn diff_reports_a_timeframe_changed_in_the_trees_own_catalogue() {
             .contains("dispositions\n  ~ Dx05: timeframe 120 min -> 60 min"),
         "{}",
         output.stdout
+    );
+}
+
+/// The services the Cornwall overlay declares.
+const CORNWALL_SERVICES: [&str; 6] = [
+    "AMB-SWAST",
+    "CAS-KERNOW",
+    "ED-DER",
+    "ED-RCH",
+    "GPOOH-TR",
+    "UTC-TR1",
+];
+
+#[test]
+fn a_new_overlay_is_one_line_with_its_area_and_what_it_changes_there() {
+    let dir = scratch_dir("new-overlay");
+    copy_rules(&dir.join("old"), &["overlays/cornwall.dxm"]);
+    copy_rules(&dir.join("new"), &[]);
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    // Instead of a line per cell of the new layer, one line: Cornwall's
+    // only rule of its own sends Dx05 on 111 to the UTC, and its six
+    // services are in force there.
+    assert!(
+        !output.stdout.contains("no such layer"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        !output.stdout.contains("layer cornwall"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains(
+            "layers\n  + cornwall (new overlay, extends national): area EX23, PL10..PL15, PL17, PL18, PL22..PL35, TR \
+             — 1 code routed differently there than by national before, 6 services added\n"
+        ),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("0 routing cells differ (and 1 in the areas of new or removed overlays)"),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(
+        &dir,
+        &["diff", "old", "new", "--format", "json", "--exit-code"],
+    );
+    assert_eq!(json.code, 3);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["layers"]["added"], serde_json::json!(["cornwall"]));
+    let summary = &value["overlays"][0];
+    assert_eq!(value["overlays"].as_array().unwrap().len(), 1);
+    assert_eq!(summary["layer"], "cornwall");
+    assert_eq!(summary["change"], "added");
+    assert_eq!(summary["extends"], "national");
+    assert_eq!(summary["compared_with"], serde_json::json!(["national"]));
+    assert_eq!(summary["codes"], serde_json::json!(["Dx05"]));
+    assert_eq!(summary["cells"], 1);
+    assert_eq!(
+        summary["services_with"],
+        serde_json::json!(CORNWALL_SERVICES)
+    );
+    assert_eq!(summary["services_without"], serde_json::json!([]));
+    let area: Vec<&str> = summary["area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|unit| unit.as_str().unwrap())
+        .collect();
+    assert_eq!(area.len(), 24, "{area:?}");
+    assert_eq!((area[0], area[1], area[23]), ("EX23", "PL10", "TR"));
+    // The cells are still in `routing`, as before.
+    assert!(value["routing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|cell| cell["layer"] == "cornwall" && cell["old"]["layer_exists"] == false));
+
+    // Removed, the other way round.
+    let output = dxmap(&dir, &["diff", "new", "old", "--exit-code"]);
+    assert_eq!(output.code, 3);
+    assert!(
+        output.stdout.contains(
+            "  - cornwall (overlay removed, extends national): area EX23, PL10..PL15, PL17, PL18, PL22..PL35, TR \
+             — 1 code routed differently there, by national now, 6 services no longer in force\n"
+        ),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(&dir, &["diff", "new", "old", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["overlays"][0]["change"], "removed");
+    assert_eq!(value["overlays"][0]["codes"], serde_json::json!(["Dx05"]));
+    assert_eq!(
+        value["overlays"][0]["services_with"],
+        serde_json::json!(CORNWALL_SERVICES)
+    );
+}
+
+#[test]
+fn an_area_change_names_the_units_claimed_and_given_up() {
+    let dir = scratch_dir("area-units");
+    copy_rules(&dir.join("old"), &[]);
+    copy_rules(&dir.join("new"), &[]);
+    edit(
+        &dir.join("new/overlays/cornwall.dxm"),
+        "postcodes east_cornwall = PL10..PL15, PL17, PL18, PL22..PL35",
+        "postcodes east_cornwall = PL11..PL19, PL22..PL35",
+    );
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("layers\n  ~ cornwall: area +PL16, +PL19, -PL10\n"),
+        "{}",
+        output.stdout
+    );
+    let json = dxmap(&dir, &["diff", "old", "new", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        value["layers"]["changed"],
+        serde_json::json!([{"id": "cornwall", "fields": ["area"]}])
+    );
+    assert_eq!(
+        value["areas"],
+        serde_json::json!([{"layer": "cornwall", "added": ["PL16", "PL19"], "removed": ["PL10"]}])
+    );
+    assert_eq!(value["overlays"], serde_json::json!([]));
+}
+
+#[test]
+fn diff_reports_a_catch_all_distance_changed() {
+    let dir = scratch_dir("catch-all-within");
+    copy_rules(&dir.join("old"), &[]);
+    copy_rules(&dir.join("new"), &[]);
+    edit(
+        &dir.join("new/overlays/cornwall.dxm"),
+        "catch_all emergency_department within 60km",
+        "catch_all emergency_department within 30km",
+    );
+    let output = dxmap(&dir, &["diff", "old", "new", "--exit-code"]);
+    assert_eq!(output.code, 3, "{}{}", output.stdout, output.stderr);
+    assert!(
+        output.stdout.contains("layers\n  ~ cornwall: catch_all\n"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn diff_git_works_from_any_folder_of_the_repository_without_rules() {
+    let dir = repository("git-anywhere");
+    for folder in ["rules", "rules/overlays", "rules/tests"] {
+        let output = dxmap(
+            &dir.join(folder),
+            &["diff", "--git", "main..change", "--exit-code"],
+        );
+        assert_eq!(
+            output.code, 3,
+            "{folder}: {}{}",
+            output.stdout, output.stderr
+        );
+        assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
+        // One revision: against the working tree, which has `change`.
+        let output = dxmap(&dir.join(folder), &["diff", "--git", "main", "--exit-code"]);
+        assert_eq!(
+            output.code, 3,
+            "{folder}: {}{}",
+            output.stdout, output.stderr
+        );
+        assert!(output.stdout.contains("layer dorset"), "{}", output.stdout);
+        let output = dxmap(
+            &dir.join(folder),
+            &["diff", "--git", "change", "--exit-code"],
+        );
+        assert_eq!(
+            output.code, 0,
+            "{folder}: {}{}",
+            output.stdout, output.stderr
+        );
+    }
+    // Any other path is kept as given: from inside `rules/`, `nowhere` is
+    // `rules/nowhere`, which no revision has.
+    let output = dxmap(
+        &dir.join("rules"),
+        &["diff", "--git", "main..change", "--rules", "nowhere"],
+    );
+    assert_eq!(output.code, 2);
+    assert!(
+        output.stderr.contains("`nowhere` does not exist"),
+        "{}",
+        output.stderr
     );
 }

@@ -219,6 +219,58 @@ fn sarif_keeps_the_exit_codes() {
     assert_eq!(output.code, 2);
 }
 
+/// The `(uri, uriBaseId, fingerprint)` of each result's location.
+fn sarif_locations(sarif: &str) -> Vec<(String, String, String)> {
+    let log: Value = serde_json::from_str(sarif).unwrap();
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                text(artifact, "/uri").to_owned(),
+                text(artifact, "/uriBaseId").to_owned(),
+                text(result, "/partialFingerprints/dxmap~1v1").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_names_files_from_the_repository_root_however_the_rules_are_typed() {
+    let dir = broken_tree("sarif-absolute");
+    support::cli::git(&dir, &["init", "-q"]);
+    let relative = dxmap(&dir, &["check", "rules", "--format", "sarif"]);
+    assert_eq!(relative.code, 1, "{}", relative.stderr);
+    let expected = sarif_locations(&relative.stdout);
+    assert!(expected.len() >= 4);
+    for (uri, base, _) in &expected {
+        assert!(
+            uri == "rules/national.dxm" || uri == "rules/overlays/dorset%2Cwest.dxm",
+            "{uri}"
+        );
+        assert_eq!(base, "%SRCROOT%");
+    }
+    // An absolute path, from another directory; a path from inside the
+    // rules folder: the same URIs and fingerprints, and no machine path.
+    let absolute = dir.join("rules").display().to_string();
+    let elsewhere = dir.parent().unwrap();
+    let output = dxmap(
+        elsewhere,
+        &["check", "--rules", &absolute, "--format", "sarif"],
+    );
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert_eq!(sarif_locations(&output.stdout), expected);
+    assert!(!output.stdout.contains("file://"), "{}", output.stdout);
+    assert!(!output.stdout.contains(&absolute), "{}", output.stdout);
+    let inside = dxmap(
+        &dir.join("rules/overlays"),
+        &["check", "--rules", "..", "--format", "sarif"],
+    );
+    assert_eq!(sarif_locations(&inside.stdout), expected);
+}
+
 #[test]
 fn github_prints_one_escaped_annotation_per_diagnostic_and_a_summary() {
     let dir = broken_tree("github");

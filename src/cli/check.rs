@@ -1,6 +1,8 @@
 //! `dxmap check [--rules DIR] [--release NAME|FILE] [--format human|json|sarif|github] [--deny-warnings]`.
 //!
-//! Imports: `crate::load`, `crate::diagnostics`, `super`.
+//! Imports: `crate::load`, `crate::diagnostics`, `crate::source`, `super`.
+
+use std::collections::BTreeMap;
 
 use super::{usage_error, use_color, CheckFormat, Exit};
 use crate::diagnostics::{self, Counts};
@@ -19,6 +21,42 @@ pub struct Args {
     deny_warnings: bool,
 }
 
+/// The path from the repository's root of each file read, by the name it
+/// was read under, for SARIF: the root is the nearest folder above the
+/// rules directory that holds `.git` (the work tree code scanning reads
+/// from), else the current directory. Paths are compared resolved, so any
+/// way of typing the rules directory gives the same paths; a file outside
+/// the root (or a bundled catalogue) has none.
+fn paths_from_root(
+    dir: &std::path::Path,
+    sources: &crate::source::SourceMap,
+) -> BTreeMap<String, String> {
+    let root = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|dir| {
+            dir.ancestors()
+                .find(|folder| folder.join(".git").exists())
+                .map(std::path::Path::to_path_buf)
+        })
+        .or_else(|| std::env::current_dir().and_then(std::fs::canonicalize).ok());
+    let Some(root) = root else {
+        return BTreeMap::new();
+    };
+    sources
+        .iter()
+        .filter_map(|(id, _)| {
+            let name = sources.name(id);
+            let path = std::fs::canonicalize(name).ok()?;
+            let relative = path.strip_prefix(&root).ok()?;
+            let parts: Vec<String> = relative
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            Some((name.to_owned(), parts.join("/")))
+        })
+        .collect()
+}
+
 /// Runs `dxmap check`.
 pub fn run(args: Args) -> Exit {
     let dir = args.tree.dir();
@@ -32,7 +70,10 @@ pub fn run(args: Args) -> Exit {
         }
         CheckFormat::Json => diagnostics::json::render_all(&checked.diagnostics, &checked.sources),
         CheckFormat::Sarif => {
-            diagnostics::sarif::render_all(&checked.diagnostics, &checked.sources)
+            let paths = paths_from_root(&dir, &checked.sources);
+            diagnostics::sarif::render_all(&checked.diagnostics, &checked.sources, &|name| {
+                paths.get(name).cloned()
+            })
         }
         CheckFormat::Github => {
             diagnostics::github::render_all(&checked.diagnostics, &checked.sources)

@@ -1,11 +1,18 @@
-//! `dxmap diff OLD NEW | --git REV1..REV2 [--rules DIR] [--format human|json] [--exit-code]`:
+//! `dxmap diff OLD NEW | --git REV1..REV2|REV [--rules DIR] [--format human|json] [--exit-code]`:
 //! the behavioural difference between two rules trees.
 //!
 //! With `--git`, the two trees are read from git revisions of the repository
 //! the current directory is in (through `git` on the PATH), at the path of
-//! `--rules` (default `rules`), into temporary directories that are removed
-//! afterwards. Exit 0 (or, with `--exit-code`, 0 when equal and 3 when they
+//! `--rules` (default `rules`: the folder here, else the repository's
+//! top-level one, so that any folder of the repository will do), into
+//! temporary directories that are removed afterwards. Exit 0 (or, with `--exit-code`, 0 when equal and 3 when they
 //! differ), 1 when a tree has errors, 2 for usage and I/O problems.
+//!
+//! Human output lists the changed cells of each layer in both trees; an
+//! overlay added or removed is one line instead (its area, the codes it
+//! routes differently there, the services in force only with it), and an
+//! area change names the units claimed (`+`) and given up (`-`). JSON has
+//! every cell, and the same summaries under `overlays` and `areas`.
 //!
 //! Imports: `crate::{diff, load}`, `super` (and its `git` for checkouts).
 
@@ -13,7 +20,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{compile_tree_with, usage_error, Exit, Format};
-use crate::diff::{self, CellChange, Diff};
+use crate::diff::{self, CellChange, Diff, OverlayChange, OverlaySummary};
 
 /// Arguments of `dxmap diff`.
 #[derive(Debug, clap::Args)]
@@ -28,7 +35,8 @@ pub struct Args {
     /// directory; `REV` (or `REV..`) compares REV with the working tree.
     #[arg(long, value_name = "REV1..REV2|REV")]
     git: Option<String>,
-    /// With `--git`: the rules directory inside the repository.
+    /// With `--git`: the rules directory inside the repository (`rules`:
+    /// the folder here, else the one at the top of the repository).
     #[arg(long, default_value = "rules")]
     rules: PathBuf,
     /// Output format.
@@ -48,13 +56,89 @@ fn sex(cell: &CellChange) -> String {
         .map_or_else(String::new, |sex| format!(", {}", sex.describe()))
 }
 
+/// The most units a line of human output lists (`--format json` has them
+/// all).
+const MAX_UNITS: usize = 24;
+
+/// Units as a DoS lead writes them (`PL10..PL15`), each prefixed with
+/// `sign`, at most [`MAX_UNITS`] of them.
+fn units(list: &[String], sign: &str) -> String {
+    let text = diff::units_text(list);
+    let parts: Vec<&str> = text.split(", ").filter(|p| !p.is_empty()).collect();
+    let mut out: Vec<String> = parts
+        .iter()
+        .take(MAX_UNITS)
+        .map(|part| format!("{sign}{part}"))
+        .collect();
+    if parts.len() > MAX_UNITS {
+        out.push(format!("and {} more", parts.len() - MAX_UNITS));
+    }
+    out.join(", ")
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// One line for an overlay added or removed: its area, and what it
+/// changes there compared with the layers that route the area without it.
+fn overlay_line(summary: &OverlaySummary) -> String {
+    let (sign, what) = match summary.change {
+        OverlayChange::Added => ("+", "new overlay"),
+        OverlayChange::Removed => ("-", "overlay removed"),
+    };
+    let mut line = format!("  {sign} {} ({what}", summary.layer);
+    if let Some(parent) = &summary.extends {
+        let _ = write!(line, ", extends {parent}");
+    }
+    line.push_str("): ");
+    if summary.area.is_empty() {
+        line.push_str("claims no area, so routes no case itself");
+        return line;
+    }
+    let _ = write!(line, "area {} — ", units(&summary.area, ""));
+    let instead = summary.compared_with.join(", ");
+    let codes = plural(summary.codes.len(), "code", "codes");
+    let _ = match summary.change {
+        OverlayChange::Added => write!(
+            line,
+            "{codes} routed differently there than by {instead} before"
+        ),
+        OverlayChange::Removed => {
+            write!(line, "{codes} routed differently there, by {instead} now")
+        }
+    };
+    let (with, without) = match summary.change {
+        OverlayChange::Added => ("added", "no longer in force"),
+        OverlayChange::Removed => ("no longer in force", "in force instead"),
+    };
+    for (ids, what) in [
+        (&summary.services_with, with),
+        (&summary.services_without, without),
+    ] {
+        if !ids.is_empty() {
+            let _ = write!(
+                line,
+                ", {} {what}",
+                plural(ids.len(), "service", "services")
+            );
+        }
+    }
+    line
+}
+
 fn render(diff: &Diff) -> String {
     let mut out = String::new();
     if let Some((old, new)) = &diff.release {
         let _ = writeln!(out, "release {old} -> {new}");
     }
+    // The cells of an overlay added or removed are read against a layer
+    // that does not exist: its summary line says what they change instead.
+    let summarised = |cell: &CellChange| diff.overlays.iter().any(|s| s.layer == cell.layer);
     let mut current_layer = "";
-    for cell in &diff.routing {
+    let mut listed = 0;
+    for cell in diff.routing.iter().filter(|cell| !summarised(cell)) {
+        listed += 1;
         if cell.layer != current_layer {
             let _ = writeln!(out, "layer {}", cell.layer);
             current_layer = &cell.layer;
@@ -70,26 +154,57 @@ fn render(diff: &Diff) -> String {
             cell.new
         );
     }
-    for (title, changes) in [
-        ("layers", &diff.layers),
-        ("dispositions", &diff.dispositions),
-        ("calendar", &diff.calendar),
-        ("hierarchies", &diff.hierarchies),
-        ("service types", &diff.service_types),
-        ("services", &diff.services),
+    for (title, changes, is_layers) in [
+        ("layers", &diff.layers, true),
+        ("dispositions", &diff.dispositions, false),
+        ("calendar", &diff.calendar, false),
+        ("hierarchies", &diff.hierarchies, false),
+        ("service types", &diff.service_types, false),
+        ("services", &diff.services, false),
     ] {
         if changes.added.is_empty() && changes.removed.is_empty() && changes.changed.is_empty() {
             continue;
         }
         let _ = writeln!(out, "{title}");
-        for item in &changes.added {
-            let _ = writeln!(out, "  + {item}");
-        }
-        for item in &changes.removed {
-            let _ = writeln!(out, "  - {item}");
+        let summary = |item: &str| diff.overlays.iter().find(|s| is_layers && s.layer == item);
+        for item in changes.added.iter().chain(&changes.removed) {
+            let sign = if changes.added.contains(item) {
+                "+"
+            } else {
+                "-"
+            };
+            match summary(item) {
+                Some(summary) => {
+                    let _ = writeln!(out, "{}", overlay_line(summary));
+                }
+                None => {
+                    let _ = writeln!(out, "  {sign} {item}");
+                }
+            }
         }
         for item in &changes.changed {
-            let _ = writeln!(out, "  ~ {}: {}", item.id, item.fields.join(", "));
+            let fields: Vec<String> = item
+                .fields
+                .iter()
+                .map(|field| {
+                    let area = diff
+                        .areas
+                        .iter()
+                        .find(|area| is_layers && field == "area" && area.layer == item.id);
+                    match area {
+                        Some(area) => {
+                            let moved: Vec<String> =
+                                [units(&area.added, "+"), units(&area.removed, "-")]
+                                    .into_iter()
+                                    .filter(|part| !part.is_empty())
+                                    .collect();
+                            format!("area {}", moved.join(", "))
+                        }
+                        None => field.clone(),
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "  ~ {}: {}", item.id, fields.join(", "));
         }
     }
     let _ = writeln!(
@@ -98,23 +213,35 @@ fn render(diff: &Diff) -> String {
         if diff.is_empty() {
             "no behavioural difference".to_owned()
         } else {
-            let mut summary = format!(
-                "{} routing cells differ; {} services added, {} removed, {} changed",
-                diff.routing.len(),
-                diff.services.added.len(),
+            let mut summary = if listed == 1 {
+                "1 routing cell differs".to_owned()
+            } else {
+                format!("{listed} routing cells differ")
+            };
+            let in_overlays: usize = diff.overlays.iter().map(|s| s.cells).sum();
+            if in_overlays > 0 {
+                let _ = write!(
+                    summary,
+                    " (and {in_overlays} in the areas of new or removed overlays)"
+                );
+            }
+            let _ = write!(
+                summary,
+                "; {} added, {} removed, {} changed",
+                plural(diff.services.added.len(), "service", "services"),
                 diff.services.removed.len(),
                 diff.services.changed.len()
             );
-            for (what, changes) in [
-                ("layers", &diff.layers),
-                ("dispositions", &diff.dispositions),
-                ("bank holidays", &diff.calendar),
-                ("hierarchies", &diff.hierarchies),
-                ("service types", &diff.service_types),
+            for (one, many, changes) in [
+                ("layer", "layers", &diff.layers),
+                ("disposition", "dispositions", &diff.dispositions),
+                ("bank holiday", "bank holidays", &diff.calendar),
+                ("hierarchy", "hierarchies", &diff.hierarchies),
+                ("service type", "service types", &diff.service_types),
             ] {
                 let count = changes.added.len() + changes.removed.len() + changes.changed.len();
                 if count > 0 {
-                    let _ = write!(summary, "; {count} {what} changed");
+                    let _ = write!(summary, "; {} changed", plural(count, one, many));
                 }
             }
             summary
@@ -149,19 +276,20 @@ pub fn run(args: Args) -> Exit {
                     "`--git {range}` names no revision: `REV1..REV2` or `REV`"
                 ));
             }
+            let rules = super::git::default_rules(&args.rules);
             let old_dir = scratch.path().join("old");
-            if let Err(problem) = super::git::checkout(rev1, &args.rules, &old_dir) {
+            if let Err(problem) = super::git::checkout(rev1, &rules, &old_dir) {
                 return usage_error(problem);
             }
             let new_dir = match rev2 {
                 Some(rev2) => {
                     let new_dir = scratch.path().join("new");
-                    if let Err(problem) = super::git::checkout(rev2, &args.rules, &new_dir) {
+                    if let Err(problem) = super::git::checkout(rev2, &rules, &new_dir) {
                         return usage_error(problem);
                     }
                     new_dir
                 }
-                None => args.rules.clone(),
+                None => rules,
             };
             (old_dir, new_dir)
         }

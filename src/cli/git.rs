@@ -43,6 +43,31 @@ fn normalise(base: &str, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// The default rules folder, `rules`, as a path from the current
+/// directory: `rules` when it is a folder here, else the `rules` folder at
+/// the top of the repository the current directory is in (`../rules` from
+/// inside it), so that `diff --git` works from any folder of the
+/// repository. Any other path is kept as it is.
+pub(super) fn default_rules(rules: &Path) -> std::path::PathBuf {
+    if rules != Path::new("rules") || rules.is_dir() {
+        return rules.to_path_buf();
+    }
+    let Ok(prefix) = git(&["rev-parse", "--show-prefix"]) else {
+        return rules.to_path_buf();
+    };
+    let prefix = String::from_utf8_lossy(&prefix);
+    let depth = prefix
+        .trim_end_matches(['\n', '\r'])
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .count();
+    let mut path = std::path::PathBuf::new();
+    for _ in 0..depth {
+        path.push("..");
+    }
+    path.join("rules")
+}
+
 /// Writes the tree at `rules` (relative to the current directory) as of
 /// `rev` into `into`, a fresh directory of ours. File names are read
 /// NUL-separated, so any name (spaces, `Ynys Môn.dxm`) is kept as it is.
