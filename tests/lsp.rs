@@ -270,12 +270,10 @@ fn an_editor_session_on_the_shipped_tree() {
         "emergency_department"
     );
 
-    // Fixed: the diagnostics go, within the debounce and a check of the tree.
-    let started = Instant::now();
+    // Fixed: the diagnostics go (within `WAIT`: a bound against a hang, not
+    // a speed test; a busy CI machine must not fail it).
     lsp.change(&rules_uri, 2, &good);
     assert!(lsp.diagnostics(&rules_uri).is_empty());
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
 
     // Hover on a code: its title, timeframe and status in the release.
     let hover = lsp.request(
