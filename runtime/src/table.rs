@@ -262,7 +262,7 @@ pub struct Layer {
 /// A queue hierarchy, highest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hierarchy {
-    /// Its name.
+    /// Its name; an overlay's override is `NAME (OVERLAY)`.
     pub name: String,
     /// Codes, highest first.
     pub codes: Vec<String>,

@@ -198,7 +198,12 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
         .hierarchies
         .iter()
         .map(|h| table::Hierarchy {
-            name: h.name.clone(),
+            // An overlay's `override hierarchy` is named for its overlay, so
+            // that `diff` tells a region's order from the national one.
+            name: match (h.replaces, model.layer(h.layer)) {
+                (Some(_), Some(layer)) => format!("{} ({})", h.name, layer.name),
+                _ => h.name.clone(),
+            },
             codes: h
                 .codes
                 .iter()
