@@ -42,7 +42,7 @@ use std::time::Duration;
 use dxmap_runtime::table::LoadError;
 use dxmap_runtime::Table;
 
-pub use http::{run, start, Running};
+pub use http::{run, start, start_baseline, Running};
 
 /// A table and the SHA-256 its artifact's header gives.
 #[derive(Debug, Clone)]
