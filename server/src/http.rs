@@ -489,7 +489,7 @@ pub fn start(config: Config, source: Box<dyn TableSource>) -> Result<Running, Se
 
 /// The same server (runtime, endpoints, limits, metrics, reloads) except
 /// that `POST /v1/route` answers `{"fixed":true}` without routing: the
-/// baseline the load benchmark (`benches/src/bin/dxmap-serve-load.rs`)
+/// baseline the load benchmark (`benches/src/bin/dxmap-serve-load/`)
 /// divides routing's throughput by. Not for serving patients.
 pub fn start_baseline(config: Config, source: Box<dyn TableSource>) -> Result<Running, ServeError> {
     start_with(config, source, Handler::Fixed)
