@@ -21,6 +21,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use serde_json::{json, Value};
 
 use crate::answer::{self, table_object};
@@ -41,7 +42,11 @@ impl IntoResponse for ApiError {
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
-    let body = serde_json::to_string(value).unwrap_or_default();
+    json_text_response(status, serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// A response of JSON already written.
+fn json_text_response(status: StatusCode, body: Vec<u8>) -> Response {
     (
         status,
         [(
@@ -95,8 +100,8 @@ async fn route(
     let active = active(&shared)?;
     let asked = request::case(&value, jiff::Timestamp::now())?;
     let routed = answer::route(&shared, &active, &asked.case, asked.explain, "route").await?;
-    let object = answer::route_object(&routed, &active, &asked.case, asked.explain);
-    Ok(json_response(StatusCode::OK, &object))
+    let text = answer::route_json(&routed, &active, &asked.case, asked.explain);
+    Ok(json_text_response(StatusCode::OK, text))
 }
 
 async fn batch(
@@ -125,24 +130,27 @@ async fn batch(
     }
     let active = active(&shared)?;
     let now = jiff::Timestamp::now();
-    let mut answers = Vec::with_capacity(cases.len());
-    for value in &cases {
+    let mut answers = Vec::with_capacity(cases.len() * 1024 + 2);
+    answers.push(b'[');
+    for (i, value) in cases.iter().enumerate() {
+        if i > 0 {
+            answers.push(b',');
+        }
         let answer = match request::case(value, now) {
             Ok(asked) => {
                 match answer::route(&shared, &active, &asked.case, asked.explain, "route_batch")
                     .await
                 {
-                    Ok(routed) => {
-                        answer::route_object(&routed, &active, &asked.case, asked.explain)
-                    }
-                    Err(error) => error.object(),
+                    Ok(routed) => answer::route_json(&routed, &active, &asked.case, asked.explain),
+                    Err(error) => serde_json::to_vec(&error.object()).unwrap_or_default(),
                 }
             }
-            Err(error) => error.object(),
+            Err(error) => serde_json::to_vec(&error.object()).unwrap_or_default(),
         };
-        answers.push(answer);
+        answers.extend_from_slice(&answer);
     }
-    Ok(json_response(StatusCode::OK, &Value::Array(answers)))
+    answers.push(b']');
+    Ok(json_text_response(StatusCode::OK, answers))
 }
 
 async fn check_capacity_summary(
@@ -238,34 +246,60 @@ async fn metrics(State(shared): State<AppState>) -> Response {
         .into_response()
 }
 
+/// Whether a caller may reload: with an admin token, whoever sends it as
+/// `Authorization: Bearer TOKEN`; without, loopback callers only (an IPv4
+/// loopback caller of a dual-stack listener, `::ffff:127.0.0.1`, is one).
+fn may_reload(
+    token: Option<&str>,
+    peer: std::net::IpAddr,
+    authorization: Option<&str>,
+) -> Result<(), ApiError> {
+    match token {
+        Some(token) => {
+            let given = authorization.and_then(|value| value.strip_prefix("Bearer "));
+            if given.is_some_and(|given| same_secret(given, token)) {
+                Ok(())
+            } else {
+                Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "reloading needs `Authorization: Bearer TOKEN` with the admin token",
+                ))
+            }
+        }
+        None if peer.to_canonical().is_loopback() => Ok(()),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "reloading is allowed from loopback only unless the server has an admin token",
+        )),
+    }
+}
+
+/// Compares a given token with the secret in a time that does not depend
+/// on where they first differ.
+fn same_secret(given: &str, secret: &str) -> bool {
+    given.len() == secret.len()
+        && given
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
+}
+
 async fn admin_reload(
     State(shared): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match &shared.config.admin_token {
-        Some(token) => {
-            let given = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.strip_prefix("Bearer "));
-            if given != Some(token.as_str()) {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "reloading needs `Authorization: Bearer TOKEN` with the admin token",
-                ));
-            }
-        }
-        None if !peer.ip().is_loopback() => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "reloading is allowed from loopback only unless the server has an admin token",
-            ))
-        }
-        None => {}
-    }
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    may_reload(
+        shared.config.admin_token.as_deref(),
+        peer.ip(),
+        authorization,
+    )?;
     match shared.reload().await {
         Ok(hash) => Ok(json_response(
             StatusCode::OK,
@@ -326,12 +360,30 @@ async fn limits(State(shared): State<AppState>, request: Request, next: Next) ->
     response
 }
 
+/// What `POST /v1/route` does: route the case, or (the load benchmark's
+/// baseline) answer a fixed object without reading the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handler {
+    Route,
+    Fixed,
+}
+
+/// The baseline's answer: small, fixed JSON.
+async fn fixed(bytes: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    body(bytes, crate::MAX_BODY_BYTES)?;
+    Ok(json_response(StatusCode::OK, &json!({ "fixed": true })))
+}
+
 /// The application: every endpoint, with its limits.
-fn app(shared: AppState) -> axum::Router {
+fn app(shared: AppState, handler: Handler) -> axum::Router {
+    let route_case = match handler {
+        Handler::Route => post(route),
+        Handler::Fixed => post(fixed),
+    };
     axum::Router::new()
         .route(
             "/v1/route",
-            post(route).layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES)),
+            route_case.layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES)),
         )
         .route(
             "/v1/route/batch",
@@ -432,6 +484,22 @@ impl Running {
 /// Binds `config.listen`, then serves on a thread of its own; the first
 /// table loads in the background (`/readyz` says 503 until it has).
 pub fn start(config: Config, source: Box<dyn TableSource>) -> Result<Running, ServeError> {
+    start_with(config, source, Handler::Route)
+}
+
+/// The same server (runtime, endpoints, limits, metrics, reloads) except
+/// that `POST /v1/route` answers `{"fixed":true}` without routing: the
+/// baseline the load benchmark (`benches/src/bin/dxmap-serve-load/`)
+/// divides routing's throughput by. Not for serving patients.
+pub fn start_baseline(config: Config, source: Box<dyn TableSource>) -> Result<Running, ServeError> {
+    start_with(config, source, Handler::Fixed)
+}
+
+fn start_with(
+    config: Config,
+    source: Box<dyn TableSource>,
+    handler: Handler,
+) -> Result<Running, ServeError> {
     let listener = std::net::TcpListener::bind(config.listen)
         .map_err(|error| ServeError::Io(format!("cannot listen on {}: {error}", config.listen)))?;
     listener
@@ -455,7 +523,7 @@ pub fn start(config: Config, source: Box<dyn TableSource>) -> Result<Running, Se
     };
     let thread = std::thread::Builder::new()
         .name("dxmap-serve".into())
-        .spawn(move || runtime.block_on(serve(listener, config, source, stopped, signals)))
+        .spawn(move || runtime.block_on(serve(listener, config, source, stopped, signals, handler)))
         .map_err(|error| ServeError::Io(error.to_string()))?;
     Ok(Running {
         addr,
@@ -506,9 +574,15 @@ async fn serve(
     source: Box<dyn TableSource>,
     stopped: tokio::sync::oneshot::Receiver<()>,
     signals: Option<Signals>,
+    handler: Handler,
 ) -> Result<(), ServeError> {
+    // Answers go out as soon as they are written: without `TCP_NODELAY` an
+    // answer written in two parts waits for the client's acknowledgement.
     let listener = tokio::net::TcpListener::from_std(listener)
-        .map_err(|error| ServeError::Io(error.to_string()))?;
+        .map_err(|error| ServeError::Io(error.to_string()))?
+        .tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
     // The log's errors are counted in the shared metrics, which exist only
     // once the state does: the writer reports through this cell.
     let errors: Arc<std::sync::OnceLock<std::sync::Weak<Shared>>> =
@@ -590,7 +664,7 @@ async fn serve(
         }
     };
 
-    let app = app(Arc::clone(&shared));
+    let app = app(Arc::clone(&shared), handler);
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -655,5 +729,50 @@ fn split_signals(
         #[cfg(not(unix))]
         Some(Signals {}) => (Box::pin(std::future::pending()), None),
         None => (Box::pin(std::future::pending()), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reloading_is_loopback_only_unless_a_token_is_set_then_the_token_is_needed() {
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        let status = |token, peer: &str, authorization| {
+            may_reload(token, ip(peer), authorization).map_err(|error| error.status)
+        };
+        for loopback in ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"] {
+            assert_eq!(status(None, loopback, None), Ok(()), "{loopback}");
+        }
+        for remote in [
+            "192.0.2.7",
+            "10.0.0.1",
+            "2001:db8::1",
+            "::ffff:192.0.2.7",
+            "0.0.0.0",
+        ] {
+            assert_eq!(
+                status(None, remote, Some("Bearer anything")),
+                Err(StatusCode::FORBIDDEN),
+                "{remote}"
+            );
+        }
+        let token = Some("s3cret");
+        assert_eq!(status(token, "192.0.2.7", Some("Bearer s3cret")), Ok(()));
+        for wrong in [
+            None,
+            Some("s3cret"),
+            Some("Bearer s3cre"),
+            Some("Bearer s3cret "),
+            Some("Bearer S3cret"),
+            Some("Basic s3cret"),
+        ] {
+            assert_eq!(
+                status(token, "127.0.0.1", wrong),
+                Err(StatusCode::UNAUTHORIZED),
+                "{wrong:?}"
+            );
+        }
     }
 }

@@ -42,7 +42,7 @@ use std::time::Duration;
 use dxmap_runtime::table::LoadError;
 use dxmap_runtime::Table;
 
-pub use http::{run, start, Running};
+pub use http::{run, start, start_baseline, Running};
 /// A case from a JSON object, as `/v1/route` reads it (`dxmap route
 /// --cases` reads its files with the same function).
 pub use request::{case as case_from_json, ApiError, Request};

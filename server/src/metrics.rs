@@ -100,7 +100,8 @@ const BUCKETS: [f64; 11] = [
 
 const CELLS: usize = ENDPOINTS.len() * OUTCOMES.len();
 
-/// One endpoint and outcome: its count, latency sum and buckets.
+/// One endpoint and outcome: its count, latency sum and the requests of
+/// each bucket (not cumulative: each request counts in one).
 #[derive(Default)]
 struct Cell {
     count: AtomicU64,
@@ -145,11 +146,15 @@ impl Metrics {
         cell.count.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         cell.sum_micros.fetch_add(micros, Ordering::Relaxed);
+        // One bucket per request (the first whose bound it is within);
+        // `render` adds them up into Prometheus's cumulative buckets.
         let seconds = took.as_secs_f64();
-        for (bound, bucket) in BUCKETS.iter().zip(&cell.buckets) {
-            if seconds <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some(bucket) = BUCKETS
+            .iter()
+            .zip(&cell.buckets)
+            .find_map(|(bound, bucket)| (seconds <= *bound).then_some(bucket))
+        {
+            bucket.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -204,11 +209,12 @@ impl Metrics {
                 continue;
             }
             let labels = format!("endpoint=\"{}\",outcome=\"{outcome}\"", endpoint.label());
+            let mut within = 0;
             for (bound, bucket) in BUCKETS.iter().zip(&cell.buckets) {
+                within += bucket.load(Ordering::Relaxed);
                 let _ = writeln!(
                     out,
-                    "dxmap_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
-                    bucket.load(Ordering::Relaxed)
+                    "dxmap_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {within}"
                 );
             }
             let _ = writeln!(
@@ -287,5 +293,34 @@ impl Metrics {
             let outcome = OUTCOMES.get(idx % OUTCOMES.len())?;
             Some((cell, *endpoint, *outcome))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative_and_the_last_is_the_count() {
+        let metrics = Metrics::default();
+        for micros in [50, 300, 300, 3_000_000] {
+            metrics.request(Endpoint::Route, 200, Duration::from_micros(micros));
+        }
+        let text = metrics.render(None);
+        let bucket = |le: &str| {
+            let line = format!(
+                "dxmap_request_duration_seconds_bucket{{endpoint=\"route\",outcome=\"ok\",le=\"{le}\"}} "
+            );
+            text.lines()
+                .find_map(|l| l.strip_prefix(line.as_str()))
+                .and_then(|n| n.parse::<u64>().ok())
+        };
+        assert_eq!(bucket("0.0001"), Some(1));
+        assert_eq!(bucket("0.00025"), Some(1));
+        assert_eq!(bucket("0.0005"), Some(3));
+        assert_eq!(bucket("2.5"), Some(3));
+        assert_eq!(bucket("+Inf"), Some(4));
+        assert!(text
+            .contains("dxmap_request_duration_seconds_count{endpoint=\"route\",outcome=\"ok\"} 4"));
     }
 }

@@ -246,3 +246,44 @@ pub fn wait_until(mut done: impl FnMut() -> bool) {
 
 /// The README's first look, as a `/v1/route` body.
 pub const DX28: &str = r#"{"dx":"Dx28","channel":"111","age":40,"sex":"female","postcode":"SO16 7AB","at":"2020-05-08T15:00:00+01:00"}"#;
+
+/// A request whose head and first `sent` bytes of body are written, the
+/// rest held back: a request in flight.
+pub fn begin(addr: SocketAddr, path: &str, body: &[u8], sent: usize) -> TcpStream {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..sent]).unwrap();
+    stream
+}
+
+/// Writes the rest of a request begun with `begin` (nothing if the server
+/// has already answered) and reads the answer, by its `Content-Length`.
+pub fn finish(mut stream: TcpStream, rest: &[u8]) -> Reply {
+    let _ = stream.write_all(rest);
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).unwrap();
+        raw.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&raw);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .split("\r\n")
+                .filter_map(|l| l.split_once(':'))
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.trim().parse().unwrap())
+                .unwrap();
+            if body.len() >= length {
+                return parse(&raw);
+            }
+        }
+        assert!(n > 0, "the connection closed before the answer: {text:?}");
+    }
+}

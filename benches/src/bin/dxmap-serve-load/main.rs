@@ -1,0 +1,669 @@
+//! `dxmap-serve-load`: what routing over HTTP costs, on the national tree.
+//!
+//! One process starts two servers of the same stack (`dxmap-server`: its
+//! tokio runtime, axum, limits, metrics), on loopback ports of their own:
+//! one routes `POST /v1/route` on the national table; the other, the
+//! baseline (`dxmap_server::start_baseline`), answers the same request with
+//! a small fixed JSON object. A load generator in the same process (one
+//! blocking thread per keep-alive connection, a hand-written HTTP/1.1
+//! client) then measures, for both, in the same run:
+//!
+//! 1. the maximum throughput: closed loop, each connection sends its next
+//!    request when the last is answered (rounds alternate the two servers;
+//!    the median round counts);
+//! 2. latency at 80% of that maximum: open loop, request `i` is due at
+//!    `start + i / rate` whether or not earlier ones are answered, and its
+//!    latency runs from when it was due (so a stalled server cannot hide
+//!    its queue: no coordinated omission);
+//! 3. a reload storm on the routing server: the same paced load while the
+//!    table file is replaced and `POST /v1/admin/reload` called every
+//!    100 ms, alternating good table A, a corrupt table, good table B, a
+//!    corrupt table, … (B is A with a service renamed, so its hash differs;
+//!    the corrupt ones are a third table, C, with one byte changed, cut in
+//!    half, of another format version, or not a table). After each good
+//!    reload, `/v1/table` and a fresh answer must carry the hash just
+//!    loaded; after each corrupt one, the previous hash with `stale: true`.
+//!    Every answer's `table.hash` is counted: none may be C's.
+//!
+//! Cases are `dxmap_bench::cases::stream` on the table, as JSON bodies,
+//! keeping those the router answers (the others are 4xx by design).
+//!
+//! ```text
+//! cargo run -p dxmap-bench --release --bin dxmap-serve-load -- \
+//!     [--table national.dxt] [--connections 4] [--seconds 2] [--rounds 5] \
+//!     [--paced-seconds 10] [--storm-seconds 10]
+//! ```
+//!
+//! Without `--table` the national tree is generated and compiled in
+//! process. Prints markdown. Exit 1 if the storm failed a request, gave an
+//! answer from the corrupt table or a good reload did not take effect.
+//!
+//! Modules: `load` (the HTTP client and the closed- and open-loop runs).
+//!
+//! Imports: `dxmap`, `dxmap_runtime`, `dxmap_server`, `dxmap_bench`,
+//! serde_json.
+
+mod load;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use dxmap_runtime::{Case, Router, Table};
+use dxmap_server::{Config, FileSource};
+use serde_json::{json, Map, Value};
+
+use load::{answer_hash, closed, paced, request, Closed, Conn, Paced};
+
+/// The command line.
+struct Args {
+    table: Option<PathBuf>,
+    connections: usize,
+    seconds: f64,
+    rounds: usize,
+    paced_seconds: f64,
+    storm_seconds: f64,
+    cases: usize,
+}
+
+fn args() -> Result<Args, String> {
+    let mut parsed = Args {
+        table: None,
+        connections: 4,
+        seconds: 2.0,
+        rounds: 5,
+        paced_seconds: 10.0,
+        storm_seconds: 10.0,
+        cases: 5_000,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args
+            .next()
+            .ok_or_else(|| format!("`{arg}` needs a value"))?;
+        let number = || {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|n| *n > 0.0)
+                .ok_or_else(|| format!("`{arg} {value}`: a positive number"))
+        };
+        match arg.as_str() {
+            "--table" => parsed.table = Some(PathBuf::from(&value)),
+            "--connections" => parsed.connections = number()? as usize,
+            "--seconds" => parsed.seconds = number()?,
+            "--rounds" => parsed.rounds = number()? as usize,
+            "--paced-seconds" => parsed.paced_seconds = number()?,
+            "--storm-seconds" => parsed.storm_seconds = number()?,
+            "--cases" => parsed.cases = number()? as usize,
+            _ => return Err(format!("unknown argument `{arg}`")),
+        }
+    }
+    parsed.connections = parsed.connections.max(1);
+    parsed.rounds = parsed.rounds.max(1);
+    Ok(parsed)
+}
+
+/// The national table's artifact, read or generated and compiled.
+fn national(table: Option<&Path>) -> Result<Vec<u8>, String> {
+    if let Some(path) = table {
+        return std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
+    }
+    let texts = dxmap_bench::generate(&dxmap_bench::Params::national());
+    let tree = dxmap::load::Tree::from_texts(Path::new("generated"), texts);
+    let checked = dxmap::load::check_loaded(tree, None)
+        .map_err(|_| "the generated tree does not load".to_owned())?;
+    let model = checked
+        .model
+        .as_ref()
+        .filter(|_| !checked.has_errors())
+        .ok_or("the generated tree has errors")?;
+    Ok(dxmap::compile::compile(model, &checked.sources).to_artifact())
+}
+
+/// The header's hash of an artifact.
+fn hash_of(artifact: &[u8]) -> String {
+    let header = artifact.split(|b| *b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(header)
+        .split(' ')
+        .find_map(|field| field.strip_prefix("sha256="))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Good tables A and B, and corrupt versions of a third table C.
+struct Tables {
+    a: Vec<u8>,
+    b: Vec<u8>,
+    hashes: [String; 3],
+    corrupt: Vec<(&'static str, Vec<u8>)>,
+}
+
+fn tables(a: Vec<u8>, table: &Table) -> Tables {
+    let renamed = |tag: &str| {
+        let mut table = table.clone();
+        if let Some(service) = table.services.first_mut() {
+            service.name = format!("{} ({tag})", service.name);
+        }
+        table.to_artifact()
+    };
+    let b = renamed("B");
+    let c = renamed("C");
+    let hashes = [hash_of(&a), hash_of(&b), hash_of(&c)];
+    let header_end = c.iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
+    let mut flipped = c.clone();
+    let middle = header_end + (c.len() - header_end) / 2;
+    if let Some(byte) = flipped.get_mut(middle) {
+        *byte ^= 0x20;
+    }
+    let truncated = c.get(..middle).unwrap_or_default().to_vec();
+    let version = format!("v{}", dxmap_runtime::table::FORMAT_VERSION);
+    let newer = format!("v{}", dxmap_runtime::table::FORMAT_VERSION + 1);
+    let header = String::from_utf8_lossy(c.get(..header_end).unwrap_or_default())
+        .replacen(&version, &newer, 1);
+    let mut wrong_version = header.into_bytes();
+    wrong_version.extend_from_slice(c.get(header_end..).unwrap_or_default());
+    Tables {
+        a,
+        b,
+        hashes,
+        corrupt: vec![
+            ("one byte changed", flipped),
+            ("cut in half", truncated),
+            ("another format version", wrong_version),
+            ("not a table", b"{\"not\": \"a table\"}\n".to_vec()),
+        ],
+    }
+}
+
+/// A case as a `/v1/route` body.
+fn body(case: &Case) -> String {
+    let mut object = Map::new();
+    object.insert("dx".into(), json!(case.dx));
+    object.insert("channel".into(), json!(case.channel.as_str()));
+    object.insert("age".into(), json!(format!("{}d", case.age_days)));
+    if let Some(sex) = case.sex {
+        object.insert("sex".into(), json!(sex.as_str()));
+    }
+    object.insert("postcode".into(), json!(case.postcode));
+    object.insert("at".into(), json!(case.at.to_string()));
+    if let Some(location) = case.location {
+        object.insert("location".into(), json!(location));
+    }
+    if !case.capacity.is_empty() {
+        let capacity: Map<String, Value> = case
+            .capacity
+            .iter()
+            .map(|(id, c)| {
+                let until = c.until.map(|t| t.to_string());
+                (
+                    id.clone(),
+                    json!({ "status": c.status.as_str(), "until": until }),
+                )
+            })
+            .collect();
+        object.insert("capacity".into(), Value::Object(capacity));
+    }
+    Value::Object(object).to_string()
+}
+
+/// Replaces a file whole: written beside, then renamed over.
+fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let beside = path.with_extension("partial");
+    std::fs::write(&beside, bytes)?;
+    std::fs::rename(&beside, path)
+}
+
+/// What the reloads of a storm did.
+#[derive(Default)]
+struct Reloads {
+    good: u64,
+    good_effective: u64,
+    corrupt: u64,
+    corrupt_refused: u64,
+    problems: Vec<String>,
+}
+
+/// Reloads every 100 ms until `stop`: A, corrupt, B, corrupt, …
+fn reloader(
+    addr: SocketAddr,
+    file: &Path,
+    tables: &Tables,
+    probe: &[u8],
+    stop: &AtomicBool,
+) -> Reloads {
+    let mut done = Reloads::default();
+    let mut admin = Conn::new(addr);
+    let reload = request("POST", "/v1/admin/reload", "");
+    let table_request = b"GET /v1/table HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec();
+    let start = Instant::now();
+    let mut served = tables.hashes.first().cloned().unwrap_or_default();
+    for step in 0u32.. {
+        let due = start + Duration::from_millis(100) * step;
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let corrupt_kinds = tables.corrupt.len().max(1);
+        let (name, bytes, expected) = match step % 4 {
+            0 => ("A", &tables.a, tables.hashes.first()),
+            2 => ("B", &tables.b, tables.hashes.get(1)),
+            _ => match tables.corrupt.get((step as usize / 2) % corrupt_kinds) {
+                Some((kind, bytes)) => (*kind, bytes, None),
+                None => break,
+            },
+        };
+        if let Err(error) = replace(file, bytes) {
+            done.problems
+                .push(format!("step {step}: cannot write the table: {error}"));
+            continue;
+        }
+        let status = admin.call(&reload).map(|(status, _)| status).ok();
+        let table: Option<Value> = admin
+            .call(&table_request)
+            .ok()
+            .and_then(|(_, body)| serde_json::from_slice(body).ok());
+        let table_hash = table
+            .as_ref()
+            .and_then(|t| t["hash"].as_str())
+            .unwrap_or("");
+        let stale = table.as_ref().and_then(|t| t["stale"].as_bool());
+        let answered = admin
+            .call(probe)
+            .ok()
+            .and_then(|(_, body)| {
+                answer_hash(body).map(|h| String::from_utf8_lossy(h).into_owned())
+            })
+            .unwrap_or_default();
+        match expected {
+            Some(expected) => {
+                done.good += 1;
+                if status == Some(200)
+                    && table_hash == expected
+                    && stale == Some(false)
+                    && answered == *expected
+                {
+                    done.good_effective += 1;
+                    served = expected.clone();
+                } else {
+                    done.problems.push(format!(
+                        "step {step}: good table {name}: reload {status:?}, /v1/table {table_hash} stale {stale:?}, answer {answered}"
+                    ));
+                }
+            }
+            None => {
+                done.corrupt += 1;
+                if status == Some(422)
+                    && table_hash == served
+                    && stale == Some(true)
+                    && answered == served
+                {
+                    done.corrupt_refused += 1;
+                } else {
+                    done.problems.push(format!(
+                        "step {step}: corrupt table ({name}): reload {status:?}, /v1/table {table_hash} stale {stale:?}, answer {answered}"
+                    ));
+                }
+            }
+        }
+    }
+    done
+}
+
+/// A server of the stack, ready to answer.
+fn serve(file: &Path, baseline: bool) -> Result<dxmap_server::Running, String> {
+    let config = Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        signals: false,
+        ..Config::default()
+    };
+    let source = Box::new(FileSource {
+        path: file.to_path_buf(),
+    });
+    let running = if baseline {
+        dxmap_server::start_baseline(config, source)
+    } else {
+        dxmap_server::start(config, source)
+    }
+    .map_err(|e| e.to_string())?;
+    let mut conn = Conn::new(running.addr);
+    let ready = b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok((200, _)) = conn.call(&ready) {
+            return Ok(running);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err("the server was not ready within 60 s".to_owned())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("dxmap-serve-load: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the benchmark; `Ok(false)` if the storm found a fault.
+fn run() -> Result<bool, String> {
+    let args = args()?;
+    let load_before = load_average();
+    eprintln!("dxmap-serve-load: preparing the national table and cases…");
+    let artifact = national(args.table.as_deref())?;
+    let table = Table::from_artifact(&artifact).map_err(|e| e.to_string())?;
+    let tables = tables(artifact, &table);
+    let router = Router::new(table.clone()).map_err(|e| e.to_string())?;
+    let cases = dxmap_bench::cases::stream(&table, args.cases, 7);
+    let bodies: Vec<String> = cases
+        .iter()
+        .filter(|case| router.route(case).is_ok())
+        .map(body)
+        .collect();
+    let requests: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| request("POST", "/v1/route", b))
+        .collect();
+    let probe = requests.first().cloned().ok_or("no case routes")?;
+    let mean_body = bodies.iter().map(String::len).sum::<usize>() / bodies.len().max(1);
+
+    let dir = std::env::temp_dir().join(format!("dxmap-serve-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let file = dir.join("table.dxt");
+    let result = (|| {
+        replace(&file, &tables.a).map_err(|e| e.to_string())?;
+        let routing = serve(&file, false)?;
+        let baseline = serve(&file, true)?;
+        let report = measure(
+            &args,
+            &tables,
+            &requests,
+            &probe,
+            &file,
+            routing.addr,
+            baseline.addr,
+        );
+        let _ = baseline.stop();
+        let _ = routing.stop();
+        Ok::<_, String>(report)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut report = result?;
+    report.load = format!("{load_before} at start, {} at the end", load_average());
+    print(
+        &args,
+        &table,
+        requests.len(),
+        cases.len(),
+        mean_body,
+        &tables,
+        &report,
+    );
+    Ok(report.storm.failed == 0
+        && report
+            .storm
+            .by_table
+            .get(2..)
+            .map_or(0, |r| r.iter().sum::<u64>())
+            == 0
+        && report.reloads.good_effective == report.reloads.good
+        && report.reloads.corrupt_refused == report.reloads.corrupt)
+}
+
+/// Every figure of a run.
+struct Report {
+    trivial_rounds: Vec<Closed>,
+    routing_rounds: Vec<Closed>,
+    closed_failed: u64,
+    trivial_paced: Paced,
+    routing_paced: Paced,
+    storm: Paced,
+    reloads: Reloads,
+    storm_rate: f64,
+    /// The machine's load averages at the start and the end.
+    load: String,
+}
+
+fn measure(
+    args: &Args,
+    tables: &Tables,
+    requests: &[Vec<u8>],
+    probe: &[u8],
+    file: &Path,
+    routing: SocketAddr,
+    trivial: SocketAddr,
+) -> Report {
+    let c = args.connections;
+    eprintln!("dxmap-serve-load: warming up…");
+    closed(trivial, requests, c, 1.0);
+    closed(routing, requests, c, 1.0);
+    let mut trivial_rounds = Vec::new();
+    let mut routing_rounds = Vec::new();
+    for round in 0..args.rounds {
+        eprintln!("dxmap-serve-load: maximum throughput, round {}…", round + 1);
+        trivial_rounds.push(closed(trivial, requests, c, args.seconds));
+        routing_rounds.push(closed(routing, requests, c, args.seconds));
+    }
+    let closed_failed = trivial_rounds
+        .iter()
+        .chain(&routing_rounds)
+        .map(|r| r.failed)
+        .sum();
+    let trivial_rate = 0.8 * median(trivial_rounds.iter().map(|r| r.per_second).collect());
+    let routing_rate = 0.8 * median(routing_rounds.iter().map(|r| r.per_second).collect());
+    eprintln!("dxmap-serve-load: latency at 80% of the maximum…");
+    let trivial_paced = paced(trivial, requests, c, trivial_rate, args.paced_seconds, None);
+    let routing_paced = paced(routing, requests, c, routing_rate, args.paced_seconds, None);
+    eprintln!("dxmap-serve-load: reload storm…");
+    let stop = AtomicBool::new(false);
+    let (storm, reloads) = std::thread::scope(|scope| {
+        let reloads = scope.spawn(|| reloader(routing, file, tables, probe, &stop));
+        let storm = paced(
+            routing,
+            requests,
+            c,
+            routing_rate,
+            args.storm_seconds,
+            Some(&tables.hashes),
+        );
+        stop.store(true, Ordering::Relaxed);
+        (storm, reloads.join().unwrap_or_default())
+    });
+    Report {
+        trivial_rounds,
+        routing_rounds,
+        closed_failed,
+        trivial_paced,
+        routing_paced,
+        storm,
+        reloads,
+        storm_rate: routing_rate,
+        load: String::new(),
+    }
+}
+
+/// The machine's load averages (1, 5, 15 minutes), from `/proc/loadavg`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    )
+}
+
+fn yes(met: bool) -> &'static str {
+    if met {
+        "yes"
+    } else {
+        "**no**"
+    }
+}
+
+fn print(
+    args: &Args,
+    table: &Table,
+    n_requests: usize,
+    n_cases: usize,
+    mean_body: usize,
+    tables: &Tables,
+    r: &Report,
+) {
+    let load = &r.load;
+    let per_second = |v: &[Closed]| v.iter().map(|r| r.per_second).collect::<Vec<_>>();
+    let cpu = |v: &[Closed]| median(v.iter().map(|r| r.cpu_us).collect());
+    let trivial_max = median(per_second(&r.trivial_rounds));
+    let routing_max = median(per_second(&r.routing_rounds));
+    let ratio = routing_max / trivial_max.max(1.0);
+    let rounds = |v: &[Closed]| {
+        v.iter()
+            .map(|x| format!("{:.0}", x.per_second))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let c = args.connections;
+    println!(
+        "National table: {} layers, {} services, {} rules. {n_requests} of {n_cases} generated cases route (the others are 4xx by design and left out); mean body {mean_body} bytes; `POST /v1/route`, explain off.",
+        table.layers.len(),
+        table.services.len(),
+        table.rules.len()
+    );
+    println!();
+    println!(
+        "Client and server share this machine's {} cores, in one process: the server's tokio runtime (its default, one worker per core) and {c} client threads, one keep-alive connection each. Nothing is pinned, and other work on the machine shows in the figures: load average {load}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!();
+    println!("| | trivial handler (fixed JSON) | routing | routing / trivial |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| maximum throughput, closed loop, median of {} rounds of {} s | {trivial_max:.0} req/s ({}) | {routing_max:.0} req/s ({}) | {:.0}% |",
+        args.rounds,
+        args.seconds,
+        rounds(&r.trivial_rounds),
+        rounds(&r.routing_rounds),
+        ratio * 100.0
+    );
+    println!(
+        "| CPU of the process (client, server and kernel) per answer, closed loop, median | {:.0} µs | {:.0} µs | {:.0}% |",
+        cpu(&r.trivial_rounds),
+        cpu(&r.routing_rounds),
+        100.0 * cpu(&r.trivial_rounds) / cpu(&r.routing_rounds).max(1e-9)
+    );
+    for (label, q) in [("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999)] {
+        println!(
+            "| {label} at 80% of its maximum, open loop, {} s | {:.2} ms | {:.2} ms | |",
+            args.paced_seconds,
+            r.trivial_paced.percentile(q),
+            r.routing_paced.percentile(q)
+        );
+    }
+    println!(
+        "| max at 80% of its maximum | {:.2} ms | {:.2} ms | |",
+        r.trivial_paced.percentile(1.0),
+        r.routing_paced.percentile(1.0)
+    );
+    println!(
+        "| requests sent at 80% (rate achieved) | {} ({:.0}/s) | {} ({:.0}/s) | |",
+        r.trivial_paced.sent,
+        r.trivial_paced.sent as f64 / r.trivial_paced.seconds.max(1e-9),
+        r.routing_paced.sent,
+        r.routing_paced.sent as f64 / r.routing_paced.seconds.max(1e-9)
+    );
+    println!(
+        "| failed requests (not 200) | {} | {} | |",
+        r.trivial_paced.failed, r.routing_paced.failed
+    );
+    println!();
+    let storm = &r.storm;
+    let [by_a, by_b, by_c, other] = storm.by_table;
+    let reloads = &r.reloads;
+    println!(
+        "Reload storm: routing at {:.0} req/s for {} s while the table file is replaced and `POST /v1/admin/reload` called every 100 ms: good A, corrupt, good B, corrupt, … (corrupt: a third table, C, {}).",
+        r.storm_rate,
+        args.storm_seconds,
+        tables
+            .corrupt
+            .iter()
+            .map(|(kind, _)| *kind)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!();
+    println!("| storm | figure |");
+    println!("| --- | --- |");
+    println!("| requests | {} |", storm.sent);
+    println!(
+        "| failed requests (not 200, or no answer) | {} |",
+        storm.failed
+    );
+    println!("| answers from the corrupt table (C's hash) | {by_c} |");
+    println!("| answers by table A / B / neither | {by_a} / {by_b} / {other} |");
+    println!(
+        "| good reloads that took effect / attempted (reload 200, `/v1/table` and the next answer carry the new hash, not stale) | {} / {} |",
+        reloads.good_effective, reloads.good
+    );
+    println!(
+        "| corrupt reloads refused / attempted (reload 422, the previous hash still served, `stale: true`) | {} / {} |",
+        reloads.corrupt_refused, reloads.corrupt
+    );
+    println!(
+        "| p50 / p99 / max during the storm | {:.2} / {:.2} / {:.2} ms |",
+        storm.percentile(0.5),
+        storm.percentile(0.99),
+        storm.percentile(1.0)
+    );
+    for problem in reloads.problems.iter().take(5) {
+        println!("- {problem}");
+    }
+    println!();
+    let p99 = r.routing_paced.percentile(0.99);
+    let storm_ok = storm.failed == 0
+        && by_c == 0
+        && other == 0
+        && reloads.good > 0
+        && reloads.good_effective == reloads.good
+        && reloads.corrupt_refused == reloads.corrupt;
+    println!("| target (issue 15) | figure | met |");
+    println!("| --- | --- | --- |");
+    println!(
+        "| routing over HTTP ≥ 60% of the trivial handler's throughput | {:.0}% | {} |",
+        ratio * 100.0,
+        yes(ratio >= 0.6)
+    );
+    println!(
+        "| p99 ≤ 2 ms at 80% of the maximum rate | {p99:.2} ms | {} |",
+        yes(p99 <= 2.0)
+    );
+    println!(
+        "| reload storm: 0 failed, 0 from the corrupt table, every good reload takes effect | {} failed, {by_c} corrupt, {}/{} good | {} |",
+        storm.failed,
+        reloads.good_effective,
+        reloads.good,
+        yes(storm_ok)
+    );
+    if r.closed_failed > 0 {
+        println!();
+        println!(
+            "{} requests failed in the closed-loop runs.",
+            r.closed_failed
+        );
+    }
+}
