@@ -433,7 +433,8 @@ fn week_sessions(hours: &Hours) -> Vec<Vec<Session>> {
 }
 
 /// Seven bars, Monday first, of the weekly sessions, as an SVG symbol
-/// with the id `id` that each service's row uses.
+/// with the id `id` that each service's row uses. Colours are attributes:
+/// the page's style sheet does not reach into a `<use>`'s copy.
 fn bars_symbol(sessions: &[Vec<Session>], id: &str) -> String {
     const WIDTH: u32 = 240;
     const ROW: u32 = 11;
@@ -442,7 +443,7 @@ fn bars_symbol(sessions: &[Vec<Session>], id: &str) -> String {
         let y = u32::try_from(day).unwrap_or(0) * ROW;
         let _ = write!(
             svg,
-            "<text x=\"0\" y=\"{}\" class=\"day\">{name}</text><rect x=\"30\" y=\"{}\" width=\"{WIDTH}\" height=\"{}\" class=\"closed\"/>",
+            "<text x=\"0\" y=\"{}\" class=\"day\" font-size=\"9\" fill=\"#333\">{name}</text><rect x=\"30\" y=\"{}\" width=\"{WIDTH}\" height=\"{}\" class=\"closed\" fill=\"#e4e4e4\"/>",
             y + 9,
             y + 1,
             ROW - 2
@@ -452,7 +453,7 @@ fn bars_symbol(sessions: &[Vec<Session>], id: &str) -> String {
             let width = u32::from(session.close.saturating_sub(session.open)) * WIDTH / 1440;
             let _ = write!(
                 svg,
-                "<rect x=\"{x}\" y=\"{}\" width=\"{width}\" height=\"{}\" class=\"open\"><title>{name} {}–{}</title></rect>",
+                "<rect x=\"{x}\" y=\"{}\" width=\"{width}\" height=\"{}\" class=\"open\" fill=\"#2e7d32\"><title>{name} {}–{}</title></rect>",
                 y + 1,
                 ROW - 2,
                 clock(session.open),
