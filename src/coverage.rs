@@ -3,14 +3,131 @@
 //! not used, each code counted once across its channels.
 //!
 //! The matrix itself is the coverage analysis's ([`crate::check::analysis::coverage`]);
-//! `dxmap coverage` prints it with these totals.
+//! [`matrices`] gives it for every layer, each overlay as what it changes:
+//! the rows of the dispositions it answers differently from the layer it
+//! extends, with those rows as they were there. An overlay that changes
+//! nothing costs a count, so two thousand trivial overlays hold no more
+//! than the baseline's matrix (and the matrices of the layers still to be
+//! extended). `dxmap coverage` and the report print them with these
+//! totals.
 //!
 //! Imports: `crate::check::{analysis, model}`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::check::analysis::{Answer, CoverageRow};
+use crate::check::analysis::{self, Answer, CoverageRow};
 use crate::check::model;
+
+/// One layer's coverage: the baseline's in full, an overlay's as what it
+/// changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerCoverage {
+    /// The layer.
+    pub layer: model::LayerId,
+    /// The totals of its whole matrix.
+    pub totals: Totals,
+    /// The baseline: every row. An overlay: every row of each disposition
+    /// where some row differs from the layer it extends.
+    pub rows: Vec<CoverageRow>,
+    /// An overlay: the same dispositions' rows in the layer it extends
+    /// (empty for the baseline).
+    pub before: Vec<CoverageRow>,
+    /// An overlay: how many rows are as in the layer it extends, and so
+    /// not listed.
+    pub unchanged: usize,
+}
+
+/// The coverage of every layer of `model`, in layer order (parents
+/// first). A layer's whole matrix is held only until the last layer that
+/// extends it has been compared with it.
+pub fn matrices(model: &model::Model) -> Vec<LayerCoverage> {
+    let n = model.layers.len();
+    // How many layers still to come extend each layer.
+    let mut children: Vec<usize> = vec![0; n];
+    for layer in &model.layers {
+        if let Some(count) = layer.parent.and_then(|p| children.get_mut(p.index())) {
+            *count += 1;
+        }
+    }
+    let mut held: Vec<Option<Vec<CoverageRow>>> = vec![None; n];
+    let mut out = Vec::with_capacity(n);
+    for (idx, layer) in model.layers.iter().enumerate() {
+        let id = model::LayerId::from_index(idx);
+        let rows = analysis::coverage(model, id);
+        let totals = totals(&rows);
+        let parent_rows = layer
+            .parent
+            .and_then(|p| held.get(p.index()))
+            .and_then(Option::as_ref);
+        let entry = match parent_rows {
+            None => LayerCoverage {
+                layer: id,
+                totals,
+                rows: rows.clone(),
+                before: Vec::new(),
+                unchanged: 0,
+            },
+            Some(parent) => changes(id, totals, &rows, parent),
+        };
+        if let Some(p) = layer.parent {
+            if let Some(count) = children.get_mut(p.index()) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    if let Some(slot) = held.get_mut(p.index()) {
+                        *slot = None;
+                    }
+                }
+            }
+        }
+        if children.get(idx).copied().unwrap_or(0) > 0 {
+            if let Some(slot) = held.get_mut(idx) {
+                *slot = Some(rows);
+            }
+        }
+        out.push(entry);
+    }
+    out
+}
+
+/// An overlay's coverage as what changes from its parent's `parent` rows.
+fn changes(
+    id: model::LayerId,
+    totals: Totals,
+    rows: &[CoverageRow],
+    parent: &[CoverageRow],
+) -> LayerCoverage {
+    let before: BTreeMap<(u32, model::Channel), &CoverageRow> =
+        parent.iter().map(|r| ((r.dx.0, r.channel), r)).collect();
+    let mut codes: BTreeSet<u32> = rows
+        .iter()
+        .filter(|row| before.get(&(row.dx.0, row.channel)) != Some(row))
+        .map(|row| row.dx.0)
+        .collect();
+    // A row of the parent's that the overlay no longer has.
+    let now: BTreeSet<(u32, model::Channel)> = rows.iter().map(|r| (r.dx.0, r.channel)).collect();
+    codes.extend(
+        parent
+            .iter()
+            .filter(|r| !now.contains(&(r.dx.0, r.channel)))
+            .map(|r| r.dx.0),
+    );
+    let changed: Vec<CoverageRow> = rows
+        .iter()
+        .filter(|row| codes.contains(&row.dx.0))
+        .cloned()
+        .collect();
+    LayerCoverage {
+        layer: id,
+        totals,
+        unchanged: rows.len() - changed.len(),
+        before: parent
+            .iter()
+            .filter(|row| codes.contains(&row.dx.0))
+            .cloned()
+            .collect(),
+        rows: changed,
+    }
+}
 
 /// The totals of one layer's coverage matrix, in dispositions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -84,6 +201,8 @@ pub struct Wording {
     pub uncovered: &'static str,
     /// A code the catalogue does not use on the channel.
     pub not_used: &'static str,
+    /// At most this many rules are named; the rest are counted.
+    pub most_rules: usize,
 }
 
 /// `dxmap coverage`'s words.
@@ -92,6 +211,7 @@ pub const TERMINAL: Wording = Wording {
     not_covered: "NOT COVERED",
     uncovered: "NOT COVERED",
     not_used: "not used",
+    most_rules: usize::MAX,
 };
 
 /// The report's words.
@@ -100,6 +220,7 @@ pub const PROSE: Wording = Wording {
     not_covered: "not covered",
     uncovered: "not covered: nothing routes it",
     not_used: "not used here",
+    most_rules: 3,
 };
 
 /// A row for people (without the code and channel): a remap, a `same_as`
@@ -116,12 +237,21 @@ pub fn describe(model: &model::Model, row: &CoverageRow, wording: &Wording) -> S
         .map(|target| format!("{remap}as {}: ", model.catalogue.code(target)))
         .unwrap_or_else(|| remap.clone());
     let routed = || {
-        let rules: Vec<String> = row
+        let mut rules: Vec<String> = row
             .rules
             .iter()
+            .take(wording.most_rules)
             .filter_map(|id| model.rule(*id))
             .map(|r| format!("\"{}\"", r.name))
             .collect();
+        if let Some(more) = row
+            .rules
+            .len()
+            .checked_sub(wording.most_rules)
+            .filter(|more| *more > 0)
+        {
+            rules.push(format!("and {more} more"));
+        }
         let types: Vec<&str> = row
             .types
             .iter()

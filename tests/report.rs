@@ -57,20 +57,33 @@ fn heatmap_cells(html: &str) -> Vec<(String, usize)> {
     out
 }
 
-/// The number of (disposition, channel) rows of each layer's coverage.
-fn coverage_rows() -> Vec<(String, usize)> {
-    let checked = dxmap::load::check_tree(&project().join("rules"), None).unwrap();
+/// The number of heatmap cells each layer's table should have: every
+/// (disposition, channel) row of the baseline's coverage; for an overlay,
+/// every row of each disposition where some row differs from the layer it
+/// extends (recomputed here from the analysis, row by row).
+fn expected_cells(rules: &Path) -> Vec<(String, usize)> {
+    let checked = dxmap::load::check_tree(rules, None).unwrap();
     let model = checked.model.unwrap();
+    let full: Vec<_> = (0..model.layers.len())
+        .map(|idx| {
+            dxmap::check::analysis::coverage(&model, dxmap::check::model::LayerId::from_index(idx))
+        })
+        .collect();
     model
         .layers
         .iter()
-        .enumerate()
-        .map(|(idx, layer)| {
-            let id = dxmap::check::model::LayerId::from_index(idx);
-            (
-                layer.name.clone(),
-                dxmap::check::analysis::coverage(&model, id).len(),
-            )
+        .zip(&full)
+        .map(|(layer, rows)| {
+            let Some(parent) = layer.parent.map(|p| &full[p.index()]) else {
+                return (layer.name.clone(), rows.len());
+            };
+            let changed: BTreeSet<_> = rows
+                .iter()
+                .filter(|row| !parent.iter().any(|p| p == *row))
+                .map(|row| row.dx)
+                .collect();
+            let cells = rows.iter().filter(|row| changed.contains(&row.dx)).count();
+            (layer.name.clone(), cells)
         })
         .collect()
 }
@@ -91,9 +104,17 @@ fn the_report_has_one_heatmap_cell_per_disposition_and_channel_and_fetches_nothi
     let dir = scratch("structure", &[] as &[(&str, &[u8])]);
     let html = report(&project(), "rules", &dir.join("out"), &[]);
 
-    let expected = coverage_rows();
-    assert_eq!(heatmap_cells(&html), expected);
-    assert!(expected.iter().all(|(_, n)| *n > 100));
+    // The baseline's heatmap in full; each overlay's where it differs
+    // from the layer it extends, and a line for the rest.
+    let expected = expected_cells(&project().join("rules"));
+    let shown: Vec<(String, usize)> = expected.iter().filter(|(_, n)| *n > 0).cloned().collect();
+    assert_eq!(heatmap_cells(&html), shown);
+    assert!(expected[0].1 > 100);
+    assert!(expected[1..].iter().all(|(_, n)| *n < expected[0].1));
+    assert_eq!(
+        html.matches("<p class=\"as-in\">").count(),
+        expected.len() - 1
+    );
 
     assert!(html.contains(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src &#39;none&#39;; \
@@ -280,4 +301,62 @@ fn accepted_findings_are_a_hazard_log_and_cells_link_to_their_findings() {
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .unwrap();
     assert!(element(&html, finding, "</tr>").contains("DX0503"));
+}
+
+#[test]
+fn the_report_scales_by_what_changes_and_counts_findings_past_twenty_of_a_kind() {
+    // 25 rules that each overlap "Primary care": 25 findings of one code
+    // about one layer. Six overlays that change nothing.
+    let mut national = support::cli::GOOD.to_owned();
+    for n in 0..25 {
+        national.push_str(&format!(
+            "rule \"Again {n}\" {{\n  when dx = Dx05\n  route gp_ooh\n}}\n"
+        ));
+    }
+    let overlays: String = ["SO14", "SO15", "SO16", "SO17", "SO18", "SO19"]
+        .iter()
+        .enumerate()
+        .map(|(n, district)| format!("overlay o{n} extends national {{\n  area {district}\n}}\n"))
+        .collect();
+    let dir = scratch(
+        "scale",
+        &[
+            ("rules/national.dxm", national.as_str()),
+            ("rules/overlays.dxm", overlays.as_str()),
+            ("rules/catalogue.yaml", support::cli::CATALOGUE),
+        ],
+    );
+    let run = dxmap(
+        &dir,
+        &["report", "--rules", "rules", "-o", "out", "--week", WEEK],
+    );
+    // The overlaps are errors: the report is written and the run exits 1.
+    assert_eq!(run.code, 1, "{}", run.output());
+    let html = std::fs::read_to_string(dir.join("out/index.html")).unwrap();
+
+    // Twenty findings listed, the other five counted.
+    let findings = element(&html, "findings", "</section>");
+    assert_eq!(findings.matches("<tr id=\"finding-").count(), 20);
+    assert!(
+        findings.contains("… and 5 more <code>DX0501</code> findings about national"),
+        "{findings}"
+    );
+    // The cell the 25 findings are about links to three and counts the rest.
+    let cell = element(&html, "cell-national-Dx05-111", "</td>");
+    assert_eq!(cell.matches("class=\"flag\"").count(), 4, "{cell}");
+    assert!(cell.contains(">+22 more</a>"), "{cell}");
+    // Every link lands on the page, counted findings on their count.
+    let ids: BTreeSet<&str> = attributes(&html, "id").into_iter().collect();
+    for target in attributes(&html, "href") {
+        assert!(ids.contains(target.trim_start_matches('#')), "#{target}");
+    }
+
+    // Only the baseline has a heatmap: each overlay says it is as there.
+    // Two codes on three channels.
+    assert_eq!(heatmap_cells(&html), [("national".to_owned(), 6)]);
+    assert_eq!(
+        html.matches("<p class=\"as-in\">Every cell (6) is answered as in <a href=\"#coverage-national\">national</a>.</p>")
+            .count(),
+        6
+    );
 }

@@ -185,6 +185,37 @@ fn heatmap_cells(dom: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// The number of heatmap cells each layer's table should have: every
+/// (disposition, channel) row of the baseline's coverage; for an overlay,
+/// every row of each disposition where some row differs from the layer it
+/// extends.
+fn expected_cells(rules: &Path) -> Vec<(String, usize)> {
+    let checked = dxmap::load::check_tree(rules, None).unwrap();
+    let model = checked.model.unwrap();
+    let full: Vec<_> = (0..model.layers.len())
+        .map(|idx| {
+            dxmap::check::analysis::coverage(&model, dxmap::check::model::LayerId::from_index(idx))
+        })
+        .collect();
+    model
+        .layers
+        .iter()
+        .zip(&full)
+        .map(|(layer, rows)| {
+            let Some(parent) = layer.parent.map(|p| &full[p.index()]) else {
+                return (layer.name.clone(), rows.len());
+            };
+            let changed: std::collections::BTreeSet<_> = rows
+                .iter()
+                .filter(|row| !parent.iter().any(|p| p == *row))
+                .map(|row| row.dx)
+                .collect();
+            let cells = rows.iter().filter(|row| changed.contains(&row.dx)).count();
+            (layer.name.clone(), cells)
+        })
+        .collect()
+}
+
 fn write_report(dir: &Path, rules: &str, out: &Path, extra: &[&str]) -> PathBuf {
     let out_text = out.to_string_lossy().into_owned();
     let mut args = vec![
@@ -229,21 +260,18 @@ fn chromium_renders_the_report_and_the_diff_report() {
     // The shipped rules.
     let page = write_report(&project(), "rules", &dir.join("shipped"), &[]);
     let dom = render_all(&dir, &page, "shipped");
-    let checked = dxmap::load::check_tree(&project().join("rules"), None).unwrap();
-    let model = checked.model.unwrap();
-    let expected: Vec<(String, usize)> = model
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(idx, layer)| {
-            let id = dxmap::check::model::LayerId::from_index(idx);
-            (
-                layer.name.clone(),
-                dxmap::check::analysis::coverage(&model, id).len(),
-            )
-        })
-        .collect();
-    assert_eq!(heatmap_cells(&dom), expected);
+    // The baseline's heatmap has a cell per (disposition, channel); an
+    // overlay's, a cell per (disposition, channel) of each disposition it
+    // answers differently from the layer it extends.
+    let expected = expected_cells(&project().join("rules"));
+    let shown: Vec<(String, usize)> = expected.iter().filter(|(_, n)| *n > 0).cloned().collect();
+    assert_eq!(heatmap_cells(&dom), shown);
+    assert!(expected[0].1 > 100);
+    assert_eq!(
+        dom.matches("<p class=\"as-in\">").count(),
+        expected.len() - 1,
+        "an overlay does not say which cells are as in the layer it extends"
+    );
     // The filtering script ran: its controls are shown.
     assert!(
         dom.contains("<div class=\"filter\">"),

@@ -3,8 +3,11 @@
 //! channel, what routes it or why nothing does — with totals.
 //!
 //! Human output prints the baseline in full and, for each overlay, only the
-//! lines that differ from the layer it extends. JSON holds every row of every
-//! layer (fields documented in docs/book/src/cli.md). Exit 1 when a required
+//! lines that differ from the layer it extends. JSON holds every row of the
+//! baseline and, for each overlay, the rows of the dispositions it answers
+//! differently, with a count of the rows as in the layer it extends (fields
+//! documented in docs/book/src/cli.md): what an overlay costs is what it
+//! changes ([`crate::coverage::matrices`]). Exit 1 when a required
 //! disposition is not fully covered somewhere.
 //!
 //! Imports: `crate::{load, check, coverage, diagnostics}`, `super`, `dxmap_runtime`.
@@ -14,9 +17,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{usage_error, use_color, Exit, Format};
-use crate::check::analysis::{self, Answer, CoverageRow};
+use crate::check::analysis::{Answer, CoverageRow};
 use crate::check::model;
-use crate::coverage::totals;
 use crate::{diagnostics, load};
 use dxmap_runtime::CaseSex;
 
@@ -129,19 +131,15 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::Rules;
     };
-    let matrices: Vec<(model::LayerId, Vec<CoverageRow>)> = (0..model.layers.len())
-        .map(model::LayerId::from_index)
-        .map(|id| (id, analysis::coverage(model, id)))
-        .collect();
-    let mut complete = true;
+    let matrices = crate::coverage::matrices(model);
+    let complete = matrices.iter().all(|m| m.totals.complete());
     match args.format {
         Format::Json => {
             let layers: Vec<Value> = matrices
                 .iter()
-                .map(|(id, rows)| {
-                    let layer = model.layer(*id);
-                    let t = totals(rows);
-                    complete &= t.complete();
+                .map(|m| {
+                    let layer = model.layer(m.layer);
+                    let t = m.totals;
                     json!({
                         "layer": layer.map(|l| l.name.clone()),
                         "extends": layer.and_then(|l| l.parent).and_then(|p| model.layer(p)).map(|p| p.name.clone()),
@@ -149,7 +147,8 @@ pub fn run(args: Args) -> Exit {
                             "required": t.required, "covered": t.covered, "partial": t.partial,
                             "uncovered": t.uncovered, "no_search": t.no_search, "not_used": t.not_used,
                         },
-                        "rows": rows.iter().map(|r| row_json(model, r)).collect::<Vec<_>>(),
+                        "rows": m.rows.iter().map(|r| row_json(model, r)).collect::<Vec<_>>(),
+                        "unchanged": m.unchanged,
                     })
                 })
                 .collect();
@@ -161,18 +160,18 @@ pub fn run(args: Args) -> Exit {
         }
         Format::Human => {
             let mut out = String::new();
-            let mut layer_lines: Vec<BTreeMap<String, String>> = Vec::new();
-            for (id, rows) in &matrices {
-                let Some(layer) = model.layer(*id) else {
+            for m in &matrices {
+                let Some(layer) = model.layer(m.layer) else {
                     continue;
                 };
-                let t = totals(rows);
-                complete &= t.complete();
-                let these = lines(model, rows);
-                let parent = layer.parent.and_then(|p| layer_lines.get(p.index()));
+                let t = m.totals;
+                let these = lines(model, &m.rows);
+                let before = lines(model, &m.before);
                 let shown: Vec<&String> = these
                     .iter()
-                    .filter(|(code, line)| parent.and_then(|p| p.get(*code)) != Some(*line))
+                    .filter(|(code, line)| {
+                        layer.parent.is_none() || before.get(*code) != Some(*line)
+                    })
                     .map(|(_, line)| line)
                     .collect();
                 let extends = layer
@@ -184,16 +183,15 @@ pub fn run(args: Args) -> Exit {
                     "{}{extends}: {} of {} required dispositions covered ({} by no_search), {} partly covered, {} not covered, {} not used",
                     layer.name, t.covered, t.required, t.no_search, t.partial, t.uncovered, t.not_used
                 );
-                if parent.is_some() && shown.is_empty() {
+                if layer.parent.is_some() && shown.is_empty() {
                     let _ = writeln!(out, "  (every line as in the layer it extends)");
-                } else if parent.is_some() {
+                } else if layer.parent.is_some() {
                     let _ = writeln!(out, "  lines that differ from the layer it extends:");
                 }
                 for line in shown {
                     let _ = writeln!(out, "  {line}");
                 }
                 let _ = writeln!(out);
-                layer_lines.push(these);
             }
             let _ = writeln!(
                 out,

@@ -2,18 +2,28 @@
 //! release and one cell per channel the catalogue gives it, coloured and
 //! labelled by how the layer answers it (the coverage analysis's
 //! [`Answer`]), linked to the rule that answers it and to the finding
-//! about it. Overlays say which cells differ from the layer they extend.
+//! about it.
 //!
-//! Imports: `super`, `crate::{check, catalogue, coverage}`.
+//! The baseline's heatmap has every disposition; an overlay's has only the
+//! dispositions where some cell differs from the layer it extends, each
+//! differing cell marked, and says that the rest are as in that layer (a
+//! link to its heatmap). A national tree of forty overlays that each
+//! change a few codes is then forty short tables, not forty copies of the
+//! baseline. A cell lists at most a few of the rules that answer it and a
+//! few findings ([`MOST_FLAGS`]), each linked.
+//!
+//! Imports: `super` (and its `findings`), `crate::{check, catalogue, coverage}`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use dxmap_runtime::Channel;
 
-use super::{esc, finding_anchor, finding_cells, rule_anchor, slug, Input};
-use crate::check::analysis::{self, Answer, CoverageRow};
+use super::findings::Listing;
+use super::{esc, finding_cells, rule_anchor, slug, Input};
+use crate::check::analysis::{Answer, CoverageRow};
 use crate::check::model;
+use crate::coverage::LayerCoverage;
 
 /// The class and the words of an answer: colour is never the only signal.
 fn answer_label(answer: &Answer) -> (&'static str, &'static str) {
@@ -31,8 +41,21 @@ fn cell_anchor(layer: &str, dx: &str, channel: Channel) -> String {
     format!("cell-{}-{}-{}", slug(layer), slug(dx), channel.as_str())
 }
 
-/// Writes the heatmap of every layer.
-pub(super) fn heatmaps(input: &Input<'_>, out: &mut String) {
+/// At most this many findings are linked from one cell; a last link
+/// counts the rest.
+const MOST_FLAGS: usize = 3;
+
+/// A layer's rows by (disposition, channel).
+type ByCell<'r> = BTreeMap<(u32, Channel), &'r CoverageRow>;
+
+/// Writes the heatmap of every layer: `matrices` holds each layer's
+/// coverage ([`crate::coverage::matrices`]), in the model's layer order.
+pub(super) fn heatmaps(
+    input: &Input<'_>,
+    matrices: &[LayerCoverage],
+    listing: &Listing,
+    out: &mut String,
+) {
     let model = input.model;
     // Findings by (layer, code, channel), from their witnesses.
     let mut findings: BTreeMap<(String, String, Channel), Vec<usize>> = BTreeMap::new();
@@ -62,21 +85,26 @@ pub(super) fn heatmaps(input: &Input<'_>, out: &mut String) {
          <span class=\"a-nosearch key\">no search</span> (answered without a DoS search), \
          <span class=\"a-unused key\">not used</span> (not required here). \
          A cell links to the rule that answers it; <span class=\"flag\">F3</span> links to a finding; \
-         <span class=\"changed-mark\">Δ</span> marks a cell that differs from the layer the overlay extends.</p>\n\
+         <span class=\"changed-mark\">Δ</span> marks a cell that differs from the layer the overlay extends. \
+         An overlay's table shows only the dispositions it answers differently; the others are as in the layer it extends.</p>\n\
          <div class=\"filter\" hidden><label>Find a code or title <input type=\"search\" id=\"cov-filter\"></label> \
          <label><input type=\"checkbox\" id=\"cov-problems\"> only gaps, partial cells and changes from the parent</label></div>\n",
     );
-    let mut per_layer: Vec<Vec<CoverageRow>> = Vec::with_capacity(model.layers.len());
-    for (idx, layer) in model.layers.iter().enumerate() {
-        let rows = analysis::coverage(model, model::LayerId::from_index(idx));
-        let parent = layer.parent.and_then(|p| per_layer.get(p.index()));
-        let parent_name = layer.parent.map(|p| super::layer_name(model, p));
-        let found = Found {
-            by_cell: &findings,
-            by_rule: &about_rule,
-        };
-        heatmap(input, &layer.name, parent_name, &rows, parent, &found, out);
-        per_layer.push(rows);
+    let found = Found {
+        by_cell: &findings,
+        by_rule: &about_rule,
+        listing,
+    };
+    for (layer, matrix) in model.layers.iter().zip(matrices) {
+        let before: ByCell<'_> = matrix
+            .before
+            .iter()
+            .map(|r| ((r.dx.0, r.channel), r))
+            .collect();
+        let parent = layer
+            .parent
+            .map(|p| (super::layer_name(model, p), matrix.unchanged, &before));
+        heatmap(input, &layer.name, parent, matrix, &found, out);
     }
     out.push_str("</section>\n");
 }
@@ -85,6 +113,7 @@ pub(super) fn heatmaps(input: &Input<'_>, out: &mut String) {
 struct Found<'a> {
     by_cell: &'a BTreeMap<(String, String, Channel), Vec<usize>>,
     by_rule: &'a BTreeMap<model::RuleId, Vec<usize>>,
+    listing: &'a Listing,
 }
 
 impl Found<'_> {
@@ -103,19 +132,50 @@ impl Found<'_> {
         out.dedup();
         out
     }
+
+    /// The links to the findings about a cell: the first [`MOST_FLAGS`],
+    /// then one that counts the rest.
+    fn flags(&self, layer: &str, code: &str, row: &CoverageRow, out: &mut String) {
+        let all = self.of(layer, code, row);
+        for n in all.iter().take(MOST_FLAGS) {
+            let _ = write!(
+                out,
+                " <a class=\"flag\" href=\"#{}\">F{n}</a>",
+                self.listing.anchor(*n)
+            );
+        }
+        if let Some(next) = all.get(MOST_FLAGS) {
+            let _ = write!(
+                out,
+                " <a class=\"flag\" href=\"#{}\">+{} more</a>",
+                self.listing.anchor(*next),
+                all.len() - MOST_FLAGS
+            );
+        }
+    }
 }
+
+/// Whether `row` differs from the same cell of the parent layer, whose
+/// rows of the same dispositions are `before`.
+fn differs(before: &ByCell<'_>, row: &CoverageRow) -> bool {
+    before.get(&(row.dx.0, row.channel)) != Some(&row)
+}
+
+/// The layer an overlay extends: its name, how many of the overlay's
+/// cells are as there, and its rows of the dispositions the overlay
+/// changes.
+type Parent<'a, 'r> = (&'a str, usize, &'a ByCell<'r>);
 
 fn heatmap(
     input: &Input<'_>,
     layer: &str,
-    parent_name: Option<&str>,
-    rows: &[CoverageRow],
-    parent: Option<&Vec<CoverageRow>>,
+    parent: Option<Parent<'_, '_>>,
+    matrix: &LayerCoverage,
     findings: &Found<'_>,
     out: &mut String,
 ) {
     let model = input.model;
-    let totals = crate::coverage::totals(rows);
+    let totals = matrix.totals;
     let _ = write!(
         out,
         "<h3 id=\"coverage-{}\">Layer {}</h3>\n<p>{} of {} required dispositions covered, {} partly covered, {} not covered{}.</p>\n",
@@ -125,23 +185,48 @@ fn heatmap(
         totals.required,
         totals.partial,
         totals.uncovered,
-        parent_name.map_or_else(String::new, |p| format!("; extends {}", esc(p)))
+        parent.map_or_else(String::new, |(p, _, _)| format!("; extends {}", esc(p)))
     );
+    // An overlay's rows are those of the codes where some cell differs
+    // from its parent.
+    let mut by_code: BTreeMap<u32, Vec<&CoverageRow>> = BTreeMap::new();
+    for row in &matrix.rows {
+        by_code.entry(row.dx.0).or_default().push(row);
+    }
+    if let Some((parent_name, same, _)) = parent {
+        let link = format!(
+            "<a href=\"#coverage-{}\">{}</a>",
+            slug(parent_name),
+            esc(parent_name)
+        );
+        if by_code.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"as-in\">Every cell ({same}) is answered as in {link}.</p>"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "<p class=\"as-in\">The other {same} cell{} answered as in {link}, and not shown here.</p>",
+                if same == 1 { " is" } else { "s are" }
+            );
+        }
+        if by_code.is_empty() {
+            return;
+        }
+    }
     let _ = write!(
         out,
-        "<table class=\"heatmap\" data-layer=\"{}\">\n<caption>Coverage of layer {}: disposition × channel</caption>\n\
+        "<table class=\"heatmap\" data-layer=\"{}\">\n<caption>Coverage of layer {}: disposition × channel{}</caption>\n\
          <thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Disposition</th>",
         esc(layer),
-        esc(layer)
+        esc(layer),
+        if parent.is_some() { ", where it differs from the layer it extends" } else { "" }
     );
     for channel in Channel::ALL {
         let _ = write!(out, "<th scope=\"col\">{}</th>", channel.as_str());
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let mut by_code: BTreeMap<u32, Vec<&CoverageRow>> = BTreeMap::new();
-    for row in rows {
-        by_code.entry(row.dx.0).or_default().push(row);
-    }
     for (dx, cells) in by_code {
         let code = model.catalogue.code(crate::catalogue::DispositionId(dx));
         let title = model
@@ -158,14 +243,13 @@ fn heatmap(
                 continue;
             };
             let (class, label) = answer_label(&row.answer);
-            let changed = parent.is_some_and(|parent| {
-                parent
-                    .iter()
-                    .find(|p| p.dx == row.dx && p.channel == row.channel)
-                    .is_none_or(|p| p.answer != row.answer || p.rules != row.rules)
-            });
+            let changed = parent.is_some_and(|(_, _, before)| differs(before, row));
             problem |= changed || matches!(row.answer, Answer::Partial | Answer::Uncovered);
-            let text = crate::coverage::describe(model, row, &crate::coverage::PROSE);
+            let text = esc(&crate::coverage::describe(
+                model,
+                row,
+                &crate::coverage::PROSE,
+            ));
             let link = row.rules.first().map_or_else(
                 || format!("<span>{}</span>", esc(label)),
                 |rule| format!("<a href=\"#{}\">{}</a>", rule_anchor(*rule), esc(label)),
@@ -174,20 +258,12 @@ fn heatmap(
             if changed {
                 flags.push_str(" <span class=\"changed-mark\" title=\"differs from the parent layer\">Δ</span>");
             }
-            for n in findings.of(layer, code, row) {
-                let _ = write!(
-                    flags,
-                    " <a class=\"flag\" href=\"#{}\">F{n}</a>",
-                    finding_anchor(n)
-                );
-            }
+            findings.flags(layer, code, row, &mut flags);
             let _ = write!(
                 line,
-                "<td id=\"{}\" class=\"cell {class}\" data-cell=\"{}\" title=\"{}\">{link}{flags}<span class=\"sr\">: {}</span></td>",
+                "<td id=\"{}\" class=\"cell {class}\" data-cell=\"{}\" title=\"{text}\">{link}{flags}<span class=\"sr\">: {text}</span></td>",
                 cell_anchor(layer, code, channel),
                 channel.as_str(),
-                esc(&text),
-                esc(&text)
             );
         }
         let _ = writeln!(

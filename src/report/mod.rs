@@ -14,16 +14,18 @@
 //!
 //! Sections, summary first: the overview (release, layers, counts), the
 //! change against the base (deletions and new gaps first), the findings
-//! with the accepted ones as a hazard log, the coverage heatmaps
-//! ([`coverage`]), who is open for urgent dispositions and the services'
+//! with the accepted ones as a hazard log ([`findings`]), the coverage
+//! heatmaps ([`coverage`]), who is open for urgent dispositions and the services'
 //! hours ([`hours`]), the queue hierarchies ([`hierarchy`]), the rules and
 //! the test results ([`changes`]).
 //!
 //! Imports: `crate::{check, coverage, diagnostics, diff, cases, testing, source}`,
-//! `dxmap_runtime`; submodules `coverage`, `hours`, `hierarchy`, `changes`.
+//! `dxmap_runtime`; submodules `coverage`, `findings`, `hours`, `hierarchy`,
+//! `changes`.
 
 mod changes;
 mod coverage;
+mod findings;
 mod hierarchy;
 mod hours;
 
@@ -31,7 +33,8 @@ use std::fmt::Write as _;
 
 use crate::cases::TestCase;
 use crate::check::model;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::coverage::LayerCoverage;
+use crate::diagnostics::Diagnostic;
 use crate::diff::Diff;
 use crate::source::{SourceMap, Span};
 
@@ -131,13 +134,17 @@ pub struct Report {
 /// Renders the report of `input` as one HTML page.
 pub fn render(input: &Input<'_>) -> Report {
     let tests = changes::run_tests(input);
+    // Each layer's coverage (an overlay's as what it changes), computed
+    // once for the overview and the heatmaps.
+    let matrices = crate::coverage::matrices(input.model);
+    let listing = findings::Listing::new(input);
     let mut body = String::new();
-    overview(input, &tests, &mut body);
+    overview(input, &tests, &matrices, &mut body);
     if let Some(base) = &input.base {
         changes::diff(base, &mut body);
     }
-    findings(input, &mut body);
-    coverage::heatmaps(input, &mut body);
+    findings::findings(input, &listing, &mut body);
+    coverage::heatmaps(input, &matrices, &listing, &mut body);
     hours::urgent(input, &mut body);
     hierarchy::hierarchies(input, &mut body);
     hours::services(input, &mut body);
@@ -188,20 +195,14 @@ pub fn render(input: &Input<'_>) -> Report {
     }
 }
 
-/// Counts of findings: errors, warnings, allowed.
-fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize) {
-    let allowed = diagnostics.iter().filter(|d| d.is_allowed()).count();
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| !d.is_allowed() && d.severity() == Severity::Warning)
-        .count();
-    (errors, warnings, allowed)
-}
-
-fn overview(input: &Input<'_>, tests: &changes::Results, out: &mut String) {
+fn overview(
+    input: &Input<'_>,
+    tests: &changes::Results,
+    matrices: &[LayerCoverage],
+    out: &mut String,
+) {
     let model = input.model;
-    let (errors, warnings, allowed) = counts(input.diagnostics);
+    let (errors, warnings, allowed) = findings::counts(input.diagnostics);
     out.push_str("<section id=\"overview\">\n<h2>Overview</h2>\n");
     let _ = writeln!(
         out,
@@ -259,12 +260,15 @@ fn overview(input: &Input<'_>, tests: &changes::Results, out: &mut String) {
          <th scope=\"col\">Rules</th><th scope=\"col\">Services</th><th scope=\"col\">Required codes covered</th>\
          <th scope=\"col\">Partly covered</th><th scope=\"col\">Not covered</th></tr></thead>\n<tbody>\n",
     );
-    for (idx, layer) in model.layers.iter().enumerate() {
-        let id = model::LayerId::from_index(idx);
-        let rows = crate::check::analysis::coverage(model, id);
-        let totals = crate::coverage::totals(&rows);
+    let mut services_in: Vec<usize> = vec![0; model.layers.len()];
+    for service in &model.services {
+        if let Some(count) = services_in.get_mut(service.layer.index()) {
+            *count += 1;
+        }
+    }
+    for ((layer, matrix), services) in model.layers.iter().zip(matrices).zip(services_in) {
+        let totals = matrix.totals;
         let area: Vec<&str> = layer.area.iter().map(|unit| unit.text.as_str()).collect();
-        let services = model.services.iter().filter(|s| s.layer == id).count();
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\"><a href=\"#coverage-{}\">{}</a></th><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
@@ -302,88 +306,6 @@ pub(crate) fn finding_cells(
         }
     }
     out
-}
-
-fn finding_row(input: &Input<'_>, n: usize, diagnostic: &Diagnostic, out: &mut String) {
-    let (class, label) = if diagnostic.is_allowed() {
-        ("info", "allowed")
-    } else if diagnostic.is_error() {
-        ("bad", "error")
-    } else {
-        ("warn", "warning")
-    };
-    let about = diagnostic.witness.as_ref().map_or_else(String::new, |w| {
-        format!(
-            "{} · {} · {}",
-            esc(&w.layer),
-            esc(&w.dx),
-            w.channel.as_str()
-        )
-    });
-    let _ = write!(
-        out,
-        "<tr id=\"{}\" class=\"{class}\"><th scope=\"row\">F{n}</th><td><span class=\"tag {class}\">{label}</span></td>\
-         <td><code>{}</code> {}</td><td>{}</td><td>{about}</td><td><code>{}</code></td><td>",
-        finding_anchor(n),
-        diagnostic.code.id(),
-        esc(diagnostic.code.name()),
-        esc(&diagnostic.message),
-        esc(&place(input.sources, diagnostic.primary.span)),
-    );
-    if let Some(reason) = &diagnostic.allowed {
-        let _ = write!(out, "<strong>Accepted:</strong> {}", esc(reason));
-    } else if let Some(help) = &diagnostic.help {
-        out.push_str(&esc(help));
-    }
-    out.push_str("</td></tr>\n");
-}
-
-const FINDINGS_HEAD: &str = "<thead><tr><th scope=\"col\">#</th><th scope=\"col\">Kind</th><th scope=\"col\">Code</th>\
-    <th scope=\"col\">Finding</th><th scope=\"col\">Layer · code · channel</th><th scope=\"col\">Where</th>\
-    <th scope=\"col\">Reason or help</th></tr></thead>\n";
-
-fn findings(input: &Input<'_>, out: &mut String) {
-    out.push_str("<section id=\"findings\">\n<h2>Findings</h2>\n");
-    let open: Vec<(usize, &Diagnostic)> = input
-        .diagnostics
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| !d.is_allowed())
-        .collect();
-    let allowed: Vec<(usize, &Diagnostic)> = input
-        .diagnostics
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_allowed())
-        .collect();
-    if open.is_empty() {
-        out.push_str("<p class=\"ok\">No open findings: the checker found no problem that is not accepted.</p>\n");
-    } else {
-        let _ = write!(
-            out,
-            "<table class=\"findings\">\n<caption>Open findings: errors and warnings of <code>dxmap check</code></caption>\n{FINDINGS_HEAD}<tbody>\n"
-        );
-        for (n, diagnostic) in open {
-            finding_row(input, n, diagnostic, out);
-        }
-        out.push_str("</tbody>\n</table>\n");
-    }
-    out.push_str("<h3 id=\"hazards\">Hazard log: accepted findings</h3>\n");
-    if allowed.is_empty() {
-        out.push_str(
-            "<p>No finding is accepted with a <code>// dxmap: allow</code> comment.</p>\n",
-        );
-    } else {
-        let _ = write!(
-            out,
-            "<table class=\"findings\">\n<caption>Findings accepted with a <code>// dxmap: allow</code> comment, and why</caption>\n{FINDINGS_HEAD}<tbody>\n"
-        );
-        for (n, diagnostic) in allowed {
-            finding_row(input, n, diagnostic, out);
-        }
-        out.push_str("</tbody>\n</table>\n");
-    }
-    out.push_str("</section>\n");
 }
 
 /// What a rule matches besides its codes, as people read it.
