@@ -1,21 +1,22 @@
 //! The safety analyses of an overlay agree with brute force on random
-//! trees, each written here from DESIGN's words ("Safety analyses") and not
-//! from the analyses' code:
+//! trees, written from DESIGN's words ("Safety analyses", routing steps 1
+//! and 2) and not from the analyses' code (the generators and brute forces
+//! are in `support/safety.rs`):
 //! - hours gaps (DX0518): for every (rule, unit, case of a grid the rule
 //!   wins) with a timeframe of at most 60 minutes that some counted service
-//!   serves, every minute of the week is looked at, open if a counted
-//!   serving service has a session then; the (rule, unit) pairs with a
-//!   closed minute, and the closed times at each finding's witness, are the
-//!   analysis's;
-//! - remaps (DX0513 chains, DX0514 risks): a case of each code is routed
-//!   through the compiled table in every layer; where the trace shows a
-//!   remap, the code it searches is routed again in the same layer (a chain
-//!   if that is remapped too), and the timeframe the search uses, the
-//!   section and the status decide the risk;
-//! - useless suspensions (DX0515): a postcode of every part of the
-//!   geography the tree's units cut out is routed before and during the
-//!   suspensions; a suspension is useless when no case anywhere loses its
-//!   service to it.
+//!   serves, every minute of the week is open if a counted serving service
+//!   has a session then; the (rule, unit) pairs with a closed minute, and
+//!   the closed times at each finding's witness, are the analysis's;
+//! - remaps (DX0513 chains, DX0514 risks): the remaps in force in each
+//!   overlay as generated (a chain when the target is remapped there too;
+//!   risky when the search's timeframe is longer, or the target is of
+//!   another section or not in use); on every fourth tree also by routing
+//!   each remapped code through the compiled table and reading the trace;
+//! - useless suspensions (DX0515): the overlay in force at a place of every
+//!   part of the geography the tree's units cut out; on every fourth tree
+//!   also by routing those postcodes before and during the suspensions (a
+//!   suspension is useless when no case anywhere loses its service to it);
+//! - the trees that showed the analyses wrong, as regressions.
 //!
 //! Each runs 1,000 random trees (`DXMAP_SAFETY_ROUNDS` sets another
 //! number) and asserts that both outcomes, findings and none, occur.
@@ -32,14 +33,19 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dxmap::catalogue::{self, Catalogue, DispositionId};
+use dxmap::catalogue::{self, Catalogue};
 use dxmap::check::analysis::reach_units;
 use dxmap::check::model::{self, Channel};
 use dxmap::diagnostics::{Code, Diagnostic};
 use dxmap::source::{FileId, SourceMap};
 use dxmap_runtime::route::Step;
-use dxmap_runtime::{Case, CaseSex, Router};
+use dxmap_runtime::{Case, Router};
 use support::rng::Rng;
+use support::safety::{
+    brute_hours, closed_at, defined_remaps, defined_useless, random_catalogue, random_hours_tree,
+    random_remap_tree, random_suspension_tree, representative_postcodes, winners, Week,
+    HOURS_CATALOGUE,
+};
 
 /// Building a router costs a debug build about 10 ms (its clock of
 /// 2000–2100), so only every fourth tree is also routed.
@@ -69,10 +75,7 @@ fn checked(text: &str, catalogue: &Catalogue) -> Option<(model::Model, Vec<Diagn
         d.is_error()
             && !matches!(
                 d.code,
-                Code::UnreachableUrgent
-                    | Code::CoverageGap
-                    | Code::RuleOverlap
-                    | Code::RemapChain
+                Code::UnreachableUrgent | Code::CoverageGap | Code::RuleOverlap | Code::RemapChain
             )
     });
     resolved.then_some((model, found))
@@ -107,317 +110,7 @@ fn case(dx: &str, channel: Channel, postcode: &str, at: &str) -> Case {
     }
 }
 
-/// Whether postcode unit `inner` lies in `outer`: the same unit, a sector
-/// of a district, or a district or sector of an area (`S` holds `S1`, not
-/// `SO16`).
-fn within(inner: &str, outer: &str) -> bool {
-    let letters = |u: &str| -> String { u.chars().take_while(char::is_ascii_alphabetic).collect() };
-    if inner == outer {
-        return true;
-    }
-    if outer.chars().all(|c| c.is_ascii_alphabetic()) {
-        return letters(inner) == outer;
-    }
-    !outer.contains(' ') && inner.split(' ').next() == Some(outer) && inner.contains(' ')
-}
-
 // ------------------------------------------------------------------ hours
-
-const HOURS_CATALOGUE: &str = r#"release: tiny
-dispositions:
-  - { code: Dx010, title: "Ambulance", section: 1, status: in_use, channels: ["999"], timeframe_minutes: 0 }
-  - { code: Dx011, title: "Ambulance within 30 minutes", section: 1, status: in_use, channels: ["999", "111"], timeframe_minutes: 30 }
-  - { code: Dx02, title: "Emergency department within 1 hour", section: 1, status: in_use, timeframe_minutes: 60 }
-  - { code: Dx05, title: "Primary care 2h", section: 1, status: in_use, timeframe_minutes: 120 }
-  - { code: Dx16, title: "GP within 3 working days", section: 1, status: in_use }
-"#;
-
-const HOURS_CODES: [&str; 5] = ["Dx010", "Dx011", "Dx02", "Dx05", "Dx16"];
-const HOURS_AREA: [&str; 4] = ["TR1", "TR2", "TR3 6", "PL10"];
-const HOURS_CATCHMENTS: [&str; 6] = ["TR", "TR1", "TR2", "TR3 6", "PL", "PL10"];
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-const TIMES: [u16; 10] = [0, 360, 480, 510, 720, 780, 1080, 1200, 1320, 1440];
-
-fn hm(minutes: u16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// Random weekly hours: runs of days listed with one to three sessions
-/// (touching or not), `closed`, or not listed; sometimes `all_hours`,
-/// nothing at all, or dated entries (which the analysis does not consider).
-fn random_hours(rng: &mut Rng) -> String {
-    let mut lines = Vec::new();
-    match rng.below(8) {
-        0 => return "all_hours".to_owned(),
-        1 => return String::new(),
-        _ => {}
-    }
-    let mut day = 0;
-    while day < 7 {
-        let last = day + rng.index(7 - day).min(rng.index(7 - day));
-        let days = if last == day {
-            DAYS[day].to_owned()
-        } else {
-            format!("{}-{}", DAYS[day], DAYS[last])
-        };
-        match rng.below(5) {
-            0 => {}
-            1 => lines.push(format!("{days} closed")),
-            _ => {
-                let n = 2 + rng.index(3);
-                let mut times = rng.some(&TIMES, n);
-                times.sort_unstable();
-                let sessions: Vec<String> = if times.len() == 3 {
-                    // Touching sessions: 08:00-12:00, 12:00-18:00.
-                    vec![
-                        format!("{}-{}", hm(times[0]), hm(times[1])),
-                        format!("{}-{}", hm(times[1]), hm(times[2])),
-                    ]
-                } else {
-                    times
-                        .chunks(2)
-                        .map(|pair| format!("{}-{}", hm(pair[0]), hm(pair[1])))
-                        .collect()
-                };
-                lines.push(format!("{days} {}", sessions.join(", ")));
-            }
-        }
-        day = last + 1;
-    }
-    match rng.below(6) {
-        0 => lines.push("on 2020-05-10 closed".to_owned()),
-        1 => lines.push("on 2020-05-10 00:00-24:00".to_owned()),
-        2 => lines.push("closed 2020-01-01..2020-01-02".to_owned()),
-        _ => {}
-    }
-    lines.join("\n    ")
-}
-
-fn random_hours_tree(rng: &mut Rng) -> String {
-    let mut text = String::from(
-        "release \"tiny\"\nservice_type a \"A\" { responds_within 0m }\nservice_type b \"B\" { responds_within 0m channels 111, ooh }\n",
-    );
-    for idx in 0..1 + rng.below(6) {
-        let catchment = rng.some_up_to(&HOURS_CATCHMENTS, 2);
-        let mut extra = String::new();
-        match rng.below(5) {
-            0 => extra.push_str(" ages 16.."),
-            1 => extra.push_str(" ages 0..15"),
-            _ => {}
-        }
-        if rng.below(6) == 0 {
-            extra.push_str(" sexes female");
-        }
-        if rng.below(8) == 0 {
-            extra.push_str(" valid 2020-01-01..2020-12-31");
-        }
-        text.push_str(&format!(
-            "service \"S{idx}\" id \"S{idx}\" {{\n  type {}\n  catchment {}{extra}\n  hours {{\n    {}\n  }}\n}}\n",
-            rng.pick(&["a", "a", "b"]),
-            catchment.join(", "),
-            random_hours(rng)
-        ));
-    }
-    for idx in 0..1 + rng.below(4) {
-        let mut conditions = vec![format!("dx = {}", rng.pick(&HOURS_CODES))];
-        match rng.below(4) {
-            0 => conditions.push(format!("age < {}", rng.pick(&["16", "5", "65"]))),
-            1 => conditions.push(format!("age >= {}", rng.pick(&["16", "5", "65"]))),
-            _ => {}
-        }
-        if rng.below(5) == 0 {
-            conditions.push("sex = male".to_owned());
-        }
-        if rng.below(5) == 0 {
-            conditions.push(format!("channel = {}", rng.pick(&["111", "999", "ooh"])));
-        }
-        text.push_str(&format!(
-            "rule \"R{idx}\" {{\n  when {}\n  route {}\n  priority {idx}\n}}\n",
-            conditions.join(" and "),
-            rng.pick(&["a", "b", "a, b"]),
-        ));
-    }
-    let area = rng.some_up_to(&HOURS_AREA, 3);
-    text.push_str(&format!("overlay o {{\n  area {}\n}}\n", area.join(", ")));
-    text
-}
-
-/// The minutes of the week (Monday 00:00 first) a service's weekly hours
-/// are open: minute `m` of a day is open when a session has
-/// `open <= m < close`.
-fn open_minutes(hours: &model::Hours) -> Vec<bool> {
-    let mut week = vec![hours.all_hours; 7 * 1440];
-    for (day, sessions) in hours.weekly.iter().enumerate() {
-        for session in sessions {
-            for minute in session.open..session.close {
-                week[day * 1440 + usize::from(minute)] = true;
-            }
-        }
-    }
-    week
-}
-
-/// The closed runs of each day, `(weekday, from, to)`.
-fn closed_runs(open: &[bool]) -> Vec<(usize, u16, u16)> {
-    let mut runs = Vec::new();
-    for day in 0..7 {
-        let mut start: Option<u16> = None;
-        for minute in 0..=1440u16 {
-            let closed = minute < 1440 && !open[day * 1440 + usize::from(minute)];
-            match (closed, start) {
-                (true, None) => start = Some(minute),
-                (false, Some(from)) => {
-                    runs.push((day, from, minute));
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-    }
-    runs
-}
-
-/// The rules of the overlay that win a case: the highest priority among
-/// those matching it, on the channels the catalogue uses the code on.
-fn winners(
-    model: &model::Model,
-    layer: &model::Layer,
-    dx: DispositionId,
-    channel: Channel,
-    sex: CaseSex,
-    age: u32,
-) -> Vec<model::RuleId> {
-    if !model
-        .catalogue
-        .get(dx)
-        .is_some_and(|d| d.channels.contains(&channel))
-    {
-        return Vec::new();
-    }
-    let matching: Vec<(model::RuleId, u32)> = layer
-        .rules
-        .iter()
-        .map(|id| (*id, model.rule(*id).unwrap()))
-        .filter(|(_, r)| {
-            r.dispositions.contains(&dx)
-                && r.when.channels.contains(&channel)
-                && r.when.ages.contains(age)
-                && r.when.sex.is_none_or(|s| sex.sex() == Some(s))
-        })
-        .map(|(id, r)| (id, r.priority))
-        .collect();
-    let top = matching.iter().map(|(_, p)| *p).max();
-    matching
-        .into_iter()
-        .filter(|(_, p)| Some(*p) == top)
-        .map(|(id, _)| id)
-        .collect()
-}
-
-/// The services counted for a case of `rule` in `unit`: in force, of a
-/// routed type serving the channel, covering the unit, accepting the age
-/// and sex, open-ended, with some weekly hours.
-fn serving(
-    model: &model::Model,
-    layer: &model::Layer,
-    rule: &model::Rule,
-    unit: &str,
-    (channel, sex, age): (Channel, CaseSex, u32),
-) -> Vec<usize> {
-    layer
-        .services
-        .iter()
-        .map(|id| id.index())
-        .filter(|idx| {
-            let s = &model.services[*idx];
-            let st = model.service_type(s.service_type).unwrap();
-            rule.route.contains(&s.service_type)
-                && st.channels.contains(&channel)
-                && s.valid.until.is_none()
-                && (s.hours.all_hours || s.hours.weekly.iter().any(|d| !d.is_empty()))
-                && s.ages.contains(age)
-                && s.sexes
-                    .as_ref()
-                    .is_none_or(|set| sex.sex().is_some_and(|one| set.contains(&one)))
-                && s.catchment.iter().any(|c| within(unit, &c.text))
-        })
-        .collect()
-}
-
-/// Hours, brute force: per (rule, unit), the closed times of every urgent
-/// case of the grid the rule wins and some counted service serves.
-type HoursGaps = BTreeMap<(model::RuleId, String), Vec<(DispositionId, Channel, CaseSex, u32)>>;
-
-fn brute_hours(model: &model::Model, week: &Week) -> HoursGaps {
-    let layer = model.layer(model::LayerId::from_index(1)).unwrap();
-    let mut ages: BTreeSet<u32> = BTreeSet::from([0]);
-    for id in &layer.rules {
-        let rule = model.rule(*id).unwrap();
-        ages.insert(rule.when.ages.min_days);
-        ages.extend(rule.when.ages.max_days);
-    }
-    for service in &model.services {
-        ages.insert(service.ages.min_days);
-        ages.extend(service.ages.max_days);
-    }
-    let mut gaps = HoursGaps::new();
-    for unit in layer.area.iter().map(|u| u.text.clone()) {
-        for (dx, disposition) in model.catalogue.iter() {
-            if disposition.timeframe_minutes.is_none_or(|t| t > 60) {
-                continue;
-            }
-            for channel in Channel::ALL {
-                for sex in CaseSex::ALL {
-                    for age in &ages {
-                        for id in winners(model, layer, dx, channel, sex, *age) {
-                            let point = (channel, sex, *age);
-                            if !closed_at(model, week, id, &unit, point).is_empty() {
-                                gaps.entry((id, unit.clone()))
-                                    .or_default()
-                                    .push((dx, channel, sex, *age));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    gaps
-}
-
-/// The closed times of the week for one case of `rule` in `unit`: empty
-/// when it is open all week or when no counted service serves the case
-/// (a reach finding, not an hours one).
-fn closed_at(
-    model: &model::Model,
-    week: &Week,
-    rule: model::RuleId,
-    unit: &str,
-    point: (Channel, CaseSex, u32),
-) -> Vec<(usize, u16, u16)> {
-    let layer = model.layer(model::LayerId::from_index(1)).unwrap();
-    let services = serving(model, layer, model.rule(rule).unwrap(), unit, point);
-    if services.is_empty() {
-        return Vec::new();
-    }
-    week.closed
-        .borrow_mut()
-        .entry(services.clone())
-        .or_insert_with(|| {
-            let open: Vec<bool> = (0..7 * 1440)
-                .map(|minute| services.iter().any(|s| week.open[*s][minute]))
-                .collect();
-            closed_runs(&open)
-        })
-        .clone()
-}
-
-/// Each service's open minutes, and the closed runs of the sets of
-/// services looked at so far.
-struct Week {
-    open: Vec<Vec<bool>>,
-    closed: std::cell::RefCell<BTreeMap<Vec<usize>, Vec<(usize, u16, u16)>>>,
-}
 
 /// Hours gaps agree with brute force over every minute of the week.
 #[test]
@@ -432,14 +125,7 @@ fn hours_gaps_agree_with_brute_force_on_random_trees() {
             continue;
         };
         compared += 1;
-        let week = Week {
-            open: model
-                .services
-                .iter()
-                .map(|s| open_minutes(&s.hours))
-                .collect(),
-            closed: Default::default(),
-        };
+        let week = Week::new(&model);
         let brute = brute_hours(&model, &week);
         let found: Vec<reach_units::Unreached> = reach_units::unreached(&model)
             .into_iter()
@@ -482,144 +168,6 @@ fn hours_gaps_agree_with_brute_force_on_random_trees() {
 }
 
 // ----------------------------------------------------------------- remaps
-
-/// A random catalogue of eight codes: timeframes (some unknown), sections,
-/// statuses, and some `same_as` links to a code without one.
-fn random_catalogue(rng: &mut Rng) -> String {
-    let mut text = String::from("release: tiny\ndispositions:\n");
-    for idx in 1..=8 {
-        let mut fields = vec![
-            format!("code: Dx0{idx}"),
-            format!("title: \"Code {idx}\""),
-            format!("section: {}", rng.pick(&[1, 1, 1, 1, 1, 2, 3])),
-            format!(
-                "status: {}",
-                if rng.below(6) == 0 {
-                    rng.pick(&["not_in_use", "clinician_only", "no_longer_used"])
-                } else {
-                    "in_use"
-                }
-            ),
-        ];
-        if rng.below(6) != 0 {
-            fields.push(format!(
-                "timeframe_minutes: {}",
-                rng.pick(&[0, 60, 120, 120, 120, 1440])
-            ));
-        }
-        // Only codes 5 to 8 point at codes 1 to 4, which point nowhere.
-        if idx > 4 && rng.below(3) == 0 {
-            fields.push(format!("same_as: Dx0{}", 1 + rng.below(4)));
-        }
-        text.push_str(&format!("  - {{ {} }}\n", fields.join(", ")));
-    }
-    text
-}
-
-/// A generated overlay's parent (an index of an earlier overlay; `None`
-/// for the baseline) and its remaps (`from`, `to`, tag).
-type RemapOverlay = (Option<usize>, Vec<(String, String, String)>);
-
-/// Overlays: `o1` (TR2, and TR1 unless `o3` takes its sector), `o2` (PL10)
-/// and `o3` (TR1 1, extending `o1`), each remapping random codes.
-fn random_remap_tree(rng: &mut Rng) -> (String, Vec<RemapOverlay>) {
-    let mut text = String::from(
-        "release \"tiny\"\nservice_type t \"T\" { responds_within 0m }\nservice \"S\" id \"S\" { type t catchment TR, PL, SO hours { all_hours } }\n",
-    );
-    let codes: Vec<String> = (1..=8).map(|i| format!("Dx0{i}")).collect();
-    for idx in 0..1 + rng.below(3) {
-        text.push_str(&format!(
-            "rule \"R{idx}\" {{\n  when dx in ({})\n  route t\n  priority {idx}\n}}\n",
-            rng.some_up_to(&codes, 4).join(", ")
-        ));
-    }
-    let mut tag = 0;
-    let mut overlays = Vec::new();
-    for (name, parent, area) in [
-        ("o1", None, "TR1, TR2"),
-        ("o2", *rng.pick(&[None, Some(0)]), "PL10"),
-        ("o3", Some(0), "TR1 1"),
-    ] {
-        let parent_name = parent.map_or("national".to_owned(), |p| format!("o{}", p + 1));
-        text.push_str(&format!(
-            "overlay {name} extends {parent_name} {{\n  area {area}\n"
-        ));
-        let mut remaps = Vec::new();
-        let n = *rng.pick(&[0, 0, 1, 1, 2, 3]);
-        for from in rng.some(&codes, n) {
-            let to = rng.pick(&codes);
-            if *to == from {
-                continue;
-            }
-            text.push_str(&format!("  remap {from} -> {to} because \"r{tag}\"\n"));
-            remaps.push((from, to.clone(), format!("r{tag}")));
-            tag += 1;
-        }
-        text.push_str("}\n");
-        overlays.push((parent, remaps));
-    }
-    (text, overlays)
-}
-
-/// The timeframe a search for a code uses (DESIGN, routing step 2): its
-/// own, else its `same_as` target's.
-fn search_timeframe(catalogue: &Catalogue, code: &str) -> Option<u32> {
-    let disposition = catalogue.get(catalogue.lookup(code)?)?;
-    disposition
-        .timeframe_minutes
-        .or_else(|| catalogue.get(disposition.same_as?)?.timeframe_minutes)
-}
-
-/// Whether a remap from `from` to `to` is risky (DESIGN, "Safety
-/// analyses"): the search is slower (or of unknown timeframe where the
-/// original's is known), or the code remapped to is of another section or
-/// not in use.
-fn risky_remap(catalogue: &Catalogue, from: &str, to: &str) -> bool {
-    let entry = |code: &str| catalogue.get(catalogue.lookup(code).unwrap()).unwrap();
-    let slower = match (
-        search_timeframe(catalogue, from),
-        search_timeframe(catalogue, to),
-    ) {
-        (Some(before), Some(after)) => after > before,
-        (Some(_), None) => true,
-        (None, _) => false,
-    };
-    slower
-        || entry(to).section != entry(from).section
-        || entry(to).status != catalogue::Status::InUse
-}
-
-/// Remaps, brute force from the overlays as generated: the remaps in force
-/// in each overlay (its own, and its parents' for the codes it does not
-/// remap), the tags of chains (the target is remapped in force there too)
-/// and of risky remaps.
-fn defined_remaps(
-    overlays: &[RemapOverlay],
-    catalogue: &Catalogue,
-) -> (BTreeSet<String>, BTreeSet<String>) {
-    let (mut chains, mut risky) = (BTreeSet::new(), BTreeSet::new());
-    for idx in 0..overlays.len() {
-        let mut line = vec![idx];
-        while let Some(parent) = overlays[*line.last().unwrap()].0 {
-            line.push(parent);
-        }
-        let mut in_force: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-        for layer in line.iter().rev() {
-            for (from, to, tag) in &overlays[*layer].1 {
-                in_force.insert(from, (to, tag));
-            }
-        }
-        for (from, (to, tag)) in &in_force {
-            if in_force.contains_key(to) {
-                chains.insert((*tag).to_owned());
-            }
-            if risky_remap(catalogue, from, to) {
-                risky.insert((*tag).to_owned());
-            }
-        }
-    }
-    (chains, risky)
-}
 
 /// A postcode in each layer, and the one where no overlay is in force.
 const LAYER_POSTCODES: [(&str, &str); 4] = [
@@ -761,156 +309,11 @@ fn remap_findings_agree_with_brute_force_and_routing_on_random_trees() {
         ("risky remaps", with_risks),
         ("no finding", clean),
     ] {
-        assert!(
-            n * 20 > compared,
-            "{n} of {compared} trees had {what}"
-        );
+        assert!(n * 20 > compared, "{n} of {compared} trees had {what}");
     }
 }
 
 // ------------------------------------------------------------ suspensions
-
-/// Units areas and catchments are drawn from: areas, districts and
-/// sectors that contain one another or not (`S` does not hold `SO16`).
-const UNITS: [&str; 12] = [
-    "TR", "TR1", "TR2", "TR1 1", "TR2 4", "PL", "PL10", "PL10 1", "S", "S1", "SO", "SO16 7",
-];
-
-/// A generated suspension tree: each service's catchment, and each
-/// overlay's parent (`None` for the baseline), area and suspended services.
-struct SuspensionTree {
-    catchments: Vec<Vec<&'static str>>,
-    overlays: Vec<(Option<usize>, Vec<&'static str>, Vec<usize>)>,
-}
-
-fn random_suspension_tree(rng: &mut Rng) -> (String, SuspensionTree) {
-    let n_services = 2 + rng.index(4);
-    let mut text = String::from("release \"tiny\"\n");
-    let mut tree = SuspensionTree {
-        catchments: Vec::new(),
-        overlays: Vec::new(),
-    };
-    for idx in 0..n_services {
-        let catchment = rng.some_up_to(&UNITS, 2);
-        text.push_str(&format!(
-            "service_type t{idx} \"T{idx}\" {{ responds_within 0m }}\nservice \"S{idx}\" id \"S{idx}\" {{ type t{idx} catchment {} hours {{ all_hours }} }}\n",
-            catchment.join(", ")
-        ));
-        tree.catchments.push(catchment);
-    }
-    let types: Vec<String> = (0..n_services).map(|i| format!("t{i}")).collect();
-    text.push_str(&format!(
-        "rule \"R\" {{\n  when dx = Dx05\n  route {}\n}}\n",
-        types.join(", ")
-    ));
-    // Each unit claimed once; each service suspended once.
-    let mut units = rng.some(&UNITS, UNITS.len());
-    let mut services: Vec<usize> = (0..n_services).collect();
-    let n_overlays = 1 + rng.index(3);
-    for idx in 0..n_overlays {
-        let parent = (idx > 0 && rng.below(2) == 0).then(|| rng.index(idx));
-        let take = 1 + rng.index(2.min(units.len()));
-        let area: Vec<&str> = units.drain(..take.min(units.len())).collect();
-        text.push_str(&format!(
-            "overlay o{idx} extends {} {{\n  area {}\n",
-            parent.map_or("national".to_owned(), |p| format!("o{p}")),
-            area.join(", ")
-        ));
-        let mut suspended = Vec::new();
-        for _ in 0..rng.below(3) {
-            if services.is_empty() {
-                break;
-            }
-            let service = services.remove(rng.index(services.len()));
-            text.push_str(&format!(
-                "  suspend service \"S{service}\" from 2030-01-01 until 2030-01-31 because \"u{service}\"\n"
-            ));
-            suspended.push(service);
-        }
-        text.push_str("}\n");
-        tree.overlays.push((parent, area, suspended));
-    }
-    (text, tree)
-}
-
-/// How specific a unit is: an area 1, a district 2, a sector 3.
-fn specificity(unit: &str) -> usize {
-    if unit.contains(' ') {
-        3
-    } else if unit.chars().any(|c| c.is_ascii_digit()) {
-        2
-    } else {
-        1
-    }
-}
-
-/// Useless suspensions, brute force from the tree as generated (DESIGN,
-/// "Safety analyses" and routing step 1): for each place, the overlay in
-/// force is the one with the most specific area unit holding it; the
-/// suspensions in force there are its own and its parents'; a suspension
-/// is useful if some place holds a unit of the suspended service's
-/// catchment where it is in force.
-fn defined_useless(tree: &SuspensionTree, postcodes: &[String]) -> BTreeSet<String> {
-    let mut useful = BTreeSet::new();
-    for postcode in postcodes {
-        let sector = postcode.trim_end_matches("AA");
-        let owner = tree
-            .overlays
-            .iter()
-            .enumerate()
-            .flat_map(|(idx, (_, area, _))| area.iter().map(move |unit| (idx, *unit)))
-            .filter(|(_, unit)| within(sector, unit))
-            .max_by_key(|(_, unit)| specificity(unit))
-            .map(|(idx, _)| idx);
-        let mut layer = owner;
-        while let Some(idx) = layer {
-            let (parent, _, suspended) = &tree.overlays[idx];
-            for service in suspended {
-                if tree.catchments[*service].iter().any(|c| within(sector, c)) {
-                    useful.insert(*service);
-                }
-            }
-            layer = *parent;
-        }
-    }
-    tree.overlays
-        .iter()
-        .flat_map(|(_, _, suspended)| suspended)
-        .filter(|service| !useful.contains(*service))
-        .map(|service| format!("u{service}"))
-        .collect()
-}
-
-/// A postcode in every part of the geography the units cut out: each
-/// sector listed; for each district listed, a sector not listed (all of
-/// them lie in the same units); for each area listed, a sector of a
-/// district not listed.
-fn representative_postcodes() -> Vec<String> {
-    let geography = dxmap::geo::Geography::bundled();
-    let listed = |u: &str| UNITS.contains(&u);
-    let mut sectors: BTreeSet<String> = BTreeSet::new();
-    for unit in UNITS {
-        if unit.contains(' ') {
-            sectors.insert(unit.to_owned());
-        } else if unit.chars().any(|c| c.is_ascii_digit()) {
-            sectors.extend(
-                geography
-                    .sectors_of(unit)
-                    .into_iter()
-                    .find(|s| !listed(s))
-                    .map(str::to_owned),
-            );
-        } else {
-            let district = geography
-                .districts_of(unit)
-                .into_iter()
-                .find(|d| !listed(d) && !geography.sectors_of(d).is_empty())
-                .unwrap();
-            sectors.insert(geography.sectors_of(district)[0].to_owned());
-        }
-    }
-    sectors.into_iter().map(|s| format!("{s}AA")).collect()
-}
 
 /// Useless suspensions, brute force by routing: the tags of suspensions no
 /// case loses a service to, anywhere, during the suspension.
@@ -988,5 +391,106 @@ fn useless_suspensions_agree_with_brute_force_and_routing_on_random_trees() {
     assert!(
         with_useless * 10 > compared && with_useful * 10 > compared,
         "{with_useless} of {compared} trees had a useless suspension, {with_useful} a useful one"
+    );
+}
+
+// ------------------------------------------------------------ regressions
+
+/// The findings of a tree with one of the trees' catalogues.
+fn findings(text: &str, catalogue: &str, code: Code) -> Vec<Diagnostic> {
+    let (_, found) = checked(text, &parse_catalogue(catalogue)).unwrap();
+    found.into_iter().filter(|d| d.code == code).collect()
+}
+
+/// Found by the cross-check: the hours of a children's service open all
+/// week hid that adults' only service closes at weekends (the hours of
+/// every service meeting the ages were put together).
+#[test]
+fn hours_are_judged_for_each_band_of_ages() {
+    let text = "release \"tiny\"\nservice_type a \"A\" { responds_within 0m }\n\
+        service \"Children\" id \"C\" { type a catchment TR1 ages 0..15 hours { all_hours } }\n\
+        service \"Adults\" id \"A\" { type a catchment TR1 ages 16.. hours { mon-fri 08:00-18:00 } }\n\
+        rule \"R\" {\n  when dx = Dx010\n  route a\n}\noverlay o {\n  area TR1\n}\n";
+    let (model, _) = checked(text, &parse_catalogue(HOURS_CATALOGUE)).unwrap();
+    let gaps: Vec<reach_units::Unreached> = reach_units::unreached(&model)
+        .into_iter()
+        .filter(|f| !f.closed.is_empty())
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    // The witness is an adult, and the weekend is closed.
+    assert_eq!(gaps[0].witness.age_days, 5844, "{gaps:?}");
+    assert!(gaps[0].closed.contains(&(5, 0, 1440)), "{gaps:?}");
+}
+
+/// Found by the cross-check: where some ages of a case no service serves
+/// (a reach finding), the hours of the service serving the others were
+/// not looked at.
+#[test]
+fn ages_no_service_serves_do_not_hide_the_hours_of_the_others() {
+    let text = "release \"tiny\"\nservice_type a \"A\" { responds_within 0m }\n\
+        service \"Children\" id \"C\" { type a catchment TR1 ages 0..15 hours { mon-fri 08:00-18:00 } }\n\
+        rule \"R\" {\n  when dx = Dx010\n  route a\n}\noverlay o {\n  area TR1\n}\n";
+    let (model, _) = checked(text, &parse_catalogue(HOURS_CATALOGUE)).unwrap();
+    let found = reach_units::unreached(&model);
+    assert!(found.iter().any(|f| f.closed.is_empty()), "{found:?}");
+    let gap = found
+        .iter()
+        .find(|f| !f.closed.is_empty())
+        .expect("an hours gap");
+    assert_eq!(gap.witness.age_days, 0, "{gap:?}");
+}
+
+const SAME_AS_CATALOGUE: &str = r#"release: tiny
+dispositions:
+  - { code: Dx04, title: "Within 1 hour", section: 1, status: in_use, timeframe_minutes: 60 }
+  - { code: Dx07, title: "As Dx04", section: 1, status: in_use, same_as: Dx04 }
+  - { code: Dx08, title: "Within 2 hours", section: 1, status: in_use, timeframe_minutes: 120 }
+"#;
+
+/// Found by the cross-check: a `same_as` code without a timeframe of its
+/// own is searched with its target's, so a remap to it is not slower, and
+/// a remap from it is judged against that timeframe.
+#[test]
+fn remap_timeframes_are_those_the_searches_use() {
+    let text = "release \"tiny\"\n\
+        overlay o1 {\n  area TR1\n  remap Dx04 -> Dx07 because \"as Dx04\"\n}\n\
+        overlay o2 {\n  area TR2\n  remap Dx07 -> Dx08 because \"slower\"\n}\n";
+    let risks = findings(text, SAME_AS_CATALOGUE, Code::RemapRisk);
+    let messages: Vec<&str> = risks.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages, ["`Dx07` (1 h) -> `Dx08` (2 h): slower"]);
+}
+
+const DX05_CATALOGUE: &str = "release: tiny\ndispositions:\n  - { code: Dx05, title: \"Primary care 2h\", section: 1, status: in_use, timeframe_minutes: 120 }\n";
+
+/// Found by the cross-check: a suspension an overlay passes on to one
+/// that extends it does something there, though not in its own area.
+#[test]
+fn a_suspension_in_force_in_an_extending_overlay_is_not_useless() {
+    let text = "release \"tiny\"\nservice_type t \"T\" { responds_within 0m }\n\
+        service \"S1\" id \"S1\" { type t catchment TR hours { all_hours } }\n\
+        rule \"R\" {\n  when dx = Dx05\n  route t\n}\n\
+        overlay o0 {\n  area PL10\n  suspend service \"S1\" from 2030-01-01 until 2030-01-31 because \"u1\"\n}\n\
+        overlay o1 extends o0 {\n  area TR1\n}\n";
+    assert_eq!(
+        findings(text, DX05_CATALOGUE, Code::SuspensionOutOfArea),
+        []
+    );
+}
+
+/// Found by the cross-check: a suspension of a service whose catchment a
+/// more specific overlay governs does nothing, though the catchment lies
+/// in the overlay's area.
+#[test]
+fn a_suspension_where_a_more_specific_overlay_applies_is_useless() {
+    let text = "release \"tiny\"\nservice_type t \"T\" { responds_within 0m }\n\
+        service \"S1\" id \"S1\" { type t catchment TR1 hours { all_hours } }\n\
+        rule \"R\" {\n  when dx = Dx05\n  route t\n}\n\
+        overlay o0 {\n  area TR\n  suspend service \"S1\" from 2030-01-01 until 2030-01-31 because \"u1\"\n}\n\
+        overlay o1 {\n  area TR1\n}\n";
+    let found = findings(text, DX05_CATALOGUE, Code::SuspensionOutOfArea);
+    let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["suspending `S1` does nothing in `o0`: its catchment (TR1) lies only where more specific overlays apply"]
     );
 }

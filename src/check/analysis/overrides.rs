@@ -101,9 +101,10 @@ fn useless_suspensions(model: &model::Model, found: &mut Vec<Diagnostic>) {
             let Some(service) = model.service(service_id) else {
                 continue;
             };
-            let entry = judged
-                .entry(suspension.span)
-                .or_insert((layer_idx, suspension, Meeting::Apart));
+            let entry =
+                judged
+                    .entry(suspension.span)
+                    .or_insert((layer_idx, suspension, Meeting::Apart));
             if entry.2 != Meeting::Governed {
                 entry.2 = entry
                     .2

@@ -29,12 +29,9 @@ fn timeframe_text(minutes: Option<u32>) -> String {
 /// code, its target's (DESIGN, routing step 2; the router's `search`).
 fn search_timeframe(model: &model::Model, dx: DispositionId) -> Option<u32> {
     let disposition = model.catalogue.get(dx)?;
-    disposition.timeframe_minutes.or_else(|| {
-        model
-            .catalogue
-            .get(disposition.same_as?)?
-            .timeframe_minutes
-    })
+    disposition
+        .timeframe_minutes
+        .or_else(|| model.catalogue.get(disposition.same_as?)?.timeframe_minutes)
 }
 
 /// What makes a remap from `from` to `to` risky, for people; empty if
