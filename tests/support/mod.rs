@@ -14,6 +14,7 @@ pub mod cli;
 pub mod docs;
 pub mod reference;
 pub mod rng;
+pub mod safety;
 pub mod trees;
 
 use std::path::{Path, PathBuf};

@@ -12,8 +12,10 @@
 //! most 60 minutes, a warning when it is longer or unknown; one finding per
 //! (layer, rule). For the same cases with a timeframe of at most 60
 //! minutes, the weekly hours of the services counted, together, must cover
-//! the whole week (DX0518); dated entries, bank holidays and bounded
-//! validity are not considered.
+//! the whole week (DX0518), for each band of ages the same services serve
+//! (ages no service serves are a reach finding, and do not hide the
+//! others); dated entries, bank holidays and bounded validity are not
+//! considered.
 //!
 //! Imports: `super::{common, reach}`, `crate::check::model`,
 //! `crate::catalogue`, `crate::diagnostics`, `crate::geo`, `crate::source`,
@@ -196,8 +198,11 @@ struct AtUnit {
     restricted: bool,
     /// The first ages no counted service serves.
     gap: Option<Ages>,
-    /// The uncovered times of the week of the services counted.
+    /// The uncovered times of the week of the services counted, for the
+    /// first band of ages (served by the same services) that has some.
     closed: Vec<(usize, u16, u16)>,
+    /// That band of ages.
+    closed_ages: Option<Ages>,
 }
 
 /// The counted services in force in a layer (`in_force`, by service
@@ -295,26 +300,40 @@ pub fn closed_text((day, from, to): (usize, u16, u16)) -> String {
 
 fn judge(offer: &Offer<'_>, ages: Ages, urgent: bool) -> AtUnit {
     let serving = || offer.services.iter().filter(|s| s.ages.meets(ages));
-    if let Some(gap) = ages.uncovered(serving().map(|s| s.ages)).first().copied() {
-        // Services of the routed types cover the unit, but none serves these
-        // ages or this sex.
-        return AtUnit {
-            unreached: true,
-            restricted: offer.routed,
-            gap: Some(gap),
-            closed: Vec::new(),
-        };
+    // Services of the routed types may cover the unit, but none serves
+    // these ages or this sex.
+    let gap = ages.uncovered(serving().map(|s| s.ages)).first().copied();
+    let (mut closed, mut closed_ages) = (Vec::new(), None);
+    if urgent {
+        // Each band of ages served by the same services is judged on its
+        // own: a children's service open at night does not keep an adult's
+        // case covered, and the ages no service serves (a reach finding)
+        // do not hide the hours of the ages some do.
+        let mut cuts = BTreeSet::new();
+        for service in serving() {
+            service.ages.cut_points_into(&mut cuts);
+        }
+        for band in ages.bands(&cuts) {
+            let hours: Vec<&model::Hours> = serving()
+                .filter(|s| s.ages.covers(band))
+                .map(|s| &s.hours)
+                .collect();
+            if hours.is_empty() {
+                continue;
+            }
+            closed = closed_times(&hours);
+            if !closed.is_empty() {
+                closed_ages = Some(band);
+                break;
+            }
+        }
     }
-    let closed = if urgent {
-        closed_times(&serving().map(|s| &s.hours).collect::<Vec<_>>())
-    } else {
-        Vec::new()
-    };
     AtUnit {
-        unreached: false,
-        restricted: false,
-        gap: None,
+        unreached: gap.is_some(),
+        restricted: gap.is_some() && offer.routed,
+        gap,
         closed,
+        closed_ages,
     }
 }
 
@@ -453,9 +472,14 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                             finding.codes.push(case.dx);
                         }
                         finding.urgent |= urgent;
-                    } else if !at.closed.is_empty() {
+                    }
+                    if !at.closed.is_empty() {
                         if finding.hours_witness.is_none() {
-                            finding.hours_witness = Some((*case, unit));
+                            let shown = Won {
+                                ages: at.closed_ages.unwrap_or(case.ages),
+                                ..*case
+                            };
+                            finding.hours_witness = Some((shown, unit));
                             finding.closed.extend(at.closed.iter().copied());
                         }
                         if let Some(seen @ false) = finding.gapped.get_mut(unit) {

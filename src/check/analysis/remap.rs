@@ -3,6 +3,8 @@
 //! with a longer timeframe, in another section, or not in use.
 //!
 //! A remap is judged in every layer where it is in force and reported once.
+//! Timeframes are those the searches use: a `same_as` code without one of
+//! its own takes its target's, as routing does.
 //!
 //! Imports: `crate::check::model`, `crate::catalogue`, `crate::diagnostics`,
 //! `crate::source`.
@@ -23,14 +25,24 @@ fn timeframe_text(minutes: Option<u32>) -> String {
     }
 }
 
+/// The timeframe a search for `dx` uses: its own, else, for a `same_as`
+/// code, its target's (DESIGN, routing step 2; the router's `search`).
+fn search_timeframe(model: &model::Model, dx: DispositionId) -> Option<u32> {
+    let disposition = model.catalogue.get(dx)?;
+    disposition
+        .timeframe_minutes
+        .or_else(|| model.catalogue.get(disposition.same_as?)?.timeframe_minutes)
+}
+
 /// What makes a remap from `from` to `to` risky, for people; empty if
-/// nothing does.
+/// nothing does. Timeframes are those the searches use, so a `same_as`
+/// code without one of its own is as fast as its target.
 pub(super) fn risks(model: &model::Model, from: DispositionId, to: DispositionId) -> Vec<String> {
     let (Some(source), Some(target)) = (model.catalogue.get(from), model.catalogue.get(to)) else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    let slower = match (source.timeframe_minutes, target.timeframe_minutes) {
+    let slower = match (search_timeframe(model, from), search_timeframe(model, to)) {
         (Some(a), Some(b)) => b > a,
         (Some(_), None) => true,
         (None, _) => false,
@@ -83,9 +95,7 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             }
             let reasons = risks(model, *from, remap.to);
             if !reasons.is_empty() && risky.insert(remap.span) {
-                let timeframe = |dx: DispositionId| {
-                    timeframe_text(model.catalogue.get(dx).and_then(|d| d.timeframe_minutes))
-                };
+                let timeframe = |dx: DispositionId| timeframe_text(search_timeframe(model, dx));
                 found.push(
                     Diagnostic::new(
                         Code::RemapRisk,
