@@ -479,8 +479,8 @@ codes! {
         fix: "Remap to a code of the same section and at most the same timeframe, or allow the finding with the clinical reason.";
     /// A suspension that can never apply where its overlay applies.
     SuspensionOutOfArea = "DX0515", "suspension-out-of-area", Warning,
-        what: "An overlay suspends a service whose catchment lies wholly outside the overlay's `area`.",
-        why: "The overlay only answers cases in its area, where that service is never returned: the suspension does nothing, and the service it was meant for is probably another.",
+        what: "An overlay suspends a service that no case it answers can reach: the service's catchment lies wholly outside the overlay's `area`, or only where more specific overlays apply (in every overlay that has the suspension in force, the ones extending it included).",
+        why: "An overlay only answers cases in its area, less the units more specific overlays claim; there that service is never returned, so the suspension does nothing, and the service it was meant for is probably another.",
         example: "overlay cornwall extends national {\n  area TR\n  suspend service \"GPOOH-SO\" from 2026-01-01 until 2026-01-31 because \"…\"   // catchment SO\n}",
         fix: "Suspend the service that was meant (check its id), or move the suspension to the overlay whose area the service covers.";
     /// A case that no service can be found for in an overlay's area.
