@@ -21,7 +21,7 @@
 //! `crate::catalogue`, `crate::diagnostics`, `crate::geo`, `crate::source`,
 //! `dxmap_runtime::space`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use dxmap_runtime::space::{Ages, Answering, CaseSex};
 
@@ -51,7 +51,7 @@ pub struct Won {
 /// The cases each rule of a code's rules wins, keyed by the code and those
 /// rules: most overlays inherit most codes' rules unchanged, so what one
 /// layer works out serves the others.
-type WonByRules = BTreeMap<(DispositionId, Vec<model::RuleId>), Vec<(model::RuleId, Vec<Won>)>>;
+type WonByRules = HashMap<(DispositionId, Vec<model::RuleId>), Vec<(model::RuleId, Vec<Won>)>>;
 
 /// Per rule of a layer, the cases it wins, code by code: among the rules
 /// naming a code that answers itself (no `no_search`), from the highest
@@ -421,9 +421,10 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
         // something is found, in unit order: the code searched does not
         // change what serves a case, and most units find nothing.
         let mut routes: BTreeMap<&[model::ServiceTypeId], usize> = BTreeMap::new();
-        let mut memo: BTreeMap<(usize, Cell, bool), Vec<(usize, AtUnit)>> = BTreeMap::new();
+        // Looked up only, never iterated: hashing keeps the output's order.
+        let mut memo: HashMap<(usize, Cell, bool), Vec<(usize, AtUnit)>> = HashMap::new();
         type OfferKey = (usize, model::Channel, CaseSex);
-        let mut offers: BTreeMap<OfferKey, Vec<Offer<'_>>> = BTreeMap::new();
+        let mut offers: HashMap<OfferKey, Vec<Offer<'_>>> = HashMap::new();
         for (rule_id, won) in won_cases(model, layer, &mut known) {
             let Some(rule) = model.rule(rule_id) else {
                 continue;
