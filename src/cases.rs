@@ -436,6 +436,23 @@ mod tests {
     }
 
     #[test]
+    fn a_control_character_is_reported_at_its_line_not_at_a_position() {
+        // Found by the `cases_yaml` fuzz target: libyaml gives no line for
+        // a character it refuses, only "at position N".
+        for text in [
+            "A: red\nB: red\nC: r\u{e}ed\n",
+            "A: red\r\nB: red\r\nC: r\u{e}ed\r\n",
+        ] {
+            let (line, column, message) = capacity_error(text);
+            assert_eq!((line, column), (3, 5), "{message}");
+            assert_eq!(
+                message,
+                "capacity file is not valid: control characters are not allowed"
+            );
+        }
+    }
+
+    #[test]
     fn every_wrong_capacity_entry_is_reported_at_its_line() {
         let text = "A: red\nB: purple\nC: amber\nD:\n  status: red\n  until: soon\nE: [red]\n";
         let (entries, found) = parse_capacity(FileId(0), text);

@@ -319,3 +319,24 @@ fn tests_are_placed_at_their_own_lines_whatever_their_key_order_and_line_ends() 
         );
     }
 }
+
+#[test]
+fn a_character_yaml_refuses_is_reported_at_its_line() {
+    // Found by the `cases_yaml` fuzz target: a control character was
+    // reported at line 1, "at position 1385".
+    let tests = format!(
+        "# Tests\n- name: fine\n  case: {CASE}\n  expect: {{ services: [GPOOH-SO] }}\n- name: \"bell\u{7}\"\n"
+    );
+    for (name, text) in [("lf", tests.clone()), ("crlf", tests.replace('\n', "\r\n"))] {
+        let run = test_file(&format!("control-{name}"), &text);
+        assert_run(
+            &run,
+            1,
+            &[
+                "rules/tests/cases.yaml:5:",
+                "control characters are not allowed",
+            ],
+        );
+        assert!(!run.output().contains("at position"), "{}", run.output());
+    }
+}

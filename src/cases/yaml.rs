@@ -43,7 +43,15 @@ pub fn read<T: de::DeserializeOwned>(
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     Walk.deserialize(serde_yaml::Deserializer::from_str(body))
         .and_then(|()| serde_yaml::from_str(body))
-        .map_err(|error| vec![diagnostic(file, text.len() - body.len(), &error, what)])
+        .map_err(|error| {
+            vec![diagnostic(
+                file,
+                text,
+                text.len() - body.len(),
+                &error,
+                what,
+            )]
+        })
 }
 
 /// Any YAML value, read only to see its keys.
@@ -187,7 +195,7 @@ pub fn read_capacity(
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
     Walk.deserialize(serde_yaml::Deserializer::from_str(body))
-        .map_err(|error| vec![diagnostic(file, skipped, &error, what)])?;
+        .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])?;
     let mut skip = BTreeSet::new();
     let mut problems = Vec::new();
     loop {
@@ -201,7 +209,7 @@ pub fn read_capacity(
             Ok(_) => return Err(problems),
             Err(error) => error,
         };
-        problems.push(diagnostic(file, skipped, &error, what));
+        problems.push(diagnostic(file, text, skipped, &error, what));
         // An error outside every entry (the file is not a mapping) ends it.
         let Some(id) = current.into_inner() else {
             return Err(problems);
@@ -470,24 +478,49 @@ const EXPECT_NOTHING: &str = "`expect` checks nothing: name at least one of over
 
 /// A YAML file that does not follow its format (`what`: "test file",
 /// "capacity file"), at the place serde_yaml gives in the text read, which
-/// starts `skipped` bytes into the file.
-fn diagnostic(file: FileId, skipped: usize, error: &serde_yaml::Error, what: &str) -> Diagnostic {
-    let offset = error.location().map_or(0, |location| {
-        u32::try_from(location.index() + skipped).unwrap_or(0)
-    });
+/// starts `skipped` bytes into the file. libyaml gives a character it
+/// refuses (a control character) as "at position N", a byte offset, not a
+/// line: that is the place then.
+fn diagnostic(
+    file: FileId,
+    text: &str,
+    skipped: usize,
+    error: &serde_yaml::Error,
+    what: &str,
+) -> Diagnostic {
     let full = error.to_string();
     let message = full.split(" at line ").next().unwrap_or(&full);
+    let (message, position) = match message.rsplit_once(" at position ") {
+        Some((before, digits)) => match digits.split(',').next().map(str::parse::<usize>) {
+            Some(Ok(position)) => (before, Some(position)),
+            _ => (message, None),
+        },
+        None => (message, None),
+    };
+    let offset = position
+        .or_else(|| error.location().map(|location| location.index()))
+        .map_or(0, |offset| offset.saturating_add(skipped));
     // Cut serde_yaml's path (`[0].case: `): the place is shown instead.
     let message = match message.split_once(OURS) {
         Some((_, ours)) => ours.to_owned(),
         None => words(message),
     };
+    let at = char_start(text, offset);
     Diagnostic::new(
         Code::CaseInvalid,
-        Span::new(file, offset, offset),
+        Span::new(file, at, at),
         format!("{what} is not valid: {message}"),
     )
     .with_help("the formats are in the book: docs/book/src/files.md")
+}
+
+/// `offset` inside `text`, moved back to the start of its character.
+fn char_start(text: &str, offset: usize) -> u32 {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at = at.saturating_sub(1);
+    }
+    u32::try_from(at).unwrap_or(0)
 }
 
 /// serde's own messages without the path before them, and `missing field`
