@@ -436,6 +436,17 @@ mod tests {
     }
 
     #[test]
+    fn a_large_capacity_file_is_read_once_for_its_first_problem() {
+        let padding = "# padding\n".repeat(110_000);
+        let text = format!("A: purple\n{padding}B: purple\n");
+        let (entries, found) = parse_capacity(FileId(0), &text);
+        assert!(entries.is_none());
+        assert_eq!(found.len(), 1, "{found:?}");
+        let small = "A: purple\nB: purple\n";
+        assert_eq!(parse_capacity(FileId(0), small).1.len(), 2);
+    }
+
+    #[test]
     fn a_control_character_is_reported_at_its_line_not_at_a_position() {
         // Found by the `cases_yaml` fuzz target: libyaml gives no line for
         // a character it refuses, only "at position N".

@@ -183,10 +183,15 @@ impl<'de> Visitor<'de> for Key<'_> {
 /// Most problems reported in one capacity file.
 const MAX_CAPACITY_PROBLEMS: usize = 20;
 
+/// Largest capacity file read again for its next problem.
+const REREAD_BYTES: usize = 1 << 20;
+
 /// Reads a capacity file: every service named once, each with a status
 /// that is one word, and an `until` that is a time. Each wrong entry is an
 /// error at its value (up to [`MAX_CAPACITY_PROBLEMS`]): the file is read
-/// again without the entries already reported until it reads.
+/// again without the entries already reported until it reads. A file over
+/// [`REREAD_BYTES`] (a real one has a line a service) is read once, and
+/// gives its first problem only, so that the time stays bounded.
 pub fn read_capacity(
     file: FileId,
     text: &str,
@@ -214,7 +219,12 @@ pub fn read_capacity(
         let Some(id) = current.into_inner() else {
             return Err(problems);
         };
-        if problems.len() >= MAX_CAPACITY_PROBLEMS || !skip.insert(id) {
+        let most = if body.len() > REREAD_BYTES {
+            1
+        } else {
+            MAX_CAPACITY_PROBLEMS
+        };
+        if problems.len() >= most || !skip.insert(id) {
             return Err(problems);
         }
     }
