@@ -9,7 +9,10 @@
 #                        inside multi-file check fixtures,
 #                        fixtures/fuzz/*.catalogue.yaml
 #   cases_yaml           rules/tests/*.yaml, a capacity file,
-#                        fixtures/fuzz/*.cases.yaml
+#                        fixtures/fuzz/*.cases.yaml, what the strict reader
+#                        refuses (keys given twice, a status that is a list,
+#                        locations off the globe, a test without `expect`)
+#   every text target    also a BOM, a CRLF and a lone-CR copy of some seeds
 #   table_artifact       tables built by `dxmap build` from rules/ and the
 #                        compile and check/ok fixtures, fixtures/fuzz/*.dxt:
 #                        each whole after a mode byte 0x00 (even), and its
@@ -66,6 +69,39 @@ for file in "$root"/rules/tests/*.yaml "$root"/fixtures/fuzz/*.cases.yaml; do
 done
 printf 'FXX01: red\nCAS01: { status: amber, until: "2020-05-08T18:00:00+01:00" }\n' \
     > "$corpus/cases_yaml/capacity.yaml"
+# What the strict reader refuses, each at its line.
+strict=$corpus/cases_yaml
+printf 'FXX01: red\nCAS01: amber\nFXX01: green\n' > "$strict/capacity-twice.yaml"
+printf 'FXX01: red\n"FXX01": { status: amber }\n' > "$strict/capacity-twice-quoted.yaml"
+printf 'PH1: [red]\nPH2: { status: [amber] }\nPH3: { until: soon }\n' > "$strict/capacity-lists.yaml"
+test_case='{ dx: Dx05, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }'
+for variant in \
+    "  case: { dx: Dx05, dx: Dx06, channel: ooh, age: 1, postcode: SO16 7AB, at: \"2020-05-08T15:00\" }\n  expect: { services: [] }" \
+    "  case: $test_case\n  expect: { services: [] }\n  name: again" \
+    "  case: $test_case\n  capacity: { FXX01: red, FXX01: amber }\n  expect: { services: [] }" \
+    "  case: $test_case\n  expect: { services: [] }\n  expect: { rule: x }" \
+    "  case: ${test_case%\}}, location: [1000, 0] }\n  expect: { services: [] }" \
+    "  case: ${test_case%\}}, location: [.nan, 0] }\n  expect: { services: [] }" \
+    "  case: ${test_case%\}}, location: [50.9, -1.4, 0] }\n  expect: { services: [] }" \
+    "  case: $test_case" \
+    "  case: $test_case\n  expect: {}"; do
+    n=$(ls "$strict" | wc -l)
+    printf -- "- name: strict\n$variant\n" > "$strict/strict-$n.yaml"
+done
+
+# A byte-order mark, CRLF and lone CR line ends: the same file to the reader.
+line_ends() {
+    local file=$1 dir=$2 name
+    name=$(basename "$file")
+    { printf '\xef\xbb\xbf'; cat "$file"; } > "$corpus/$dir/bom-$name"
+    sed 's/$/\r/' "$file" > "$corpus/$dir/crlf-$name"
+    tr '\n' '\r' < "$file" > "$corpus/$dir/cr-$name"
+}
+line_ends "$root/rules/tests/national.yaml" cases_yaml
+line_ends "$corpus/cases_yaml/capacity.yaml" cases_yaml
+line_ends "$root/rules/calendar.dxm" parse_check
+line_ends "$root/rules/overlays/cornwall.dxm" parse_check
+line_ends "$root/fixtures/releases/pathways-2015.yaml" catalogue_yaml
 
 printf '\x00' > "$corpus/parse_grammar_aware/zero"
 head -c 256 /dev/zero | tr '\0' '\1' > "$corpus/parse_grammar_aware/ones"

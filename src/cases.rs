@@ -1,16 +1,20 @@
 //! Routing cases from YAML: test files (`DIR/tests/*.yaml`) and capacity
 //! files (`route --capacity`), in the formats of DESIGN.md "Data files".
 //!
-//! Text in, data out: reading the files is `load`'s and `cli`'s job. YAML
-//! errors are diagnostics with the file and line; a case whose values are
-//! wrong (a time that is not RFC 3339, an age without a known unit) is kept
-//! with its error so that `dxmap test` reports it by name.
+//! Text in, data out: reading the files is `load`'s and `cli`'s job. The
+//! YAML is read strictly (`cases/yaml.rs`): a key given twice, a status that is
+//! not one word, a location off the globe, a test without `expect` are
+//! errors located at the value, with the file and line. A case whose other
+//! values are wrong (a time that is not RFC 3339, an age without a known
+//! unit) is kept with its error so that `dxmap test` reports it by name.
 //!
-//! Imports: `crate::diagnostics`, `crate::source`, `dxmap_runtime`, serde_yaml.
+//! Imports: `crate::diagnostics`, `crate::source`, `dxmap_runtime`, serde.
+
+mod yaml;
 
 use std::collections::BTreeMap;
 
-use dxmap_runtime::{Capacity, Case, Channel, Rag, Sex};
+use dxmap_runtime::{Capacity, Case, Channel, Sex};
 use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -32,25 +36,6 @@ enum RawAge {
     Text(String),
 }
 
-/// A capacity status, bare or with an expiry.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum RawCapacity {
-    /// `red`.
-    Status(String),
-    /// `{ status: amber, until: "…" }`.
-    Full(RawCapacityFull),
-}
-
-/// `{ status: amber, until: "…" }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCapacityFull {
-    status: String,
-    #[serde(default)]
-    until: Option<String>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCase {
@@ -62,12 +47,12 @@ struct RawCase {
     postcode: String,
     at: String,
     #[serde(default)]
-    location: Option<[f64; 2]>,
+    location: Option<yaml::Location>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawExpect {
+pub(crate) struct RawExpect {
     #[serde(default)]
     overlay: Option<String>,
     #[serde(default)]
@@ -84,15 +69,27 @@ struct RawExpect {
     gapped: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+impl RawExpect {
+    /// Whether it checks nothing.
+    fn is_empty(&self) -> bool {
+        self.overlay.is_none()
+            && self.rule.is_none()
+            && self.services.is_none()
+            && self.catch_all.is_none()
+            && self.no_search.is_none()
+            && self.searched_dx.is_none()
+            && self.gapped.is_none()
+    }
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTest {
     name: String,
     case: RawCase,
     #[serde(default)]
-    capacity: BTreeMap<String, RawCapacity>,
-    #[serde(default)]
-    expect: RawExpect,
+    capacity: yaml::TestCapacity,
+    expect: yaml::Expect,
 }
 
 /// What a test expects; `None` fields are not checked.
@@ -138,8 +135,8 @@ pub fn parse_channel(text: &str) -> Result<Channel, String> {
     Channel::parse(text).ok_or_else(|| format!("`{text}` is not a channel (`111`, `999` or `ooh`)"))
 }
 
-/// Parses a location written `LAT,LON` in degrees, e.g. `50.92,-1.43`;
-/// the latitude lies in -90 to 90 and the longitude in -180 to 180.
+/// Parses a location written `LAT,LON` in degrees, e.g. `50.92,-1.43`,
+/// checked by [`location_in_degrees`].
 pub fn parse_location(text: &str) -> Result<[f64; 2], String> {
     let (lat, lon) = text
         .split_once(',')
@@ -152,8 +149,23 @@ pub fn parse_location(text: &str) -> Result<[f64; 2], String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{lon}` is not a longitude"))?;
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(format!("`{text}` is not a latitude and longitude"));
+    location_in_degrees(lat, lon)
+        .map_err(|problem| format!("`{text}` is not a latitude and longitude: {problem}"))
+}
+
+/// The one check of a case's location (`route --location`, a test's
+/// `location:`): a latitude from -90 to 90 and a longitude from -180 to
+/// 180, in degrees; not a number is neither. The error says which is wrong.
+pub fn location_in_degrees(lat: f64, lon: f64) -> Result<[f64; 2], String> {
+    if !(-90.0..=90.0).contains(&lat) {
+        return Err(format!(
+            "the latitude {lat} is not from -90 to 90 degrees (the latitude comes first)"
+        ));
+    }
+    if !(-180.0..=180.0).contains(&lon) {
+        return Err(format!(
+            "the longitude {lon} is not from -180 to 180 degrees"
+        ));
     }
     Ok([lat, lon])
 }
@@ -162,41 +174,6 @@ pub fn parse_location(text: &str) -> Result<[f64; 2], String> {
 pub fn parse_age(text: &str) -> Result<u32, String> {
     dxmap_runtime::space::parse_age(text)
         .ok_or_else(|| format!("`{text}` is not an age (`40`, `40y`, `18mo` or `10d`)"))
-}
-
-/// Converts capacity entries, naming every bad status.
-pub fn capacity(raw: BTreeMap<String, RawCapacity>) -> Result<BTreeMap<String, Capacity>, String> {
-    let mut out = BTreeMap::new();
-    let mut problems = Vec::new();
-    for (id, entry) in raw {
-        let (status, until) = match entry {
-            RawCapacity::Status(status) => (status, None),
-            RawCapacity::Full(full) => (full.status, full.until),
-        };
-        let Some(status) = Rag::parse(&status) else {
-            problems.push(format!(
-                "`{id}` has unknown status `{status}` (use red, amber or green)"
-            ));
-            continue;
-        };
-        let until = match until.map(|text| parse_instant(&text)).transpose() {
-            Ok(until) => until,
-            Err(problem) => {
-                problems.push(format!("`{id}`: {problem}"));
-                continue;
-            }
-        };
-        out.insert(id, Capacity { status, until });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
-fn yaml_error(file: FileId, error: &serde_yaml::Error, what: &str) -> Diagnostic {
-    crate::diagnostics::yaml_error(Code::CaseInvalid, file, error, what)
 }
 
 /// Parses a capacity file (`FXX01: red`, `CAS01: { status: amber, until: … }`).
@@ -209,47 +186,48 @@ pub fn parse_capacity(
     {
         return (None, vec![too_deep]);
     }
-    let raw: BTreeMap<String, RawCapacity> = if text.trim().is_empty() {
-        BTreeMap::new()
-    } else {
-        match serde_yaml::from_str(text) {
-            Ok(raw) => raw,
-            Err(error) => return (None, vec![yaml_error(file, &error, "capacity file")]),
-        }
-    };
-    match capacity(raw) {
+    match yaml::read_capacity(file, text) {
         Ok(entries) => (Some(entries), Vec::new()),
-        Err(problem) => (
-            None,
-            vec![Diagnostic::new(
-                Code::CaseInvalid,
-                Span::new(file, 0, 0),
-                format!("capacity file: {problem}"),
-            )],
-        ),
+        Err(problems) => (None, problems),
     }
 }
 
-/// The byte offset of each `- name:` entry start, in order.
-fn entry_offsets(text: &str) -> Vec<usize> {
+/// The byte offset of each item of the file's top-level list (a `-` at the
+/// list's indentation), in order; empty unless there is one per test.
+fn item_offsets(text: &str, n_tests: usize) -> Vec<usize> {
     let mut offsets = Vec::new();
+    let mut indent = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('-')
-            && trimmed
-                .trim_start_matches('-')
-                .trim_start()
-                .starts_with("name:")
-        {
-            offsets.push(offset + (line.len() - trimmed.len()));
-        }
+        let body = line.trim_start_matches('\u{feff}').trim_start_matches(' ');
+        let at = offset + (line.len() - body.len());
         offset += line.len();
+        let blank = body.trim().is_empty() || body.starts_with('#') || body.starts_with("---");
+        if blank {
+            continue;
+        }
+        let item = body.starts_with('-')
+            && body
+                .get(1..)
+                .is_none_or(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+        let here = line.len() - body.len();
+        match indent {
+            None if item => indent = Some(here),
+            None => return Vec::new(),
+            Some(_) => {}
+        }
+        if item && indent == Some(here) {
+            offsets.push(at);
+        }
     }
-    offsets
+    if offsets.len() == n_tests {
+        offsets
+    } else {
+        Vec::new()
+    }
 }
 
-fn case(raw: RawCase, capacity_entries: BTreeMap<String, RawCapacity>) -> Result<Case, String> {
+fn case(raw: RawCase, capacity: BTreeMap<String, Capacity>) -> Result<Case, String> {
     let channel = match raw.channel {
         RawChannel::Number(number) => parse_channel(&number.to_string())?,
         RawChannel::Text(text) => parse_channel(&text)?,
@@ -265,23 +243,22 @@ fn case(raw: RawCase, capacity_entries: BTreeMap<String, RawCapacity>) -> Result
         sex: raw.sex,
         postcode: raw.postcode,
         at: parse_instant(&raw.at)?,
-        location: raw.location,
-        capacity: capacity(capacity_entries)?,
+        location: raw.location.map(|location| location.0),
+        capacity,
     })
 }
 
 /// Parses a test file: a list of named cases with expectations.
 pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>) {
-    if let Some(too_deep) =
-        crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, text, "test file")
-    {
+    let what = "test file";
+    if let Some(too_deep) = crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, text, what) {
         return (Vec::new(), vec![too_deep]);
     }
-    let raw: Vec<RawTest> = match serde_yaml::from_str(text) {
+    let raw = match yaml::read::<Vec<RawTest>>(file, text, what) {
         Ok(raw) => raw,
-        Err(error) => return (Vec::new(), vec![yaml_error(file, &error, "test file")]),
+        Err(problems) => return (Vec::new(), problems),
     };
-    let offsets = entry_offsets(text);
+    let offsets = item_offsets(text, raw.len());
     let tests = raw
         .into_iter()
         .enumerate()
@@ -289,17 +266,18 @@ pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>)
             let at = offsets
                 .get(idx)
                 .map_or(0, |o| u32::try_from(*o).unwrap_or(0));
+            let expect = test.expect.0;
             TestCase {
                 name: test.name,
-                case: case(test.case, test.capacity),
+                case: case(test.case, test.capacity.0),
                 expect: Expect {
-                    overlay: test.expect.overlay,
-                    rule: test.expect.rule,
-                    services: test.expect.services,
-                    catch_all: test.expect.catch_all,
-                    no_search: test.expect.no_search,
-                    searched_dx: test.expect.searched_dx,
-                    gapped: test.expect.gapped,
+                    overlay: expect.overlay,
+                    rule: expect.rule,
+                    services: expect.services,
+                    catch_all: expect.catch_all,
+                    no_search: expect.no_search,
+                    searched_dx: expect.searched_dx,
+                    gapped: expect.gapped,
                 },
                 span: Span::new(file, at, at),
             }
@@ -311,6 +289,7 @@ pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dxmap_runtime::Rag;
 
     #[test]
     fn locations_are_latitude_then_longitude() {
@@ -325,8 +304,14 @@ mod tests {
         );
         assert_eq!(
             parse_location("-1.43,180.5"),
-            Err("`-1.43,180.5` is not a latitude and longitude".to_owned())
+            Err(
+                "`-1.43,180.5` is not a latitude and longitude: the longitude 180.5 is not from -180 to 180 degrees"
+                    .to_owned()
+            )
         );
+        assert!(parse_location("NaN,0").is_err());
+        assert!(location_in_degrees(f64::NAN, 0.0).is_err());
+        assert!(location_in_degrees(0.0, f64::INFINITY).is_err());
     }
 
     #[test]
@@ -345,6 +330,7 @@ mod tests {
     no_search: false
 - name: toddler
   case: { dx: Dx05, channel: ooh, age: "18mo", postcode: so167ab, at: "2020-05-08T15:00:00Z" }
+  expect: { catch_all: true }
 "#;
         let (tests, found) = parse_tests(FileId(0), text);
         assert!(found.is_empty(), "{found:?}");
@@ -370,7 +356,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_kept_with_their_error() {
-        let text = "- name: x\n  case: { dx: Dx05, channel: \"112\", age: 40, postcode: SO16 7AB, at: now }\n";
+        let text = "- name: x\n  case: { dx: Dx05, channel: \"112\", age: 40, postcode: SO16 7AB, at: now }\n  expect: { rule: r }\n";
         let (tests, _) = parse_tests(FileId(0), text);
         assert!(tests[0]
             .case
@@ -386,14 +372,27 @@ mod tests {
         assert!(tests.is_empty());
         assert_eq!(found[0].code, Code::CaseInvalid);
         assert!(
-            found[0].message.contains("missing field"),
+            found[0].message.contains("`channel` is missing"),
             "{}",
             found[0].message
         );
     }
 
+    /// The one error of a capacity file, with its line and column.
+    fn capacity_error(text: &str) -> (usize, usize, String) {
+        let (entries, found) = parse_capacity(FileId(0), text);
+        assert!(entries.is_none(), "{text:?} was read");
+        let [found] = &found[..] else {
+            panic!("{found:?}")
+        };
+        let start = usize::try_from(found.primary.span.start).unwrap();
+        let line = text[..start].matches('\n').count() + 1;
+        let column = start - text[..start].rfind('\n').map_or(0, |n| n + 1) + 1;
+        (line, column, found.message.clone())
+    }
+
     #[test]
-    fn capacity_files_name_bad_statuses_and_expiries() {
+    fn capacity_files_name_bad_statuses_and_expiries_where_they_are() {
         let (entries, found) = parse_capacity(
             FileId(0),
             "FXX01: red\nCAS01: { status: amber, until: \"2020-05-08T18:00:00+01:00\" }\n",
@@ -402,18 +401,99 @@ mod tests {
         let entries = entries.unwrap();
         assert_eq!(entries["FXX01"].status, Rag::Red);
         assert!(entries["CAS01"].until.is_some());
-        let (entries, found) = parse_capacity(
-            FileId(0),
-            "FXX01: purple\nFXX02: { status: red, until: soon }\n",
-        );
-        assert!(entries.is_none());
+        let (line, column, message) = capacity_error("# today\nFXX02: red\nFXX01: purple\n");
+        assert_eq!((line, column), (3, 8), "{message}");
         assert!(
-            found[0]
-                .message
-                .contains("`FXX01` has unknown status `purple`"),
-            "{}",
-            found[0].message
+            message.contains("`FXX01` has unknown status `purple`"),
+            "{message}"
         );
-        assert!(found[0].message.contains("`FXX02`"), "{}", found[0].message);
+        let (line, column, message) =
+            capacity_error("FXX01: red\nFXX02: { status: red, until: soon }\n");
+        assert_eq!((line, column), (2, 30), "{message}");
+        assert!(message.contains("`FXX02`: `until` `soon`"), "{message}");
+        let (line, _, message) = capacity_error("FXX01: red\nFXX02: { until: soon }\n");
+        assert_eq!(line, 2, "{message}");
+    }
+
+    #[test]
+    fn a_status_is_one_word_and_a_service_is_named_once() {
+        let (line, column, message) = capacity_error("FXX01: red\nPH1: [red]\n");
+        assert_eq!((line, column), (2, 6), "{message}");
+        assert!(
+            message.contains("`PH1` has a list for its status"),
+            "{message}"
+        );
+        let (line, column, message) =
+            capacity_error("\u{feff}FXX01: red\nPH1: amber\nFXX01: green\n");
+        assert_eq!((line, column), (3, 1), "{message}");
+        assert!(
+            message.contains("`FXX01` is given a second time"),
+            "{message}"
+        );
+        assert!(!message.contains('\u{1}'), "{message:?}");
+        let (entries, found) = parse_capacity(FileId(0), "# nothing today\n");
+        assert!(found.is_empty() && entries.unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_large_capacity_file_is_read_once_for_its_first_problem() {
+        let padding = "# padding\n".repeat(110_000);
+        let text = format!("A: purple\n{padding}B: purple\n");
+        let (entries, found) = parse_capacity(FileId(0), &text);
+        assert!(entries.is_none());
+        assert_eq!(found.len(), 1, "{found:?}");
+        let small = "A: purple\nB: purple\n";
+        assert_eq!(parse_capacity(FileId(0), small).1.len(), 2);
+    }
+
+    #[test]
+    fn a_control_character_is_reported_at_its_line_not_at_a_position() {
+        // Found by the `cases_yaml` fuzz target: libyaml gives no line for
+        // a character it refuses, only "at position N".
+        for text in [
+            "A: red\nB: red\nC: r\u{e}ed\n",
+            "A: red\r\nB: red\r\nC: r\u{e}ed\r\n",
+        ] {
+            let (line, column, message) = capacity_error(text);
+            assert_eq!((line, column), (3, 5), "{message}");
+            assert_eq!(
+                message,
+                "capacity file is not valid: control characters are not allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn every_wrong_capacity_entry_is_reported_at_its_line() {
+        let text = "A: red\nB: purple\nC: amber\nD:\n  status: red\n  until: soon\nE: [red]\n";
+        let (entries, found) = parse_capacity(FileId(0), text);
+        assert!(entries.is_none());
+        let lines: Vec<usize> = found
+            .iter()
+            .map(|d| {
+                text[..usize::try_from(d.primary.span.start).unwrap()]
+                    .matches('\n')
+                    .count()
+                    + 1
+            })
+            .collect();
+        assert_eq!(lines, [2, 6, 7], "{found:?}");
+    }
+
+    #[test]
+    fn test_items_are_found_however_their_keys_are_ordered() {
+        let text = "# tests\n- case: { dx: Dx05, channel: ooh, age: 1, postcode: SO16 7AB, at: \"2020-05-08T15:00:00Z\" }\n  name: a\n  expect: { rule: r }\n\n-   name: b\n    case: { dx: Dx05, channel: ooh, age: 1, postcode: SO16 7AB, at: \"2020-05-08T15:00:00Z\" }\n    expect:\n      services:\n        - X\n";
+        let (tests, found) = parse_tests(FileId(0), text);
+        assert!(found.is_empty(), "{found:?}");
+        let lines: Vec<usize> = tests
+            .iter()
+            .map(|t| {
+                text[..usize::try_from(t.span.start).unwrap()]
+                    .matches('\n')
+                    .count()
+                    + 1
+            })
+            .collect();
+        assert_eq!(lines, [2, 6]);
     }
 }

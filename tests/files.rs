@@ -2,7 +2,8 @@
 //! and `fmt` keep what a path is (a FIFO stays a FIFO, a symbolic link
 //! stays a link, a 0600 file stays 0600), refuse read-only files, and
 //! leave no temporary file behind; every command ends with its documented
-//! exit code when its standard error is closed; `diff --git` reads any file
+//! exit code when its standard error or output is closed, or its reader
+//! stops early; `diff --git` reads any file
 //! name git can hold and works from inside the rules folder.
 
 #![allow(
@@ -177,6 +178,57 @@ fn a_closed_standard_error_changes_no_exit_code() {
     ] {
         assert_eq!(with_stderr_closed(&dir, args), code, "dxmap {args}");
     }
+}
+
+/// Runs dxmap through `sh` with its standard output (and, if `both`, its
+/// standard error) closed; the exit code.
+fn with_stdout_closed(dir: &Path, args: &str, both: bool) -> i32 {
+    let closed = if both { ">&- 2>&-" } else { ">&-" };
+    let status = Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!("\"$0\" {args} {closed}"))
+        .arg(env!("CARGO_BIN_EXE_dxmap"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    status.code().unwrap_or(-1)
+}
+
+#[test]
+fn a_closed_standard_output_or_a_reader_that_stops_changes_no_exit_code() {
+    let dir = good_tree("closed-stdout", &[]);
+    let route = "route --rules rules --channel 111 --age 40 --postcode 'SO16 7AB' --dx";
+    for (args, code) in [
+        (format!("{route} Dx05"), 0),
+        (format!("{route} Dx99"), 1),
+        ("check rules --format json".to_owned(), 0),
+        ("coverage --rules rules".to_owned(), 0),
+        ("check missing".to_owned(), 2),
+    ] {
+        for both in [false, true] {
+            assert_eq!(with_stdout_closed(&dir, &args, both), code, "dxmap {args}");
+        }
+    }
+    // `dxmap … | head -c 1`: the reader goes away after one byte.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dxmap"))
+        .current_dir(support::cli::project())
+        .args(["coverage", "--format", "json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert!(
+        status.code() == Some(0),
+        "a reader that stops early: {status}"
+    );
 }
 
 #[test]

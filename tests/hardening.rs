@@ -1117,13 +1117,17 @@ fn build_names_an_output_it_cannot_write() {
 fn test_reports_wrong_cases_by_name_and_place() {
     let tests = r#"- name: "a channel that does not exist"
   case: { dx: Dx05, channel: "112", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }
+  expect: { services: [GPOOH-SO] }
 - name: "capacity for a service that does not exist"
   case: { dx: Dx05, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }
   capacity: { NOPE1: red }
+  expect: { services: [GPOOH-SO] }
 - name: "a code the release lacks"
   case: { dx: Dx0005, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-05-08T15:00:00+01:00" }
+  expect: { services: [GPOOH-SO] }
 - name: "a local time that does not exist"
   case: { dx: Dx05, channel: "111", age: 40, postcode: "SO16 7AB", at: "2020-03-29T01:30:00" }
+  expect: { services: [GPOOH-SO] }
 "#;
     let dir = good_tree(
         "test-wrong-cases",
@@ -1136,11 +1140,11 @@ fn test_reports_wrong_cases_by_name_and_place() {
         &[
             "FAIL  a channel that does not exist (rules/tests/cases.yaml:1)",
             "`112` is not a channel",
-            "FAIL  capacity for a service that does not exist (rules/tests/cases.yaml:3)",
+            "FAIL  capacity for a service that does not exist (rules/tests/cases.yaml:4)",
             "`NOPE1`",
-            "FAIL  a code the release lacks (rules/tests/cases.yaml:6)",
+            "FAIL  a code the release lacks (rules/tests/cases.yaml:8)",
             "unknown disposition `Dx0005`",
-            "FAIL  a local time that does not exist (rules/tests/cases.yaml:8)",
+            "FAIL  a local time that does not exist (rules/tests/cases.yaml:11)",
             "does not exist in Europe/London",
             "0 passed, 4 failed",
         ],

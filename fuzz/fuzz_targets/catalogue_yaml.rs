@@ -1,4 +1,5 @@
-//! Arbitrary text as a release catalogue: `catalogue::parse`. A catalogue
+//! Arbitrary bytes as a release catalogue, read as the command line reads
+//! one (lone CR ends a line): `catalogue::parse`. A catalogue
 //! that loads is compared with `pathways-2015` both ways, asked for
 //! suggestions, and checked against a small rules tree that routes its
 //! first codes, then compiled and routed (`same_as` chains and cycles,
@@ -12,7 +13,7 @@ use dxmap::source::{FileId, SourceMap};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let text = dxmap_fuzz::text_of(data);
+    let text = dxmap_fuzz::as_the_cli_reads(data, "yaml");
     let mut sources = SourceMap::new();
     let file = sources.add("catalogue.yaml", text.as_ref());
     assert_eq!(file, FileId(0));

@@ -33,6 +33,34 @@ pub fn text_of(data: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(data)
 }
 
+/// The input as the command line reads a file named `input.EXT`
+/// (`load::read_text`: bounded read, UTF-8 check, lone CR to LF, a rules
+/// file's byte-order mark blanked), so that CR-only, CRLF and BOM inputs
+/// take the path they take in use. The bytes go through a file in a
+/// directory of this process's own; input that is not UTF-8 (which the
+/// command line refuses) is given as [`text_of`] gives it.
+pub fn as_the_cli_reads<'a>(data: &'a [u8], ext: &str) -> Cow<'a, str> {
+    static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("dxmap-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        dir
+    });
+    let path = dir.join(format!("input.{ext}"));
+    std::fs::write(&path, data).expect("the scratch file is written");
+    let mut sources = SourceMap::new();
+    let mut found = Vec::new();
+    match dxmap::load::read_text(&mut sources, &path, &mut found) {
+        Ok(Some(file)) => {
+            let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+            assert_eq!(text.len(), data.len(), "reading changed the length");
+            Cow::Owned(text)
+        }
+        Ok(None) => text_of(data),
+        Err(error) => panic!("the scratch file does not read: {error}"),
+    }
+}
+
 /// The bundled `pathways-2015` catalogue, parsed once (as file 1).
 pub fn catalogue_2015() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
