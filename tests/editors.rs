@@ -276,15 +276,15 @@ fn every_keyword_of_the_parser_is_highlighted() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("grammar/dxmap.pest"),
     )
     .unwrap();
-    let block = pest.split("keyword = _{").nth(1).unwrap();
-    let block = block.split('}').next().unwrap();
-    let mut keywords: Vec<&str> = block
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter_map(|word| word.strip_prefix("kw_"))
-        .collect();
-    // `sex`, `channel` and `day` in the block: their values.
-    keywords.extend(["female", "male", "111", "999", "ooh", "mon", "sun"]);
+    // The `keyword` rule lists every keyword's word (and the values of
+    // `sex`, `channel` and `day`), quoted.
+    let block = pest.split("\nkeyword = @{").nth(1).unwrap();
+    let block = block.split("}\n").next().unwrap();
+    let keywords: Vec<&str> = block.split('"').skip(1).step_by(2).collect();
     assert!(keywords.len() > 20, "{keywords:?}");
+    for needed in ["service_type", "female", "111", "ooh", "mon", "sun"] {
+        assert!(keywords.contains(&needed), "{needed}: {keywords:?}");
+    }
     for keyword in keywords {
         let scope = scope_of(&rules, keyword, keyword);
         assert!(
