@@ -52,7 +52,10 @@ pub fn as_the_cli_reads<'a>(data: &'a [u8], ext: &str) -> Cow<'a, str> {
     let mut found = Vec::new();
     match dxmap::load::read_text(&mut sources, &path, &mut found) {
         Ok(Some(file)) => {
-            let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+            let text = sources
+                .get(file)
+                .map(|f| f.text.clone())
+                .unwrap_or_default();
             assert_eq!(text.len(), data.len(), "reading changed the length");
             Cow::Owned(text)
         }
@@ -311,13 +314,34 @@ pub fn route_cases(router: &Router, cases: &[Case]) {
     }
 }
 
-/// The artifact for `body`: the header `dxmap-table v2 sha256=…` computed
-/// for it, then the body, as `Table::to_artifact` writes.
+/// The artifact for `body`: the header `dxmap-table vN sha256=…` (`N` the
+/// runtime's [`dxmap_runtime::table::FORMAT_VERSION`]) computed for it,
+/// then the body, as `Table::to_artifact` writes. Checked once against the
+/// runtime's own artifact of the shipped rules: a header of another version
+/// would stop every odd-mode input of `table_artifact` before the decoder.
 pub fn artifact_for_body(body: &[u8]) -> Vec<u8> {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(|| {
+        let artifact = shipped_router().table().to_artifact();
+        let start = artifact
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(0, |n| n + 1);
+        assert_eq!(
+            header_and(artifact.get(start..).unwrap_or_default()),
+            artifact,
+            "the fuzzer writes a table header the runtime does not"
+        );
+    });
+    header_and(body)
+}
+
+fn header_and(body: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(body);
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    let mut artifact = format!("dxmap-table v2 sha256={hex}\n").into_bytes();
+    let version = dxmap_runtime::table::FORMAT_VERSION;
+    let mut artifact = format!("dxmap-table v{version} sha256={hex}\n").into_bytes();
     artifact.extend_from_slice(body);
     artifact
 }
