@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use dxmap_runtime::{Capacity, Case, Channel, Sex};
 use serde::Deserialize;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, Span};
 
 /// A channel written as `"111"`, `111` or `ooh`.
@@ -281,6 +281,7 @@ pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Code;
     use dxmap_runtime::Rag;
 
     #[test]
