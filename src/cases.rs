@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use dxmap_runtime::{Capacity, Case, Channel, Sex};
 use serde::Deserialize;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, Span};
 
 /// A channel written as `"111"`, `111` or `ooh`.
@@ -181,11 +181,6 @@ pub fn parse_capacity(
     file: FileId,
     text: &str,
 ) -> (Option<BTreeMap<String, Capacity>>, Vec<Diagnostic>) {
-    if let Some(too_deep) =
-        crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, text, "capacity file")
-    {
-        return (None, vec![too_deep]);
-    }
     match yaml::read_capacity(file, text) {
         Ok(entries) => (Some(entries), Vec::new()),
         Err(problems) => (None, problems),
@@ -251,9 +246,6 @@ fn case(raw: RawCase, capacity: BTreeMap<String, Capacity>) -> Result<Case, Stri
 /// Parses a test file: a list of named cases with expectations.
 pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>) {
     let what = "test file";
-    if let Some(too_deep) = crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, text, what) {
-        return (Vec::new(), vec![too_deep]);
-    }
     let raw = match yaml::read::<Vec<RawTest>>(file, text, what) {
         Ok(raw) => raw,
         Err(problems) => return (Vec::new(), problems),
@@ -289,6 +281,7 @@ pub fn parse_tests(file: FileId, text: &str) -> (Vec<TestCase>, Vec<Diagnostic>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Code;
     use dxmap_runtime::Rag;
 
     #[test]
@@ -433,6 +426,29 @@ mod tests {
         assert!(!message.contains('\u{1}'), "{message:?}");
         let (entries, found) = parse_capacity(FileId(0), "# nothing today\n");
         assert!(found.is_empty() && entries.unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_a_first_line_comment() {
+        // Found by the `cases_yaml` fuzz target: after a BOM, the `#` of a
+        // first-line comment was not taken for one, so the `{` in it counted
+        // as nesting and the file was refused as nested too deep.
+        let text = format!("# {}\nA: purple\n", "{a: ".repeat(70));
+        for text in [text.clone(), format!("\u{feff}{text}")] {
+            let (line, column, message) = capacity_error(&text);
+            assert_eq!((line, column), (2, 4), "{message}");
+            let (tests, found) = parse_tests(FileId(0), &text);
+            assert!(tests.is_empty());
+            assert!(
+                found[0].message.contains("expected a sequence"),
+                "{found:?}"
+            );
+        }
+        let deep = format!("\u{feff}A: {}", "{a: ".repeat(70));
+        let (line, column, message) = capacity_error(&deep);
+        // The 65th `{`, counted in bytes after the mark's three.
+        assert_eq!((line, column), (1, 3 + 3 + 4 * 64 + 1), "{message}");
+        assert!(message.contains("more than 64 deep"), "{message}");
     }
 
     #[test]

@@ -41,17 +41,23 @@ pub fn read<T: de::DeserializeOwned>(
     what: &str,
 ) -> Result<T, Vec<Diagnostic>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let skipped = text.len() - body.len();
+    if let Some(too_deep) = too_deep(file, body, skipped, what) {
+        return Err(vec![too_deep]);
+    }
     Walk.deserialize(serde_yaml::Deserializer::from_str(body))
         .and_then(|()| serde_yaml::from_str(body))
-        .map_err(|error| {
-            vec![diagnostic(
-                file,
-                text,
-                text.len() - body.len(),
-                &error,
-                what,
-            )]
-        })
+        .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])
+}
+
+/// [`crate::diagnostics::yaml_too_deep`] of the text after a byte-order
+/// mark (which would hide a first line's `#`), placed in the whole file.
+fn too_deep(file: FileId, body: &str, skipped: usize, what: &str) -> Option<Diagnostic> {
+    let mut too_deep = crate::diagnostics::yaml_too_deep(Code::CaseInvalid, file, body, what)?;
+    let shift = u32::try_from(skipped).unwrap_or(0);
+    let span = too_deep.primary.span;
+    too_deep.primary.span = Span::new(file, span.start + shift, span.end + shift);
+    Some(too_deep)
 }
 
 /// Any YAML value, read only to see its keys.
@@ -199,6 +205,9 @@ pub fn read_capacity(
     let what = "capacity file";
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
+    if let Some(too_deep) = too_deep(file, body, skipped, what) {
+        return Err(vec![too_deep]);
+    }
     Walk.deserialize(serde_yaml::Deserializer::from_str(body))
         .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])?;
     let mut skip = BTreeSet::new();
