@@ -452,6 +452,22 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_is_not_yaml_says_so_first_whatever_its_line_ends() {
+        // Found by the `cases_yaml` fuzz target: a key given twice on line
+        // 2 and a control character 30 KB later gave the control character
+        // with LF line ends but the key with CRLF (libyaml reads in chunks).
+        let padding = "# padding\n".repeat(3000);
+        let text = format!("A: red\nA: red\n{padding}B: r\u{1}ed\n");
+        for text in [text.clone(), text.replace('\n', "\r\n")] {
+            let (line, _, message) = capacity_error(&text);
+            assert_eq!(line, 3003, "{message}");
+            assert!(message.contains("control characters"), "{message}");
+            let (_, found) = parse_tests(FileId(0), &text);
+            assert!(found[0].message.contains("control characters"), "{found:?}");
+        }
+    }
+
+    #[test]
     fn a_large_capacity_file_is_read_once_for_its_first_problem() {
         let padding = "# padding\n".repeat(110_000);
         let text = format!("A: purple\n{padding}B: purple\n");

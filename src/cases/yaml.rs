@@ -45,9 +45,19 @@ pub fn read<T: de::DeserializeOwned>(
     if let Some(too_deep) = too_deep(file, body, skipped, what) {
         return Err(vec![too_deep]);
     }
-    Walk.deserialize(serde_yaml::Deserializer::from_str(body))
+    yaml_first(body)
+        .and_then(|()| Walk.deserialize(serde_yaml::Deserializer::from_str(body)))
         .and_then(|()| serde_yaml::from_str(body))
         .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])
+}
+
+/// The YAML's own errors (a character it refuses, a line it cannot
+/// parse), whatever comes after them. serde_yaml reads values from the
+/// events parsed before an error, and how many those are depends on
+/// libyaml's buffers: without this, a key given twice before the error
+/// would be reported instead of it, or not, depending on the line ends.
+fn yaml_first(body: &str) -> Result<(), serde_yaml::Error> {
+    serde_yaml::from_str::<de::IgnoredAny>(body).map(|_| ())
 }
 
 /// [`crate::diagnostics::yaml_too_deep`] of the text after a byte-order
@@ -208,7 +218,8 @@ pub fn read_capacity(
     if let Some(too_deep) = too_deep(file, body, skipped, what) {
         return Err(vec![too_deep]);
     }
-    Walk.deserialize(serde_yaml::Deserializer::from_str(body))
+    yaml_first(body)
+        .and_then(|()| Walk.deserialize(serde_yaml::Deserializer::from_str(body)))
         .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])?;
     let mut skip = BTreeSet::new();
     let mut problems = Vec::new();
