@@ -42,13 +42,40 @@ pub fn read<T: de::DeserializeOwned>(
 ) -> Result<T, Vec<Diagnostic>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
-    if let Some(too_deep) = too_deep(file, body, skipped, what) {
-        return Err(vec![too_deep]);
+    if let Some(found) =
+        refused_character(file, body, skipped, what).or_else(|| too_deep(file, body, skipped, what))
+    {
+        return Err(vec![found]);
     }
     yaml_first(body)
         .and_then(|()| Walk.deserialize(serde_yaml::Deserializer::from_str(body)))
         .and_then(|()| serde_yaml::from_str(body))
         .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])
+}
+
+/// The first character YAML does not allow (libyaml's reader refuses it:
+/// control characters but tab and line ends, surrogates, U+FFFE, U+FFFF),
+/// found before parsing. libyaml reads ahead in chunks and reports such a
+/// character before a mistake earlier in the file or not, depending on
+/// where the chunks end; looking first makes the answer the same whatever
+/// the line ends.
+fn refused_character(file: FileId, body: &str, skipped: usize, what: &str) -> Option<Diagnostic> {
+    let (offset, c) = body.char_indices().find(|(_, c)| {
+        !matches!(u32::from(*c),
+            0x9 | 0xA | 0xD | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..=0x10_FFFF)
+    })?;
+    let at = u32::try_from(offset.saturating_add(skipped)).unwrap_or(0);
+    Some(
+        Diagnostic::new(
+            Code::CaseInvalid,
+            Span::new(file, at, at),
+            format!(
+                "{what} is not valid: control character U+{:04X} is not allowed in YAML",
+                u32::from(c)
+            ),
+        )
+        .with_help("remove it; YAML files hold text, tabs and line ends only"),
+    )
 }
 
 /// The YAML's own errors (a character it refuses, a line it cannot
@@ -215,8 +242,10 @@ pub fn read_capacity(
     let what = "capacity file";
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
-    if let Some(too_deep) = too_deep(file, body, skipped, what) {
-        return Err(vec![too_deep]);
+    if let Some(found) =
+        refused_character(file, body, skipped, what).or_else(|| too_deep(file, body, skipped, what))
+    {
+        return Err(vec![found]);
     }
     yaml_first(body)
         .and_then(|()| Walk.deserialize(serde_yaml::Deserializer::from_str(body)))
