@@ -452,6 +452,25 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_is_not_yaml_says_so_first_whatever_its_line_ends() {
+        // Found by the `cases_yaml` fuzz target: a key given twice (or a
+        // line libyaml cannot parse) near the top and a control character
+        // 30 KB later gave one or the other depending on the line ends, as
+        // libyaml reads ahead in chunks. Characters are looked at first.
+        let padding = "# padding\n".repeat(3000);
+        for top in ["A: red\nA: red\n", "A: red\nB: { c\n"] {
+            let text = format!("{top}{padding}B: r\u{1}ed\n");
+            for text in [text.clone(), text.replace('\n', "\r\n")] {
+                let (line, _, message) = capacity_error(&text);
+                assert_eq!(line, 3003, "{message}");
+                assert!(message.contains("control character U+0001"), "{message}");
+                let (_, found) = parse_tests(FileId(0), &text);
+                assert!(found[0].message.contains("control character"), "{found:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_large_capacity_file_is_read_once_for_its_first_problem() {
         let padding = "# padding\n".repeat(110_000);
         let text = format!("A: purple\n{padding}B: purple\n");
@@ -474,7 +493,7 @@ mod tests {
             assert_eq!((line, column), (3, 5), "{message}");
             assert_eq!(
                 message,
-                "capacity file is not valid: control characters are not allowed"
+                "capacity file is not valid: control character U+000E is not allowed in YAML"
             );
         }
     }

@@ -334,7 +334,7 @@ fn a_character_yaml_refuses_is_reported_at_its_line() {
             1,
             &[
                 "rules/tests/cases.yaml:5:",
-                "control characters are not allowed",
+                "control character U+0007 is not allowed in YAML",
             ],
         );
         assert!(!run.output().contains("at position"), "{}", run.output());

@@ -42,12 +42,49 @@ pub fn read<T: de::DeserializeOwned>(
 ) -> Result<T, Vec<Diagnostic>> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
-    if let Some(too_deep) = too_deep(file, body, skipped, what) {
-        return Err(vec![too_deep]);
+    if let Some(found) =
+        refused_character(file, body, skipped, what).or_else(|| too_deep(file, body, skipped, what))
+    {
+        return Err(vec![found]);
     }
-    Walk.deserialize(serde_yaml::Deserializer::from_str(body))
+    yaml_first(body)
+        .and_then(|()| Walk.deserialize(serde_yaml::Deserializer::from_str(body)))
         .and_then(|()| serde_yaml::from_str(body))
         .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])
+}
+
+/// The first character YAML does not allow (libyaml's reader refuses it:
+/// control characters but tab and line ends, surrogates, U+FFFE, U+FFFF),
+/// found before parsing. libyaml reads ahead in chunks and reports such a
+/// character before a mistake earlier in the file or not, depending on
+/// where the chunks end; looking first makes the answer the same whatever
+/// the line ends.
+fn refused_character(file: FileId, body: &str, skipped: usize, what: &str) -> Option<Diagnostic> {
+    let (offset, c) = body.char_indices().find(|(_, c)| {
+        !matches!(u32::from(*c),
+            0x9 | 0xA | 0xD | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..=0x10_FFFF)
+    })?;
+    let at = u32::try_from(offset.saturating_add(skipped)).unwrap_or(0);
+    Some(
+        Diagnostic::new(
+            Code::CaseInvalid,
+            Span::new(file, at, at),
+            format!(
+                "{what} is not valid: control character U+{:04X} is not allowed in YAML",
+                u32::from(c)
+            ),
+        )
+        .with_help("remove it; YAML files hold text, tabs and line ends only"),
+    )
+}
+
+/// The YAML's own errors (a character it refuses, a line it cannot
+/// parse), whatever comes after them. serde_yaml reads values from the
+/// events parsed before an error, and how many those are depends on
+/// libyaml's buffers: without this, a key given twice before the error
+/// would be reported instead of it, or not, depending on the line ends.
+fn yaml_first(body: &str) -> Result<(), serde_yaml::Error> {
+    serde_yaml::from_str::<de::IgnoredAny>(body).map(|_| ())
 }
 
 /// [`crate::diagnostics::yaml_too_deep`] of the text after a byte-order
@@ -205,10 +242,13 @@ pub fn read_capacity(
     let what = "capacity file";
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let skipped = text.len() - body.len();
-    if let Some(too_deep) = too_deep(file, body, skipped, what) {
-        return Err(vec![too_deep]);
+    if let Some(found) =
+        refused_character(file, body, skipped, what).or_else(|| too_deep(file, body, skipped, what))
+    {
+        return Err(vec![found]);
     }
-    Walk.deserialize(serde_yaml::Deserializer::from_str(body))
+    yaml_first(body)
+        .and_then(|()| Walk.deserialize(serde_yaml::Deserializer::from_str(body)))
         .map_err(|error| vec![diagnostic(file, text, skipped, &error, what)])?;
     let mut skip = BTreeSet::new();
     let mut problems = Vec::new();
