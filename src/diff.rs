@@ -39,7 +39,10 @@ use serde::Serialize;
 mod items;
 mod overlays;
 
-pub use overlays::{sort_units, units_text, AreaChange, OverlayChange, OverlaySummary};
+pub use overlays::{
+    plural, sort_units, units_shown, units_text, AreaChange, OverlayChange, OverlaySummary,
+    MAX_UNITS,
+};
 
 /// Serialises a cell's sex: `female`, `male`, `not_given`, or `any` when
 /// all three change alike.

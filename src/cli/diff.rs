@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{compile_tree_with, usage_error, Exit, Format};
-use crate::diff::{self, CellChange, Diff, OverlayChange, OverlaySummary};
+use crate::diff::{self, plural, CellChange, Diff, OverlayChange, OverlaySummary};
 
 /// Arguments of `dxmap diff`.
 #[derive(Debug, clap::Args)]
@@ -56,75 +56,13 @@ fn sex(cell: &CellChange) -> String {
         .map_or_else(String::new, |sex| format!(", {}", sex.describe()))
 }
 
-/// The most units a line of human output lists (`--format json` has them
-/// all).
-const MAX_UNITS: usize = 24;
-
-/// Units as a DoS lead writes them (`PL10..PL15`), each prefixed with
-/// `sign`, at most [`MAX_UNITS`] of them.
-fn units(list: &[String], sign: &str) -> String {
-    let text = diff::units_text(list);
-    let parts: Vec<&str> = text.split(", ").filter(|p| !p.is_empty()).collect();
-    let mut out: Vec<String> = parts
-        .iter()
-        .take(MAX_UNITS)
-        .map(|part| format!("{sign}{part}"))
-        .collect();
-    if parts.len() > MAX_UNITS {
-        out.push(format!("and {} more", parts.len() - MAX_UNITS));
-    }
-    out.join(", ")
-}
-
-fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
-
-/// One line for an overlay added or removed: its area, and what it
-/// changes there compared with the layers that route the area without it.
+/// One line for an overlay added or removed.
 fn overlay_line(summary: &OverlaySummary) -> String {
-    let (sign, what) = match summary.change {
-        OverlayChange::Added => ("+", "new overlay"),
-        OverlayChange::Removed => ("-", "overlay removed"),
+    let sign = match summary.change {
+        OverlayChange::Added => "+",
+        OverlayChange::Removed => "-",
     };
-    let mut line = format!("  {sign} {} ({what}", summary.layer);
-    if let Some(parent) = &summary.extends {
-        let _ = write!(line, ", extends {parent}");
-    }
-    line.push_str("): ");
-    if summary.area.is_empty() {
-        line.push_str("claims no area, so routes no case itself");
-        return line;
-    }
-    let _ = write!(line, "area {} — ", units(&summary.area, ""));
-    let instead = summary.compared_with.join(", ");
-    let codes = plural(summary.codes.len(), "code", "codes");
-    let _ = match summary.change {
-        OverlayChange::Added => write!(
-            line,
-            "{codes} routed differently there than by {instead} before"
-        ),
-        OverlayChange::Removed => {
-            write!(line, "{codes} routed differently there, by {instead} now")
-        }
-    };
-    let (with, without) = match summary.change {
-        OverlayChange::Added => ("added", "no longer in force"),
-        OverlayChange::Removed => ("no longer in force", "in force instead"),
-    };
-    for (ids, what) in [
-        (&summary.services_with, with),
-        (&summary.services_without, without),
-    ] {
-        if !ids.is_empty() {
-            let _ = write!(
-                line,
-                ", {} {what}",
-                plural(ids.len(), "service", "services")
-            );
-        }
-    }
-    line
+    format!("  {sign} {}", summary.describe())
 }
 
 fn render(diff: &Diff) -> String {
@@ -192,14 +130,7 @@ fn render(diff: &Diff) -> String {
                         .iter()
                         .find(|area| is_layers && field == "area" && area.layer == item.id);
                     match area {
-                        Some(area) => {
-                            let moved: Vec<String> =
-                                [units(&area.added, "+"), units(&area.removed, "-")]
-                                    .into_iter()
-                                    .filter(|part| !part.is_empty())
-                                    .collect();
-                            format!("area {}", moved.join(", "))
-                        }
+                        Some(area) => area.describe(),
                         None => field.clone(),
                     }
                 })

@@ -266,6 +266,97 @@ pub(super) fn overlays(old: &Side<'_>, new: &Side<'_>) -> (Vec<OverlaySummary>, 
     (summaries, moved)
 }
 
+/// The most units a one-line summary lists (JSON has them all).
+pub const MAX_UNITS: usize = 24;
+
+/// Units as a DoS lead writes them (`PL10..PL15`), each prefixed with
+/// `sign`, at most [`MAX_UNITS`] of them, then `and N more`.
+pub fn units_shown(list: &[String], sign: &str) -> String {
+    let text = units_text(list);
+    let parts: Vec<&str> = text.split(", ").filter(|p| !p.is_empty()).collect();
+    let mut out: Vec<String> = parts
+        .iter()
+        .take(MAX_UNITS)
+        .map(|part| format!("{sign}{part}"))
+        .collect();
+    if parts.len() > MAX_UNITS {
+        out.push(format!("and {} more", parts.len() - MAX_UNITS));
+    }
+    out.join(", ")
+}
+
+/// `1 service`, `2 services`.
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+impl OverlaySummary {
+    /// What `dxmap diff` and the report say of an overlay added or
+    /// removed, in one line: its area, and what it changes there compared
+    /// with the layers that route the area without it. `cornwall (new
+    /// overlay, extends national): area PL, TR — 12 codes routed
+    /// differently there than by national before, 3 services added`.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write as _;
+        let what = match self.change {
+            OverlayChange::Added => "new overlay",
+            OverlayChange::Removed => "overlay removed",
+        };
+        let mut line = format!("{} ({what}", self.layer);
+        if let Some(parent) = &self.extends {
+            let _ = write!(line, ", extends {parent}");
+        }
+        line.push_str("): ");
+        if self.area.is_empty() {
+            line.push_str("claims no area, so routes no case itself");
+            return line;
+        }
+        let _ = write!(line, "area {} — ", units_shown(&self.area, ""));
+        let instead = self.compared_with.join(", ");
+        let codes = plural(self.codes.len(), "code", "codes");
+        let _ = match self.change {
+            OverlayChange::Added => write!(
+                line,
+                "{codes} routed differently there than by {instead} before"
+            ),
+            OverlayChange::Removed => {
+                write!(line, "{codes} routed differently there, by {instead} now")
+            }
+        };
+        let (with, without) = match self.change {
+            OverlayChange::Added => ("added", "no longer in force"),
+            OverlayChange::Removed => ("no longer in force", "in force instead"),
+        };
+        for (ids, what) in [
+            (&self.services_with, with),
+            (&self.services_without, without),
+        ] {
+            if !ids.is_empty() {
+                let _ = write!(
+                    line,
+                    ", {} {what}",
+                    plural(ids.len(), "service", "services")
+                );
+            }
+        }
+        line
+    }
+}
+
+impl AreaChange {
+    /// `area +TR1..TR5, -PL10`: the units claimed (`+`) and given up (`-`).
+    pub fn describe(&self) -> String {
+        let moved: Vec<String> = [
+            units_shown(&self.added, "+"),
+            units_shown(&self.removed, "-"),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect();
+        format!("area {}", moved.join(", "))
+    }
+}
+
 /// Units as a DoS lead writes them: runs of three or more consecutive
 /// districts of one area as a range (`PL10..PL15`), the rest one by one,
 /// comma-separated, in the order given.

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use dxmap_runtime::Router;
 
 use super::{esc, place, Base, Input};
-use crate::diff::{CellChange, ItemChanges};
+use crate::diff::{plural, AreaChange, CellChange, Diff, ItemChanges, OverlaySummary};
 use crate::testing::{self, Outcome};
 
 /// How one test ended, as the report shows it.
@@ -137,31 +137,52 @@ fn kind(cell: &CellChange) -> (u8, &'static str) {
     }
 }
 
-fn items(title: &str, changes: &ItemChanges, out: &mut String) {
+/// Writes one kind of item changed. For the layers, `diff` gives an
+/// overlay added or removed as its one-line summary, and an area change as
+/// the units claimed and given up.
+fn items(title: &str, changes: &ItemChanges, layers_of: Option<&Diff>, out: &mut String) {
     if changes.added.is_empty() && changes.removed.is_empty() && changes.changed.is_empty() {
         return;
     }
+    let summary = |item: &str| {
+        layers_of
+            .and_then(|diff| diff.overlays.iter().find(|s| s.layer == item))
+            .map_or_else(|| item.to_owned(), OverlaySummary::describe)
+    };
     let _ = write!(out, "<h4>{}</h4>\n<ul class=\"items\">", esc(title));
     for item in &changes.removed {
         let _ = write!(
             out,
             "<li class=\"removed\"><span class=\"tag bad\">removed</span> {}</li>",
-            esc(item)
+            esc(&summary(item))
         );
     }
     for item in &changes.changed {
+        let fields: Vec<String> = item
+            .fields
+            .iter()
+            .map(|field| {
+                layers_of
+                    .and_then(|diff| {
+                        diff.areas
+                            .iter()
+                            .find(|area| field == "area" && area.layer == item.id)
+                    })
+                    .map_or_else(|| field.clone(), AreaChange::describe)
+            })
+            .collect();
         let _ = write!(
             out,
             "<li class=\"changed\"><span class=\"tag warn\">changed</span> {}: {}</li>",
             esc(&item.id),
-            esc(&item.fields.join(", "))
+            esc(&fields.join(", "))
         );
     }
     for item in &changes.added {
         let _ = write!(
             out,
             "<li class=\"added\"><span class=\"tag ok\">added</span> {}</li>",
-            esc(item)
+            esc(&summary(item))
         );
     }
     out.push_str("</ul>\n");
@@ -182,9 +203,15 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
     if let Some((old, new)) = &diff.release {
         let _ = writeln!(out, "<p>Pathways release {} → {}.</p>", esc(old), esc(new));
     }
+    // The cells of an overlay added or removed are read against a layer
+    // that does not exist: its summary, under "Layers", says what they
+    // change instead.
+    let summarised = |cell: &CellChange| diff.overlays.iter().any(|s| s.layer == cell.layer);
+    let in_overlays: usize = diff.overlays.iter().map(|s| s.cells).sum();
     let mut cells: Vec<(u8, &'static str, &CellChange)> = diff
         .routing
         .iter()
+        .filter(|cell| !summarised(cell))
         .map(|cell| {
             let (rank, label) = kind(cell);
             (rank, label, cell)
@@ -193,10 +220,19 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
     // Stable: within a kind, the diff's own order (layer, code, channel, sex, ages).
     cells.sort_by_key(|(rank, _, _)| *rank);
     let gaps = cells.iter().filter(|(rank, _, _)| *rank == 0).count();
+    let overlays = if in_overlays > 0 {
+        format!(
+            " Not counted: {} in the areas of overlays added or removed, \
+             each such overlay summarised under Layers.",
+            plural(in_overlays, "cell", "cells")
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
         "<p>{} routing cells change ({gaps} new gaps or deletions first); each row is a group of patients: \
-         layer, disposition, channel, ages and sex, routed before → after.</p>",
+         layer, disposition, channel, ages and sex, routed before → after.{overlays}</p>",
         cells.len()
     );
     if !cells.is_empty() {
@@ -230,15 +266,15 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
         }
         out.push_str("</tbody>\n</table>\n");
     }
+    items("Layers", &diff.layers, Some(diff), out);
     for (title, changes) in [
-        ("Layers", &diff.layers),
         ("Dispositions", &diff.dispositions),
         ("Bank holidays", &diff.calendar),
         ("Queue hierarchies", &diff.hierarchies),
         ("Service types", &diff.service_types),
         ("Services", &diff.services),
     ] {
-        items(title, changes, out);
+        items(title, changes, None, out);
     }
     out.push_str("</section>\n");
 }
@@ -246,7 +282,7 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::{diff, Base};
-    use crate::diff::{CellChange, Diff, Outcome};
+    use crate::diff::{CellChange, Diff, ItemChanges, Outcome, OverlayChange, OverlaySummary};
     use dxmap_runtime::Channel;
 
     fn outcome(rule: Option<&str>) -> Outcome {
@@ -300,5 +336,53 @@ mod tests {
         assert_eq!(order, ["Dx07", "Dx05", "Dx06"]);
         assert!(out.contains("new gap or deletion"));
         assert!(out.contains("gap closed"));
+    }
+
+    #[test]
+    fn a_new_overlay_is_one_summary_not_cells_against_no_layer() {
+        let mut new_overlay = cell("Dx05", Some("A"), Some("B"));
+        new_overlay.layer = "cornwall".to_owned();
+        new_overlay.old.layer_exists = false;
+        let difference = Diff {
+            routing: vec![new_overlay, cell("Dx06", Some("A"), Some("B"))],
+            layers: ItemChanges {
+                added: vec!["cornwall".to_owned()],
+                ..ItemChanges::default()
+            },
+            overlays: vec![OverlaySummary {
+                layer: "cornwall".to_owned(),
+                change: OverlayChange::Added,
+                extends: Some("national".to_owned()),
+                area: ["PL10", "PL11", "PL12", "TR1"].map(str::to_owned).to_vec(),
+                compared_with: vec!["national".to_owned()],
+                codes: vec!["Dx05".to_owned()],
+                cells: 1,
+                services_with: vec!["truro-uccs".to_owned()],
+                services_without: Vec::new(),
+            }],
+            ..Diff::default()
+        };
+        let mut out = String::new();
+        diff(
+            &Base {
+                rev: "main",
+                diff: &difference,
+            },
+            &mut out,
+        );
+        assert!(!out.contains("no such layer"), "{out}");
+        assert!(!out.contains("data-change=\"cornwall/"), "{out}");
+        assert!(out.contains("data-change=\"national/Dx06/"), "{out}");
+        assert!(
+            out.contains(
+                "cornwall (new overlay, extends national): area PL10..PL12, TR1 — 1 code routed \
+                 differently there than by national before, 1 service added"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("Not counted: 1 cell in the areas of overlays added or removed"),
+            "{out}"
+        );
     }
 }
