@@ -29,8 +29,9 @@ use crate::table::Table;
 /// rustc's `FxHasher`) instead of SipHash's rounds, which a case paid a
 /// dozen times. Keys come from the compiled table, never from a caller, so
 /// SipHash's defence against chosen colliding keys buys nothing here.
+/// The compiler's analyses use it too, for keys of their own making.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct FastHasher {
+pub struct FastHasher {
     hash: u64,
 }
 
@@ -91,7 +92,7 @@ impl Hasher for FastHasher {
 }
 
 /// A hash map with [`FastHasher`].
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// One layer's lookups.
 #[derive(Debug, Clone, Default)]

@@ -48,6 +48,7 @@ pub mod table;
 
 pub use case::{Capacity, Case, Rag};
 pub use geo::{Geography, Position, PositionSource};
+pub use index::{FastHasher, FastMap};
 pub use route::{Answer, CaseError, Decision, Router, Step};
 pub use space::{Ages, CaseSex, Conditions};
 pub use table::{LoadError, Table};

@@ -21,9 +21,10 @@
 //! `crate::catalogue`, `crate::diagnostics`, `crate::geo`, `crate::source`,
 //! `dxmap_runtime::space`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use dxmap_runtime::space::{Ages, Answering, CaseSex};
+use dxmap_runtime::FastMap;
 
 use super::common::{self, Witness};
 use super::reach::{containing_units, Claims};
@@ -51,7 +52,7 @@ pub struct Won {
 /// The cases each rule of a code's rules wins, keyed by the code and those
 /// rules: most overlays inherit most codes' rules unchanged, so what one
 /// layer works out serves the others.
-type WonByRules = HashMap<(DispositionId, Vec<model::RuleId>), Vec<(model::RuleId, Vec<Won>)>>;
+type WonByRules = FastMap<(DispositionId, Vec<model::RuleId>), Vec<(model::RuleId, Vec<Won>)>>;
 
 /// Per rule of a layer, the cases it wins, code by code: among the rules
 /// naming a code that answers itself (no `no_search`), from the highest
@@ -259,6 +260,82 @@ impl<'a> Offer<'a> {
     }
 }
 
+/// What the units of a layer offer one (route, channel, sex): the
+/// distinct offers, and each unit's. Most units of an area are covered by
+/// the same services, so each distinct offer is judged once.
+#[derive(Debug, Default)]
+struct Offers<'a> {
+    distinct: Vec<Offer<'a>>,
+    /// Per unit, the index of its offer in `distinct`.
+    of_unit: Vec<usize>,
+}
+
+impl<'a> Offers<'a> {
+    fn new(offers: impl Iterator<Item = Offer<'a>>) -> Offers<'a> {
+        // Services are told apart by address: all borrow from one model.
+        let mut seen: FastMap<(Vec<*const model::Service>, bool), usize> = FastMap::default();
+        let mut all = Offers::default();
+        for offer in offers {
+            let key = (
+                offer
+                    .services
+                    .iter()
+                    .map(|s| std::ptr::from_ref(*s))
+                    .collect(),
+                offer.routed,
+            );
+            let next = all.distinct.len();
+            let idx = *seen.entry(key).or_insert(next);
+            if idx == next {
+                all.distinct.push(offer);
+            }
+            all.of_unit.push(idx);
+        }
+        all
+    }
+}
+
+/// What one (route, case cell, urgency) finds: the judgement of each
+/// distinct offer that finds something, and the units (in unit order)
+/// with the index of their judgement.
+#[derive(Debug, Default)]
+struct Judged {
+    results: Vec<AtUnit>,
+    units: Vec<(usize, usize)>,
+    /// Whether some unit is unreached (not only an hours gap).
+    reaches_a_gap: bool,
+}
+
+impl Judged {
+    fn new(offers: &Offers<'_>, ages: Ages, urgent: bool) -> Judged {
+        let mut of_offer: Vec<Option<usize>> = Vec::with_capacity(offers.distinct.len());
+        let mut results = Vec::new();
+        for offer in &offers.distinct {
+            let at = judge(offer, ages, urgent);
+            if at.unreached || !at.closed.is_empty() {
+                of_offer.push(Some(results.len()));
+                results.push(at);
+            } else {
+                of_offer.push(None);
+            }
+        }
+        let units: Vec<(usize, usize)> = offers
+            .of_unit
+            .iter()
+            .enumerate()
+            .filter_map(|(unit, offer)| Some((unit, of_offer.get(*offer).copied().flatten()?)))
+            .collect();
+        let reaches_a_gap = units
+            .iter()
+            .any(|&(_, result)| results.get(result).is_some_and(|at| at.unreached));
+        Judged {
+            results,
+            units,
+            reaches_a_gap,
+        }
+    }
+}
+
 /// The times of the week none of the services is open, per weekday
 /// (Monday = 0), as `[open, close)` minutes.
 pub fn closed_times(hours: &[&model::Hours]) -> Vec<(usize, u16, u16)> {
@@ -398,7 +475,7 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
     let geography = Geography::bundled();
     let claims = Claims::new(model);
     let by_unit = counted_by_unit(model);
-    let mut known = WonByRules::new();
+    let mut known = WonByRules::default();
     let mut out = Vec::new();
     for (layer_idx, layer) in model.layers.iter().enumerate().skip(1) {
         let layer_id = model::LayerId::from_index(layer_idx);
@@ -422,9 +499,9 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
         // change what serves a case, and most units find nothing.
         let mut routes: BTreeMap<&[model::ServiceTypeId], usize> = BTreeMap::new();
         // Looked up only, never iterated: hashing keeps the output's order.
-        let mut memo: HashMap<(usize, Cell, bool), Vec<(usize, AtUnit)>> = HashMap::new();
+        let mut memo: FastMap<(usize, Cell, bool), Judged> = FastMap::default();
         type OfferKey = (usize, model::Channel, CaseSex);
-        let mut offers: HashMap<OfferKey, Vec<Offer<'_>>> = HashMap::new();
+        let mut offers: FastMap<OfferKey, Offers<'_>> = FastMap::default();
         for (rule_id, won) in won_cases(model, layer, &mut known) {
             let Some(rule) = model.rule(rule_id) else {
                 continue;
@@ -432,6 +509,9 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
             let next = routes.len();
             let route = *routes.entry(rule.route.as_slice()).or_insert(next);
             let mut finding = Finding::new(units.len());
+            // The judgements this rule's cases have already marked on the
+            // units: a later case with the same one only adds its code.
+            let mut marked: FastMap<(usize, Cell, bool), ()> = FastMap::default();
             for case in &won {
                 let timeframe = model
                     .catalogue
@@ -440,23 +520,31 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                 let urgent = timeframe.is_some_and(|t| t <= URGENT_MINUTES);
                 let cell = (case.channel, case.sex, case.ages);
                 let found = memo.entry((route, cell, urgent)).or_insert_with(|| {
-                    let offers = offers
-                        .entry((route, case.channel, case.sex))
-                        .or_insert_with(|| {
-                            candidates
-                                .iter()
-                                .map(|c| Offer::new(model, c, &rule.route, case.channel, case.sex))
-                                .collect()
-                        });
-                    offers
-                        .iter()
-                        .map(|offer| judge(offer, case.ages, urgent))
-                        .enumerate()
-                        .filter(|(_, at)| at.unreached || !at.closed.is_empty())
-                        .collect()
+                    let offers =
+                        offers
+                            .entry((route, case.channel, case.sex))
+                            .or_insert_with(|| {
+                                Offers::new(candidates.iter().map(|c| {
+                                    Offer::new(model, c, &rule.route, case.channel, case.sex)
+                                }))
+                            });
+                    Judged::new(offers, case.ages, urgent)
                 });
-                for (unit, at) in found.iter() {
-                    let unit = *unit;
+                if marked.insert((route, cell, urgent), ()).is_some() {
+                    // The same units, the same witness rule (a first case
+                    // of its urgency was seen): only the code is new.
+                    if found.reaches_a_gap {
+                        if !finding.codes.contains(&case.dx) {
+                            finding.codes.push(case.dx);
+                        }
+                        finding.urgent |= urgent;
+                    }
+                    continue;
+                }
+                for &(unit, result) in &found.units {
+                    let Some(at) = found.results.get(result) else {
+                        continue;
+                    };
                     if at.unreached {
                         if finding.witness.as_ref().is_none_or(|(u, ..)| urgent && !u) {
                             let shown = Won {
