@@ -133,3 +133,37 @@ pub fn stream(table: &Table, n: usize, seed: u64) -> Vec<Case> {
     }
     cases
 }
+
+/// A case as the JSON body of `POST /v1/route` and a line of
+/// `dxmap route --cases`: `age` in days, `at` with its offset, `capacity`
+/// by service id.
+pub fn json_line(case: &Case) -> String {
+    use serde_json::{json, Map, Value};
+    let mut object = Map::new();
+    object.insert("dx".into(), json!(case.dx));
+    object.insert("channel".into(), json!(case.channel.as_str()));
+    object.insert("age".into(), json!(format!("{}d", case.age_days)));
+    if let Some(sex) = case.sex {
+        object.insert("sex".into(), json!(sex.as_str()));
+    }
+    object.insert("postcode".into(), json!(case.postcode));
+    object.insert("at".into(), json!(case.at.to_string()));
+    if let Some(location) = case.location {
+        object.insert("location".into(), json!(location));
+    }
+    if !case.capacity.is_empty() {
+        let capacity: Map<String, Value> = case
+            .capacity
+            .iter()
+            .map(|(id, c)| {
+                let until = c.until.map(|t| t.to_string());
+                (
+                    id.clone(),
+                    json!({ "status": c.status.as_str(), "until": until }),
+                )
+            })
+            .collect();
+        object.insert("capacity".into(), Value::Object(capacity));
+    }
+    Value::Object(object).to_string()
+}
