@@ -193,6 +193,15 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// The changed cells that are read cell by cell: all but those of an
+    /// overlay added or removed, which are read against a layer that does
+    /// not exist and are summarised in [`Diff::overlays`] instead.
+    pub fn listed_cells(&self) -> impl Iterator<Item = &CellChange> {
+        self.routing
+            .iter()
+            .filter(|cell| !self.overlays.iter().any(|s| s.layer == cell.layer))
+    }
+
     /// Whether the two tables behave the same.
     pub fn is_empty(&self) -> bool {
         self.routing.is_empty()

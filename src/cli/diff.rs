@@ -72,10 +72,9 @@ fn render(diff: &Diff) -> String {
     }
     // The cells of an overlay added or removed are read against a layer
     // that does not exist: its summary line says what they change instead.
-    let summarised = |cell: &CellChange| diff.overlays.iter().any(|s| s.layer == cell.layer);
     let mut current_layer = "";
     let mut listed = 0;
-    for cell in diff.routing.iter().filter(|cell| !summarised(cell)) {
+    for cell in diff.listed_cells() {
         listed += 1;
         if cell.layer != current_layer {
             let _ = writeln!(out, "layer {}", cell.layer);

@@ -206,12 +206,9 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
     // The cells of an overlay added or removed are read against a layer
     // that does not exist: its summary, under "Layers", says what they
     // change instead.
-    let summarised = |cell: &CellChange| diff.overlays.iter().any(|s| s.layer == cell.layer);
     let in_overlays: usize = diff.overlays.iter().map(|s| s.cells).sum();
     let mut cells: Vec<(u8, &'static str, &CellChange)> = diff
-        .routing
-        .iter()
-        .filter(|cell| !summarised(cell))
+        .listed_cells()
         .map(|cell| {
             let (rank, label) = kind(cell);
             (rank, label, cell)
@@ -220,10 +217,10 @@ pub(super) fn diff(base: &Base<'_>, out: &mut String) {
     // Stable: within a kind, the diff's own order (layer, code, channel, sex, ages).
     cells.sort_by_key(|(rank, _, _)| *rank);
     let gaps = cells.iter().filter(|(rank, _, _)| *rank == 0).count();
-    let overlays = if in_overlays > 0 {
+    let overlays = if !diff.overlays.is_empty() {
         format!(
-            " Not counted: {} in the areas of overlays added or removed, \
-             each such overlay summarised under Layers.",
+            " Not listed: the overlays added or removed, each summarised under Layers \
+             ({} routed differently in their areas).",
             plural(in_overlays, "cell", "cells")
         )
     } else {
@@ -381,7 +378,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("Not counted: 1 cell in the areas of overlays added or removed"),
+            out.contains("Not listed: the overlays added or removed, each summarised under Layers (1 cell routed differently in their areas)"),
             "{out}"
         );
     }

@@ -233,18 +233,26 @@ fn overview(
     if let Some(base) = &input.base {
         let gaps = base
             .diff
-            .routing
-            .iter()
+            .listed_cells()
             .filter(|c| c.new.is_gap() && !c.old.is_gap())
             .count();
         badge(
             out,
             "warn",
-            base.diff.routing.len(),
+            base.diff.listed_cells().count(),
             "changed cells",
             "#changes",
         );
         badge(out, "bad", gaps, "new gaps or deletions", "#changes");
+        if !base.diff.overlays.is_empty() {
+            badge(
+                out,
+                "warn",
+                base.diff.overlays.len(),
+                "overlays added or removed",
+                "#changes",
+            );
+        }
     }
     out.push_str("</ul>\n");
     if let Some(base) = &input.base {
