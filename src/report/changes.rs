@@ -307,6 +307,19 @@ mod tests {
         }
     }
 
+    /// The Changes section of a report against `main` with this difference.
+    fn changes_of(difference: &Diff) -> String {
+        let mut out = String::new();
+        diff(
+            &Base {
+                rev: "main",
+                diff: difference,
+            },
+            &mut out,
+        );
+        out
+    }
+
     #[test]
     fn deletions_and_new_gaps_come_first() {
         let difference = Diff {
@@ -317,14 +330,7 @@ mod tests {
             ],
             ..Diff::default()
         };
-        let mut out = String::new();
-        diff(
-            &Base {
-                rev: "main",
-                diff: &difference,
-            },
-            &mut out,
-        );
+        let out = changes_of(&difference);
         let order: Vec<&str> = out
             .split("data-change=\"national/")
             .skip(1)
@@ -359,14 +365,7 @@ mod tests {
             }],
             ..Diff::default()
         };
-        let mut out = String::new();
-        diff(
-            &Base {
-                rev: "main",
-                diff: &difference,
-            },
-            &mut out,
-        );
+        let out = changes_of(&difference);
         assert!(!out.contains("no such layer"), "{out}");
         assert!(!out.contains("data-change=\"cornwall/"), "{out}");
         assert!(out.contains("data-change=\"national/Dx06/"), "{out}");
