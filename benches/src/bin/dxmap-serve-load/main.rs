@@ -13,7 +13,12 @@
 //! command; without it nothing is pinned and the report says so.
 //!
 //! The client is one thread busy-polling many non-blocking keep-alive
-//! connections (module `load`, a hand-written HTTP/1.1 client). It
+//! connections (module `load`, a hand-written HTTP/1.1 client). First, with
+//! no server running, a thread spins for a few seconds on each core (on
+//! the servers' core in a child process, `--spin-only SECONDS`) and counts
+//! the times its loop did not come round for over a millisecond: the
+//! machine's own stalls (other work, or on a virtual machine the virtual
+//! CPU not running), which the latency tail cannot be below. Then it
 //! measures, for both servers, in the same run:
 //!
 //! 1. the maximum throughput: closed loop, each connection sends its next
@@ -46,8 +51,10 @@
 //!
 //! Without `--table` the national tree is generated and compiled in
 //! process. Prints markdown: how it ran (the cores, the server's worker
-//! threads, the connections), the figures and the targets of issue 15,
-//! met or not as computed from the figures. Exit 1 if the storm failed a
+//! threads, the connections), the machine's stalls, the figures (with how
+//! busy the server's core was, with the server and with anything else, and
+//! the client's own stalls during each paced run) and the targets of
+//! issue 15, met or not as computed from the figures. Exit 1 if the storm failed a
 //! request, gave an answer from the corrupt table or a good reload did not
 //! take effect.
 //!
@@ -69,7 +76,7 @@ use std::time::{Duration, Instant};
 use dxmap_runtime::{Case, Router, Table};
 use serde_json::{json, Map, Value};
 
-use load::{answer_hash, drive, request, Conn, Pace, Run};
+use load::{answer_hash, drive, request, Conn, Pace, Run, Stalls};
 use place::{Placement, Server};
 
 /// The command line.
@@ -84,6 +91,8 @@ struct Args {
     /// The hidden mode of the server child processes: `routing` or
     /// `baseline`, serving `--table`.
     serve_only: Option<String>,
+    /// The hidden mode of the stall probe's child process: spin this long.
+    spin_only: Option<f64>,
 }
 
 fn args() -> Result<Args, String> {
@@ -96,6 +105,7 @@ fn args() -> Result<Args, String> {
         storm_seconds: 10.0,
         cases: 5_000,
         serve_only: None,
+        spin_only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -118,6 +128,7 @@ fn args() -> Result<Args, String> {
             "--storm-seconds" => parsed.storm_seconds = number()?,
             "--cases" => parsed.cases = number()? as usize,
             "--serve-only" => parsed.serve_only = Some(value),
+            "--spin-only" => parsed.spin_only = Some(number()?),
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
@@ -348,6 +359,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(seconds) = args.spin_only {
+        place::spin_only(seconds);
+        return ExitCode::SUCCESS;
+    }
     if let Some(kind) = &args.serve_only {
         let Some(table) = &args.table else {
             eprintln!("dxmap-serve-load: `--serve-only` needs `--table`");
@@ -370,6 +385,9 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// How long the stall probe spins on each core before the runs.
+const PROBE_SECONDS: f64 = 3.0;
 
 /// Runs the benchmark; `Ok(false)` if the storm found a fault.
 fn run(args: &Args) -> Result<bool, String> {
@@ -397,6 +415,8 @@ fn run(args: &Args) -> Result<bool, String> {
     let dir = std::env::temp_dir().join(format!("dxmap-serve-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file = dir.join("table.dxt");
+    eprintln!("dxmap-serve-load: the machine's own stalls, {PROBE_SECONDS} s…");
+    let machine = place::probe(&placement, PROBE_SECONDS);
     let result = (|| {
         replace(&file, &tables.a).map_err(|e| e.to_string())?;
         let routing = place::spawn(&file, false, placement.server)?;
@@ -410,6 +430,7 @@ fn run(args: &Args) -> Result<bool, String> {
     let mut report = result?;
     report.load = format!("{load_before} at start, {} at the end", load_average());
     report.placement = placement;
+    report.machine = machine;
     print(
         args,
         &table,
@@ -436,8 +457,8 @@ struct Closed {
     failed: u64,
     /// Microseconds of the server process's CPU per answer.
     cpu_us: f64,
-    /// The server's CPU time over the round's: how busy its core was.
-    busy: f64,
+    /// How busy the server's core was.
+    busy: Busy,
 }
 
 /// A run on `server`, and how busy the server's core was (its process's
@@ -449,15 +470,35 @@ fn on(
     pace: Pace,
     seconds: f64,
     hashes: Option<&[String; 3]>,
-) -> (Run, f64) {
-    let before = server.cpu_seconds();
+) -> (Run, Busy) {
+    let before = (server.cpu_seconds(), server.core_busy_seconds());
     let run = drive(server.addr, requests, connections, pace, seconds, hashes);
-    let cpu = server
-        .cpu_seconds()
-        .zip(before)
-        .map_or(0.0, |(after, before)| after - before);
-    let busy = cpu / run.seconds.max(1e-9);
-    (run, busy)
+    let after = (server.cpu_seconds(), server.core_busy_seconds());
+    let delta = |after: Option<f64>, before: Option<f64>| {
+        after
+            .zip(before)
+            .map(|(after, before)| (after - before) / run.seconds.max(1e-9))
+    };
+    let server_share = delta(after.0, before.0).unwrap_or(0.0);
+    let other = delta(after.1, before.1).map(|core| (core - server_share).max(0.0));
+    (
+        run,
+        Busy {
+            server: server_share,
+            other,
+        },
+    )
+}
+
+/// How busy the server's core was over a run, as fractions of the run's
+/// time.
+#[derive(Clone, Copy)]
+struct Busy {
+    /// With the server process.
+    server: f64,
+    /// With anything else: other processes, interrupts (`None` if the
+    /// server is not pinned).
+    other: Option<f64>,
 }
 
 fn closed(server: &Server, requests: &[Vec<u8>], connections: usize, seconds: f64) -> Closed {
@@ -465,7 +506,7 @@ fn closed(server: &Server, requests: &[Vec<u8>], connections: usize, seconds: f6
     Closed {
         per_second: run.per_second(),
         failed: run.failed,
-        cpu_us: busy * run.seconds * 1e6 / run.ok.max(1) as f64,
+        cpu_us: busy.server * run.seconds * 1e6 / run.ok.max(1) as f64,
         busy,
     }
 }
@@ -475,8 +516,8 @@ struct Report {
     trivial_rounds: Vec<Closed>,
     routing_rounds: Vec<Closed>,
     closed_failed: u64,
-    trivial_paced: (Run, f64),
-    routing_paced: (Run, f64),
+    trivial_paced: (Run, Busy),
+    routing_paced: (Run, Busy),
     storm: Run,
     reloads: Reloads,
     storm_rate: f64,
@@ -484,6 +525,9 @@ struct Report {
     load: String,
     /// Where the client and the servers ran.
     placement: Placement,
+    /// The stalls a spin loop saw on the client's and the server's core
+    /// before the runs.
+    machine: (Stalls, Option<Stalls>),
 }
 
 fn measure(
@@ -557,6 +601,7 @@ fn measure(
         storm_rate: routing_rate,
         load: String::new(),
         placement: Placement::default(),
+        machine: (Stalls::default(), None),
     }
 }
 
@@ -594,7 +639,17 @@ fn print(
     let placement = &r.placement;
     let per_second = |v: &[Closed]| v.iter().map(|r| r.per_second).collect::<Vec<_>>();
     let cpu = |v: &[Closed]| median(v.iter().map(|r| r.cpu_us).collect());
-    let busy = |v: &[Closed]| median(v.iter().map(|r| r.busy).collect());
+    let busy = |v: &[Closed]| median(v.iter().map(|r| r.busy.server).collect());
+    let other = |b: Busy| {
+        b.other
+            .map_or("not pinned".to_owned(), |o| format!("{:.0}%", 100.0 * o))
+    };
+    let others = |v: &[Closed]| {
+        v.iter()
+            .map(|r| other(r.busy))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let (trivial_paced, trivial_busy) = &r.trivial_paced;
     let (routing_paced, routing_busy) = &r.routing_paced;
     let trivial_max = median(per_second(&r.trivial_rounds));
@@ -626,6 +681,14 @@ fn print(
         ),
     }
     println!();
+    let (client_stalls, server_stalls) = &r.machine;
+    println!(
+        "The machine's own stalls: before the runs, with nothing of the benchmark running, a thread spinning for {PROBE_SECONDS} s on each core (the client's, and the servers' in a child process) saw its loop not come round for more than {} ms (the thread not running: another task, or its virtual CPU not running) this often: client's core {}, servers' core {}. A stall of the server's core is time no answer is written, and at 80% of the maximum rate its backlog takes about four times as long to drain.",
+        Stalls::MIN.as_millis(),
+        client_stalls.describe(),
+        server_stalls.map_or("not measured".to_owned(), |s| s.describe())
+    );
+    println!();
     println!("| | trivial handler (fixed JSON) | routing | routing / trivial |");
     println!("| --- | --- | --- | --- |");
     println!(
@@ -643,9 +706,14 @@ fn print(
         100.0 * cpu(&r.trivial_rounds) / cpu(&r.routing_rounds).max(1e-9)
     );
     println!(
-        "| server core busy (its CPU time over the round's), closed loop, median | {:.0}% | {:.0}% | |",
+        "| server core busy with the server (its CPU time over the round's), closed loop, median | {:.0}% | {:.0}% | |",
         100.0 * busy(&r.trivial_rounds),
         100.0 * busy(&r.routing_rounds),
+    );
+    println!(
+        "| server core busy with anything else (other processes, interrupts), closed loop, each round | {} | {} | |",
+        others(&r.trivial_rounds),
+        others(&r.routing_rounds),
     );
     for (label, q) in [("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999)] {
         println!(
@@ -670,9 +738,17 @@ fn print(
         routing_paced.sent as f64 / routing_paced.seconds.max(1e-9)
     );
     println!(
-        "| server core busy at 80% | {:.0}% | {:.0}% | |",
-        100.0 * trivial_busy,
-        100.0 * routing_busy
+        "| server core busy at 80%: with the server; with anything else (other processes, interrupts) | {:.0}%; {} | {:.0}%; {} | |",
+        100.0 * trivial_busy.server,
+        other(*trivial_busy),
+        100.0 * routing_busy.server,
+        other(*routing_busy)
+    );
+    println!(
+        "| the client's own stalls at 80% (gaps over {} ms in its loop) | {} | {} | |",
+        Stalls::MIN.as_millis(),
+        trivial_paced.stalls.describe(),
+        routing_paced.stalls.describe()
     );
     println!(
         "| failed requests (not 200) | {} | {} | |",
@@ -716,6 +792,11 @@ fn print(
         storm.percentile(0.5),
         storm.percentile(0.99),
         storm.percentile(1.0)
+    );
+    println!(
+        "| the client's own stalls during the storm (gaps over {} ms in its loop; the reloader shares its core) | {} |",
+        Stalls::MIN.as_millis(),
+        storm.stalls.describe()
     );
     for problem in reloads.problems.iter().take(5) {
         println!("- {problem}");

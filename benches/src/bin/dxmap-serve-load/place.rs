@@ -11,11 +11,15 @@
 //! until its standard input closes ([`Server`]'s `drop` closes it, and so
 //! does the parent's end, however it ends).
 //!
+//! [`probe`] measures the machine's own stalls on both cores the same way
+//! (a child `--spin-only SECONDS` on the servers' core).
+//!
 //! Pinning uses the `taskset` command (util-linux): no `unsafe` here. If it
 //! is missing or fails, or fewer than two cores are available, nothing is
 //! pinned and [`Placement::unpinned`] says why; the report prints it.
 //!
-//! Imports: `dxmap_server`, and the `load` module's [`Conn`].
+//! Imports: `dxmap_server`, and the `load` module's [`Conn`], [`spin`] and
+//! [`Stalls`].
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -25,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use dxmap_server::{Config, FileSource};
 
-use crate::load::{cpu_seconds, Conn};
+use crate::load::{cpu_seconds, spin, Conn, Stalls};
 
 /// The server's tokio runtime has this many worker threads.
 pub const SERVER_WORKERS: usize = 1;
@@ -102,12 +106,36 @@ pub fn pin_client() -> Placement {
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// The core it is pinned to.
+    pub core: Option<usize>,
 }
 
 impl Server {
     /// The CPU time the server process has used (all its threads).
     pub fn cpu_seconds(&self) -> Option<f64> {
         cpu_seconds(self.child.id())
+    }
+
+    /// The time its core has been busy, with anything (from `/proc/stat`;
+    /// clock ticks of 1/100 s): the server, other processes, interrupts.
+    pub fn core_busy_seconds(&self) -> Option<f64> {
+        let name = format!("cpu{} ", self.core?);
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = stat.lines().find_map(|line| line.strip_prefix(&name))?;
+        let ticks: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal: all but idle
+        // and iowait.
+        let busy: u64 = ticks
+            .iter()
+            .take(8)
+            .enumerate()
+            .filter(|(i, _)| *i != 3 && *i != 4)
+            .map(|(_, n)| n)
+            .sum();
+        Some(busy as f64 / 100.0)
     }
 }
 
@@ -155,6 +183,7 @@ pub fn spawn(file: &Path, baseline: bool, core: Option<usize>) -> Result<Server,
     let port = line.trim().parse::<u16>().ok();
     let server = Server {
         child,
+        core,
         addr: SocketAddr::from(([127, 0, 0, 1], port.unwrap_or(0))),
     };
     if port.is_none() {
@@ -196,4 +225,56 @@ pub fn serve_only(kind: &str, file: &Path) -> Result<(), String> {
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
     running.stop().map_err(|e| e.to_string())
+}
+
+/// The machine's own stalls, before any load: this thread spins on the
+/// client's core while a child process (`--spin-only SECONDS`) spins on
+/// the server's, for `seconds`. The server's side is `None` if its child
+/// could not run.
+pub fn probe(placement: &Placement, seconds: f64) -> (Stalls, Option<Stalls>) {
+    let spawned = std::env::current_exe().ok().and_then(|exe| {
+        let mut command = match placement.server {
+            Some(core) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", &core.to_string()]).arg(exe);
+                taskset
+            }
+            None => Command::new(exe),
+        };
+        command
+            .args(["--spin-only", &seconds.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()
+    });
+    let client = spin(seconds);
+    let server = spawned.and_then(|child| {
+        let output = child.wait_with_output().ok()?;
+        let text = String::from_utf8(output.stdout).ok()?;
+        let mut numbers = text.split_whitespace().map(str::parse::<u64>);
+        let (Some(Ok(count)), Some(Ok(total)), Some(Ok(largest))) =
+            (numbers.next(), numbers.next(), numbers.next())
+        else {
+            return None;
+        };
+        Some(Stalls {
+            count,
+            total: Duration::from_micros(total),
+            largest: Duration::from_micros(largest),
+        })
+    });
+    (client, server)
+}
+
+/// The child's side of [`probe`]: spins, then prints its stalls' count,
+/// total and largest (microseconds).
+pub fn spin_only(seconds: f64) {
+    let stalls = spin(seconds);
+    println!(
+        "{} {} {}",
+        stalls.count,
+        stalls.total.as_micros(),
+        stalls.largest.as_micros()
+    );
 }
