@@ -458,7 +458,7 @@ struct Closed {
     /// Microseconds of the server process's CPU per answer.
     cpu_us: f64,
     /// How busy the server's core was.
-    busy: Busy,
+    busy: ServerSide,
 }
 
 /// A run on `server`, and how busy the server's core was (its process's
@@ -470,10 +470,19 @@ fn on(
     pace: Pace,
     seconds: f64,
     hashes: Option<&[String; 3]>,
-) -> (Run, Busy) {
+) -> (Run, ServerSide) {
+    let handled_before = handled(server);
     let before = (server.cpu_seconds(), server.core_busy_seconds());
     let run = drive(server.addr, requests, connections, pace, seconds, hashes);
     let after = (server.cpu_seconds(), server.core_busy_seconds());
+    let handled_after = handled(server);
+    let slow = handled_after.zip(handled_before).map(|(after, before)| {
+        let mut slow = [0u64; 3];
+        for ((n, a), b) in slow.iter_mut().zip(after).zip(before) {
+            *n = a.saturating_sub(b);
+        }
+        slow
+    });
     let delta = |after: Option<f64>, before: Option<f64>| {
         after
             .zip(before)
@@ -483,22 +492,56 @@ fn on(
     let other = delta(after.1, before.1).map(|core| (core - server_share).max(0.0));
     (
         run,
-        Busy {
+        ServerSide {
             server: server_share,
             other,
+            slow,
         },
     )
 }
 
-/// How busy the server's core was over a run, as fractions of the run's
-/// time.
+/// The server's side of a run: how busy its core was, as fractions of the
+/// run's time, and how long it took over its answers.
 #[derive(Clone, Copy)]
-struct Busy {
+struct ServerSide {
     /// With the server process.
     server: f64,
     /// With anything else: other processes, interrupts (`None` if the
     /// server is not pinned).
     other: Option<f64>,
+    /// `/v1/route` answers (200) in the run, and those the server took
+    /// over 1 ms and over 2 ms to handle, by its own histogram.
+    slow: Option<[u64; 3]>,
+}
+
+/// The server's own count of `/v1/route` answers (200): all, those it took
+/// over 1 ms to handle and over 2 ms, from its
+/// `dxmap_request_duration_seconds` histogram (`GET /metrics`; from its
+/// middleware to the answer built, not the time a request waits to be read
+/// or its answer to be written).
+fn handled(server: &Server) -> Option<[u64; 3]> {
+    let mut conn = Conn::new(server.addr);
+    let (status, body) = conn
+        .call(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .ok()?;
+    if status != 200 {
+        return None;
+    }
+    let text = String::from_utf8_lossy(body);
+    let within = |bound: &str| {
+        let prefix = format!(
+            "dxmap_request_duration_seconds_bucket{{endpoint=\"route\",outcome=\"ok\",le=\"{bound}\"}} "
+        );
+        text.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|count| count.trim().parse::<u64>().ok())
+    };
+    let all = within("+Inf")?;
+    Some([
+        all,
+        all.saturating_sub(within("0.001")?),
+        all.saturating_sub(within("0.002")?),
+    ])
 }
 
 fn closed(server: &Server, requests: &[Vec<u8>], connections: usize, seconds: f64) -> Closed {
@@ -516,8 +559,8 @@ struct Report {
     trivial_rounds: Vec<Closed>,
     routing_rounds: Vec<Closed>,
     closed_failed: u64,
-    trivial_paced: (Run, Busy),
-    routing_paced: (Run, Busy),
+    trivial_paced: (Run, ServerSide),
+    routing_paced: (Run, ServerSide),
     storm: Run,
     reloads: Reloads,
     storm_rate: f64,
@@ -640,7 +683,7 @@ fn print(
     let per_second = |v: &[Closed]| v.iter().map(|r| r.per_second).collect::<Vec<_>>();
     let cpu = |v: &[Closed]| median(v.iter().map(|r| r.cpu_us).collect());
     let busy = |v: &[Closed]| median(v.iter().map(|r| r.busy.server).collect());
-    let other = |b: Busy| {
+    let other = |b: ServerSide| {
         b.other
             .map_or("not pinned".to_owned(), |o| format!("{:.0}%", 100.0 * o))
     };
@@ -683,7 +726,12 @@ fn print(
     println!();
     let (client_stalls, server_stalls) = &r.machine;
     println!(
-        "The machine's own stalls: before the runs, with nothing of the benchmark running, a thread spinning for {PROBE_SECONDS} s on each core (the client's, and the servers' in a child process) saw its loop not come round for more than {} ms (the thread not running: another task, or its virtual CPU not running) this often: client's core {}, servers' core {}. A stall of the server's core is time no answer is written, and at 80% of the maximum rate its backlog takes about four times as long to drain.",
+        "The machine's own stalls: before the runs, with nothing of the benchmark running, a thread spinning for {PROBE_SECONDS} s on each core (the client's, and the servers' in a child process{}) saw its loop not come round for more than {} ms (the thread not running: another task, or its virtual CPU not running) this often: client's core {}, servers' core {}. A stall of the server's core is time no answer is written, and at 80% of the maximum rate its backlog takes about four times as long to drain.",
+        if placement.unpinned.is_some() {
+            "; not pinned, so they may have shared a core"
+        } else {
+            ""
+        },
         Stalls::MIN.as_millis(),
         client_stalls.describe(),
         server_stalls.map_or("not measured".to_owned(), |s| s.describe())
@@ -743,6 +791,21 @@ fn print(
         other(*trivial_busy),
         100.0 * routing_busy.server,
         other(*routing_busy)
+    );
+    let slow = |side: &ServerSide| {
+        side.slow
+            .map_or("not read".to_owned(), |[all, over_1, over_2]| {
+                format!(
+                    "{over_1} ({:.3}%); {over_2} ({:.3}%)",
+                    100.0 * over_1 as f64 / all.max(1) as f64,
+                    100.0 * over_2 as f64 / all.max(1) as f64
+                )
+            })
+    };
+    println!(
+        "| answers the server took over 1 ms; over 2 ms to handle at 80% (its own histogram, `/metrics`: from its middleware to the answer built, not the time a request waits to be read or its answer to be written) | {} | {} | |",
+        slow(trivial_busy),
+        slow(routing_busy)
     );
     println!(
         "| the client's own stalls at 80% (gaps over {} ms in its loop) | {} | {} | |",
