@@ -1,49 +1,71 @@
 //! `dxmap-serve-load`: what routing over HTTP costs, on the national tree.
 //!
-//! One process starts two servers of the same stack (`dxmap-server`: its
-//! tokio runtime, axum, limits, metrics), on loopback ports of their own:
-//! one routes `POST /v1/route` on the national table; the other, the
-//! baseline (`dxmap_server::start_baseline`), answers the same request with
-//! a small fixed JSON object. A load generator in the same process (one
-//! blocking thread per keep-alive connection, a hand-written HTTP/1.1
-//! client) then measures, for both, in the same run:
+//! Two servers of the same stack (`dxmap-server`: its tokio runtime, axum,
+//! limits, metrics) listen on loopback ports of their own: one routes
+//! `POST /v1/route` on the national table; the other, the baseline
+//! (`dxmap_server::start_baseline`), answers the same request with a small
+//! fixed JSON object. Client and servers have a core each, so that what is
+//! measured is the server, not the two sides taking turns on the cores
+//! (module `place`): this process, the client, pins itself to one core;
+//! each server is a child process (this program in its hidden mode
+//! `--serve-only routing|baseline --table FILE`) pinned to another, its
+//! tokio runtime with one worker thread. Pinning uses the `taskset`
+//! command; without it nothing is pinned and the report says so.
+//!
+//! The client is one thread busy-polling many non-blocking keep-alive
+//! connections (module `load`, a hand-written HTTP/1.1 client). First, with
+//! no server running, a thread spins for a few seconds on each core (on
+//! the servers' core in a child process, `--spin-only SECONDS`) and counts
+//! the times its loop did not come round for over a millisecond: the
+//! machine's own stalls (other work, or on a virtual machine the virtual
+//! CPU not running), which the latency tail cannot be below. Then it
+//! measures, for both servers, in the same run:
 //!
 //! 1. the maximum throughput: closed loop, each connection sends its next
 //!    request when the last is answered (rounds alternate the two servers;
 //!    the median round counts);
 //! 2. latency at 80% of that maximum: open loop, request `i` is due at
-//!    `start + i / rate` whether or not earlier ones are answered, and its
-//!    latency runs from when it was due (so a stalled server cannot hide
-//!    its queue: no coordinated omission);
+//!    `start + i / rate` whether or not earlier ones are answered, and is
+//!    written on an idle connection when due; its latency runs from when it
+//!    was due, waiting for an idle connection included (so a stalled
+//!    server cannot hide its queue: no coordinated omission);
 //! 3. a reload storm on the routing server: the same paced load while the
 //!    table file is replaced and `POST /v1/admin/reload` called every
-//!    100 ms, alternating good table A, a corrupt table, good table B, a
-//!    corrupt table, … (B is A with a service renamed, so its hash differs;
-//!    the corrupt ones are a third table, C, with one byte changed, cut in
-//!    half, of another format version, or not a table). After each good
-//!    reload, `/v1/table` and a fresh answer must carry the hash just
-//!    loaded; after each corrupt one, the previous hash with `stale: true`.
-//!    Every answer's `table.hash` is counted: none may be C's.
+//!    100 ms by a second, blocking thread of the client, alternating good
+//!    table A, a corrupt table, good table B, a corrupt table, … (B is A
+//!    with a service renamed, so its hash differs; the corrupt ones are a
+//!    third table, C, with one byte changed, cut in half, of another format
+//!    version, or not a table). After each good reload, `/v1/table` and a
+//!    fresh answer must carry the hash just loaded; after each corrupt one,
+//!    the previous hash with `stale: true`. Every answer's `table.hash` is
+//!    counted: none may be C's.
 //!
 //! Cases are `dxmap_bench::cases::stream` on the table, as JSON bodies,
 //! keeping those the router answers (the others are 4xx by design).
 //!
 //! ```text
 //! cargo run -p dxmap-bench --release --bin dxmap-serve-load -- \
-//!     [--table national.dxt] [--connections 4] [--seconds 2] [--rounds 5] \
+//!     [--table national.dxt] [--connections 32] [--seconds 2] [--rounds 5] \
 //!     [--paced-seconds 10] [--storm-seconds 10]
 //! ```
 //!
 //! Without `--table` the national tree is generated and compiled in
-//! process. Prints markdown. Exit 1 if the storm failed a request, gave an
-//! answer from the corrupt table or a good reload did not take effect.
+//! process. Prints markdown: how it ran (the cores, the server's worker
+//! threads, the connections), the machine's stalls, the figures (with how
+//! busy the server's core was, with the server and with anything else, and
+//! the client's own stalls during each paced run) and the targets of
+//! issue 15, met or not as computed from the figures. Exit 1 if the storm failed a
+//! request, gave an answer from the corrupt table or a good reload did not
+//! take effect.
 //!
-//! Modules: `load` (the HTTP client and the closed- and open-loop runs).
+//! Modules: `load` (the HTTP client and the closed- and open-loop runs),
+//! `place` (the cores, and the server child processes).
 //!
 //! Imports: `dxmap`, `dxmap_runtime`, `dxmap_server`, `dxmap_bench`,
 //! serde_json.
 
 mod load;
+mod place;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -52,10 +74,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use dxmap_runtime::{Case, Router, Table};
-use dxmap_server::{Config, FileSource};
 use serde_json::{json, Map, Value};
 
-use load::{answer_hash, closed, paced, request, Closed, Conn, Paced};
+use load::{answer_hash, drive, request, Conn, Pace, Run, Stalls};
+use place::{Placement, Server};
 
 /// The command line.
 struct Args {
@@ -66,17 +88,24 @@ struct Args {
     paced_seconds: f64,
     storm_seconds: f64,
     cases: usize,
+    /// The hidden mode of the server child processes: `routing` or
+    /// `baseline`, serving `--table`.
+    serve_only: Option<String>,
+    /// The hidden mode of the stall probe's child process: spin this long.
+    spin_only: Option<f64>,
 }
 
 fn args() -> Result<Args, String> {
     let mut parsed = Args {
         table: None,
-        connections: 4,
+        connections: 32,
         seconds: 2.0,
         rounds: 5,
         paced_seconds: 10.0,
         storm_seconds: 10.0,
         cases: 5_000,
+        serve_only: None,
+        spin_only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -98,6 +127,8 @@ fn args() -> Result<Args, String> {
             "--paced-seconds" => parsed.paced_seconds = number()?,
             "--storm-seconds" => parsed.storm_seconds = number()?,
             "--cases" => parsed.cases = number()? as usize,
+            "--serve-only" => parsed.serve_only = Some(value),
+            "--spin-only" => parsed.spin_only = Some(number()?),
             _ => return Err(format!("unknown argument `{arg}`")),
         }
     }
@@ -315,41 +346,37 @@ fn reloader(
     done
 }
 
-/// A server of the stack, ready to answer.
-fn serve(file: &Path, baseline: bool) -> Result<dxmap_server::Running, String> {
-    let config = Config {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        signals: false,
-        ..Config::default()
-    };
-    let source = Box::new(FileSource {
-        path: file.to_path_buf(),
-    });
-    let running = if baseline {
-        dxmap_server::start_baseline(config, source)
-    } else {
-        dxmap_server::start(config, source)
-    }
-    .map_err(|e| e.to_string())?;
-    let mut conn = Conn::new(running.addr);
-    let ready = b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok((200, _)) = conn.call(&ready) {
-            return Ok(running);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Err("the server was not ready within 60 s".to_owned())
-}
-
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let args = match args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("dxmap-serve-load: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(seconds) = args.spin_only {
+        place::spin_only(seconds);
+        return ExitCode::SUCCESS;
+    }
+    if let Some(kind) = &args.serve_only {
+        let Some(table) = &args.table else {
+            eprintln!("dxmap-serve-load: `--serve-only` needs `--table`");
+            return ExitCode::from(2);
+        };
+        return match place::serve_only(kind, table) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("dxmap-serve-load (server): {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match run(&args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(message) => {
@@ -359,9 +386,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// How long the stall probe spins on each core before the runs.
+const PROBE_SECONDS: f64 = 3.0;
+
 /// Runs the benchmark; `Ok(false)` if the storm found a fault.
-fn run() -> Result<bool, String> {
-    let args = args()?;
+fn run(args: &Args) -> Result<bool, String> {
+    // First, before this process starts any thread: they inherit the core.
+    let placement = place::pin_client();
     let load_before = load_average();
     eprintln!("dxmap-serve-load: preparing the national table and cases…");
     let artifact = national(args.table.as_deref())?;
@@ -384,28 +415,24 @@ fn run() -> Result<bool, String> {
     let dir = std::env::temp_dir().join(format!("dxmap-serve-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file = dir.join("table.dxt");
+    eprintln!("dxmap-serve-load: the machine's own stalls, {PROBE_SECONDS} s…");
+    let machine = place::probe(&placement, PROBE_SECONDS);
     let result = (|| {
         replace(&file, &tables.a).map_err(|e| e.to_string())?;
-        let routing = serve(&file, false)?;
-        let baseline = serve(&file, true)?;
-        let report = measure(
-            &args,
-            &tables,
-            &requests,
-            &probe,
-            &file,
-            routing.addr,
-            baseline.addr,
-        );
-        let _ = baseline.stop();
-        let _ = routing.stop();
+        let routing = place::spawn(&file, false, placement.server)?;
+        let baseline = place::spawn(&file, true, placement.server)?;
+        let report = measure(args, &tables, &requests, &probe, &file, &routing, &baseline);
+        drop(baseline);
+        drop(routing);
         Ok::<_, String>(report)
     })();
     let _ = std::fs::remove_dir_all(&dir);
     let mut report = result?;
     report.load = format!("{load_before} at start, {} at the end", load_average());
+    report.placement = placement;
+    report.machine = machine;
     print(
-        &args,
+        args,
         &table,
         requests.len(),
         cases.len(),
@@ -424,18 +451,126 @@ fn run() -> Result<bool, String> {
         && report.reloads.corrupt_refused == report.reloads.corrupt)
 }
 
+/// What a closed-loop round gave.
+struct Closed {
+    per_second: f64,
+    failed: u64,
+    /// Microseconds of the server process's CPU per answer.
+    cpu_us: f64,
+    /// How busy the server's core was.
+    busy: ServerSide,
+}
+
+/// A run on `server`, and how busy the server's core was (its process's
+/// CPU time over the run's).
+fn on(
+    server: &Server,
+    requests: &[Vec<u8>],
+    connections: usize,
+    pace: Pace,
+    seconds: f64,
+    hashes: Option<&[String; 3]>,
+) -> (Run, ServerSide) {
+    let handled_before = handled(server);
+    let before = (server.cpu_seconds(), server.core_busy_seconds());
+    let run = drive(server.addr, requests, connections, pace, seconds, hashes);
+    let after = (server.cpu_seconds(), server.core_busy_seconds());
+    let handled_after = handled(server);
+    let slow = handled_after.zip(handled_before).map(|(after, before)| {
+        let mut slow = [0u64; 3];
+        for ((n, a), b) in slow.iter_mut().zip(after).zip(before) {
+            *n = a.saturating_sub(b);
+        }
+        slow
+    });
+    let delta = |after: Option<f64>, before: Option<f64>| {
+        after
+            .zip(before)
+            .map(|(after, before)| (after - before) / run.seconds.max(1e-9))
+    };
+    let server_share = delta(after.0, before.0).unwrap_or(0.0);
+    let other = delta(after.1, before.1).map(|core| (core - server_share).max(0.0));
+    (
+        run,
+        ServerSide {
+            server: server_share,
+            other,
+            slow,
+        },
+    )
+}
+
+/// The server's side of a run: how busy its core was, as fractions of the
+/// run's time, and how long it took over its answers.
+#[derive(Clone, Copy)]
+struct ServerSide {
+    /// With the server process.
+    server: f64,
+    /// With anything else: other processes, interrupts (`None` if the
+    /// server is not pinned).
+    other: Option<f64>,
+    /// `/v1/route` answers (200) in the run, and those the server took
+    /// over 1 ms and over 2 ms to handle, by its own histogram.
+    slow: Option<[u64; 3]>,
+}
+
+/// The server's own count of `/v1/route` answers (200): all, those it took
+/// over 1 ms to handle and over 2 ms, from its
+/// `dxmap_request_duration_seconds` histogram (`GET /metrics`; from its
+/// middleware to the answer built, not the time a request waits to be read
+/// or its answer to be written).
+fn handled(server: &Server) -> Option<[u64; 3]> {
+    let mut conn = Conn::new(server.addr);
+    let (status, body) = conn
+        .call(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .ok()?;
+    if status != 200 {
+        return None;
+    }
+    let text = String::from_utf8_lossy(body);
+    let within = |bound: &str| {
+        let prefix = format!(
+            "dxmap_request_duration_seconds_bucket{{endpoint=\"route\",outcome=\"ok\",le=\"{bound}\"}} "
+        );
+        text.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|count| count.trim().parse::<u64>().ok())
+    };
+    let all = within("+Inf")?;
+    Some([
+        all,
+        all.saturating_sub(within("0.001")?),
+        all.saturating_sub(within("0.002")?),
+    ])
+}
+
+fn closed(server: &Server, requests: &[Vec<u8>], connections: usize, seconds: f64) -> Closed {
+    let (run, busy) = on(server, requests, connections, Pace::Closed, seconds, None);
+    Closed {
+        per_second: run.per_second(),
+        failed: run.failed,
+        cpu_us: busy.server * run.seconds * 1e6 / run.ok.max(1) as f64,
+        busy,
+    }
+}
+
 /// Every figure of a run.
 struct Report {
     trivial_rounds: Vec<Closed>,
     routing_rounds: Vec<Closed>,
     closed_failed: u64,
-    trivial_paced: Paced,
-    routing_paced: Paced,
-    storm: Paced,
+    trivial_paced: (Run, ServerSide),
+    routing_paced: (Run, ServerSide),
+    storm: Run,
     reloads: Reloads,
     storm_rate: f64,
     /// The machine's load averages at the start and the end.
     load: String,
+    /// Where the client and the servers ran.
+    placement: Placement,
+    /// The stalls a spin loop saw on the client's and the server's core
+    /// before the runs.
+    machine: (Stalls, Option<Stalls>),
 }
 
 fn measure(
@@ -444,8 +579,8 @@ fn measure(
     requests: &[Vec<u8>],
     probe: &[u8],
     file: &Path,
-    routing: SocketAddr,
-    trivial: SocketAddr,
+    routing: &Server,
+    trivial: &Server,
 ) -> Report {
     let c = args.connections;
     eprintln!("dxmap-serve-load: warming up…");
@@ -466,17 +601,32 @@ fn measure(
     let trivial_rate = 0.8 * median(trivial_rounds.iter().map(|r| r.per_second).collect());
     let routing_rate = 0.8 * median(routing_rounds.iter().map(|r| r.per_second).collect());
     eprintln!("dxmap-serve-load: latency at 80% of the maximum…");
-    let trivial_paced = paced(trivial, requests, c, trivial_rate, args.paced_seconds, None);
-    let routing_paced = paced(routing, requests, c, routing_rate, args.paced_seconds, None);
+    let seconds = args.paced_seconds;
+    let trivial_paced = on(
+        trivial,
+        requests,
+        c,
+        Pace::Rate(trivial_rate),
+        seconds,
+        None,
+    );
+    let routing_paced = on(
+        routing,
+        requests,
+        c,
+        Pace::Rate(routing_rate),
+        seconds,
+        None,
+    );
     eprintln!("dxmap-serve-load: reload storm…");
     let stop = AtomicBool::new(false);
     let (storm, reloads) = std::thread::scope(|scope| {
-        let reloads = scope.spawn(|| reloader(routing, file, tables, probe, &stop));
-        let storm = paced(
-            routing,
+        let reloads = scope.spawn(|| reloader(routing.addr, file, tables, probe, &stop));
+        let storm = drive(
+            routing.addr,
             requests,
             c,
-            routing_rate,
+            Pace::Rate(routing_rate),
             args.storm_seconds,
             Some(&tables.hashes),
         );
@@ -493,6 +643,8 @@ fn measure(
         reloads,
         storm_rate: routing_rate,
         load: String::new(),
+        placement: Placement::default(),
+        machine: (Stalls::default(), None),
     }
 }
 
@@ -527,8 +679,22 @@ fn print(
     r: &Report,
 ) {
     let load = &r.load;
+    let placement = &r.placement;
     let per_second = |v: &[Closed]| v.iter().map(|r| r.per_second).collect::<Vec<_>>();
     let cpu = |v: &[Closed]| median(v.iter().map(|r| r.cpu_us).collect());
+    let busy = |v: &[Closed]| median(v.iter().map(|r| r.busy.server).collect());
+    let other = |b: ServerSide| {
+        b.other
+            .map_or("not pinned".to_owned(), |o| format!("{:.0}%", 100.0 * o))
+    };
+    let others = |v: &[Closed]| {
+        v.iter()
+            .map(|r| other(r.busy))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (trivial_paced, trivial_busy) = &r.trivial_paced;
+    let (routing_paced, routing_busy) = &r.routing_paced;
     let trivial_max = median(per_second(&r.trivial_rounds));
     let routing_max = median(per_second(&r.routing_rounds));
     let ratio = routing_max / trivial_max.max(1.0);
@@ -546,9 +712,29 @@ fn print(
         table.rules.len()
     );
     println!();
+    let workers = place::SERVER_WORKERS;
+    let cores = placement.cores;
+    match (placement.client, placement.server, &placement.unpinned) {
+        (Some(client), Some(server), None) => println!(
+            "Client and servers have a core each of the {cores} this process may use: the client (this process) is pinned to core {client}, one thread busy-polling {c} non-blocking keep-alive connections (the reload storm's reloader is a second, mostly sleeping thread there); each server (routing, and the trivial handler) is a child process pinned to core {server}, its tokio runtime with {workers} worker thread; the two servers are loaded in turn. Pinned with `taskset`. Other work on the machine shows in the figures: load average {load}."
+        ),
+        (_, _, why) => println!(
+            "**Nothing is pinned** ({}): client and servers share the {cores} cores this process may use. The client (this process) is one thread busy-polling {c} non-blocking keep-alive connections; each server (routing, and the trivial handler) is a child process, its tokio runtime with {workers} worker thread. Other work on the machine shows in the figures: load average {load}.",
+            why.as_deref().unwrap_or("unknown")
+        ),
+    }
+    println!();
+    let (client_stalls, server_stalls) = &r.machine;
     println!(
-        "Client and server share this machine's {} cores, in one process: the server's tokio runtime (its default, one worker per core) and {c} client threads, one keep-alive connection each. Nothing is pinned, and other work on the machine shows in the figures: load average {load}.",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "The machine's own stalls: before the runs, with nothing of the benchmark running, a thread spinning for {PROBE_SECONDS} s on each core (the client's, and the servers' in a child process{}) saw its loop not come round for more than {} ms (the thread not running: another task, or its virtual CPU not running) this often: client's core {}, servers' core {}. A stall of the server's core is time no answer is written, and at 80% of the maximum rate its backlog takes about four times as long to drain.",
+        if placement.unpinned.is_some() {
+            "; not pinned, so they may have shared a core"
+        } else {
+            ""
+        },
+        Stalls::MIN.as_millis(),
+        client_stalls.describe(),
+        server_stalls.map_or("not measured".to_owned(), |s| s.describe())
     );
     println!();
     println!("| | trivial handler (fixed JSON) | routing | routing / trivial |");
@@ -562,34 +748,74 @@ fn print(
         ratio * 100.0
     );
     println!(
-        "| CPU of the process (client, server and kernel) per answer, closed loop, median | {:.0} µs | {:.0} µs | {:.0}% |",
+        "| CPU of the server process (user and kernel) per answer, closed loop, median | {:.0} µs | {:.0} µs | {:.0}% |",
         cpu(&r.trivial_rounds),
         cpu(&r.routing_rounds),
         100.0 * cpu(&r.trivial_rounds) / cpu(&r.routing_rounds).max(1e-9)
+    );
+    println!(
+        "| server core busy with the server (its CPU time over the round's), closed loop, median | {:.0}% | {:.0}% | |",
+        100.0 * busy(&r.trivial_rounds),
+        100.0 * busy(&r.routing_rounds),
+    );
+    println!(
+        "| server core busy with anything else (other processes, interrupts), closed loop, each round | {} | {} | |",
+        others(&r.trivial_rounds),
+        others(&r.routing_rounds),
     );
     for (label, q) in [("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999)] {
         println!(
             "| {label} at 80% of its maximum, open loop, {} s | {:.2} ms | {:.2} ms | |",
             args.paced_seconds,
-            r.trivial_paced.percentile(q),
-            r.routing_paced.percentile(q)
+            trivial_paced.percentile(q),
+            routing_paced.percentile(q)
         );
     }
     println!(
         "| max at 80% of its maximum | {:.2} ms | {:.2} ms | |",
-        r.trivial_paced.percentile(1.0),
-        r.routing_paced.percentile(1.0)
+        trivial_paced.percentile(1.0),
+        routing_paced.percentile(1.0)
     );
     println!(
-        "| requests sent at 80% (rate achieved) | {} ({:.0}/s) | {} ({:.0}/s) | |",
-        r.trivial_paced.sent,
-        r.trivial_paced.sent as f64 / r.trivial_paced.seconds.max(1e-9),
-        r.routing_paced.sent,
-        r.routing_paced.sent as f64 / r.routing_paced.seconds.max(1e-9)
+        "| requests sent at 80% (rate asked, rate achieved: sent over the time to the last answer) | {} ({:.0}/s, {:.0}/s) | {} ({:.0}/s, {:.0}/s) | |",
+        trivial_paced.sent,
+        0.8 * trivial_max,
+        trivial_paced.sent as f64 / trivial_paced.seconds.max(1e-9),
+        routing_paced.sent,
+        0.8 * routing_max,
+        routing_paced.sent as f64 / routing_paced.seconds.max(1e-9)
+    );
+    println!(
+        "| server core busy at 80%: with the server; with anything else (other processes, interrupts) | {:.0}%; {} | {:.0}%; {} | |",
+        100.0 * trivial_busy.server,
+        other(*trivial_busy),
+        100.0 * routing_busy.server,
+        other(*routing_busy)
+    );
+    let slow = |side: &ServerSide| {
+        side.slow
+            .map_or("not read".to_owned(), |[all, over_1, over_2]| {
+                format!(
+                    "{over_1} ({:.3}%); {over_2} ({:.3}%)",
+                    100.0 * over_1 as f64 / all.max(1) as f64,
+                    100.0 * over_2 as f64 / all.max(1) as f64
+                )
+            })
+    };
+    println!(
+        "| answers the server took over 1 ms; over 2 ms to handle at 80% (its own histogram, `/metrics`: from its middleware to the answer built, not the time a request waits to be read or its answer to be written) | {} | {} | |",
+        slow(trivial_busy),
+        slow(routing_busy)
+    );
+    println!(
+        "| the client's own stalls at 80% (gaps over {} ms in its loop) | {} | {} | |",
+        Stalls::MIN.as_millis(),
+        trivial_paced.stalls.describe(),
+        routing_paced.stalls.describe()
     );
     println!(
         "| failed requests (not 200) | {} | {} | |",
-        r.trivial_paced.failed, r.routing_paced.failed
+        trivial_paced.failed, routing_paced.failed
     );
     println!();
     let storm = &r.storm;
@@ -630,11 +856,16 @@ fn print(
         storm.percentile(0.99),
         storm.percentile(1.0)
     );
+    println!(
+        "| the client's own stalls during the storm (gaps over {} ms in its loop; the reloader shares its core) | {} |",
+        Stalls::MIN.as_millis(),
+        storm.stalls.describe()
+    );
     for problem in reloads.problems.iter().take(5) {
         println!("- {problem}");
     }
     println!();
-    let p99 = r.routing_paced.percentile(0.99);
+    let p99 = routing_paced.percentile(0.99);
     let storm_ok = storm.failed == 0
         && by_c == 0
         && other == 0
