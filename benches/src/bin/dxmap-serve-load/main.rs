@@ -73,8 +73,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dxmap_runtime::{Case, Router, Table};
-use serde_json::{json, Map, Value};
+use dxmap_runtime::{Router, Table};
+use serde_json::Value;
 
 use load::{answer_hash, drive, request, Conn, Pace, Run, Stalls};
 use place::{Placement, Server};
@@ -207,37 +207,6 @@ fn tables(a: Vec<u8>, table: &Table) -> Tables {
             ("not a table", b"{\"not\": \"a table\"}\n".to_vec()),
         ],
     }
-}
-
-/// A case as a `/v1/route` body.
-fn body(case: &Case) -> String {
-    let mut object = Map::new();
-    object.insert("dx".into(), json!(case.dx));
-    object.insert("channel".into(), json!(case.channel.as_str()));
-    object.insert("age".into(), json!(format!("{}d", case.age_days)));
-    if let Some(sex) = case.sex {
-        object.insert("sex".into(), json!(sex.as_str()));
-    }
-    object.insert("postcode".into(), json!(case.postcode));
-    object.insert("at".into(), json!(case.at.to_string()));
-    if let Some(location) = case.location {
-        object.insert("location".into(), json!(location));
-    }
-    if !case.capacity.is_empty() {
-        let capacity: Map<String, Value> = case
-            .capacity
-            .iter()
-            .map(|(id, c)| {
-                let until = c.until.map(|t| t.to_string());
-                (
-                    id.clone(),
-                    json!({ "status": c.status.as_str(), "until": until }),
-                )
-            })
-            .collect();
-        object.insert("capacity".into(), Value::Object(capacity));
-    }
-    Value::Object(object).to_string()
 }
 
 /// Replaces a file whole: written beside, then renamed over.
@@ -403,7 +372,7 @@ fn run(args: &Args) -> Result<bool, String> {
     let bodies: Vec<String> = cases
         .iter()
         .filter(|case| router.route(case).is_ok())
-        .map(body)
+        .map(dxmap_bench::cases::json_line)
         .collect();
     let requests: Vec<Vec<u8>> = bodies
         .iter()
