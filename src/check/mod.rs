@@ -48,14 +48,43 @@ pub fn check(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<Di
 /// silences nothing is a warning, once the analyses have run (before, its
 /// findings may just not have been looked for).
 fn allow(files: &[ast::File], found: &mut Vec<Diagnostic>, analysed: bool) {
+    // The findings of each file by where they start: an allow looks only at
+    // those that start inside its item, not at every finding of the tree
+    // (a large tree has hundreds of thousands, and as many allows as
+    // overlays).
+    let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<(u32, usize)>> =
+        std::collections::HashMap::new();
+    for (idx, diagnostic) in found.iter().enumerate() {
+        let span = diagnostic.primary.span;
+        by_file
+            .entry(span.file)
+            .or_default()
+            .push((span.start, idx));
+    }
+    for starts in by_file.values_mut() {
+        starts.sort_unstable();
+    }
     let mut unused = Vec::new();
     for allow in files.iter().flat_map(|file| &file.allows) {
+        let starts = by_file
+            .get(&allow.target.file)
+            .map_or(&[][..], Vec::as_slice);
+        let first = starts.partition_point(|(start, _)| *start < allow.target.start);
+        let inside = starts
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|(start, _)| *start <= allow.target.end);
+        let inside: Vec<usize> = inside.map(|(_, idx)| *idx).collect();
         for code in &allow.codes {
             let Some(known) = Code::lookup(&code.node) else {
                 continue;
             };
             let mut used = false;
-            for diagnostic in found.iter_mut() {
+            for idx in &inside {
+                let Some(diagnostic) = found.get_mut(*idx) else {
+                    continue;
+                };
                 if diagnostic.code == known
                     && known.allowable()
                     && allow.target.contains(diagnostic.primary.span)
