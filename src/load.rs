@@ -120,15 +120,8 @@ fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Read> {
         if meta.is_file() && meta.len() > limit {
             return Ok(Read::TooLarge(Some(meta.len())));
         }
-        // A regular file's length is a hint (it may grow or shrink while
-        // read): one allocation of that size, not a doubling series of
-        // copies; the read is bounded either way.
-        let hint = if meta.is_file() {
-            meta.len().min(limit).saturating_add(1)
-        } else {
-            0
-        };
-        let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+        // One allocation of the file's length (0 for a pipe): a hint only.
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0) + 1);
         file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
         let length = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         Ok(if length > limit {
