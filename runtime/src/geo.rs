@@ -291,6 +291,13 @@ pub fn distance_km(a: [f64; 2], b: [f64; 2]) -> f64 {
     2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
 }
 
+/// The great-circle distance in kilometres between two points of the unit
+/// sphere `chord_squared` apart: haversine's `h` is the square of half the
+/// chord, so this is [`distance_km`] of the same points.
+pub(crate) fn chord_distance_km(chord_squared: f64) -> f64 {
+    2.0 * EARTH_RADIUS_KM * (chord_squared.max(0.0).sqrt() / 2.0).min(1.0).asin()
+}
+
 /// The point on the unit sphere at a latitude and longitude.
 pub(crate) fn unit_vector(degrees: [f64; 2]) -> [f64; 3] {
     let [lat, lon] = degrees.map(f64::to_radians);
@@ -518,6 +525,37 @@ mod tests {
             lon: vec![0],
         };
         assert!(Geography::try_from(bad).is_err());
+    }
+
+    #[test]
+    fn the_chord_gives_the_haversine_distance() {
+        let places = [
+            [50.9331, -1.4339],
+            [50.8506, -1.0701],
+            [50.2632, -5.0510],
+            [60.1545, -1.1494],
+            [49.9146, -6.3157],
+            [0.0, 0.0],
+            [0.0, 90.0],
+            [51.5074, -0.1278],
+            [51.5075, -0.1279],
+        ];
+        for a in places {
+            for b in places {
+                let haversine = distance_km(a, b);
+                let chord = chord_distance_km(chord_squared(unit_vector(a), unit_vector(b)));
+                assert!(
+                    (haversine - chord).abs() < 1e-6,
+                    "{a:?} {b:?}: {haversine} {chord}"
+                );
+                // As answers give them, to 10 m.
+                assert_eq!(
+                    (haversine * 100.0).round(),
+                    (chord * 100.0).round(),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 
     #[test]

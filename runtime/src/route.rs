@@ -403,7 +403,7 @@ impl Router {
         decision.catch_all = true;
         decision.services = found
             .into_iter()
-            .filter_map(|idx| self.answer(idx, case, position, true))
+            .filter_map(|idx| self.answer(idx, case, place.position, true))
             .collect();
         Ok(decision)
     }
@@ -510,7 +510,7 @@ impl Router {
         &self,
         idx: u32,
         case: &Case,
-        position: Option<Position>,
+        position: Option<(Position, [f64; 3])>,
         catch_all: bool,
     ) -> Option<Answer<'_>> {
         let service = self.service(idx)?;
@@ -528,10 +528,13 @@ impl Router {
             service_type: &service_type.name,
             capacity,
             catch_all,
+            // From the unit vectors both ends already have: the same
+            // great-circle distance as `geo::distance_km`, without its
+            // trigonometry.
             distance_km: position
                 .zip(self.index.position(idx))
-                .map(|(from, (to, _))| {
-                    (geo::distance_km(from.degrees(), to.degrees()) * 100.0).round() / 100.0
+                .map(|((_, from), (_, to))| {
+                    (geo::chord_distance_km(geo::chord_squared(from, to)) * 100.0).round() / 100.0
                 }),
         })
     }
@@ -770,7 +773,7 @@ impl Router {
             answers.reserve(kept.len());
             answers.extend(
                 kept.into_iter()
-                    .filter_map(|idx| self.answer(idx, case, position.map(|(p, _)| p), false)),
+                    .filter_map(|idx| self.answer(idx, case, position, false)),
             );
         }
         if answers.is_empty() {
