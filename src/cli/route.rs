@@ -115,18 +115,7 @@ fn case(args: &Args) -> Result<Case, Exit> {
         None => Default::default(),
         Some(path) => {
             let mut sources = SourceMap::new();
-            let mut found = Vec::new();
-            let file = match load::read_text(&mut sources, path, &mut found) {
-                Ok(Some(file)) => file,
-                Ok(None) => {
-                    out!(
-                        "{}",
-                        diagnostics::human::render_all(&found, &sources, use_color())
-                    );
-                    return Err(Exit::Rules);
-                }
-                Err(error) => return Err(usage_error(error)),
-            };
+            let file = read_case_file(&mut sources, path)?;
             let text = sources
                 .get(file)
                 .map(|f| f.text.clone())
@@ -157,6 +146,27 @@ fn case(args: &Args) -> Result<Case, Exit> {
         location,
         capacity,
     })
+}
+
+/// Reads a file of cases or statuses (`--cases`, `--capacity`) into
+/// `sources`: exit 2 if it cannot be read, 1 (its problems printed) if it
+/// is not text.
+fn read_case_file(
+    sources: &mut SourceMap,
+    path: &std::path::Path,
+) -> Result<crate::source::FileId, Exit> {
+    let mut found = Vec::new();
+    match load::read_text(sources, path, &mut found) {
+        Ok(Some(file)) => Ok(file),
+        Ok(None) => {
+            out!(
+                "{}",
+                diagnostics::human::render_all(&found, sources, use_color())
+            );
+            Err(Exit::Rules)
+        }
+        Err(error) => Err(usage_error(error)),
+    }
 }
 
 /// Runs `dxmap route`.

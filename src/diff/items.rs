@@ -13,30 +13,34 @@ use dxmap_runtime::table::{Layer, Service, Table};
 
 use super::{type_name, Changed, ItemChanges};
 
-fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut check = |name: &str, same: bool| {
-        if !same {
-            fields.push(name.to_owned());
-        }
-    };
-    check("name", a.name == b.name);
-    check(
-        "type",
-        type_name(old, a.service_type) == type_name(new, b.service_type),
-    );
-    check("catchment", a.catchment == b.catchment);
-    check("location", a.location == b.location);
-    check("postcode", a.postcode == b.postcode);
-    check("ages", a.ages == b.ages);
-    check("sexes", a.sexes == b.sexes);
-    check("rank", a.rank == b.rank);
-    check(
-        "valid",
-        (a.valid_from, a.valid_until) == (b.valid_from, b.valid_until),
-    );
-    check("hours", old.hours_of(a) == new.hours_of(b));
+/// The names of the fields that differ (`same` false), in the order given.
+fn differing<const N: usize>(fields: [(&str, bool); N]) -> Vec<String> {
     fields
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
+fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<String> {
+    differing([
+        ("name", a.name == b.name),
+        (
+            "type",
+            type_name(old, a.service_type) == type_name(new, b.service_type),
+        ),
+        ("catchment", a.catchment == b.catchment),
+        ("location", a.location == b.location),
+        ("postcode", a.postcode == b.postcode),
+        ("ages", a.ages == b.ages),
+        ("sexes", a.sexes == b.sexes),
+        ("rank", a.rank == b.rank),
+        (
+            "valid",
+            (a.valid_from, a.valid_until) == (b.valid_from, b.valid_until),
+        ),
+        ("hours", old.hours_of(a) == new.hours_of(b)),
+    ])
 }
 
 /// Items keyed by id before and after: added, removed, and changed with the
@@ -160,20 +164,16 @@ pub(super) fn service_types(old: &Table, new: &Table) -> ItemChanges {
         |name, _| name.to_owned(),
         |name, _| name.to_owned(),
         |name, previous, service_type| {
-            let mut fields = Vec::new();
-            let mut check = |field: &str, same: bool| {
-                if !same {
-                    fields.push(field.to_owned());
-                }
-            };
-            check("label", previous.label == service_type.label);
-            check(
-                "responds_within",
-                previous.responds_within_minutes == service_type.responds_within_minutes,
-            );
-            check("channels", previous.channels == service_type.channels);
-            check("requires", previous.requires == service_type.requires);
-            check("returns", previous.returns == service_type.returns);
+            let mut fields = differing([
+                ("label", previous.label == service_type.label),
+                (
+                    "responds_within",
+                    previous.responds_within_minutes == service_type.responds_within_minutes,
+                ),
+                ("channels", previous.channels == service_type.channels),
+                ("requires", previous.requires == service_type.requires),
+                ("returns", previous.returns == service_type.returns),
+            ]);
             // Suspensions of the type, per layer.
             fields.extend(suspension_fields(old, new, |table, l| {
                 let idx = table.service_types.iter().position(|t| t.name == *name)?;
@@ -231,20 +231,12 @@ pub(super) fn layers(old: &Table, new: &Table) -> ItemChanges {
         |name, _| name.to_owned(),
         |name, _| name.to_owned(),
         |_, before, after| {
-            let mut fields = Vec::new();
-            if before.parent != after.parent {
-                fields.push("extends".to_owned());
-            }
-            if before.area != after.area {
-                fields.push("area".to_owned());
-            }
-            if before.unusable != after.unusable {
-                fields.push("skills".to_owned());
-            }
-            if before.catch_all != after.catch_all {
-                fields.push("catch_all".to_owned());
-            }
-            fields
+            differing([
+                ("extends", before.parent == after.parent),
+                ("area", before.area == after.area),
+                ("skills", before.unusable == after.unusable),
+                ("catch_all", before.catch_all == after.catch_all),
+            ])
         },
     )
 }

@@ -9,7 +9,7 @@
 //! channel (`channel: 111`) is read as the text it looks like. A case
 //! without `at` is routed now, as `--at` would be.
 //!
-//! Imports: `crate::{load, source, diagnostics}`, `super`, `crate::cli`,
+//! Imports: `crate::source`, `super` (its `read_case_file`), `crate::cli`,
 //! dxmap-runtime, dxmap-server.
 
 use std::path::Path;
@@ -18,9 +18,7 @@ use dxmap_runtime::Router;
 use dxmap_server::{case_from_json, ApiError};
 use serde_json::{json, Value};
 
-use crate::cli::{usage_error, use_color, Exit};
-use crate::diagnostics;
-use crate::load;
+use crate::cli::Exit;
 use crate::source::SourceMap;
 
 /// One case of the file: where it is, and its object (or why it is not
@@ -37,17 +35,9 @@ struct Entry {
 /// cannot be read or is not a list of cases.
 pub(super) fn run(path: &Path, router: &Router, explain_all: bool) -> Exit {
     let mut sources = SourceMap::new();
-    let mut found = Vec::new();
-    let file = match load::read_text(&mut sources, path, &mut found) {
-        Ok(Some(file)) => file,
-        Ok(None) => {
-            out!(
-                "{}",
-                diagnostics::human::render_all(&found, &sources, use_color())
-            );
-            return Exit::Rules;
-        }
-        Err(error) => return usage_error(error),
+    let file = match super::read_case_file(&mut sources, path) {
+        Ok(file) => file,
+        Err(exit) => return exit,
     };
     let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
     let yaml = path
