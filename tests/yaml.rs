@@ -155,61 +155,61 @@ fn a_key_given_twice_in_a_test_is_a_located_failure() {
         "- name: twice\n  case: {}\n  expect: {{ services: [GPOOH-SO] }}\n",
         CASE.replace("{ dx: Dx05,", "{ dx: Dx05, dx: Dx06,")
     );
-    let run = test_file("test-dx-twice", &dx_twice);
-    assert_run(
-        &run,
-        1,
-        &[
-            "rules/tests/cases.yaml:2:21",
-            "`dx` is given a second time here",
-            "0 passed, 1 failed",
-        ],
-    );
     let name_twice = format!(
         "- name: first\n  case: {CASE}\n  expect: {{ services: [GPOOH-SO] }}\n  name: second\n"
-    );
-    let run = test_file("test-name-twice", &name_twice);
-    assert_run(
-        &run,
-        1,
-        &[
-            "rules/tests/cases.yaml:4:3",
-            "`name` is given a second time",
-        ],
     );
     let expect_twice = format!(
         "- name: first\n  case: {CASE}\n  expect: {{ services: [] }}\n  expect: {{ services: [GPOOH-SO] }}\n"
     );
-    let run = test_file("test-expect-twice", &expect_twice);
-    assert_run(
-        &run,
-        1,
-        &[
-            "rules/tests/cases.yaml:4:3",
-            "`expect` is given a second time",
-        ],
-    );
     let capacity_twice = format!(
         "- name: first\n  case: {CASE}\n  capacity: {{ GPOOH-SO: green, GPOOH-SO: red }}\n  expect: {{ services: [GPOOH-SO] }}\n"
-    );
-    let run = test_file("test-capacity-twice", &capacity_twice);
-    assert_run(
-        &run,
-        1,
-        &[
-            "rules/tests/cases.yaml:3:32",
-            "`GPOOH-SO` is given a second time",
-        ],
     );
     let status_list = format!(
         "- name: first\n  case: {CASE}\n  capacity: {{ GPOOH-SO: [red] }}\n  expect: {{ services: [] }}\n"
     );
-    let run = test_file("test-status-list", &status_list);
-    assert_run(
-        &run,
-        1,
-        &["rules/tests/cases.yaml:3:25", "`GPOOH-SO` has a list"],
-    );
+    for (name, text, expected) in [
+        (
+            "test-dx-twice",
+            &dx_twice,
+            &[
+                "rules/tests/cases.yaml:2:21",
+                "`dx` is given a second time here",
+                "0 passed, 1 failed",
+            ][..],
+        ),
+        (
+            "test-name-twice",
+            &name_twice,
+            &[
+                "rules/tests/cases.yaml:4:3",
+                "`name` is given a second time",
+            ],
+        ),
+        (
+            "test-expect-twice",
+            &expect_twice,
+            &[
+                "rules/tests/cases.yaml:4:3",
+                "`expect` is given a second time",
+            ],
+        ),
+        (
+            "test-capacity-twice",
+            &capacity_twice,
+            &[
+                "rules/tests/cases.yaml:3:32",
+                "`GPOOH-SO` is given a second time",
+            ],
+        ),
+        (
+            "test-status-list",
+            &status_list,
+            &["rules/tests/cases.yaml:3:25", "`GPOOH-SO` has a list"],
+        ),
+    ] {
+        let run = test_file(name, text);
+        assert_run(&run, 1, expected);
+    }
 }
 
 #[test]
