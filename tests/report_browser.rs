@@ -23,6 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::cli::{dxmap, project, scratch};
+use support::report::expected_cells;
 use support::trees::repository;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -183,37 +184,6 @@ fn heatmap_cells(dom: &str) -> Vec<(String, usize)> {
         out.push((layer.to_owned(), table.matches(" data-cell=\"").count()));
     }
     out
-}
-
-/// The number of heatmap cells each layer's table should have: every
-/// (disposition, channel) row of the baseline's coverage; for an overlay,
-/// every row of each disposition where some row differs from the layer it
-/// extends.
-fn expected_cells(rules: &Path) -> Vec<(String, usize)> {
-    let checked = dxmap::load::check_tree(rules, None).unwrap();
-    let model = checked.model.unwrap();
-    let full: Vec<_> = (0..model.layers.len())
-        .map(|idx| {
-            dxmap::check::analysis::coverage(&model, dxmap::check::model::LayerId::from_index(idx))
-        })
-        .collect();
-    model
-        .layers
-        .iter()
-        .zip(&full)
-        .map(|(layer, rows)| {
-            let Some(parent) = layer.parent.map(|p| &full[p.index()]) else {
-                return (layer.name.clone(), rows.len());
-            };
-            let changed: std::collections::BTreeSet<_> = rows
-                .iter()
-                .filter(|row| !parent.iter().any(|p| p == *row))
-                .map(|row| row.dx)
-                .collect();
-            let cells = rows.iter().filter(|row| changed.contains(&row.dx)).count();
-            (layer.name.clone(), cells)
-        })
-        .collect()
 }
 
 fn write_report(dir: &Path, rules: &str, out: &Path, extra: &[&str]) -> PathBuf {

@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod docs;
 pub mod reference;
+pub mod report;
 pub mod rng;
 pub mod safety;
 pub mod trees;
