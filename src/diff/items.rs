@@ -43,6 +43,16 @@ fn service_fields(old: &Table, a: &Service, new: &Table, b: &Service) -> Vec<Str
     ])
 }
 
+/// [`compare_items`] of items listed by their key alone (a name, a code).
+fn compare_named<T>(
+    before: &BTreeMap<String, T>,
+    after: &BTreeMap<String, T>,
+    changed: impl Fn(&str, &T, &T) -> Vec<String>,
+) -> ItemChanges {
+    let key = |key: &str, _: &T| key.to_owned();
+    compare_items(before, after, key, key, changed)
+}
+
 /// Items keyed by id before and after: added, removed, and changed with the
 /// fields `changed` names. Services, service types and layers all use it.
 fn compare_items<T>(
@@ -158,11 +168,9 @@ pub(super) fn service_types(old: &Table, new: &Table) -> ItemChanges {
             .map(|t| (t.name.clone(), t.clone()))
             .collect()
     };
-    compare_items(
+    compare_named(
         &by_name(old),
         &by_name(new),
-        |name, _| name.to_owned(),
-        |name, _| name.to_owned(),
         |name, previous, service_type| {
             let mut fields = differing([
                 ("label", previous.label == service_type.label),
@@ -225,20 +233,14 @@ pub(super) fn layers(old: &Table, new: &Table) -> ItemChanges {
             })
             .collect()
     };
-    compare_items(
-        &names(old),
-        &names(new),
-        |name, _| name.to_owned(),
-        |name, _| name.to_owned(),
-        |_, before, after| {
-            differing([
-                ("extends", before.parent == after.parent),
-                ("area", before.area == after.area),
-                ("skills", before.unusable == after.unusable),
-                ("catch_all", before.catch_all == after.catch_all),
-            ])
-        },
-    )
+    compare_named(&names(old), &names(new), |_, before, after| {
+        differing([
+            ("extends", before.parent == after.parent),
+            ("area", before.area == after.area),
+            ("skills", before.unusable == after.unusable),
+            ("catch_all", before.catch_all == after.catch_all),
+        ])
+    })
 }
 
 /// Codes whose routing fields differ: the timeframe (the search window's
@@ -257,11 +259,9 @@ pub(super) fn dispositions(old: &Table, new: &Table) -> ItemChanges {
             })
             .collect()
     };
-    compare_items(
+    compare_named(
         &by_code(old),
         &by_code(new),
-        |code, _| code.to_owned(),
-        |code, _| code.to_owned(),
         |_, (old_timeframe, old_same_as), (timeframe, same_as)| {
             let mut fields = Vec::new();
             if old_timeframe != timeframe {
@@ -320,17 +320,11 @@ pub(super) fn hierarchies(old: &Table, new: &Table) -> ItemChanges {
             .map(|h| (h.name.clone(), h.codes.clone()))
             .collect()
     };
-    compare_items(
-        &by_name(old),
-        &by_name(new),
-        |name, _| name.to_owned(),
-        |name, _| name.to_owned(),
-        |_, before, after| {
-            if before == after {
-                Vec::new()
-            } else {
-                vec!["order".to_owned()]
-            }
-        },
-    )
+    compare_named(&by_name(old), &by_name(new), |_, before, after| {
+        if before == after {
+            Vec::new()
+        } else {
+            vec!["order".to_owned()]
+        }
+    })
 }
