@@ -259,9 +259,7 @@ fn copy_without_ccas(from: &Path, to: &Path) {
 #[test]
 fn the_ccas_file_is_all_that_pathways_2020_adds() {
     assert!(rules_dir().join(CCAS_FILE).is_file());
-    let dir = std::env::temp_dir()
-        .join(format!("dxmap-releases-{}", std::process::id()))
-        .join("rules");
+    let dir = std::env::temp_dir().join("dxmap-releases").join("rules");
     let _ = std::fs::remove_dir_all(&dir);
     copy_without_ccas(&rules_dir(), &dir);
 

@@ -145,13 +145,15 @@ pub fn dxmap(dir: &Path, args: &[&str]) -> Run {
 }
 
 /// An emptied scratch directory `NAME` for this test binary, holding `files`.
+/// The binary's directory is the same from run to run (each directory is
+/// emptied before use), so runs do not pile up in the temporary directory.
 pub fn scratch<B: AsRef<[u8]>>(name: &str, files: &[(&str, B)]) -> PathBuf {
     let binary = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_default();
     let dir = std::env::temp_dir()
-        .join(format!("dxmap-{binary}-{}", std::process::id()))
+        .join(format!("dxmap-{binary}"))
         .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

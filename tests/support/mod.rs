@@ -49,7 +49,7 @@ pub fn split_fixture(path: &Path, text: &str) -> Vec<(String, String)> {
 pub fn scratch_dir(kind: &str, path: &Path) -> PathBuf {
     let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
     let dir = std::env::temp_dir()
-        .join(format!("dxmap-fixtures-{}", std::process::id()))
+        .join("dxmap-fixtures")
         .join(kind)
         .join(stem);
     let _ = std::fs::remove_dir_all(&dir);
