@@ -1,7 +1,9 @@
 //! The clock of Europe/London the router reads local dates and session
 //! instants from: local midnight of every date from 2000 to 2100, with its
 //! bank holidays, so that a case costs integer arithmetic and no time-zone
-//! look-ups (dates outside the range fall back to the time zone). Dates are
+//! look-ups (dates outside the range fall back to the time zone). On the
+//! two dates a year whose clocks change, where a wall-clock minute falls
+//! is known by the date's shape: the minute from which the change applies. Dates are
 //! jiff's civil dates; the clock finds one by its year and day of the year.
 //!
 //! Both the index (which builds a clock per table) and the opening-hours
@@ -38,6 +40,8 @@ pub(crate) struct Clock {
     midnights: Vec<i128>,
     /// `holidays[i]`: whether `dates[i]` is a bank holiday.
     holidays: Vec<bool>,
+    /// `shapes[i]`: the [`day_shape`] of `dates[i]`.
+    shapes: Vec<u16>,
     /// Bank holidays outside the range.
     other_holidays: BTreeSet<Date>,
 }
@@ -114,9 +118,18 @@ impl Clock {
                 year_starts.push(idx);
             }
         }
+        let shapes = dates
+            .iter()
+            .zip(midnights.windows(2))
+            .map(|(date, pair)| match pair {
+                [midnight, next] => day_shape(tz, *date, *midnight, *next),
+                _ => UNSHAPED,
+            })
+            .collect();
         let mut clock = Clock {
             year_starts,
             holidays: vec![false; dates.len()],
+            shapes,
             dates,
             midnights,
             other_holidays: BTreeSet::new(),
@@ -176,34 +189,39 @@ impl Clock {
             .unwrap_or_else(|| local_date(tz, at))
     }
 
-    /// The dates from the local date of `start` to that of `end`, with the
-    /// date before: each with its weekday (Monday 0), local midnight,
-    /// whether it has 24 hours and whether it is a bank holiday. `None`
-    /// when the clock does not have them all.
+    /// The dates from the local date of `start` to that of `end` (instants
+    /// in nanoseconds since the epoch), with the date before if `eve` or if
+    /// `start` is the first date's midnight (a session of the date before
+    /// closing at 24:00 closes then). `None` when the clock does not have
+    /// them all.
     pub(crate) fn days(
         &self,
-        start: Timestamp,
-        end: Timestamp,
-    ) -> Option<impl Iterator<Item = (Date, u8, i128, bool, bool)> + '_> {
-        let first = self.position(start.as_nanosecond())?.checked_sub(1)?;
-        let last = self.position(end.as_nanosecond())?;
+        start: i128,
+        end: i128,
+        eve: bool,
+    ) -> Option<impl Iterator<Item = ClockDay> + '_> {
+        let first = self.position(start)?;
+        let first = if eve || self.midnights.get(first) == Some(&start) {
+            first.checked_sub(1)?
+        } else {
+            first
+        };
+        let last = self.position(end)?;
         let first_weekday = self
             .dates
             .first()
             .map_or(0, |date| date.weekday().to_monday_zero_offset());
         Some((first..=last).filter_map(move |idx| {
-            let date = *self.dates.get(idx)?;
             let midnight = *self.midnights.get(idx)?;
             let next = *self.midnights.get(idx + 1)?;
-            let weekday = u8::try_from((usize::try_from(first_weekday).ok()? + idx) % 7).ok()?;
-            let holiday = self.holidays.get(idx).copied().unwrap_or(false);
-            Some((
-                date,
-                weekday,
+            Some(ClockDay {
+                date: *self.dates.get(idx)?,
+                weekday: u8::try_from((usize::try_from(first_weekday).ok()? + idx) % 7).ok()?,
                 midnight,
-                next - midnight == DAY_NANOS,
-                holiday,
-            ))
+                shift_from: *self.shapes.get(idx)?,
+                shift: next - midnight - DAY_NANOS,
+                bank_holiday: self.holidays.get(idx).copied().unwrap_or(false),
+            })
         }))
     }
 
@@ -217,6 +235,7 @@ impl Clock {
     }
 
     /// Local midnight starting `date`, and whether the date has 24 hours.
+    #[cfg(test)]
     pub(crate) fn day(&self, tz: &TimeZone, date: Date) -> Option<(i128, bool)> {
         let idx = self.index_of(date);
         if let Some((start, end)) =
@@ -227,6 +246,94 @@ impl Clock {
         let start = local_instant(tz, date, 0)?.as_nanosecond();
         let end = local_instant(tz, date, 1440)?.as_nanosecond();
         Some((start, end - start == DAY_NANOS))
+    }
+}
+
+/// One local date, as the search window reads it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClockDay {
+    pub(crate) date: Date,
+    /// Monday 0 to Sunday 6.
+    pub(crate) weekday: u8,
+    /// Nanoseconds since the epoch of local midnight starting the date.
+    pub(crate) midnight: i128,
+    /// With `shift`: the instant of a wall-clock minute `m` of the date is
+    /// `midnight + m minutes`, plus `shift` from minute `shift_from` on
+    /// ([`day_shape`]); [`UNSHAPED`]: ask the time zone.
+    pub(crate) shift_from: u16,
+    /// The date's length less 24 hours (0 on most dates).
+    pub(crate) shift: i128,
+    /// Whether the date is in the calendar.
+    pub(crate) bank_holiday: bool,
+}
+
+impl ClockDay {
+    /// A date outside the clock's range, from the time zone.
+    pub(crate) fn of(tz: &TimeZone, date: Date, bank_holiday: bool) -> Option<ClockDay> {
+        let midnight = local_instant(tz, date, 0)?.as_nanosecond();
+        let next = local_instant(tz, date, 1440)?.as_nanosecond();
+        Some(ClockDay {
+            date,
+            weekday: u8::try_from(date.weekday().to_monday_zero_offset()).ok()?,
+            midnight,
+            shift_from: day_shape(tz, date, midnight, next),
+            shift: next - midnight - DAY_NANOS,
+            bank_holiday,
+        })
+    }
+
+    /// The instant of a wall-clock minute of the date (`1440` is the next
+    /// midnight), in nanoseconds since the epoch.
+    pub(crate) fn instant(&self, tz: &TimeZone, minute: u16) -> Option<i128> {
+        if self.shift_from == UNSHAPED {
+            return local_instant(tz, self.date, minute).map(Timestamp::as_nanosecond);
+        }
+        let shift = if minute >= self.shift_from {
+            self.shift
+        } else {
+            0
+        };
+        Some(self.midnight + i128::from(minute) * MINUTE_NANOS + shift)
+    }
+}
+
+/// A date whose instants [`day_shape`] cannot describe.
+pub(crate) const UNSHAPED: u16 = u16::MAX;
+
+/// How a date's wall-clock minutes fall on instants. On a date of 24
+/// hours, minute `m` is `m` minutes after midnight (shape `0`, with a shift
+/// of 0). On the date of a change of offset (twice a year in
+/// Europe/London), minutes before the change are so too, and from the
+/// first minute after it, every one is shifted by the change (`length −
+/// 24 h`): with jiff's "compatible" rule, a skipped minute counts with the
+/// offset before the change and a repeated one means its first occurrence,
+/// so the shift starts at the later of the change's two wall-clock times.
+/// That minute is the shape, found by bisection and checked on both sides;
+/// a date that does not follow the pattern (two changes in a day) is
+/// [`UNSHAPED`], and its minutes are asked of the time zone.
+fn day_shape(tz: &TimeZone, date: Date, midnight: i128, next: i128) -> u16 {
+    let shift = next - midnight - DAY_NANOS;
+    if shift == 0 {
+        return 0;
+    }
+    let deviation = |minute: u16| {
+        local_instant(tz, date, minute)
+            .map(|at| at.as_nanosecond() - midnight - i128::from(minute) * MINUTE_NANOS)
+    };
+    let (mut low, mut high) = (0u16, 1440u16);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if deviation(middle) == Some(0) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    let before_is_plain = low == 0 || deviation(low - 1) == Some(0);
+    if before_is_plain && deviation(low) == Some(shift) && deviation(1440) == Some(shift) {
+        low
+    } else {
+        UNSHAPED
     }
 }
 
@@ -288,6 +395,48 @@ mod tests {
         assert_eq!(clock.index_of(Date::constant(2100, 12, 31)), Some(36_889));
         assert_eq!(clock.index_of(Date::constant(2101, 1, 1)), None);
         assert_eq!(clock.index_of(Date::constant(1999, 12, 31)), None);
+    }
+
+    #[test]
+    fn every_minute_of_every_changeover_day_falls_where_the_time_zone_says() {
+        // The shapes replace the time zone for every date of the clock: on
+        // each date of a change of offset (202 of them), each of its 1,441
+        // minutes must be the instant jiff's "compatible" rule gives.
+        let tz = TimeZone::get("Europe/London").unwrap();
+        let clock = Clock::new(&tz, &BTreeMap::new());
+        let mut changeovers = 0;
+        for idx in 0..clock.dates.len() {
+            let midnight = clock.midnights[idx];
+            let next = clock.midnights[idx + 1];
+            let day = ClockDay {
+                date: clock.dates[idx],
+                weekday: 0,
+                midnight,
+                shift_from: clock.shapes[idx],
+                shift: next - midnight - DAY_NANOS,
+                bank_holiday: false,
+            };
+            if day.shift == 0 {
+                assert_eq!(day.shift_from, 0);
+                continue;
+            }
+            changeovers += 1;
+            assert_ne!(day.shift_from, UNSHAPED, "{}", day.date);
+            for minute in 0..=1440 {
+                assert_eq!(
+                    day.instant(&tz, minute),
+                    local_instant(&tz, day.date, minute).map(Timestamp::as_nanosecond),
+                    "{} minute {minute}",
+                    day.date
+                );
+            }
+            let outside = ClockDay::of(&tz, day.date, false).unwrap();
+            assert_eq!(
+                (outside.midnight, outside.shift_from, outside.shift),
+                (day.midnight, day.shift_from, day.shift)
+            );
+        }
+        assert_eq!(changeovers, 202);
     }
 
     #[test]

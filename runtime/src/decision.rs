@@ -242,3 +242,25 @@ pub struct Decision<'r> {
     /// How the answer was reached.
     pub trace: Vec<Step>,
 }
+
+/// An empty answer to fill: what [`Router::route_into`](crate::Router::route_into)
+/// starts from.
+impl Default for Decision<'_> {
+    fn default() -> Self {
+        Decision {
+            dx: "",
+            searched_dx: "",
+            channel: Channel::Nhs111,
+            postcode: String::new(),
+            position: None,
+            overlay: "",
+            rule: None,
+            rule_source: None,
+            no_search: None,
+            catch_all: false,
+            services: Vec::new(),
+            reason: None,
+            trace: Vec::new(),
+        }
+    }
+}

@@ -24,7 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::postcode::Postcode;
+use crate::postcode::{Compact, Postcode};
 
 /// The mean radius of the Earth, in kilometres (IUGG).
 pub const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -55,6 +55,22 @@ pub fn unit_key(unit: &str) -> Option<u32> {
         Some((outward, sector)) => (outward.as_bytes(), Some(sector.as_bytes())),
         None => (unit.as_bytes(), None),
     };
+    outward_key(outward, sector)
+}
+
+/// The keys of a postcode's units, most specific first: sector, district,
+/// area (as [`unit_key`] gives them, without reading the text three times).
+pub(crate) fn postcode_keys(postcode: &Compact) -> [Option<u32>; 3] {
+    let [sector, district, area] = postcode.units();
+    let district = outward_key(district, None);
+    let sector = district
+        .zip(sector.last().and_then(|byte| digit(*byte)))
+        .map(|(district, digit)| district + 1 + digit);
+    [sector, district, outward_key(area, None)]
+}
+
+/// [`unit_key`] of an outward code (`SO16`, `SO`) and a sector digit.
+fn outward_key(outward: &[u8], sector: Option<&[u8]>) -> Option<u32> {
     let letters = outward
         .iter()
         .take_while(|b| b.is_ascii_uppercase())
@@ -173,7 +189,7 @@ impl Position {
         [self.lat, self.lon]
     }
 
-    fn at(degrees: [f64; 2], source: PositionSource) -> Position {
+    pub(crate) fn at(degrees: [f64; 2], source: PositionSource) -> Position {
         let [lat, lon] = degrees;
         Position { lat, lon, source }
     }
@@ -223,6 +239,14 @@ impl Geography {
     fn entry(&self, unit: &str) -> Option<Option<Centroid>> {
         let idx = self.keys.binary_search(&unit_key(unit)?).ok()?;
         self.centroids.get(idx).copied()
+    }
+
+    /// Every unit, by [`unit_key`], with its centroid if it has one.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, Option<Centroid>)> + '_ {
+        self.keys
+            .iter()
+            .copied()
+            .zip(self.centroids.iter().copied())
     }
 
     /// Whether the unit (`SO`, `SO16`, `SO16 7`) is known.

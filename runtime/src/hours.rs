@@ -19,7 +19,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 pub use crate::clock::{local_date, local_instant};
-use crate::clock::{Clock, MINUTE_NANOS};
+use crate::clock::{Clock, ClockDay};
 use crate::table::{Hours, Session};
 
 /// Why a date has the sessions it has (for the trace).
@@ -86,83 +86,70 @@ fn sessions_of_day(
     (sessions, Source::Weekly)
 }
 
-/// One local date a search window touches, worked out once per search so
-/// that each candidate service costs only integer comparisons.
-#[derive(Debug, Clone, Copy)]
-struct Day {
-    date: Date,
-    /// Monday 0 to Sunday 6.
-    weekday: u8,
-    /// Nanoseconds since the epoch of local midnight starting the date.
-    midnight: i128,
-    /// Whether the date has 24 hours (no daylight-saving change): then a
-    /// session minute is simply `midnight + minute`.
-    regular: bool,
-    /// Whether the date is in the calendar.
-    bank_holiday: bool,
-}
-
 /// Days a window keeps without allocating: enough for a window of up to a
 /// day (a timeframe of up to 25 hours), with the day before.
 const INLINE_DAYS: usize = 4;
 
-const NO_DAY: Day = Day {
+const NO_DAY: ClockDay = ClockDay {
     date: Date::MIN,
     weekday: 0,
     midnight: 0,
-    regular: true,
+    shift_from: 0,
+    shift: 0,
     bank_holiday: false,
 };
 
-/// A search window `[start, end]` with the local dates it touches (and the
-/// date before, whose sessions may close at the window's first instant).
+/// A search window `[start, end]` with the local dates it touches, each
+/// worked out once per search so that each candidate service costs only
+/// integer comparisons: the date of `start` to that of `end`, and the date
+/// before when one of its sessions can reach the window (one closing at
+/// 24:00 when the window starts at midnight).
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     start: i128,
     end: i128,
     /// The first [`INLINE_DAYS`] days (`len` of them are real).
-    inline: [Day; INLINE_DAYS],
+    inline: [ClockDay; INLINE_DAYS],
     len: usize,
     /// The days after those, for longer windows.
-    more: Vec<Day>,
+    more: Vec<ClockDay>,
 }
 
 impl Window {
-    /// The window `[start, end]` in Europe/London (`tz`), with local
-    /// midnights and bank holidays from `clock`.
-    pub(crate) fn new(tz: &TimeZone, clock: &Clock, start: Timestamp, end: Timestamp) -> Window {
-        let mut window = Window {
-            start: start.as_nanosecond(),
-            end: end.as_nanosecond(),
+    fn empty(start: i128, end: i128) -> Window {
+        Window {
+            start,
+            end,
             inline: [NO_DAY; INLINE_DAYS],
             len: 0,
             more: Vec::new(),
-        };
-        if let Some(days) = clock.days(start, end) {
-            for (date, weekday, midnight, regular, bank_holiday) in days {
-                window.push(Day {
-                    date,
-                    weekday,
-                    midnight,
-                    regular,
-                    bank_holiday,
-                });
-            }
-            return window;
         }
-        // Beyond the clock's range: the time zone, date by date.
+    }
+
+    /// The window `[start, end]` (nanoseconds since the epoch), from the
+    /// clock's dates; `None` beyond its range. `late` says that some
+    /// session of the table closes after 24:00 of its date (a table
+    /// `dxmap build` writes has none), so the date before is always
+    /// needed.
+    pub(crate) fn in_clock(clock: &Clock, start: i128, end: i128, late: bool) -> Option<Window> {
+        let mut window = Window::empty(start, end);
+        for day in clock.days(start, end, late)? {
+            window.push(day);
+        }
+        Some(window)
+    }
+
+    /// The window `[start, end]` in Europe/London (`tz`), date by date from
+    /// the time zone, with bank holidays from `clock`: for instants beyond
+    /// the clock's range.
+    pub(crate) fn new(tz: &TimeZone, clock: &Clock, start: Timestamp, end: Timestamp) -> Window {
+        let mut window = Window::empty(start.as_nanosecond(), end.as_nanosecond());
         let first = clock.local_date(tz, start);
         let last = clock.local_date(tz, end);
         let mut date = first.yesterday().unwrap_or(first);
         while date <= last {
-            if let Some((midnight, regular)) = clock.day(tz, date) {
-                window.push(Day {
-                    date,
-                    weekday: u8::try_from(date.weekday().to_monday_zero_offset()).unwrap_or(0),
-                    midnight,
-                    regular,
-                    bank_holiday: clock.bank_holiday(date),
-                });
+            if let Some(day) = ClockDay::of(tz, date, clock.bank_holiday(date)) {
+                window.push(day);
             }
             match date.tomorrow() {
                 Ok(next) => date = next,
@@ -172,7 +159,7 @@ impl Window {
         window
     }
 
-    fn push(&mut self, day: Day) {
+    fn push(&mut self, day: ClockDay) {
         match self.inline.get_mut(self.len) {
             Some(slot) => {
                 *slot = day;
@@ -182,7 +169,7 @@ impl Window {
         }
     }
 
-    fn days(&self) -> impl Iterator<Item = &Day> {
+    fn days(&self) -> impl Iterator<Item = &ClockDay> {
         self.inline.iter().take(self.len).chain(&self.more)
     }
 
@@ -193,19 +180,11 @@ impl Window {
             let (sessions, _) =
                 sessions_of_day(hours, day.date, usize::from(day.weekday), day.bank_holiday);
             for session in sessions {
-                let (open, close) = if day.regular {
-                    (
-                        day.midnight + i128::from(session.open) * MINUTE_NANOS,
-                        day.midnight + i128::from(session.close) * MINUTE_NANOS,
-                    )
-                } else {
-                    match (
-                        local_instant(tz, day.date, session.open),
-                        local_instant(tz, day.date, session.close),
-                    ) {
-                        (Some(open), Some(close)) => (open.as_nanosecond(), close.as_nanosecond()),
-                        _ => continue,
-                    }
+                let (Some(open), Some(close)) = (
+                    day.instant(tz, session.open),
+                    day.instant(tz, session.close),
+                ) else {
+                    continue;
                 };
                 if open <= self.end && close >= self.start {
                     return true;

@@ -1,7 +1,9 @@
 //! Lookups the router prepares once, when a table is loaded, so that a case
 //! costs a handful of hash and array lookups and no time-zone arithmetic:
-//! - dispositions by code, postcode units by name (hash maps with a fast
-//!   hasher), the overlay claiming each unit;
+//! - dispositions by code, postcode units by key (hash maps with a fast
+//!   hasher): for each unit, whether the geography knows it, its centroid
+//!   with its point on the unit sphere, and its id if an overlay claims it
+//!   (then the overlay) or a catchment names it;
 //! - per layer, the rules naming each disposition, whether it has a
 //!   `no_search` entry or a remap for it (dense vectors by disposition), and
 //!   the services of each type by postcode unit (a hash map by type and
@@ -13,7 +15,7 @@
 //!
 //! Everything here is derived from the [`Table`]; nothing is serialized.
 //!
-//! Imports: `crate::{table, clock, geo}`, jiff.
+//! Imports: `crate::{table, clock, geo, postcode}`, jiff.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
@@ -22,6 +24,7 @@ use jiff::tz::TimeZone;
 
 use crate::clock::Clock;
 use crate::geo::{self, Position};
+use crate::postcode::Compact;
 use crate::table::Table;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
@@ -115,18 +118,20 @@ pub(crate) struct LayerIndex {
     pub(crate) chain: Vec<usize>,
 }
 
-/// A postcode unit as a number: its bytes and its length. A unit is at most
-/// six characters (`SW1A 1`); longer text is no unit of a postcode (`None`).
-pub(crate) fn unit_key(unit: &str) -> Option<u64> {
-    let bytes = unit.as_bytes();
-    if bytes.len() > 7 {
-        return None;
-    }
-    let mut key = [0u8; 8];
-    for (slot, byte) in key.iter_mut().zip(bytes) {
-        *slot = *byte;
-    }
-    Some(u64::from_le_bytes(key) | (bytes.len() as u64) << 56)
+/// What the router knows of a postcode unit (`SO`, `SO16`, `SO16 7`),
+/// found by its [`geo::unit_key`]: one lookup tells whether the geography
+/// knows it, where its centroid is, and which overlay and catchments name
+/// it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Unit {
+    /// Its id, for [`Index::areas`] and [`LayerIndex::services`], if an
+    /// overlay claims it or a catchment names it.
+    pub(crate) id: Option<u32>,
+    /// Whether the table's geography knows it.
+    pub(crate) known: bool,
+    /// Its centroid, latitude and longitude in degrees, with its point on
+    /// the unit sphere.
+    pub(crate) centroid: Option<([f64; 2], [f64; 3])>,
 }
 
 /// In [`Index::services`]: two ids of the table share the hash.
@@ -158,10 +163,9 @@ pub(crate) struct Index {
     /// Service index by the hash of its id (see [`Index::service`]):
     /// capacity statuses name services by id.
     pub(crate) services: FastMap<u64, u32>,
-    /// Every postcode unit an overlay claims or a catchment names, by
-    /// [`unit_key`]: its id, for [`Index::areas`] and
-    /// [`LayerIndex::services`].
-    pub(crate) units: FastMap<u64, u32>,
+    /// Every postcode unit the geography knows, an overlay claims or a
+    /// catchment names, by [`geo::unit_key`].
+    pub(crate) units: FastMap<u32, Unit>,
     /// By unit id: the overlay layer claiming the unit.
     pub(crate) areas: Vec<Option<u32>>,
     /// The lists of services of [`LayerIndex::services`], end to end.
@@ -172,6 +176,10 @@ pub(crate) struct Index {
     pub(crate) rule_sources: Vec<String>,
     /// Local midnights.
     pub(crate) clock: Clock,
+    /// Whether a session of the table closes after 24:00 of its date (a
+    /// table `dxmap build` writes has none): then a search window always
+    /// looks at the date before its first.
+    pub(crate) late_sessions: bool,
     /// By service index: its position, if it has one, with its point on the
     /// unit sphere.
     pub(crate) positions: Vec<Option<(Position, [f64; 3])>>,
@@ -193,23 +201,39 @@ impl Index {
         };
         // Unit ids in order of first mention: overlays' areas, then each
         // layer's catchments.
-        let mut units: FastMap<u64, u32> = FastMap::default();
+        // (Text that is no unit names no postcode's unit either.)
+        let mut units: FastMap<u32, Unit> = FastMap::default();
+        units.reserve(table.geography.len());
         let catchments = table
             .layers
             .iter()
             .flat_map(|layer| layer.services_by_type.values())
             .flat_map(BTreeMap::keys);
+        let mut named = 0u32;
         for key in table
             .area_index
             .keys()
             .chain(catchments)
-            .filter_map(|unit| unit_key(unit))
+            .filter_map(|unit| geo::unit_key(unit))
         {
-            let id = u32::try_from(units.len()).unwrap_or(u32::MAX);
-            units.entry(key).or_insert(id);
+            units.entry(key).or_insert_with(|| {
+                named += 1;
+                Unit {
+                    id: Some(named - 1),
+                    ..Unit::default()
+                }
+            });
         }
-        let unit_id = |unit: &str| units.get(&unit_key(unit)?).copied();
-        let mut areas = vec![None; units.len()];
+        for (key, centroid) in table.geography.entries() {
+            let unit = units.entry(key).or_default();
+            unit.known = true;
+            unit.centroid = centroid.map(|centroid| {
+                let degrees = centroid.degrees();
+                (degrees, geo::unit_vector(degrees))
+            });
+        }
+        let unit_id = |unit: &str| units.get(&geo::unit_key(unit)?)?.id;
+        let mut areas = vec![None; usize::try_from(named).unwrap_or(0)];
         for (unit, layer) in &table.area_index {
             if let Some(slot) =
                 unit_id(unit).and_then(|id| areas.get_mut(usize::try_from(id).ok()?))
@@ -318,6 +342,15 @@ impl Index {
                 .map(|rule| format!("{}:{}", rule.file, rule.line))
                 .collect(),
             clock: Clock::new(tz, &table.calendar),
+            late_sessions: table.hours.iter().any(|hours| {
+                hours
+                    .weekly
+                    .iter()
+                    .chain(&hours.bank_holiday)
+                    .chain(hours.dated.values())
+                    .flatten()
+                    .any(|session| session.close > 1440)
+            }),
             positions: table
                 .services
                 .iter()
@@ -363,10 +396,9 @@ impl Index {
         *self.positions.get(usize::try_from(service_idx).ok()?)?
     }
 
-    /// The ids of a postcode's units (sector, district, area), where an
-    /// overlay claims them or a catchment names them.
-    pub(crate) fn unit_ids(&self, units: [&str; 3]) -> [Option<u32>; 3] {
-        units.map(|unit| self.units.get(&unit_key(unit)?).copied())
+    /// What is known of a postcode's units: sector, district, area.
+    pub(crate) fn units(&self, postcode: &Compact) -> [Option<&Unit>; 3] {
+        geo::postcode_keys(postcode).map(|key| self.units.get(&key?))
     }
 
     /// The overlay claiming the most specific of the units, with the
@@ -376,22 +408,5 @@ impl Index {
             let layer = (*self.areas.get(usize::try_from((*id)?).ok()?)?)?;
             Some((layer, position))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use super::*;
-
-    #[test]
-    fn unit_keys_tell_units_apart() {
-        let units = [
-            "S", "SO", "SO1", "SO16", "SO16 7", "S1 2", "W1A 0", "SW1A 1", "SO\0",
-        ];
-        let keys: BTreeSet<u64> = units.iter().filter_map(|u| unit_key(u)).collect();
-        assert_eq!(keys.len(), units.len());
-        assert_eq!(unit_key("SO16 7AB"), None);
     }
 }

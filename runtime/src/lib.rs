@@ -43,6 +43,7 @@ mod index;
 pub mod postcode;
 pub mod route;
 mod sha256;
+mod small;
 pub mod space;
 pub mod table;
 

@@ -19,8 +19,52 @@ impl Postcode {
     /// Parses a postcode, ignoring case and spaces (`so167ab` is `SO16 7AB`).
     /// `None` if it is not a full UK postcode.
     pub fn parse(text: &str) -> Option<Postcode> {
-        // Upper-cased, without spaces, on the stack: a full postcode is 5
-        // to 7 characters, all ASCII.
+        let compact = Compact::parse(text)?;
+        Some(Postcode {
+            text: compact.as_str().to_owned(),
+            letters: usize::from(compact.letters),
+            outward: usize::from(compact.outward),
+        })
+    }
+
+    /// `SO`.
+    pub fn area(&self) -> &str {
+        self.text.get(..self.letters).unwrap_or("")
+    }
+
+    /// `SO16`.
+    pub fn district(&self) -> &str {
+        self.text.get(..self.outward).unwrap_or("")
+    }
+
+    /// `SO16 7`.
+    pub fn sector(&self) -> &str {
+        self.text.get(..self.outward + 2).unwrap_or("")
+    }
+
+    /// The units, most specific first: sector, district, area.
+    pub fn units(&self) -> [&str; 3] {
+        [self.sector(), self.district(), self.area()]
+    }
+}
+
+/// A full postcode, normalised, on the stack: what the router reads a
+/// case's postcode into, so that routing allocates nothing for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Compact {
+    // INVARIANT: `bytes[..len]` is ASCII, the postcode as `SO16 7AB`;
+    // `letters` < `outward` and `outward + 2` < `len`.
+    bytes: [u8; 8],
+    len: u8,
+    letters: u8,
+    outward: u8,
+}
+
+impl Compact {
+    /// As [`Postcode::parse`].
+    pub(crate) fn parse(text: &str) -> Option<Compact> {
+        // Upper-cased, without spaces: a full postcode is 5 to 7
+        // characters, all ASCII.
         let mut buffer = [0u8; 7];
         let mut len = 0;
         if text.is_ascii() {
@@ -64,35 +108,48 @@ impl Postcode {
         if !inward_ok || !outward_ok {
             return None;
         }
-        let mut normalised = Vec::with_capacity(len + 1);
-        normalised.extend_from_slice(outward);
-        normalised.push(b' ');
-        normalised.extend_from_slice(inward);
-        Some(Postcode {
-            letters,
-            outward: outward.len(),
-            text: String::from_utf8(normalised).ok()?,
+        let mut bytes = [0u8; 8];
+        let (head, tail) = bytes.split_at_mut(outward.len());
+        head.copy_from_slice(outward);
+        let (space, tail) = tail.split_first_mut()?;
+        *space = b' ';
+        tail.get_mut(..3)?.copy_from_slice(inward);
+        Some(Compact {
+            bytes,
+            len: u8::try_from(len + 1).ok()?,
+            letters: u8::try_from(letters).ok()?,
+            outward: u8::try_from(outward.len()).ok()?,
         })
     }
 
-    /// `SO`.
-    pub fn area(&self) -> &str {
-        self.text.get(..self.letters).unwrap_or("")
+    /// The postcode as `SO16 7AB`.
+    pub(crate) fn as_str(&self) -> &str {
+        self.bytes
+            .get(..usize::from(self.len))
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or("")
     }
 
     /// `SO16`.
-    pub fn district(&self) -> &str {
-        self.text.get(..self.outward).unwrap_or("")
-    }
-
-    /// `SO16 7`.
-    pub fn sector(&self) -> &str {
-        self.text.get(..self.outward + 2).unwrap_or("")
+    pub(crate) fn district(&self) -> &str {
+        self.as_str().get(..usize::from(self.outward)).unwrap_or("")
     }
 
     /// The units, most specific first: sector, district, area.
-    pub fn units(&self) -> [&str; 3] {
-        [self.sector(), self.district(), self.area()]
+    pub(crate) fn units_text(&self) -> [&str; 3] {
+        let text = self.as_str();
+        [self.outward + 2, self.outward, self.letters]
+            .map(|end| text.get(..usize::from(end)).unwrap_or(""))
+    }
+
+    /// The bytes of the units, most specific first: sector, district, area.
+    pub(crate) fn units(&self) -> [&[u8]; 3] {
+        let unit = |end: u8| self.bytes.get(..usize::from(end)).unwrap_or_default();
+        [
+            unit(self.outward + 2),
+            unit(self.outward),
+            unit(self.letters),
+        ]
     }
 }
 

@@ -2,20 +2,25 @@
 //! "Routing semantics" step by step (the step numbers below are its).
 //!
 //! Cost per case (the lookups are prepared by `index.rs` when the router is
-//! made): four hash lookups, the code and the postcode's three units; the
-//! rules naming the searched code (never all rules); and, per routed type,
-//! the services of that type whose catchment names one of those units
-//! (never all services), most often one list lent as it is. Opening hours
-//! are checked only for candidates that passed the cheaper filters, over the
-//! dates the search window touches, with their midnights and bank holidays
-//! from the index's clock. The [`Decision`] borrows its strings from the
-//! router: a plain route allocates the normalised postcode, the answer's
-//! list and, for a catch-all or an empty answer, its reason.
+//! made): the postcode read on the stack, one hash lookup per unit of it
+//! (which tells whether the geography knows it, its centroid, and the
+//! overlay and catchments naming it) and one for the code; the rules naming
+//! the searched code (never all rules); and, per routed type, the services
+//! of that type whose catchment names one of those units (never all
+//! services), most often one list lent as it is, filtered and ordered in
+//! lists on the stack. Opening hours are checked only for candidates that
+//! passed the cheaper filters, over the dates the search window touches,
+//! worked out once per search from the index's clock (midnights, the shape
+//! of a changeover day, bank holidays) when the first candidate needs them.
+//! The [`Decision`] borrows its strings from the router: [`Router::route`]
+//! allocates the normalised postcode, the answer's list and, for a
+//! catch-all or an empty answer, its reason; [`Router::route_into`] reuses
+//! those of the decision it is given.
 //!
 //! The answer's types (the decision, its services and trace, the errors)
 //! are in `decision.rs`.
 //!
-//! Imports: `crate::{table, case, decision, geo, hours, index, postcode, space}`, jiff.
+//! Imports: `crate::{table, case, decision, geo, hours, index, postcode, small, space}`, jiff.
 
 use std::borrow::Cow;
 
@@ -24,10 +29,12 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::case::{Case, Rag};
 pub use crate::decision::{Answer, CaseError, Decision, SetupError, Step};
+use crate::geo::PositionSource;
 use crate::geo::{self, Position};
 use crate::hours;
 use crate::index::{Index, LayerIndex};
-use crate::postcode::Postcode;
+use crate::postcode::Compact;
+use crate::small::Small;
 use crate::space::{self, Answering, CaseSex};
 use crate::table::{Layer, Rule, Service, Suspension, Table};
 use crate::Sex;
@@ -59,10 +66,14 @@ pub struct Router {
 /// A rule found by step 3: its index in [`Table::rules`], and the rule.
 type Found<'t> = (u32, &'t Rule);
 
+/// Service indexes being filtered or ordered: a handful per case.
+type Ids = Small<u32, 16>;
+
 /// What one search (steps 3–6 for one code) found.
 enum Outcome<'t> {
     NoSearch(&'t str),
-    Found(Found<'t>, Vec<Answer<'t>>),
+    /// The rule, its services pushed onto the decision's.
+    Found(Found<'t>),
     Empty(Option<Found<'t>>),
 }
 
@@ -88,21 +99,28 @@ pub fn window_minutes(timeframe: Option<u32>) -> i64 {
     }
 }
 
-/// The search window `[t + min(30, L), t + L]`.
-pub fn search_window(at: Timestamp, timeframe: Option<u32>) -> (Timestamp, Timestamp) {
+/// The search window's first and last instants, in minutes after the
+/// case's time: `min(30, L)` and `L`.
+fn window_offsets(timeframe: Option<u32>) -> (i64, i64) {
     let length = window_minutes(timeframe);
-    let from = at
-        .checked_add(SignedDuration::from_mins(length.min(30)))
-        .unwrap_or(at);
-    let to = at
-        .checked_add(SignedDuration::from_mins(length))
-        .unwrap_or(at);
     // A planted bug, compiled only with the test-only flag
     // `--cfg dxmap_mutation_window_off_by_one` (docs/book/src/development.md, "Reliability"): the
     // window ends one minute early. The differential test must catch it.
     #[cfg(dxmap_mutation_window_off_by_one)]
-    let to = to.checked_sub(SignedDuration::from_mins(1)).unwrap_or(to);
-    (from, to)
+    let length_to = length - 1;
+    #[cfg(not(dxmap_mutation_window_off_by_one))]
+    let length_to = length;
+    (length.min(30), length_to)
+}
+
+/// The search window `[t + min(30, L), t + L]`.
+pub fn search_window(at: Timestamp, timeframe: Option<u32>) -> (Timestamp, Timestamp) {
+    let (from, to) = window_offsets(timeframe);
+    let after = |minutes: i64| {
+        at.checked_add(SignedDuration::from_mins(minutes))
+            .unwrap_or(at)
+    };
+    (after(from), after(to))
 }
 
 fn suspended(windows: Option<&Vec<Suspension>>, date: jiff::civil::Date) -> Option<&Suspension> {
@@ -128,6 +146,7 @@ fn flag(flags: &[bool], idx: u32) -> bool {
 /// distance from the case's position (services without a position last),
 /// id. The distance is the squared chord between points of the unit sphere,
 /// which orders as kilometres do.
+#[derive(Debug, Clone, Copy, Default)]
 struct OrderKey<'t> {
     unranked: bool,
     rank: Option<u32>,
@@ -153,22 +172,62 @@ impl Router {
     /// Answers a case, without an explanation (`trace` is empty): the path
     /// an integrator calls per case.
     pub fn route(&self, case: &Case) -> Result<Decision<'_>, CaseError> {
-        self.decide(case, false)
+        let mut decision = Decision::default();
+        self.decide(case, false, &mut decision)?;
+        Ok(decision)
+    }
+
+    /// Answers a case into `decision`, as [`Router::route`] does, reusing
+    /// the lists and strings the decision already has: routing case after
+    /// case into one decision allocates nothing for most answers. On an
+    /// error, `decision` holds parts of its old answer and of the new one:
+    /// read it only after `Ok`.
+    pub fn route_into<'r>(
+        &'r self,
+        case: &Case,
+        decision: &mut Decision<'r>,
+    ) -> Result<(), CaseError> {
+        self.decide(case, false, decision)
     }
 
     /// Answers a case and explains it step by step (`trace`).
     pub fn explain(&self, case: &Case) -> Result<Decision<'_>, CaseError> {
-        self.decide(case, true)
+        let mut decision = Decision::default();
+        self.decide(case, true, &mut decision)?;
+        Ok(decision)
     }
 
-    fn decide(&self, case: &Case, explain: bool) -> Result<Decision<'_>, CaseError> {
-        let mut trace = Trace {
-            on: explain,
-            steps: Vec::new(),
-        };
-        let mut decision = self.decide_traced(case, &mut trace)?;
+    fn decide<'r>(
+        &'r self,
+        case: &Case,
+        explain: bool,
+        decision: &mut Decision<'r>,
+    ) -> Result<(), CaseError> {
+        let mut steps = std::mem::take(&mut decision.trace);
+        steps.clear();
+        let mut trace = Trace { on: explain, steps };
+        let result = self.decide_traced(case, &mut trace, decision);
         decision.trace = trace.steps;
-        Ok(decision)
+        result
+    }
+
+    /// The search window of a case at `at` for a timeframe (step 4), with
+    /// its dates from the clock: integer arithmetic within the clock's
+    /// years, the time zone beyond them.
+    fn window(&self, at: Timestamp, timeframe: Option<u32>) -> hours::Window {
+        let (from, to) = window_offsets(timeframe);
+        let at_nanos = at.as_nanosecond();
+        let minute = i128::from(60_000_000_000_i64);
+        hours::Window::in_clock(
+            &self.index.clock,
+            at_nanos + i128::from(from) * minute,
+            at_nanos + i128::from(to) * minute,
+            self.index.late_sessions,
+        )
+        .unwrap_or_else(|| {
+            let (from, to) = search_window(at, timeframe);
+            hours::Window::new(&self.tz, &self.index.clock, from, to)
+        })
     }
 
     /// Where a rule is written, `file:line`.
@@ -183,42 +242,68 @@ impl Router {
         clippy::too_many_lines,
         reason = "steps 1, 2 and 7 in order, each writing its trace; splitting it would hide the order"
     )]
-    fn decide_traced(&self, case: &Case, trace: &mut Trace) -> Result<Decision<'_>, CaseError> {
+    fn decide_traced<'r>(
+        &'r self,
+        case: &Case,
+        trace: &mut Trace,
+        decision: &mut Decision<'r>,
+    ) -> Result<(), CaseError> {
         let table = &self.table;
-        let postcode = Postcode::parse(&case.postcode)
+        let postcode = Compact::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
-        let position = table
-            .geography
-            .case_position(&postcode, case.location)
-            .map_err(|unknown| CaseError::UnknownDistrict {
+        // One lookup per unit: known to the geography, its centroid, and
+        // the overlay and catchments naming it.
+        let units = self.index.units(&postcode);
+        let [_, district, _] = units;
+        if !district.is_some_and(|unit| unit.known) {
+            return Err(CaseError::UnknownDistrict {
                 postcode: case.postcode.clone(),
-                district: unknown.district,
-            })?;
+                district: postcode.district().to_owned(),
+            });
+        }
+        // The case's position: its location, else the centroid of the most
+        // specific unit that has one (`Geography::case_position`).
+        let position = match case.location {
+            Some(location) => Some((
+                Position::at(location, PositionSource::Location),
+                geo::unit_vector(location),
+            )),
+            None => units
+                .iter()
+                .zip([
+                    PositionSource::Sector,
+                    PositionSource::District,
+                    PositionSource::Area,
+                ])
+                .find_map(|(unit, source)| {
+                    let (degrees, vector) = (*unit)?.centroid?;
+                    Some((Position::at(degrees, source), vector))
+                }),
+        };
         let Some((dx, dx_idx)) = self.index.dispositions.get_key_value(case.dx.as_str()) else {
             return Err(CaseError::UnknownDisposition {
                 code: case.dx.clone(),
                 release: table.release.clone(),
             });
         };
-        let unknown: Vec<String> = case
-            .capacity
-            .keys()
-            .filter(|id| self.index.service(table, id).is_none())
-            .cloned()
-            .collect();
-        if !unknown.is_empty() {
-            return Err(CaseError::UnknownCapacityServices(unknown));
+        if !case.capacity.is_empty() {
+            let unknown: Vec<String> = case
+                .capacity
+                .keys()
+                .filter(|id| self.index.service(table, id).is_none())
+                .cloned()
+                .collect();
+            if !unknown.is_empty() {
+                return Err(CaseError::UnknownCapacityServices(unknown));
+            }
         }
 
         // Step 1: the most specific overlay claiming a unit of the postcode.
-        let units = postcode.units();
-        let unit_ids = self.index.unit_ids(units);
+        let unit_ids = units.map(|unit| unit?.id);
         let (layer_idx, unit) = self
             .index
             .area(unit_ids)
-            .map_or((0, None), |(layer, position)| {
-                (layer, units.get(position).copied())
-            });
+            .map_or((0, None), |(layer, position)| (layer, Some(position)));
         let layer = table
             .layers
             .get(usize::try_from(layer_idx).unwrap_or(0))
@@ -233,25 +318,29 @@ impl Router {
         };
         trace.push(|| Step::Overlay {
             overlay: layer.name.clone(),
-            unit: unit.map(str::to_owned),
-            postcode: postcode.text.clone(),
+            unit: unit
+                .and_then(|unit| postcode.units_text().get(unit).copied())
+                .map(str::to_owned),
+            postcode: postcode.as_str().to_owned(),
         });
-        trace.push(|| Step::Position { position });
-        let mut decision = Decision {
-            dx,
-            searched_dx: dx,
-            channel: case.channel,
-            postcode: postcode.text,
-            position,
-            overlay: &layer.name,
-            rule: None,
-            rule_source: None,
-            no_search: None,
-            catch_all: false,
-            services: Vec::new(),
-            reason: None,
-            trace: Vec::new(),
-        };
+        let position_only = position.map(|(position, _)| position);
+        trace.push(|| Step::Position {
+            position: position_only,
+        });
+        // The reason's buffer, from the decision before (step 7).
+        let spare = decision.reason.take();
+        decision.dx = dx;
+        decision.searched_dx = dx;
+        decision.channel = case.channel;
+        decision.postcode.clear();
+        decision.postcode.push_str(postcode.as_str());
+        decision.position = position_only;
+        decision.overlay = &layer.name;
+        decision.rule = None;
+        decision.rule_source = None;
+        decision.no_search = None;
+        decision.catch_all = false;
+        decision.services.clear();
         let date = self.index.clock.local_date(&self.tz, case.at);
 
         // Step 2: a remap first, keeping the original code for a re-query.
@@ -272,7 +361,7 @@ impl Router {
             index: layer_index,
             unit_ids,
             date,
-            position: position.map(|p| (p, geo::unit_vector(p.degrees()))),
+            position,
         };
         let codes: [Option<&str>; 2] = [remap.map(|r| r.to.as_str()), Some(dx.as_str())];
         let mut matched_rule: Option<Found<'_>> = None;
@@ -282,18 +371,17 @@ impl Router {
                     code: code.to_owned(),
                 });
             }
-            match self.search(&place, code, case, trace) {
+            match self.search(&place, code, case, trace, &mut decision.services) {
                 Outcome::NoSearch(reason) => {
                     decision.searched_dx = code;
                     decision.no_search = Some(reason);
-                    return Ok(decision);
+                    return Ok(());
                 }
-                Outcome::Found((rule_idx, rule), services) => {
+                Outcome::Found((rule_idx, rule)) => {
                     decision.searched_dx = code;
                     decision.rule = Some(&rule.name);
                     decision.rule_source = self.rule_source(rule_idx);
-                    decision.services = services;
-                    return Ok(decision);
+                    return Ok(());
                 }
                 Outcome::Empty(rule) => {
                     decision.searched_dx = code;
@@ -310,7 +398,9 @@ impl Router {
 
         // Step 7: nothing survived; the catch-all in force. The reason is
         // written piece by piece: a quarter of cases end here.
-        let mut why = String::with_capacity(160);
+        let mut why = spare.unwrap_or_default();
+        why.clear();
+        why.reserve(160);
         match decision.rule {
             Some(rule) => {
                 for piece in ["no service of rule `", rule, "` is available for this case"] {
@@ -340,7 +430,7 @@ impl Router {
                 reason: reason.clone(),
             });
             decision.reason = Some(reason);
-            return Ok(decision);
+            return Ok(());
         };
         let type_name = table
             .service_types
@@ -354,11 +444,12 @@ impl Router {
                 position
                     .zip(self.index.position(service_idx))
                     .is_some_and(|(from, (to, _))| {
-                        geo::distance_km(from.degrees(), to.degrees()) * 1000.0 <= f64::from(metres)
+                        geo::distance_km(from.0.degrees(), to.degrees()) * 1000.0
+                            <= f64::from(metres)
                     })
             })
         };
-        let mut found = Vec::new();
+        let mut found: Ids = Ids::default();
         for &service_idx in self.candidates(layer_index, catch_all, unit_ids).iter() {
             let Some(service) = self.service(service_idx) else {
                 continue;
@@ -373,8 +464,9 @@ impl Router {
                 found.push(service_idx);
             }
         }
-        self.order(&mut found, place.position);
-        found.truncate(2);
+        let found = found.as_mut_slice();
+        self.order(found, place.position);
+        let found = found.get(..2).unwrap_or(found);
         if found.is_empty() {
             let mut reason = why;
             for piece in [
@@ -389,7 +481,7 @@ impl Router {
                 reason: reason.clone(),
             });
             decision.reason = Some(reason);
-            return Ok(decision);
+            return Ok(());
         }
         let mut reason = why;
         for piece in [": catch-all `", type_name, "`, capacity and hours ignored"] {
@@ -401,11 +493,12 @@ impl Router {
         });
         decision.reason = Some(reason);
         decision.catch_all = true;
-        decision.services = found
-            .into_iter()
-            .filter_map(|idx| self.answer(idx, case, place.position, true))
-            .collect();
-        Ok(decision)
+        decision.services.extend(
+            found
+                .iter()
+                .filter_map(|idx| self.answer(*idx, case, place.position, true)),
+        );
+        Ok(())
     }
 
     /// The services of `service_type` in force in the layer whose catchment
@@ -469,9 +562,9 @@ impl Router {
         }
         // Each service's key once: distances are not worked out again at
         // every comparison.
-        let mut keys: Vec<OrderKey<'_>> = services
-            .iter()
-            .map(|idx| match self.service(*idx) {
+        let mut keys: Small<OrderKey<'_>, 8> = Small::default();
+        for idx in services.iter() {
+            keys.push(match self.service(*idx) {
                 Some(s) => OrderKey {
                     unranked: s.rank.is_none(),
                     rank: s.rank,
@@ -488,9 +581,12 @@ impl Router {
                     id: "",
                     idx: *idx,
                 },
-            })
-            .collect();
-        keys.sort_by(|a, b| {
+            });
+        }
+        let keys = keys.as_mut_slice();
+        // Ids are unique, so the order is total and an unstable sort (which
+        // never allocates) gives the one answer.
+        keys.sort_unstable_by(|a, b| {
             (a.unranked, a.rank)
                 .cmp(&(b.unranked, b.rank))
                 .then_with(|| match (a.distance, b.distance) {
@@ -501,7 +597,7 @@ impl Router {
                 })
                 .then_with(|| a.id.cmp(b.id))
         });
-        for (slot, key) in services.iter_mut().zip(keys) {
+        for (slot, key) in services.iter_mut().zip(keys.iter()) {
             *slot = key.idx;
         }
     }
@@ -543,11 +639,11 @@ impl Router {
     /// channel, age and sex, highest priority first: what step 3 chooses
     /// from. Tools use it to show why a case is ambiguous or uncovered.
     pub fn matching_rules(&self, case: &Case) -> Result<Vec<&Rule>, CaseError> {
-        let postcode = Postcode::parse(&case.postcode)
+        let postcode = Compact::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
         let layer_idx = self
             .index
-            .area(self.index.unit_ids(postcode.units()))
+            .area(self.index.units(&postcode).map(|unit| unit?.id))
             .map_or(0, |(layer, _)| layer);
         let Some(layer) = self
             .table
@@ -585,6 +681,7 @@ impl Router {
         code: &'t str,
         case: &Case,
         trace: &mut Trace,
+        answers: &mut Vec<Answer<'t>>,
     ) -> Outcome<'t> {
         let Place {
             layer,
@@ -631,18 +728,21 @@ impl Router {
             return Outcome::NoSearch(reason);
         }
         let effective_rules = rules_of(effective_idx);
-        let (window_from, window_to) = search_window(case.at, timeframe);
-        let window = hours::Window::new(&self.tz, &self.index.clock, window_from, window_to);
-        let show = |t: Timestamp| {
-            t.to_zoned(self.tz.clone())
-                .strftime("%Y-%m-%d %H:%M %Z")
-                .to_string()
-        };
-        trace.push(|| Step::Search {
-            code: effective.to_owned(),
-            timeframe_minutes: timeframe,
-            window_from: show(window_from),
-            window_to: show(window_to),
+        // Worked out when a candidate first needs its hours.
+        let mut window: Option<hours::Window> = None;
+        trace.push(|| {
+            let (window_from, window_to) = search_window(case.at, timeframe);
+            let show = |t: Timestamp| {
+                t.to_zoned(self.tz.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            };
+            Step::Search {
+                code: effective.to_owned(),
+                timeframe_minutes: timeframe,
+                window_from: show(window_from),
+                window_to: show(window_to),
+            }
         });
 
         // Step 3: the highest-priority rule naming the code that matches.
@@ -663,7 +763,7 @@ impl Router {
         });
 
         // Steps 4–6, type by type in rank order.
-        let mut answers = Vec::new();
+        let answered = answers.len();
         for type_idx in &rule.route {
             let Some(service_type) = table
                 .service_types
@@ -687,7 +787,7 @@ impl Router {
             }
             let type_suspension = suspended(layer.suspended_types.get(type_idx), date);
             let candidates = self.candidates(layer_index, *type_idx, unit_ids);
-            let mut kept: Vec<u32> = Vec::new();
+            let mut kept: Ids = Ids::default();
             for &service_idx in candidates.iter() {
                 let Some(service) = self.service(service_idx) else {
                     continue;
@@ -711,9 +811,11 @@ impl Router {
                 // Opening hours cost the most: skip them for a service
                 // already out, unless explaining (to tell gapped ones).
                 let open = (!cheap_failure || trace.on)
-                    && table
-                        .hours_of(service)
-                        .is_some_and(|hours| window.open(hours, &self.tz));
+                    && table.hours_of(service).is_some_and(|hours| {
+                        window
+                            .get_or_insert_with(|| self.window(case.at, timeframe))
+                            .open(hours, &self.tz)
+                    });
                 let keep = !cheap_failure && open;
                 trace.push(|| {
                     let mut reasons = Vec::new();
@@ -759,7 +861,8 @@ impl Router {
                 }
             }
             // Step 6: order within the type and cap.
-            self.order(&mut kept, position);
+            let kept = kept.as_mut_slice();
+            self.order(kept, position);
             let cap = usize::try_from(service_type.returns).unwrap_or(usize::MAX);
             for dropped in kept.iter().skip(cap) {
                 if let Some(service) = self.service(*dropped) {
@@ -769,17 +872,16 @@ impl Router {
                     });
                 }
             }
-            kept.truncate(cap);
-            answers.reserve(kept.len());
+            let kept = kept.get(..cap).unwrap_or(kept);
             answers.extend(
-                kept.into_iter()
-                    .filter_map(|idx| self.answer(idx, case, position, false)),
+                kept.iter()
+                    .filter_map(|idx| self.answer(*idx, case, position, false)),
             );
         }
-        if answers.is_empty() {
+        if answers.len() == answered {
             Outcome::Empty(Some((rule_idx, rule)))
         } else {
-            Outcome::Found((rule_idx, rule), answers)
+            Outcome::Found((rule_idx, rule))
         }
     }
 }

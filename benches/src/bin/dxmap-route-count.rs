@@ -10,6 +10,9 @@
 //! stream of cases (`dxmap_bench::cases::stream`, `--explain` off) once and
 //! three times after loading the table; the difference of the two totals,
 //! over twice the number of cases, is what a case costs, without the load.
+//! It does so for both ways of asking: `Router::route`, which returns a new
+//! decision, and `Router::route_into`, which fills one decision reused from
+//! case to case (what an integrator routing many cases calls).
 //! Without `--table` the national tree is generated and compiled first
 //! (outside valgrind) into a temporary file. Prints one markdown row.
 //! Exit 1 if valgrind is missing or a run fails.
@@ -29,6 +32,12 @@ use dxmap_runtime::{Router, Table};
 /// The rounds of the two counted runs.
 const ROUNDS: [usize; 2] = [1, 3];
 
+/// The two ways of asking: their argument and their name.
+const APIS: [(&str, &str); 2] = [
+    ("route", "`Router::route`"),
+    ("into", "`Router::route_into`"),
+];
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,12 +53,14 @@ fn run() -> Result<(), String> {
     let mut cases = 2_000usize;
     let mut inner: Option<usize> = None;
     let mut write_cases: Option<PathBuf> = None;
+    let mut api = "route".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("`{arg}` needs a value"));
         match arg.as_str() {
             "--table" => table = Some(PathBuf::from(value()?)),
             "--write-cases" => write_cases = Some(PathBuf::from(value()?)),
+            "--api" => api = value()?,
             "--cases" => cases = value()?.parse().map_err(|_| "--cases N".to_owned())?,
             "--inner-rounds" => {
                 inner = Some(
@@ -62,7 +73,7 @@ fn run() -> Result<(), String> {
         }
     }
     if let (Some(rounds), Some(table)) = (inner, &table) {
-        return route(table, cases, rounds);
+        return route(table, cases, rounds, &api);
     }
     if let (Some(out), Some(table)) = (&write_cases, &table) {
         let router = load(table)?;
@@ -81,28 +92,34 @@ fn run() -> Result<(), String> {
             scratch.clone()
         }
     };
-    let counted: Result<Vec<u64>, String> = ROUNDS
-        .iter()
-        .map(|rounds| count(&table, cases, *rounds))
-        .collect();
+    let mut rows = Vec::new();
+    for (api, name) in APIS {
+        let counted: Result<Vec<u64>, String> = ROUNDS
+            .iter()
+            .map(|rounds| count(&table, cases, *rounds, api))
+            .collect();
+        rows.push((name, counted));
+    }
     let _ = std::fs::remove_file(&scratch);
-    let counted = counted?;
-    let (Some(once), Some(thrice)) = (counted.first(), counted.get(1)) else {
-        return Err("no count".to_owned());
-    };
-    let extra_rounds = ROUNDS.get(1).zip(ROUNDS.first()).map_or(2, |(b, a)| b - a);
-    let per_case = thrice.saturating_sub(*once) as f64 / (extra_rounds * cases) as f64;
     println!(
-        "| table | cases | instructions, {} rounds | instructions, {} rounds | per case |",
+        "| table | asked with | cases | instructions, {} rounds | instructions, {} rounds | per case |",
         ROUNDS[0], ROUNDS[1]
     );
-    println!("| --- | --- | --- | --- | --- |");
-    println!(
-        "| {} | {cases} | {once} | {thrice} | {per_case:.0} |",
-        table
-            .file_name()
-            .map_or_else(|| "national".into(), |n| n.to_string_lossy())
-    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for (name, counted) in rows {
+        let counted = counted?;
+        let (Some(once), Some(thrice)) = (counted.first(), counted.get(1)) else {
+            return Err("no count".to_owned());
+        };
+        let extra_rounds = ROUNDS.get(1).zip(ROUNDS.first()).map_or(2, |(b, a)| b - a);
+        let per_case = thrice.saturating_sub(*once) as f64 / (extra_rounds * cases) as f64;
+        println!(
+            "| {} | {name} | {cases} | {once} | {thrice} | {per_case:.0} |",
+            table
+                .file_name()
+                .map_or_else(|| "national".into(), |n| n.to_string_lossy())
+        );
+    }
     Ok(())
 }
 
@@ -120,7 +137,7 @@ fn national() -> Result<Vec<u8>, String> {
 }
 
 /// The instructions of one run of this program routing `rounds` times.
-fn count(table: &Path, cases: usize, rounds: usize) -> Result<u64, String> {
+fn count(table: &Path, cases: usize, rounds: usize, api: &str) -> Result<u64, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = std::env::temp_dir().join(format!("dxmap-route-count-{}.cg", std::process::id()));
     let output = Command::new("valgrind")
@@ -134,6 +151,8 @@ fn count(table: &Path, cases: usize, rounds: usize) -> Result<u64, String> {
             &cases.to_string(),
             "--inner-rounds",
             &rounds.to_string(),
+            "--api",
+            api,
         ])
         .output()
         .map_err(|e| format!("valgrind: {e} (apt-get install valgrind)"))?;
@@ -154,13 +173,18 @@ fn count(table: &Path, cases: usize, rounds: usize) -> Result<u64, String> {
 }
 
 /// The counted work: load the table, make the cases, route them.
-fn route(table: &Path, cases: usize, rounds: usize) -> Result<(), String> {
+fn route(table: &Path, cases: usize, rounds: usize, api: &str) -> Result<(), String> {
     let router = load(table)?;
     let stream = dxmap_bench::cases::stream(router.table(), cases, 7);
     let mut answered = 0usize;
+    let mut decision = dxmap_runtime::Decision::default();
     for _ in 0..rounds {
         for case in &stream {
-            answered += usize::from(std::hint::black_box(router.route(case)).is_ok());
+            answered += usize::from(if api == "into" {
+                std::hint::black_box(router.route_into(case, &mut decision)).is_ok()
+            } else {
+                std::hint::black_box(router.route(case)).is_ok()
+            });
         }
     }
     println!("{answered}");
