@@ -363,15 +363,28 @@ impl Router {
             date,
             position,
         };
-        let codes: [Option<&str>; 2] = [remap.map(|r| r.to.as_str()), Some(dx.as_str())];
+        // The codes searched, with their indexes (the case's is known).
+        let codes: [Option<(&str, Option<u32>)>; 2] = [
+            remap.map(|r| {
+                let to = r.to.as_str();
+                (to, self.index.dispositions.get(to).copied())
+            }),
+            Some((dx.as_str(), Some(*dx_idx))),
+        ];
         let mut matched_rule: Option<Found<'_>> = None;
-        for (attempt, code) in codes.into_iter().flatten().enumerate() {
+        for (attempt, (code, code_idx)) in codes.into_iter().flatten().enumerate() {
             if attempt > 0 {
                 trace.push(|| Step::Requery {
                     code: code.to_owned(),
                 });
             }
-            match self.search(&place, code, case, trace, &mut decision.services) {
+            match self.search(
+                &place,
+                (code, code_idx),
+                case,
+                trace,
+                &mut decision.services,
+            ) {
                 Outcome::NoSearch(reason) => {
                     decision.searched_dx = code;
                     decision.no_search = Some(reason);
@@ -678,7 +691,7 @@ impl Router {
     fn search<'t>(
         &'t self,
         place: &Place<'t>,
-        code: &'t str,
+        (code, dx_idx): (&'t str, Option<u32>),
         case: &Case,
         trace: &mut Trace,
         answers: &mut Vec<Answer<'t>>,
@@ -691,7 +704,6 @@ impl Router {
             position,
         } = *place;
         let table = &self.table;
-        let dx_idx = self.index.dispositions.get(code).copied();
         let disposition = dx_idx.and_then(|idx| table.dispositions.get(usize::try_from(idx).ok()?));
         // A `same_as` code searches with its own timeframe if the catalogue
         // gives one, else its target's — whether or not a rule names it.
