@@ -8,14 +8,15 @@
 //!   `no_search` entry or a remap for it (dense vectors by disposition), and
 //!   the services of each type by postcode unit (a hash map by type and
 //!   unit id);
-//! - where each rule is written (`file:line`), for the decision to borrow;
+//! - each rule's conditions packed for step 3's scan (`space::Packed`),
+//!   and where it is written (`file:line`), for the decision to borrow;
 //! - each service's position (`geo.rs`) and its point on the unit sphere,
 //!   for ordering by distance;
 //! - the clock of local midnights and bank holidays (`clock.rs`).
 //!
 //! Everything here is derived from the [`Table`]; nothing is serialized.
 //!
-//! Imports: `crate::{table, clock, geo, postcode}`, jiff.
+//! Imports: `crate::{table, clock, geo, postcode, space}`, jiff.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
@@ -25,6 +26,7 @@ use jiff::tz::TimeZone;
 use crate::clock::Clock;
 use crate::geo::{self, Position};
 use crate::postcode::Compact;
+use crate::space::Packed;
 use crate::table::Table;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
@@ -172,6 +174,8 @@ pub(crate) struct Index {
     pub(crate) pool: Vec<u32>,
     /// Per layer, in the table's order.
     pub(crate) layers: Vec<LayerIndex>,
+    /// By rule index: its conditions, packed for step 3's scan.
+    pub(crate) conditions: Vec<Packed>,
     /// By rule index: where the rule is written, `file:line`.
     pub(crate) rule_sources: Vec<String>,
     /// Local midnights.
@@ -336,6 +340,11 @@ impl Index {
             units,
             areas,
             layers,
+            conditions: table
+                .rules
+                .iter()
+                .map(|rule| Packed::from(&rule.when))
+                .collect(),
             rule_sources: table
                 .rules
                 .iter()

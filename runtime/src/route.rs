@@ -35,7 +35,7 @@ use crate::hours;
 use crate::index::{Index, LayerIndex};
 use crate::postcode::Compact;
 use crate::small::Small;
-use crate::space::{self, Answering, CaseSex};
+use crate::space::{self, Answering, CaseSex, Packed};
 use crate::table::{Layer, Rule, Service, Suspension, Table};
 use crate::Sex;
 
@@ -758,10 +758,20 @@ impl Router {
         });
 
         // Step 3: the highest-priority rule naming the code that matches.
+        // The scan reads each rule's packed conditions, in one vector.
+        let (channel, sex) = (
+            Packed::channel_bit(case.channel),
+            Packed::sex_bit(CaseSex::from(case.sex)),
+        );
         let rule = effective_rules
             .iter()
-            .filter_map(|idx| Some((*idx, table.rules.get(usize::try_from(*idx).ok()?)?)))
-            .find(|(_, rule)| rule.when.matches(case));
+            .find(|idx| {
+                self.index
+                    .conditions
+                    .get(usize::try_from(**idx).unwrap_or(usize::MAX))
+                    .is_some_and(|packed| packed.admits(channel, sex, case.age_days))
+            })
+            .and_then(|idx| Some((*idx, table.rules.get(usize::try_from(*idx).ok()?)?)));
         let Some((rule_idx, rule)) = rule else {
             trace.push(|| Step::NoRule {
                 code: effective.to_owned(),

@@ -579,8 +579,121 @@ pub fn answering<C: Copy, R>(
     }
 }
 
+/// [`Conditions`] packed for the router's scan of a code's rules: the
+/// channels and the sexes admitted as bit sets and the ages as a range, so
+/// that a rule is judged with a few comparisons and no pointer to follow
+/// (the scan is most of what step 3 costs). [`Packed::admits`] is
+/// [`Conditions::admits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Packed {
+    channels: u8,
+    sexes: u8,
+    min_days: u32,
+    /// First age no longer admitted; `u64::MAX` is unbounded.
+    max_days: u64,
+}
+
+impl Packed {
+    /// The bit of a channel.
+    pub(crate) fn channel_bit(channel: Channel) -> u8 {
+        match channel {
+            Channel::Nhs111 => 1,
+            Channel::Nhs999 => 2,
+            Channel::Ooh => 4,
+        }
+    }
+
+    /// The bit of a case's sex.
+    pub(crate) fn sex_bit(sex: CaseSex) -> u8 {
+        match sex {
+            CaseSex::Female => 1,
+            CaseSex::Male => 2,
+            CaseSex::NotGiven => 4,
+        }
+    }
+
+    /// Whether a case on the channel and of the sex (as their bits) and age
+    /// matches.
+    #[inline]
+    pub(crate) fn admits(self, channel: u8, sex: u8, age_days: u32) -> bool {
+        self.channels & channel != 0
+            && self.sexes & sex != 0
+            && self.min_days <= age_days
+            && u64::from(age_days) < self.max_days
+    }
+}
+
+impl From<&Conditions> for Packed {
+    fn from(conditions: &Conditions) -> Packed {
+        Packed {
+            channels: conditions
+                .channels
+                .iter()
+                .fold(0, |bits, channel| bits | Packed::channel_bit(*channel)),
+            sexes: CaseSex::ALL
+                .into_iter()
+                .filter(|sex| sex.meets(conditions.sex))
+                .fold(0, |bits, sex| bits | Packed::sex_bit(sex)),
+            min_days: conditions.ages.min_days,
+            max_days: conditions.ages.max_days.map_or(u64::MAX, u64::from),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn packed_conditions_admit_what_the_conditions_admit() {
+        let ages = [
+            Ages::new(0, None),
+            Ages::new(0, Some(years_to_days(16))),
+            Ages::new(years_to_days(16), Some(years_to_days(65))),
+            Ages::new(years_to_days(65), None),
+            Ages::new(10, Some(10)),
+        ];
+        let channel_sets: [&[Channel]; 4] = [
+            &[Channel::Nhs111],
+            &[Channel::Nhs999, Channel::Ooh],
+            &Channel::ALL,
+            &[],
+        ];
+        let mut judged = 0;
+        for channels in channel_sets {
+            for ages in ages {
+                for sex in [None, Some(Sex::Female), Some(Sex::Male)] {
+                    let conditions = Conditions::new(channels.iter().copied(), ages, sex);
+                    let packed = Packed::from(&conditions);
+                    for channel in Channel::ALL {
+                        for case_sex in CaseSex::ALL {
+                            for age in [
+                                0,
+                                9,
+                                10,
+                                years_to_days(16) - 1,
+                                years_to_days(16),
+                                years_to_days(65),
+                                u32::MAX,
+                            ] {
+                                assert_eq!(
+                                    packed.admits(
+                                        Packed::channel_bit(channel),
+                                        Packed::sex_bit(case_sex),
+                                        age
+                                    ),
+                                    conditions.admits(channel, case_sex, age),
+                                    "{conditions:?} {channel:?} {case_sex:?} {age}"
+                                );
+                                judged += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(judged, 4 * 5 * 3 * 3 * 3 * 7);
+    }
+
     use super::*;
 
     #[test]
