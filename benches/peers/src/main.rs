@@ -407,8 +407,10 @@ fn print_timings(settings: &Settings, rows: &[Row]) {
     let chunk = chunk.min(n_cases);
     println!("\n## Route: {rounds} interleaved rounds of {chunk} cases per tree, one process\n");
     println!(
-        "Each round times every engine in turn on the same {chunk} cases (dxmap, regorus interpreter, regorus RVM, zen-engine, then the next round): {} untimed cases, the {chunk} cases with one timer each (the round's median latency), then again with no timer per case (the round's throughput). Rounds follow each other around the stream of {n_cases} cases, so each case is timed about {} times per engine. A peer's speed-up over dxmap is worked out round by round and given as its median, interquartile range and range over the {rounds} rounds; the median and throughput columns are medians over the rounds (range in brackets), the p99 is over every timed case.\n",
+        "Each round times every engine in turn on the same {chunk} cases (dxmap, regorus interpreter, regorus RVM, zen-engine, then the next round): {} untimed cases, the {chunk} cases with one timer each (the round's median latency), then again with no timer per case (the round's throughput; an engine through them in under {} ms goes round them again until {} ms have passed, as dxmap always does, so that one time slice of another process does not decide its round). Rounds follow each other around the stream of {n_cases} cases, so each case is timed about {} times per engine. A peer's speed-up over dxmap is worked out round by round and given as its median, interquartile range and range over the {rounds} rounds; the median and throughput columns are medians over the rounds (range in brackets), the p99 is over every timed case.\n",
         rounds::WARM.min(chunk),
+        rounds::MIN_THROUGHPUT.as_millis(),
+        rounds::MIN_THROUGHPUT.as_millis(),
         num((rounds * chunk) as f64 / n_cases.max(1) as f64),
     );
     println!(
