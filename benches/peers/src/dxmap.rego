@@ -5,8 +5,11 @@
 # sex, the local date (YYYYMMDD), whether the case is located, the services
 # at capacity red, and, precomputed with dxmap's own hours code, the
 # services open in the search window of each code searched (`open1`,
-# `open2`) and the great-circle distances (`km`). Result: the rule's name
-# (or null) and the ordered service ids.
+# `open2`) and the great-circle distances (`km`). Result: every field of
+# dxmap's answer that the benchmark compares, each always present: the
+# overlay in force, the rule's name (or null), the `no_search` reason (or
+# null), whether the services are the catch-all's, and the ordered service
+# ids. An undefined result is a mismatch, never read as an empty answer.
 #
 # A local bound to a lookup that may be undefined (`data.areas[u]`,
 # `layer.remaps[input.dx]`, `input.km[s.id]`, ...) is bound with `=`, not
@@ -37,20 +40,20 @@ first_code := c if {
 	c = layer.remaps[input.dx]
 } else := input.dx
 
-# Step 2: `no_search`, and a `same_as` code routing as its target unless a
-# rule of the layer names it.
-resolved(code) := {"ns": true, "rules": []} if {
-	layer.no_search[code]
-} else := {"ns": false, "rules": rs} if {
+# Step 2: `no_search` (`ns`: its reason, else null), and a `same_as` code
+# routing as its target unless a rule of the layer names it.
+resolved(code) := {"ns": why, "rules": []} if {
+	why = layer.no_search[code]
+} else := {"ns": null, "rules": rs} if {
 	rs = layer.rules_by_dx[code]
 	count(rs) > 0
-} else := {"ns": true, "rules": []} if {
+} else := {"ns": why, "rules": []} if {
 	t = data.same_as[code]
-	layer.no_search[t]
-} else := {"ns": false, "rules": rs} if {
+	why = layer.no_search[t]
+} else := {"ns": null, "rules": rs} if {
 	t = data.same_as[code]
 	rs := object.get(layer.rules_by_dx, t, [])
-} else := {"ns": false, "rules": []}
+} else := {"ns": null, "rules": []}
 
 max_ok(m) if {
 	m == null
@@ -161,11 +164,12 @@ of_type(t, open) := [k[4] | some k in array.slice(sort(keys), 0, data.types[t].r
 
 services(r, open) := [id | some t in r.route; type_ok(t); some id in of_type(t, open)]
 
-search(code, open) := {"ns": true, "rule": null, "services": []} if {
-	resolved(code).ns
-} else := {"ns": false, "rule": null, "services": []} if {
+search(code, open) := {"ns": why, "rule": null, "services": []} if {
+	why = resolved(code).ns
+	why != null
+} else := {"ns": null, "rule": null, "services": []} if {
 	count(matching(resolved(code).rules)) == 0
-} else := {"ns": false, "rule": r.name, "services": services(r, open)} if {
+} else := {"ns": null, "rule": r.name, "services": services(r, open)} if {
 	r := matching(resolved(code).rules)[0]
 }
 
@@ -187,14 +191,20 @@ catch_all := [k[4] | some k in array.slice(sort(keys), 0, 2)] if {
 	keys := [key(s) | some i in candidates(t); s := data.services[i]; in_force(t, s)]
 } else := []
 
-result := {"rule": null, "services": []} if {
-	a1.ns
-} else := {"rule": a1.rule, "services": a1.services} if {
+catch_all_found := true if {
+	count(catch_all) > 0
+} else := false
+
+overlay := layer.name
+
+result := {"overlay": overlay, "rule": null, "no_search": a1.ns, "catch_all": false, "services": []} if {
+	a1.ns != null
+} else := {"overlay": overlay, "rule": a1.rule, "no_search": null, "catch_all": false, "services": a1.services} if {
 	count(a1.services) > 0
-} else := {"rule": null, "services": []} if {
+} else := {"overlay": overlay, "rule": null, "no_search": a2.ns, "catch_all": false, "services": []} if {
 	remapped
-	a2.ns
-} else := {"rule": a2.rule, "services": a2.services} if {
+	a2.ns != null
+} else := {"overlay": overlay, "rule": a2.rule, "no_search": null, "catch_all": false, "services": a2.services} if {
 	remapped
 	count(a2.services) > 0
-} else := {"rule": last_rule, "services": catch_all}
+} else := {"overlay": overlay, "rule": last_rule, "no_search": null, "catch_all": catch_all_found, "services": catch_all}

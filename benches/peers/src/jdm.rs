@@ -6,11 +6,13 @@
 //!
 //! 1. `layer` — decision table, hit policy `first`: the most specific overlay
 //!    claiming the postcode's sector, district or area (sector rows first),
-//!    else the national layer.
+//!    else the national layer; its index and its name (the answer's
+//!    `overlay`).
 //! 2. `codes` — decision table, `first`, inputs layer and disposition: the
 //!    remap, `no_search` and `same_as` resolution, flattened per (layer,
 //!    code) at export, as a DoS lead writing the table by hand would. It
-//!    names the rule list of each code searched (`key1`, `key2`).
+//!    gives, for each code searched, its `no_search` reason or null (`ns1`,
+//!    `ns2`) and the rule list it uses (`key1`, `key2`).
 //! 3. `rules1`, `rules2` — THE rule table: rule list, channel, age and sex as
 //!    inputs, hit policy `first`, rows highest priority first. One row per
 //!    rule and channel; its output is the rule's name and its route (types
@@ -29,23 +31,35 @@
 //! 7. `search2` — the same for the code as triaged, when a remap found
 //!    nothing (steps 4–6 again: `query2`, `services2`, `order2`).
 //! 8. `answer` — expression: DESIGN's cascade (no_search, first search,
-//!    re-query, catch-all).
+//!    re-query, catch-all), writing every field the benchmark compares:
+//!    `overlay` (from `layer`), `rule`, `no_search`, `catch_all` and
+//!    `services`. None is left for the reader to infer from absence.
+//!    zen-engine merges each node's output into its input as a JSON merge
+//!    patch, which deletes a key whose value is null, so `rule` and
+//!    `no_search` are written as lists of none or one string (`answer.rs`
+//!    reads them back; anything else is a mismatch).
 //!
-//! Precomputed per case for zen-engine as for regorus (`prep.rs`), plus the
-//! catch-all's two services (`catch_all` below): the graph would need a
-//! third copy of the service table for it.
+//! Precomputed per case for zen-engine as for regorus (`prep.rs`), and, as
+//! a favour to zen-engine that regorus does not get, the catch-all's two
+//! services (`catch_all` below: validity, suspensions, the layer's
+//! `extends` chain and the ordering, all outside the timed region): the
+//! graph would need a third copy of the service table for it. The graph
+//! still decides whether the answer falls to the catch-all, and sets the
+//! catch-all flag itself. The benchmark's output says so beside
+//! zen-engine's timings.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use dxmap_runtime::{Case, Table};
+use dxmap_runtime::Table;
 use serde_json::{json, Value as Json};
 use zen_engine::model::DecisionContent;
 use zen_engine::DecisionEngine;
 
+use crate::answer::Answer;
 use crate::prep::{chain, ymd, Prep};
-use crate::{check, time, Answer, Row};
+use crate::rounds::Engine;
 
 /// A zen-expression string literal.
 fn lit(s: &str) -> String {
@@ -81,16 +95,17 @@ fn rule_key(layer: usize, code: &str) -> String {
     format!("{layer}:{code}")
 }
 
-/// Rego's `resolved(code)`: (no_search, the code whose rule list applies).
-fn resolved(table: &Table, layer: usize, code: &str) -> (bool, Option<String>) {
+/// Rego's `resolved(code)`: (the `no_search` reason, the code whose rule
+/// list applies).
+fn resolved(table: &Table, layer: usize, code: &str) -> (Option<String>, Option<String>) {
     let Some(l) = table.layers.get(layer) else {
-        return (false, None);
+        return (None, None);
     };
-    if l.no_search.contains_key(code) {
-        return (true, None);
+    if let Some(reason) = l.no_search.get(code) {
+        return (Some(reason.clone()), None);
     }
     if l.rules_by_dx.get(code).is_some_and(|rs| !rs.is_empty()) {
-        return (false, Some(code.to_owned()));
+        return (None, Some(code.to_owned()));
     }
     let target = table
         .disposition_index
@@ -100,9 +115,12 @@ fn resolved(table: &Table, layer: usize, code: &str) -> (bool, Option<String>) {
         .and_then(|t| table.dispositions.get(t as usize))
         .map(|t| t.code.clone());
     match target {
-        Some(t) if l.no_search.contains_key(&t) => (true, None),
-        Some(t) if l.rules_by_dx.get(&t).is_some_and(|rs| !rs.is_empty()) => (false, Some(t)),
-        _ => (false, None),
+        Some(t) => match l.no_search.get(&t) {
+            Some(reason) => (Some(reason.clone()), None),
+            None if l.rules_by_dx.get(&t).is_some_and(|rs| !rs.is_empty()) => (None, Some(t)),
+            None => (None, None),
+        },
+        None => (None, None),
     }
 }
 
@@ -164,17 +182,28 @@ fn row(cells: &[(&str, String)]) -> Json {
     )
 }
 
-/// The `layer` table.
+/// The `layer` table: the layer's index and its name (the answer's
+/// overlay).
 fn layer_table(table: &Table) -> Json {
+    let name = |layer: u32| {
+        lit(table
+            .layers
+            .get(layer as usize)
+            .map_or("", |l| l.name.as_str()))
+    };
     let mut rows = Vec::new();
     for kind in ["sector", "district", "area"] {
         for (unit, layer) in &table.area_index {
             if unit_kind(unit) == kind {
-                rows.push(row(&[(kind, lit(unit)), ("out", layer.to_string())]));
+                rows.push(row(&[
+                    (kind, lit(unit)),
+                    ("out", layer.to_string()),
+                    ("overlay", name(*layer)),
+                ]));
             }
         }
     }
-    rows.push(row(&[("out", "0".to_owned())]));
+    rows.push(row(&[("out", "0".to_owned()), ("overlay", name(0))]));
     table_node(
         "layer",
         &[
@@ -182,7 +211,7 @@ fn layer_table(table: &Table) -> Json {
             ("district", Some("district")),
             ("area", Some("area")),
         ],
-        &[("out", "layer")],
+        &[("out", "layer"), ("overlay", "overlay")],
         rows,
         "first",
         Json::Null,
@@ -201,21 +230,22 @@ fn codes_table(table: &Table) -> Json {
             let (ns2, k2) = if remap.is_some() {
                 resolved(table, li, code)
             } else {
-                (false, None)
+                (None, None)
             };
-            if remap.is_none() && !ns1 && k1.is_none() {
+            if remap.is_none() && ns1.is_none() && k1.is_none() {
                 continue;
             }
+            let reason = |r: Option<String>| r.map_or_else(|| "null".to_owned(), |r| lit(&r));
             rows.push(row(&[
                 ("layer", li.to_string()),
                 ("dx", lit(code)),
                 ("remapped", remap.is_some().to_string()),
-                ("ns1", ns1.to_string()),
+                ("ns1", reason(ns1)),
                 (
                     "key1",
                     lit(&k1.map(|c| rule_key(li, &c)).unwrap_or_default()),
                 ),
-                ("ns2", ns2.to_string()),
+                ("ns2", reason(ns2)),
                 (
                     "key2",
                     lit(&k2.map(|c| rule_key(li, &c)).unwrap_or_default()),
@@ -225,9 +255,9 @@ fn codes_table(table: &Table) -> Json {
     }
     rows.push(row(&[
         ("remapped", "false".into()),
-        ("ns1", "false".into()),
+        ("ns1", "null".into()),
         ("key1", lit("")),
-        ("ns2", "false".into()),
+        ("ns2", "null".into()),
         ("key2", lit("")),
     ]));
     table_node(
@@ -501,7 +531,7 @@ pub fn graph(table: &Table) -> Json {
             "search2",
             &[
                 ("sv1".to_owned(), "flatMap(e1, #.ids)".to_owned()),
-                ("q2".to_owned(), query_expr("r2", "open2", "remapped == false or ns1 == true or len($.sv1) > 0 ? [] : ")),
+                ("q2".to_owned(), query_expr("r2", "open2", "remapped == false or ns1 != null or len($.sv1) > 0 ? [] : ")),
             ],
             Json::Null,
         ),
@@ -511,14 +541,18 @@ pub fn graph(table: &Table) -> Json {
             "answer",
             &[
                 ("sv2".to_owned(), "flatMap(e2, #.ids)".to_owned()),
-                ("ns1b".to_owned(), "ns1 == true".to_owned()),
+                ("ns1b".to_owned(), "ns1 != null".to_owned()),
                 ("has1".to_owned(), "len(sv1) > 0".to_owned()),
-                ("ns2b".to_owned(), "remapped == true and ns2 == true".to_owned()),
+                ("ns2b".to_owned(), "remapped == true and ns2 != null".to_owned()),
                 ("has2".to_owned(), "remapped == true and len($.sv2) > 0".to_owned()),
                 ("n1".to_owned(), "r1 == null ? null : r1.name".to_owned()),
                 ("n2".to_owned(), "r2 == null ? null : r2.name".to_owned()),
-                ("rule".to_owned(), "$.ns1b ? null : ($.has1 ? $.n1 : ($.ns2b ? null : ($.has2 ? $.n2 : (remapped == true and $.n2 != null ? $.n2 : $.n1))))".to_owned()),
+                ("ruleOrNull".to_owned(), "$.ns1b ? null : ($.has1 ? $.n1 : ($.ns2b ? null : ($.has2 ? $.n2 : (remapped == true and $.n2 != null ? $.n2 : $.n1))))".to_owned()),
+                ("rule".to_owned(), "$.ruleOrNull == null ? [] : [$.ruleOrNull]".to_owned()),
                 ("services".to_owned(), "$.ns1b ? [] : ($.has1 ? sv1 : ($.ns2b ? [] : ($.has2 ? $.sv2 : catchAll)))".to_owned()),
+                ("noSearchOrNull".to_owned(), "$.ns1b ? ns1 : ($.has1 ? null : ($.ns2b ? ns2 : null))".to_owned()),
+                ("no_search".to_owned(), "$.noSearchOrNull == null ? [] : [$.noSearchOrNull]".to_owned()),
+                ("catch_all".to_owned(), "($.ns1b or $.has1 or $.ns2b or $.has2) ? false : len(catchAll) > 0".to_owned()),
             ],
             Json::Null,
         ),
@@ -539,7 +573,8 @@ pub fn graph(table: &Table) -> Json {
 /// Rego's `key(s)` without the id: rank class, rank, distance class, km.
 type OrderKey = (u8, u32, u8, f64);
 
-/// The catch-all's answer for a case (Rego's `catch_all`), precomputed.
+/// The catch-all's answer for a case (Rego's `catch_all`), precomputed
+/// outside the timed region: a favour to zen-engine (see the module docs).
 fn catch_all(table: &Table, p: &Prep) -> Vec<String> {
     let Some(l) = table.layers.get(p.layer) else {
         return Vec::new();
@@ -611,101 +646,109 @@ fn input(table: &Table, p: &Prep) -> Json {
     v
 }
 
-fn answer_of(result: &zen_engine::Variable) -> Answer {
-    let json: Json = serde_json::to_value(result).unwrap_or(Json::Null);
-    Answer::from_json(&json)
+/// The graph's answer with `rule` and `no_search` as Rego writes them: a
+/// list of none or one string becomes null or the string (see the module
+/// docs). A field that is not such a list is left for
+/// [`Answer::from_json`] to refuse.
+fn nulls_from_lists(mut json: Json) -> Result<Json, String> {
+    for field in ["rule", "no_search"] {
+        if let Some(v) = json.get_mut(field) {
+            let one = match v.as_array().map(Vec::as_slice) {
+                Some([]) => Json::Null,
+                Some([s @ Json::String(_)]) => s.clone(),
+                Some(other) => {
+                    return Err(format!(
+                        "`{field}` is not a list of at most one string: {other:?}"
+                    ))
+                }
+                None => return Err(format!("`{field}` is not a list: {v}")),
+            };
+            *v = one;
+        }
+    }
+    Ok(json)
 }
 
-#[expect(clippy::too_many_arguments, reason = "the tree's state")]
-pub fn run(
-    name: &str,
-    table: &Table,
-    cases: &[Case],
-    preps: &[Prep],
-    expected: &[Answer],
-    rounds: usize,
-    rows: &mut Vec<Row>,
-    analysis: &mut Vec<String>,
-    model: &dxmap::check::model::Model,
-) -> Result<(), String> {
-    let graph = graph(table);
-    if let Ok(path) = std::env::var("DXMAP_JDM_OUT") {
-        let _ = std::fs::write(
-            format!("{path}-{name}.json"),
-            serde_json::to_vec_pretty(&graph).unwrap_or_default(),
-        );
+/// zen-engine on one tree: the compiled decision, its runtime and the
+/// inputs of the case stream, converted before timing.
+pub struct Zen {
+    decision: zen_engine::Decision,
+    rt: tokio::runtime::Runtime,
+    inputs: Vec<zen_engine::Variable>,
+}
+
+impl Zen {
+    /// Builds and compiles the graph of `table`, and the inputs of the
+    /// cases `preps` describe (with the catch-all precomputed).
+    pub fn new(name: &str, table: &Table, preps: &[Prep]) -> Result<Zen, String> {
+        let graph = graph(table);
+        if let Ok(path) = std::env::var("DXMAP_JDM_OUT") {
+            let _ = std::fs::write(
+                format!("{path}-{name}.json"),
+                serde_json::to_vec_pretty(&graph).unwrap_or_default(),
+            );
+        }
+        let content: DecisionContent =
+            serde_json::from_value(graph).map_err(|e| format!("JDM: {e}"))?;
+        let engine = DecisionEngine::default();
+        let mut decision = engine
+            .create_decision(Arc::new(content))
+            .map_err(|e| format!("JDM: {e:?}"))?;
+        decision.compile();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let inputs = preps.iter().map(|p| input(table, p).into()).collect();
+        Ok(Zen {
+            decision,
+            rt,
+            inputs,
+        })
     }
-    let content: DecisionContent =
-        serde_json::from_value(graph).map_err(|e| format!("JDM: {e}"))?;
-    let content = Arc::new(content);
-    let engine = DecisionEngine::default();
-    let mut decision = engine
-        .create_decision(content.clone())
-        .map_err(|e| format!("JDM: {e:?}"))?;
-    decision.compile();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let inputs: Vec<zen_engine::Variable> = preps.iter().map(|p| input(table, p).into()).collect();
-    let eval = |v: &zen_engine::Variable| rt.block_on(decision.evaluate(v.clone()));
-    let mut got = Vec::with_capacity(inputs.len());
-    let mut first_error = None;
-    for v in &inputs {
-        match eval(v) {
-            Ok(r) => got.push(answer_of(&r.result)),
-            Err(e) => {
-                if first_error.is_none() {
-                    first_error = Some(format!("{e:?}"));
-                }
-                got.push(Answer {
-                    rule: Some("zen error".into()),
-                    services: vec![],
-                });
+
+    fn eval(
+        &self,
+        i: usize,
+    ) -> Option<Result<zen_engine::DecisionGraphResponse, Box<zen_engine::EvaluationError>>> {
+        let v = self.inputs.get(i)?;
+        Some(self.rt.block_on(self.decision.evaluate(v.clone())))
+    }
+
+    /// The answer to case `i`: the graph's output, all five fields read
+    /// from it (none inferred from absence).
+    pub fn answer(&self, i: usize) -> Result<Answer, String> {
+        match self.eval(i) {
+            None => Err(format!("no case {i}")),
+            Some(Err(e)) => Err(format!(
+                "zen-engine: {}",
+                format!("{e:?}").chars().take(300).collect::<String>()
+            )),
+            Some(Ok(r)) => {
+                let json: Json = serde_json::to_value(&r.result).map_err(|e| e.to_string())?;
+                Answer::from_json(&nulls_from_lists(json)?)
             }
         }
     }
-    if let Some(e) = first_error {
-        eprintln!(
-            "  zen-engine error: {}",
-            e.chars().take(600).collect::<String>()
-        );
-    }
-    let ok = check("zen-engine", name, expected, &got, cases);
-    rows.push(Row {
-        tree: name.to_owned(),
-        engine: "zen-engine 2.1 `Decision::evaluate`",
-        timing: ok.then(|| {
-            time(inputs.len(), rounds, |i| {
-                if let Some(v) = inputs.get(i) {
-                    std::hint::black_box(eval(v).ok());
-                }
-            })
-        }),
-        note: if ok {
-            String::new()
-        } else {
-            "answers differ: not timed".into()
-        },
-    });
 
-    // Answers again after timing: evaluation must not have changed the
-    // shared inputs.
-    if ok {
-        let again = inputs
-            .iter()
-            .zip(expected)
-            .filter(|(v, e)| eval(v).map(|r| answer_of(&r.result)).ok().as_ref() != Some(*e))
-            .count();
-        if again > 0 {
-            return Err(format!(
-                "{name}: zen-engine answers changed after timing ({again} cases)"
-            ));
-        }
+    /// The answers to every case of the stream.
+    pub fn answers(&self) -> Vec<Result<Answer, String>> {
+        (0..self.inputs.len()).map(|i| self.answer(i)).collect()
     }
-    if name == "national" {
-        return Ok(());
-    }
+}
 
+impl Engine for Zen {
+    fn route(&mut self, i: usize) {
+        std::hint::black_box(self.eval(i));
+    }
+}
+
+/// The rule table's analysis, for trees other than the national one.
+pub fn analysis(
+    name: &str,
+    table: &Table,
+    model: &dxmap::check::model::Model,
+    analysis: &mut Vec<String>,
+) -> Result<(), String> {
     // The rule table's analysis: zen-engine's Workspace diagnostics on a
     // graph holding only the rule table (the rows of `rules1`), against
     // dxmap's overlap, never-fire and gap analyses of the same rules.

@@ -5,7 +5,11 @@
 //! every service whose catchment names a unit of the postcode: whether it is
 //! open in the search window of each code searched (dxmap's own
 //! `hours::open_in_window` over `route::search_window`) and its
-//! great-circle distance from the case's location.
+//! great-circle distance from the case's position. Positions are dxmap's
+//! (`Geography::case_position`, `Geography::service_position`): a case's
+//! `location`, else the centroid of its postcode's sector, district or
+//! area; a service's `location`, else its address postcode's sector or
+//! district centroid.
 
 use std::collections::BTreeMap;
 
@@ -14,15 +18,6 @@ use dxmap_runtime::table::{Suspension, Table};
 use dxmap_runtime::{Case, Rag};
 use jiff::tz::TimeZone;
 use serde_json::{json, Map, Value as Json};
-
-/// Great-circle distance in kilometres: the formula of `route.rs`.
-pub fn distance_km(a: [f64; 2], b: [f64; 2]) -> f64 {
-    let [lat1, lon1] = a.map(f64::to_radians);
-    let [lat2, lon2] = b.map(f64::to_radians);
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
-}
 
 /// A date as the integer YYYYMMDD (ordered like the date).
 pub fn ymd(d: jiff::civil::Date) -> i64 {
@@ -51,6 +46,8 @@ pub struct Prep {
     pub age: u32,
     pub sex: Option<&'static str>,
     pub date: i64,
+    /// Whether the case has a position (its location or a centroid): the
+    /// peers order by distance only then.
     pub located: bool,
     pub red: Vec<String>,
     /// Open in the window of the first code searched (the remap's target, or
@@ -88,6 +85,12 @@ impl Prep {
         let mut open1 = Vec::new();
         let mut open2 = Vec::new();
         let mut km = Vec::new();
+        let position = table
+            .geography
+            .case_position(&pc, case.location)
+            .ok()
+            .flatten()
+            .map(dxmap_runtime::Position::degrees);
         let w1 = dxmap_runtime::route::search_window(case.at, timeframe(table, &first));
         let w2 = dxmap_runtime::route::search_window(case.at, timeframe(table, &case.dx));
         for s in &table.services {
@@ -103,8 +106,12 @@ impl Prep {
             if dxmap_runtime::hours::open_in_window(hours, &table.calendar, &tz, w2.0, w2.1) {
                 open2.push(s.id.clone());
             }
-            if let (Some(from), Some(to)) = (case.location, s.location) {
-                km.push((s.id.clone(), distance_km(from, to)));
+            let to = table
+                .geography
+                .service_position(s.location, s.postcode.as_deref())
+                .map(dxmap_runtime::Position::degrees);
+            if let (Some(from), Some(to)) = (position, to) {
+                km.push((s.id.clone(), dxmap_runtime::geo::distance_km(from, to)));
             }
         }
         Prep {
@@ -114,7 +121,7 @@ impl Prep {
             age: case.age_days,
             sex: case.sex.map(dxmap_runtime::Sex::as_str),
             date: ymd(date),
-            located: case.location.is_some(),
+            located: position.is_some(),
             red: case
                 .capacity
                 .iter()
