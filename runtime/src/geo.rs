@@ -69,6 +69,33 @@ pub(crate) fn postcode_keys(postcode: &Compact) -> [Option<u32>; 3] {
     [sector, district, outward_key(area, None)]
 }
 
+/// The key of a postcode's district and its sector's digit, if the
+/// district is a unit.
+pub(crate) fn postcode_district(postcode: &Compact) -> Option<(u32, usize)> {
+    let [sector, district, _] = postcode.units();
+    let digit = digit(*sector.last()?)?;
+    Some((outward_key(district, None)?, usize::try_from(digit).ok()?))
+}
+
+/// Where a unit's key places it: the key of its district and the digit of
+/// its sector (`None` for a district), or `None` for an area.
+pub(crate) fn district_of(key: u32) -> Option<(u32, Option<usize>)> {
+    let sector = key % SECTORS;
+    let district = key - sector;
+    if (district / SECTORS) % DISTRICTS == 0 {
+        return None;
+    }
+    let digit = sector
+        .checked_sub(1)
+        .and_then(|digit| usize::try_from(digit).ok());
+    Some((district, digit))
+}
+
+/// The key of the area of a district's key.
+pub(crate) fn area_of(district: u32) -> u32 {
+    district / SECTORS / DISTRICTS * DISTRICTS * SECTORS
+}
+
 /// [`unit_key`] of an outward code (`SO16`, `SO`) and a sector digit.
 fn outward_key(outward: &[u8], sector: Option<&[u8]>) -> Option<u32> {
     let letters = outward
@@ -440,6 +467,21 @@ impl TryFrom<Wire> for Geography {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_unit_s_key_places_it_in_its_district_and_area() {
+        let key = |unit: &str| unit_key(unit).unwrap();
+        assert_eq!(district_of(key("SO16 7")), Some((key("SO16"), Some(7))));
+        assert_eq!(district_of(key("SW1A 0")), Some((key("SW1A"), Some(0))));
+        assert_eq!(district_of(key("SO16")), Some((key("SO16"), None)));
+        assert_eq!(district_of(key("SO")), None);
+        assert_eq!(district_of(key("S")), None);
+        assert_eq!(area_of(key("SO16")), key("SO"));
+        assert_eq!(area_of(key("S1")), key("S"));
+        assert_eq!(area_of(key("W1A")), key("W"));
+        let postcode = Compact::parse("so167ab").unwrap();
+        assert_eq!(postcode_district(&postcode), Some((key("SO16"), 7)));
+    }
     use super::*;
 
     fn sample() -> Geography {

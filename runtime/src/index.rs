@@ -136,6 +136,17 @@ pub(crate) struct Unit {
     pub(crate) centroid: Option<([f64; 2], [f64; 3])>,
 }
 
+/// A postcode district with its sectors and its area: what a case's
+/// postcode needs, in one lookup. A unit nobody knows or names is
+/// [`Unit::default`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Neighbourhood {
+    /// By digit.
+    sectors: [Unit; 10],
+    district: Unit,
+    area: Unit,
+}
+
 /// In [`Index::services`]: two ids of the table share the hash.
 const AMBIGUOUS: u32 = u32::MAX;
 
@@ -168,6 +179,8 @@ pub(crate) struct Index {
     /// Every postcode unit the geography knows, an overlay claims or a
     /// catchment names, by [`geo::unit_key`].
     pub(crate) units: FastMap<u32, Unit>,
+    /// The same units by district, for one lookup per case.
+    pub(crate) districts: FastMap<u32, Neighbourhood>,
     /// By unit id: the overlay layer claiming the unit.
     pub(crate) areas: Vec<Option<u32>>,
     /// The lists of services of [`LayerIndex::services`], end to end.
@@ -235,6 +248,26 @@ impl Index {
                 let degrees = centroid.degrees();
                 (degrees, geo::unit_vector(degrees))
             });
+        }
+        let mut districts: FastMap<u32, Neighbourhood> = FastMap::default();
+        for (key, unit) in &units {
+            let Some((district, sector)) = geo::district_of(*key) else {
+                continue;
+            };
+            let neighbourhood = districts.entry(district).or_default();
+            match sector {
+                None => neighbourhood.district = *unit,
+                Some(digit) => {
+                    if let Some(slot) = neighbourhood.sectors.get_mut(digit) {
+                        *slot = *unit;
+                    }
+                }
+            }
+        }
+        for (district, neighbourhood) in &mut districts {
+            if let Some(area) = units.get(&geo::area_of(*district)) {
+                neighbourhood.area = *area;
+            }
         }
         let unit_id = |unit: &str| units.get(&geo::unit_key(unit)?)?.id;
         let mut areas = vec![None; usize::try_from(named).unwrap_or(0)];
@@ -338,6 +371,7 @@ impl Index {
             dispositions,
             services: service_hashes(table),
             units,
+            districts,
             areas,
             layers,
             conditions: table
@@ -407,7 +441,18 @@ impl Index {
 
     /// What is known of a postcode's units: sector, district, area.
     pub(crate) fn units(&self, postcode: &Compact) -> [Option<&Unit>; 3] {
-        geo::postcode_keys(postcode).map(|key| self.units.get(&key?))
+        let found = geo::postcode_district(postcode)
+            .and_then(|(district, digit)| Some((self.districts.get(&district)?, digit)));
+        match found {
+            Some((neighbourhood, digit)) => [
+                neighbourhood.sectors.get(digit),
+                Some(&neighbourhood.district),
+                Some(&neighbourhood.area),
+            ],
+            // No unit of the district is known or named: only its area
+            // may be.
+            None => geo::postcode_keys(postcode).map(|key| self.units.get(&key?)),
+        }
     }
 
     /// The overlay claiming the most specific of the units, with the

@@ -506,11 +506,11 @@ impl Router {
         });
         decision.reason = Some(reason);
         decision.catch_all = true;
-        decision.services.extend(
-            found
-                .iter()
-                .filter_map(|idx| self.answer(*idx, case, place.position, true)),
-        );
+        for idx in found.iter() {
+            if let Some(answer) = self.answer(*idx, case, place.position, true) {
+                decision.services.push(answer);
+            }
+        }
         Ok(())
     }
 
@@ -895,10 +895,11 @@ impl Router {
                 }
             }
             let kept = kept.get(..cap).unwrap_or(kept);
-            answers.extend(
-                kept.iter()
-                    .filter_map(|idx| self.answer(*idx, case, position, false)),
-            );
+            for idx in kept.iter() {
+                if let Some(answer) = self.answer(*idx, case, position, false) {
+                    answers.push(answer);
+                }
+            }
         }
         if answers.len() == answered {
             Outcome::Empty(Some((rule_idx, rule)))
