@@ -28,6 +28,7 @@ use crate::geo::{self, Position};
 use crate::postcode::Compact;
 use crate::space::Packed;
 use crate::table::Table;
+use crate::Channel;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
 /// postcode units, indexes): a multiply per eight bytes (the mixing of
@@ -102,9 +103,14 @@ pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 /// One layer's lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LayerIndex {
-    /// Rules naming each disposition (by disposition index), highest
-    /// priority first; empty when no rule names it.
-    pub(crate) rules: Vec<Vec<u32>>,
+    /// Rules naming each disposition on each channel, highest priority
+    /// first, as a range of [`Index::rule_pool`]: by disposition index × 3
+    /// + the channel's place in [`Channel::ALL`] ([`Index::rules_on`]).
+    /// Step 3 scans only the case's channel's.
+    pub(crate) rules: Vec<std::ops::Range<u32>>,
+    /// By disposition index: whether some rule of the layer names it (on
+    /// any channel), which decides whether a `same_as` code is followed.
+    pub(crate) named: Vec<bool>,
     /// By disposition index: whether the layer has a `no_search` entry for
     /// the code ([`Layer::no_search`](crate::table::Layer::no_search) has
     /// the reason).
@@ -183,6 +189,8 @@ pub(crate) struct Index {
     pub(crate) districts: FastMap<u32, Neighbourhood>,
     /// By unit id: the overlay layer claiming the unit.
     pub(crate) areas: Vec<Option<u32>>,
+    /// The lists of rules of [`LayerIndex::rules`], end to end.
+    pub(crate) rule_pool: Vec<u32>,
     /// The lists of services of [`LayerIndex::services`], end to end.
     pub(crate) pool: Vec<u32>,
     /// Per layer, in the table's order.
@@ -287,15 +295,45 @@ impl Index {
             }
             flags
         };
+        let conditions: Vec<Packed> = table
+            .rules
+            .iter()
+            .map(|rule| Packed::from(&rule.when))
+            .collect();
         let mut pool: Vec<u32> = Vec::new();
+        let mut rule_pool: Vec<u32> = Vec::new();
+        let mut split_lists: FastMap<&[u32], [std::ops::Range<u32>; 3]> = FastMap::default();
         let mut layers: Vec<LayerIndex> = table
             .layers
             .iter()
             .map(|layer| {
-                let mut rules = vec![Vec::new(); n_dispositions];
+                let mut rules = vec![0..0; n_dispositions * Channel::ALL.len()];
+                let mut named = vec![false; n_dispositions];
                 for (code, list) in &layer.rules_by_dx {
-                    if let Some(slot) = by_code(code).and_then(|idx| rules.get_mut(idx)) {
-                        slot.clone_from(list);
+                    let Some(dx_idx) = by_code(code) else {
+                        continue;
+                    };
+                    if let Some(flag) = named.get_mut(dx_idx) {
+                        *flag = !list.is_empty();
+                    }
+                    // Overlays inherit most of their lists unchanged: each
+                    // distinct list is split by channel once.
+                    let split = split_lists.entry(list.as_slice()).or_insert_with(|| {
+                        Channel::ALL.map(|channel| {
+                            let bit = Packed::channel_bit(channel);
+                            let start = rule_pool.len();
+                            rule_pool.extend(list.iter().copied().filter(|rule| {
+                                conditions
+                                    .get(usize::try_from(*rule).unwrap_or(usize::MAX))
+                                    .is_none_or(|packed| packed.on_channel(bit))
+                            }));
+                            u32::try_from(start).unwrap_or(u32::MAX)
+                                ..u32::try_from(rule_pool.len()).unwrap_or(u32::MAX)
+                        })
+                    });
+                    let slots = dx_idx * Channel::ALL.len()..(dx_idx + 1) * Channel::ALL.len();
+                    if let Some(slots) = rules.get_mut(slots) {
+                        slots.clone_from_slice(split);
                     }
                 }
                 let mut services = FastMap::default();
@@ -323,6 +361,7 @@ impl Index {
                 }
                 LayerIndex {
                     rules,
+                    named,
                     no_search: flags(&mut layer.no_search.keys()),
                     remapped: flags(&mut layer.remaps.keys()),
                     services,
@@ -368,17 +407,14 @@ impl Index {
         }
         Index {
             pool,
+            rule_pool,
             dispositions,
             services: service_hashes(table),
             units,
             districts,
             areas,
             layers,
-            conditions: table
-                .rules
-                .iter()
-                .map(|rule| Packed::from(&rule.when))
-                .collect(),
+            conditions,
             rule_sources: table
                 .rules
                 .iter()
@@ -429,6 +465,20 @@ impl Index {
             .get(&(service_type, unit_id))
             .and_then(|range| {
                 self.pool
+                    .get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The rules of a layer naming a disposition on a channel, highest
+    /// priority first.
+    pub(crate) fn rules_on(&self, layer: &LayerIndex, dx_idx: u32, channel: Channel) -> &[u32] {
+        let place = Channel::ALL.iter().position(|c| *c == channel).unwrap_or(0);
+        usize::try_from(dx_idx)
+            .ok()
+            .and_then(|idx| layer.rules.get(idx * Channel::ALL.len() + place))
+            .and_then(|range| {
+                self.rule_pool
                     .get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)
             })
             .unwrap_or_default()

@@ -713,17 +713,17 @@ impl Router {
         let timeframe = disposition
             .and_then(|d| d.timeframe_minutes)
             .or_else(|| same_as_target.and_then(|(_, t)| t.timeframe_minutes));
-        let rules_of = |idx: Option<u32>| -> &[u32] {
-            idx.and_then(|i| layer_index.rules.get(usize::try_from(i).ok()?))
-                .map_or(&[][..], Vec::as_slice)
-        };
         // Step 2: which code answers (`no_search`, `same_as`), on the
         // indexes; the meaning is the case space's.
         let answering = space::answering(
             (dx_idx, code),
             same_as_target.map(|(idx, target)| (Some(idx), target.code.as_str())),
             |(idx, code)| Self::no_search_of(place, code, idx),
-            |(idx, _)| !rules_of(idx).is_empty(),
+            |(idx, _)| {
+                idx.and_then(|i| layer_index.named.get(usize::try_from(i).ok()?))
+                    .copied()
+                    .unwrap_or(false)
+            },
         );
         let (effective_idx, effective) = answering.code();
         if answering.via_same_as() {
@@ -739,7 +739,10 @@ impl Router {
             });
             return Outcome::NoSearch(reason);
         }
-        let effective_rules = rules_of(effective_idx);
+        // Step 3 reads only the rules on the case's channel.
+        let effective_rules = effective_idx.map_or(&[][..], |idx| {
+            self.index.rules_on(layer_index, idx, case.channel)
+        });
         // Worked out when a candidate first needs its hours.
         let mut window: Option<hours::Window> = None;
         trace.push(|| {

@@ -612,6 +612,11 @@ impl Packed {
         }
     }
 
+    /// Whether the channel (as its bit) is among the conditions'.
+    pub(crate) fn on_channel(self, channel: u8) -> bool {
+        self.channels & channel != 0
+    }
+
     /// Whether a case on the channel and of the sex (as their bits) and age
     /// matches.
     #[inline]
