@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use dxmap_runtime::{Case, Router};
+use dxmap_runtime::{Case, Decision, Router};
 
 /// Route figures for one tree and one case stream.
 #[derive(Debug, Clone, Copy)]
@@ -29,27 +29,30 @@ pub fn percentile_us(sorted: &[u64], pct: usize) -> f64 {
     sorted.get(idx).copied().unwrap_or(0) as f64 / 1000.0
 }
 
-/// Times `Router::route` (`--explain` off) on `cases`, `rounds` times:
-/// one timer per case for the median and p99, then the whole stream
-/// without timers on one core and on every core.
+/// Times `Router::route_into` (`--explain` off), each thread filling one
+/// decision from case to case as an integrator routing many cases does,
+/// on `cases`, `rounds` times: one timer per case for the median and p99,
+/// then the whole stream without timers on one core and on every core.
 pub fn route(router: &Router, cases: &[Case], rounds: usize) -> RouteFigures {
+    let mut decision = Decision::default();
     for case in cases.iter().take(1000) {
-        std::hint::black_box(router.route(case).ok());
+        std::hint::black_box(router.route_into(case, &mut decision).ok());
     }
     let mut nanos: Vec<u64> = Vec::with_capacity(cases.len() * rounds);
     for _ in 0..rounds {
         for case in cases {
             let start = Instant::now();
-            let decision = router.route(case);
+            let answered = router.route_into(case, &mut decision);
             nanos.push(u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX));
-            std::hint::black_box(decision.ok());
+            std::hint::black_box(answered.ok());
         }
     }
     nanos.sort_unstable();
     let stream = || {
+        let mut decision = Decision::default();
         for _ in 0..rounds {
             for case in cases {
-                std::hint::black_box(router.route(case).ok());
+                std::hint::black_box(router.route_into(case, &mut decision).ok());
             }
         }
     };
