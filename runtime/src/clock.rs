@@ -76,7 +76,8 @@ impl Clock {
                     .collect()
             })
             .unwrap_or_default();
-        let mut offset = start.map(|start| offset_nanos(tz.to_offset(start)));
+        let initial_offset = start.map(|start| offset_nanos(tz.to_offset(start)));
+        let mut offset = initial_offset;
         let mut next_change = 0;
         let mut dates = Vec::with_capacity(36_900);
         let mut midnights = Vec::with_capacity(36_900);
@@ -121,8 +122,31 @@ impl Clock {
         let shapes = dates
             .iter()
             .zip(midnights.windows(2))
-            .map(|(date, pair)| match pair {
-                [midnight, next] => day_shape(tz, *date, *midnight, *next),
+            .enumerate()
+            .map(|(day, (date, pair))| match pair {
+                [midnight, next] if next - midnight == DAY_NANOS => 0,
+                [midnight, next] => {
+                    // The change within the date, with the offsets before
+                    // and after it, gives the shape; the time zone confirms
+                    // it (or works it out, for a date it does not fit).
+                    let idx = changes.partition_point(|(at, _)| at <= midnight);
+                    let before = idx
+                        .checked_sub(1)
+                        .and_then(|k| changes.get(k))
+                        .map(|(_, offset)| *offset)
+                        .or(initial_offset);
+                    let fitted = changes
+                        .get(idx)
+                        .filter(|(at, _)| at <= next)
+                        .zip(before)
+                        .and_then(|((at, after), before)| {
+                            let minutes =
+                                ((at + before).max(at + after) - naive(day)) / MINUTE_NANOS;
+                            u16::try_from(minutes).ok().filter(|m| *m <= 1440)
+                        })
+                        .filter(|from| shaped_as(tz, *date, *midnight, *next, *from));
+                    fitted.unwrap_or_else(|| day_shape(tz, *date, *midnight, *next))
+                }
                 _ => UNSHAPED,
             })
             .collect();
@@ -329,12 +353,25 @@ fn day_shape(tz: &TimeZone, date: Date, midnight: i128, next: i128) -> u16 {
             high = middle;
         }
     }
-    let before_is_plain = low == 0 || deviation(low - 1) == Some(0);
-    if before_is_plain && deviation(low) == Some(shift) && deviation(1440) == Some(shift) {
+    if shaped_as(tz, date, midnight, next, low) {
         low
     } else {
         UNSHAPED
     }
+}
+
+/// Whether the time zone agrees that a date's change applies from minute
+/// `from` (see [`day_shape`]): the minute before is not shifted, and that
+/// minute and the date's end are.
+fn shaped_as(tz: &TimeZone, date: Date, midnight: i128, next: i128, from: u16) -> bool {
+    let shift = next - midnight - DAY_NANOS;
+    let deviation = |minute: u16| {
+        local_instant(tz, date, minute)
+            .map(|at| at.as_nanosecond() - midnight - i128::from(minute) * MINUTE_NANOS)
+    };
+    (from == 0 || deviation(from - 1) == Some(0))
+        && deviation(from) == Some(shift)
+        && deviation(1440) == Some(shift)
 }
 
 /// The instant a local wall-clock minute of `date` falls on (`1440` is the

@@ -24,10 +24,10 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use jiff::tz::TimeZone;
 
 use crate::clock::Clock;
-use crate::geo::{self, Position};
+use crate::geo::{self, Position, PositionSource};
 use crate::postcode::Compact;
 use crate::space::Packed;
-use crate::table::Table;
+use crate::table::{Service, Table};
 use crate::Channel;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
@@ -151,6 +151,30 @@ pub(crate) struct Neighbourhood {
     sectors: [Unit; 10],
     district: Unit,
     area: Unit,
+}
+
+/// A service's position ([`Geography::service_position`](crate::Geography::service_position):
+/// its location, else its postcode's sector's centroid, else its
+/// district's) with its point on the unit sphere, the centroids' points
+/// taken from the units already worked out.
+fn service_position(units: &FastMap<u32, Unit>, service: &Service) -> Option<(Position, [f64; 3])> {
+    if let Some(location) = service.location {
+        return Some((
+            Position::at(location, PositionSource::Location),
+            geo::unit_vector(location),
+        ));
+    }
+    let postcode = Compact::parse(service.postcode.as_deref()?)?;
+    let [sector, district, _] = geo::postcode_keys(&postcode);
+    [
+        (sector, PositionSource::Sector),
+        (district, PositionSource::District),
+    ]
+    .into_iter()
+    .find_map(|(key, source)| {
+        let (degrees, vector) = units.get(&key?)?.centroid?;
+        Some((Position::at(degrees, source), vector))
+    })
 }
 
 /// In [`Index::services`]: two ids of the table share the hash.
@@ -405,6 +429,11 @@ impl Index {
             }
             slot.chain = chain;
         }
+        let positions = table
+            .services
+            .iter()
+            .map(|service| service_position(&units, service))
+            .collect();
         Index {
             pool,
             rule_pool,
@@ -430,16 +459,7 @@ impl Index {
                     .flatten()
                     .any(|session| session.close > 1440)
             }),
-            positions: table
-                .services
-                .iter()
-                .map(|service| {
-                    let position = table
-                        .geography
-                        .service_position(service.location, service.postcode.as_deref())?;
-                    Some((position, geo::unit_vector(position.degrees())))
-                })
-                .collect(),
+            positions,
         }
     }
 

@@ -171,7 +171,10 @@ fn tables(figs: &[Figures]) -> String {
             ms(f.load)
         );
     }
-    let _ = writeln!(out, "\n### Route (`Router::route_into`, one decision reused per thread, `--explain` off)\n");
+    let _ = writeln!(
+        out,
+        "\n### Route (`Router::route_into`, one decision reused per thread, `--explain` off)\n"
+    );
     let _ = writeln!(
         out,
         "| tree | median | p99 | throughput, 1 core | throughput, all cores |"
