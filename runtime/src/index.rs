@@ -104,9 +104,9 @@ pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LayerIndex {
     /// Rules naming each disposition on each channel, highest priority
-    /// first, as a range of [`Index::rule_pool`]: by disposition index × 3
-    /// + the channel's place in [`Channel::ALL`] ([`Index::rules_on`]).
-    /// Step 3 scans only the case's channel's.
+    /// first, as a range of [`Index::rule_pool`]: by disposition index
+    /// times 3, plus the channel's place in [`Channel::ALL`]
+    /// ([`Index::rules_on`]). Step 3 scans only the case's channel's.
     pub(crate) rules: Vec<std::ops::Range<u32>>,
     /// By disposition index: whether some rule of the layer names it (on
     /// any channel), which decides whether a `same_as` code is followed.
