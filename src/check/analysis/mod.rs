@@ -30,7 +30,8 @@
 //! (unreachable services, types without services) and `overrides`
 //! (identical overrides, useless suspensions), [`reach_units`] (cases
 //! no service covers in an overlay's area, and gaps in urgent services'
-//! hours), `remap` (remap chains and
+//! hours), `won` (the cases each rule of a layer wins, for them), `remap`
+//! (remap chains and
 //! risky remaps); [`common`] holds what they share. What a rule
 //! matches, how ages convert, what a sex admits and how `same_as` and
 //! `no_search` resolve are the runtime's (`dxmap_runtime::space`): the
@@ -49,6 +50,7 @@ mod reach;
 pub mod reach_units;
 mod remap;
 mod timeframe;
+mod won;
 
 #[cfg(test)]
 mod tests;
