@@ -67,14 +67,20 @@ use crate::diagnostics::Diagnostic;
 /// Runs every analysis on a resolved model without errors.
 pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    overlap::diagnostics(model, &mut found);
-    never_fire::diagnostics(model, &mut found);
-    coverage::diagnostics(model, &mut found);
-    timeframe::diagnostics(model, &mut found);
-    hierarchy::diagnostics(model, &mut found);
-    reach::diagnostics(model, &mut found);
-    reach_units::diagnostics(model, &mut found);
-    overrides::diagnostics(model, &mut found);
-    remap::diagnostics(model, &mut found);
+    analyse_into(model, &mut found);
     found
+}
+
+/// [`analyse`], adding to `found`: a large tree's findings are not copied
+/// from one list to another.
+pub fn analyse_into(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    overlap::diagnostics(model, found);
+    never_fire::diagnostics(model, found);
+    coverage::diagnostics(model, found);
+    timeframe::diagnostics(model, found);
+    hierarchy::diagnostics(model, found);
+    reach::diagnostics(model, found);
+    reach_units::diagnostics(model, found);
+    overrides::diagnostics(model, found);
+    remap::diagnostics(model, found);
 }

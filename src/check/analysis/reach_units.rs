@@ -450,17 +450,20 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
         // change what serves a case, and most units find nothing.
         let mut routes: BTreeMap<&[model::ServiceTypeId], usize> = BTreeMap::new();
         // Looked up only, never iterated: hashing keeps the output's order.
-        let mut memo: FastMap<(usize, Cell, bool), Judged> = FastMap::default();
+        let mut memo: FastMap<(usize, Cell, bool), usize> = FastMap::default();
+        let mut judged: Vec<Judged> = Vec::new();
         type OfferKey = (usize, model::Channel, CaseSex);
         let mut offers: FastMap<OfferKey, Offers<'_>> = FastMap::default();
         let held = won_cases(model, layer_idx, layer, &mut cache);
         let parts = by_rule(&held);
         // Reused from rule to rule: most rules find nothing.
         let mut finding = Finding::new(units.len());
-        // The judgements a rule's cases have already marked on the units: a
-        // later case with the same one only adds its code.
-        let mut marked: FastMap<(usize, Cell, bool), ()> = FastMap::default();
-        for group in parts.chunk_by(|a, b| a.0 == b.0) {
+        // Per judgement, the last rule (counted from 1) whose cases have
+        // marked it on the units: a later case of that rule with the same
+        // judgement only adds its code.
+        let mut marked: Vec<usize> = Vec::new();
+        for (nth, group) in parts.chunk_by(|a, b| a.0 == b.0).enumerate() {
+            let nth = nth + 1;
             let Some(rule_id) = group.first().map(|(id, _)| *id) else {
                 continue;
             };
@@ -470,7 +473,6 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
             let next = routes.len();
             let route = *routes.entry(rule.route.as_slice()).or_insert(next);
             finding.reset();
-            marked.clear();
             for case in group.iter().flat_map(|(_, cases)| cases.iter()) {
                 let timeframe = model
                     .catalogue
@@ -478,7 +480,7 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
                     .and_then(|d| d.timeframe_minutes);
                 let urgent = timeframe.is_some_and(|t| t <= URGENT_MINUTES);
                 let cell = (case.channel, case.sex, case.ages);
-                let found = memo.entry((route, cell, urgent)).or_insert_with(|| {
+                let at = *memo.entry((route, cell, urgent)).or_insert_with(|| {
                     let offers =
                         offers
                             .entry((route, case.channel, case.sex))
@@ -487,9 +489,14 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
                                     Offer::new(model, c, &rule.route, case.channel, case.sex)
                                 }))
                             });
-                    Judged::new(offers, case.ages, urgent)
+                    judged.push(Judged::new(offers, case.ages, urgent));
+                    marked.push(0);
+                    judged.len() - 1
                 });
-                if marked.insert((route, cell, urgent), ()).is_some() {
+                let (Some(found), Some(mark)) = (judged.get(at), marked.get_mut(at)) else {
+                    continue;
+                };
+                if std::mem::replace(mark, nth) == nth {
                     // The same units, the same witness rule (a first case
                     // of its urgency was seen): only the code is new.
                     if found.reaches_a_gap {
