@@ -419,6 +419,24 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
     let claims = Claims::new(model);
     let by_unit = counted_by_unit(model);
     let mut cache = WonCache::new(model);
+    // Per code (by catalogue index), whether its timeframe makes it urgent.
+    let urgent_code: Vec<bool> = model
+        .catalogue
+        .dispositions()
+        .iter()
+        .map(|d| d.timeframe_minutes.is_some_and(|t| t <= URGENT_MINUTES))
+        .collect();
+    // Per rule, its list of routed types as a number: rules routing to the
+    // same types are served by the same services.
+    let mut route_numbers: FastMap<&[model::ServiceTypeId], usize> = FastMap::default();
+    let route_of: Vec<usize> = model
+        .rules
+        .iter()
+        .map(|rule| {
+            let next = route_numbers.len();
+            *route_numbers.entry(rule.route.as_slice()).or_insert(next)
+        })
+        .collect();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
         // The baseline is not analysed, but what its rules win serves the
@@ -448,7 +466,6 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
         // Per (route, channel, sex, ages, urgency), the units where
         // something is found, in unit order: the code searched does not
         // change what serves a case, and most units find nothing.
-        let mut routes: BTreeMap<&[model::ServiceTypeId], usize> = BTreeMap::new();
         // Looked up only, never iterated: hashing keeps the output's order.
         let mut memo: FastMap<(usize, Cell, bool), usize> = FastMap::default();
         let mut judged: Vec<Judged> = Vec::new();
@@ -470,15 +487,15 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
             let Some(rule) = model.rule(rule_id) else {
                 continue;
             };
-            let next = routes.len();
-            let route = *routes.entry(rule.route.as_slice()).or_insert(next);
+            let Some(&route) = route_of.get(rule_id.index()) else {
+                continue;
+            };
             finding.reset();
             for case in group.iter().flat_map(|(_, cases)| cases.iter()) {
-                let timeframe = model
-                    .catalogue
-                    .get(case.dx)
-                    .and_then(|d| d.timeframe_minutes);
-                let urgent = timeframe.is_some_and(|t| t <= URGENT_MINUTES);
+                let urgent = usize::try_from(case.dx.0)
+                    .ok()
+                    .and_then(|at| urgent_code.get(at).copied())
+                    .unwrap_or(false);
                 let cell = (case.channel, case.sex, case.ages);
                 let at = *memo.entry((route, cell, urgent)).or_insert_with(|| {
                     let offers =
