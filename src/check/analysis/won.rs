@@ -146,7 +146,7 @@ fn won_by(
                 if !disposition.channels.contains(&channel) {
                     continue;
                 }
-                let before = taken.get(&(channel, sex)).cloned().unwrap_or_default();
+                let before = taken.get(&(channel, sex)).into_iter().flatten().copied();
                 for ages in rule.when.ages.uncovered(before) {
                     won.entry(*id).or_default().push(Won {
                         dx,
