@@ -731,8 +731,8 @@ pub fn check_loaded(mut tree: Tree, release: Option<&str>) -> Result<Checked, Lo
         // Checking a tree with syntax errors would report names as unknown
         // only because their definitions did not parse: fix syntax first.
         Some(catalogue) if syntax_ok && !found.iter().any(Diagnostic::is_error) => {
-            let (model, checked) = check::check(&tree.files, catalogue);
-            found.extend(checked);
+            let (model, checked) = check::check_after(&tree.files, catalogue, found);
+            found = checked;
             Some(model)
         }
         _ => None,

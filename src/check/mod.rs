@@ -1,6 +1,7 @@
 //! Semantic checks: syntax trees and a release catalogue to the checked model.
 //!
-//! [`check`] is the phase's one entry point. It runs name resolution and the
+//! [`check`] is the phase's entry point ([`check_after`] when the tree has
+//! diagnostics of its own already). It runs name resolution and the
 //! structural checks ([`resolve`]), then the analyses of the model
 //! ([`analysis`]), and returns the model with every diagnostic found, sorted.
 //! The model is returned even when there are errors (what could not be
@@ -24,6 +25,17 @@ use crate::syntax::ast;
 
 /// Checks the files of one rules tree against `catalogue`.
 pub fn check(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<Diagnostic>) {
+    check_after(files, catalogue, Vec::new())
+}
+
+/// [`check`], its diagnostics sorted with `earlier` ones (of reading and
+/// parsing the tree, which no allow silences): a large tree's findings,
+/// counted in millions, are not copied from one list to another.
+pub fn check_after(
+    files: &[ast::File],
+    catalogue: Catalogue,
+    earlier: Vec<Diagnostic>,
+) -> (model::Model, Vec<Diagnostic>) {
     let (model, mut found) = resolve::resolve(files, catalogue);
     // The analyses judge what the rules mean; with names unresolved they
     // would report gaps and unreachable services that are only echoes of
@@ -35,9 +47,10 @@ pub fn check(files: &[ast::File], catalogue: Catalogue) -> (model::Model, Vec<Di
         .iter()
         .any(|d| d.is_error() && d.code != Code::UnknownPostcodeUnit);
     if analysed {
-        found.extend(analysis::analyse(&model));
+        analysis::analyse_into(&model, &mut found);
     }
     allow(files, &mut found, analysed);
+    found.splice(0..0, earlier);
     diagnostics::sort(&mut found);
     (model, found)
 }

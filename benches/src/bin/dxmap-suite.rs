@@ -1,8 +1,9 @@
 //! `dxmap-suite`: dxmap's own benchmark tables in one run: compiler phases,
 //! table write and load, and route latency and throughput on generated
-//! trees of 1×, 10× and 100× the shipped tree and of national size; the
-//! growth from 10× to 100×; the targets of the Performance issue, met or
-//! not; optionally a growth plot (SVG).
+//! trees of 1×, 10×, 100×, 300× and 1,000× the shipped tree and of
+//! national size; the growth from 10× to 100×, and from 100× to 300× and
+//! 300× to 1,000× as an exponent in source size; the targets of the
+//! Performance issue, met or not; optionally a growth plot (SVG).
 //!
 //! ```text
 //! cargo run -p dxmap-bench --release --bin dxmap-suite [-- --cases N] [--runs N] [--svg FILE]
@@ -204,6 +205,36 @@ fn tables(figs: &[Figures]) -> String {
             growth(a, b, |f| f.route.median_us)
         );
     }
+    let pairs = [("100x", "300x"), ("300x", "1000x")];
+    let pairs: Vec<(&Figures, &Figures)> = pairs
+        .iter()
+        .filter_map(|(a, b)| Some((find(a)?, find(b)?)))
+        .collect();
+    if !pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Growth in source size (target: exponent ≤ 1.10)\n"
+        );
+        let _ = writeln!(out, "| from → to | source | check | of which analyses | compile | parse + check + compile |");
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- |");
+        for (a, b) in pairs {
+            let size = b.bytes as f64 / (a.bytes as f64).max(1.0);
+            let exponent = |cost: fn(&Figures) -> Duration| {
+                let ratio = cost(b).as_secs_f64() / cost(a).as_secs_f64().max(1e-12);
+                format!("{ratio:.2}×, exponent {:.2}", ratio.ln() / size.ln())
+            };
+            let _ = writeln!(
+                out,
+                "| {} → {} | {size:.2}× | {} | {} | {} | {} |",
+                a.name,
+                b.name,
+                exponent(|f| f.check),
+                exponent(|f| f.analyses),
+                exponent(|f| f.compile),
+                exponent(Figures::build)
+            );
+        }
+    }
     if let Some(n) = find("national") {
         let _ = writeln!(out, "\n### Targets (national tree)\n");
         let _ = writeln!(out, "| target | figure | met |");
@@ -341,9 +372,17 @@ fn run() -> Result<(), String> {
         ("1x", Params::shipped_scale(1)),
         ("10x", Params::shipped_scale(10)),
         ("100x", Params::shipped_scale(100)),
+        ("300x", Params::shipped_scale(300)),
+        ("1000x", Params::shipped_scale(1000)),
         ("national", Params::national()),
     ] {
         eprintln!("dxmap-suite: {name}…");
+        // The largest trees take seconds a run: one run each.
+        let runs = if matches!(name, "300x" | "1000x") {
+            1
+        } else {
+            runs
+        };
         figs.push(measure_tree(name, &params, runs, n_cases)?);
     }
     print!("{}", tables(&figs));

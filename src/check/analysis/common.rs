@@ -76,15 +76,30 @@ pub(super) fn rules_by_code(
     model: &model::Model,
     layer: &model::Layer,
 ) -> BTreeMap<DispositionId, Vec<model::RuleId>> {
-    let mut by_code: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    // Gathered by catalogue index, then made a map at once (in key order):
+    // every analysis of every layer asks for it.
+    let mut buckets: Vec<Vec<model::RuleId>> = Vec::new();
     for rule_id in &layer.rules {
         if let Some(rule) = model.rule(*rule_id) {
             for code in &rule.dispositions {
-                by_code.entry(*code).or_default().push(*rule_id);
+                let Ok(at) = usize::try_from(code.0) else {
+                    continue;
+                };
+                if buckets.len() <= at {
+                    buckets.resize_with(at + 1, Vec::new);
+                }
+                if let Some(bucket) = buckets.get_mut(at) {
+                    bucket.push(*rule_id);
+                }
             }
         }
     }
-    by_code
+    buckets
+        .into_iter()
+        .enumerate()
+        .filter(|(_, rules)| !rules.is_empty())
+        .filter_map(|(at, rules)| Some((DispositionId(u32::try_from(at).ok()?), rules)))
+        .collect()
 }
 
 /// A set of codes, by catalogue index: the analyses of an overlay look

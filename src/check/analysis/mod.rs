@@ -30,7 +30,8 @@
 //! (unreachable services, types without services) and `overrides`
 //! (identical overrides, useless suspensions), [`reach_units`] (cases
 //! no service covers in an overlay's area, and gaps in urgent services'
-//! hours), `remap` (remap chains and
+//! hours), `won` (the cases each rule of a layer wins, for them), `remap`
+//! (remap chains and
 //! risky remaps); [`common`] holds what they share. What a rule
 //! matches, how ages convert, what a sex admits and how `same_as` and
 //! `no_search` resolve are the runtime's (`dxmap_runtime::space`): the
@@ -49,6 +50,7 @@ mod reach;
 pub mod reach_units;
 mod remap;
 mod timeframe;
+mod won;
 
 #[cfg(test)]
 mod tests;
@@ -65,14 +67,20 @@ use crate::diagnostics::Diagnostic;
 /// Runs every analysis on a resolved model without errors.
 pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    overlap::diagnostics(model, &mut found);
-    never_fire::diagnostics(model, &mut found);
-    coverage::diagnostics(model, &mut found);
-    timeframe::diagnostics(model, &mut found);
-    hierarchy::diagnostics(model, &mut found);
-    reach::diagnostics(model, &mut found);
-    reach_units::diagnostics(model, &mut found);
-    overrides::diagnostics(model, &mut found);
-    remap::diagnostics(model, &mut found);
+    analyse_into(model, &mut found);
     found
+}
+
+/// [`analyse`], adding to `found`: a large tree's findings are not copied
+/// from one list to another.
+pub fn analyse_into(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    overlap::diagnostics(model, found);
+    never_fire::diagnostics(model, found);
+    coverage::diagnostics(model, found);
+    timeframe::diagnostics(model, found);
+    hierarchy::diagnostics(model, found);
+    reach::diagnostics(model, found);
+    reach_units::diagnostics(model, found);
+    overrides::diagnostics(model, found);
+    remap::diagnostics(model, found);
 }

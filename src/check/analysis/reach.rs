@@ -149,6 +149,9 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             .iter()
             .map(|u| claims.owner(&u.text))
             .collect();
+        // A layer owning a catchment unit governs it: tried first, as a
+        // national service is in force in every layer of a large tree
+        // (`routing` is in layer order).
         let governs = |layer: &model::LayerId| {
             service
                 .catchment
@@ -159,7 +162,11 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
         let bounded = service.valid.from.is_some() && service.valid.until.is_some();
         let reason = if routing.is_empty() {
             Some("no rule in force where it is routes its type".to_owned())
-        } else if !routing.iter().any(governs) {
+        } else if !(owners
+            .iter()
+            .any(|owner| routing.binary_search(owner).is_ok())
+            || routing.iter().any(governs))
+        {
             Some("the layers that route its type govern none of its catchment".to_owned())
         } else if bounded
             && always_suspended(

@@ -17,17 +17,19 @@
 //! others); dated entries, bank holidays and bounded validity are not
 //! considered.
 //!
-//! Imports: `super::{common, reach}`, `crate::check::model`,
+//! Imports: `super::{common, reach, won}`, `crate::check::model`,
 //! `crate::catalogue`, `crate::diagnostics`, `crate::geo`, `crate::source`,
 //! `dxmap_runtime::space`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dxmap_runtime::space::{Ages, Answering, CaseSex};
+use dxmap_runtime::space::{Ages, CaseSex};
 use dxmap_runtime::FastMap;
 
 use super::common::{self, Witness};
 use super::reach::{containing_units, Claims};
+pub use super::won::Won;
+use super::won::{by_rule, won_cases, WonCache};
 use crate::catalogue::DispositionId;
 use crate::check::model;
 use crate::diagnostics::{self, Code, Diagnostic};
@@ -35,92 +37,6 @@ use crate::geo::{Geography, Level};
 
 /// Timeframes at most this long make an unreachable case an error.
 const URGENT_MINUTES: u32 = 60;
-
-/// A set of cases one rule wins: a code, a channel, a sex and ages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Won {
-    /// The code searched.
-    pub dx: DispositionId,
-    /// The channel.
-    pub channel: model::Channel,
-    /// The sex.
-    pub sex: CaseSex,
-    /// The ages the rule wins.
-    pub ages: Ages,
-}
-
-/// The cases each rule of a code's rules wins, keyed by the code and those
-/// rules: most overlays inherit most codes' rules unchanged, so what one
-/// layer works out serves the others.
-type WonByRules = FastMap<(DispositionId, Vec<model::RuleId>), Vec<(model::RuleId, Vec<Won>)>>;
-
-/// Per rule of a layer, the cases it wins, code by code: among the rules
-/// naming a code that answers itself (no `no_search`), from the highest
-/// priority down, the ages of each (channel, sex) that higher priorities
-/// have not taken, on the channels the catalogue uses the code on.
-fn won_cases(
-    model: &model::Model,
-    layer: &model::Layer,
-    known: &mut WonByRules,
-) -> BTreeMap<model::RuleId, Vec<Won>> {
-    let by_code = common::rules_by_code(model, layer);
-    let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
-    for (dx, rule_ids) in &by_code {
-        let answer = common::answered(model, layer, &by_code, *dx);
-        if !matches!(answer, Answering::Rules { code, .. } if code == *dx) {
-            continue;
-        }
-        let code_won = known
-            .entry((*dx, rule_ids.clone()))
-            .or_insert_with(|| won_by(model, *dx, rule_ids));
-        for (id, cases) in code_won.iter() {
-            won.entry(*id).or_default().extend_from_slice(cases);
-        }
-    }
-    won
-}
-
-/// The cases each of `rule_ids` (the rules naming `dx`) wins, by rule.
-fn won_by(
-    model: &model::Model,
-    dx: DispositionId,
-    rule_ids: &[model::RuleId],
-) -> Vec<(model::RuleId, Vec<Won>)> {
-    let Some(disposition) = model.catalogue.get(dx) else {
-        return Vec::new();
-    };
-    let mut rules: Vec<(model::RuleId, &model::Rule)> = rule_ids
-        .iter()
-        .filter_map(|id| Some((*id, model.rule(*id)?)))
-        .collect();
-    rules.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
-    let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
-    let mut taken: BTreeMap<(model::Channel, CaseSex), Vec<Ages>> = BTreeMap::new();
-    for group in rules.chunk_by(|a, b| a.1.priority == b.1.priority) {
-        for (id, rule) in group {
-            for (channel, sex) in rule.when.cells() {
-                if !disposition.channels.contains(&channel) {
-                    continue;
-                }
-                let before = taken.get(&(channel, sex)).cloned().unwrap_or_default();
-                for ages in rule.when.ages.uncovered(before) {
-                    won.entry(*id).or_default().push(Won {
-                        dx,
-                        channel,
-                        sex,
-                        ages,
-                    });
-                }
-            }
-        }
-        for (_, rule) in group {
-            for cell in rule.when.cells() {
-                taken.entry(cell).or_default().push(rule.when.ages);
-            }
-        }
-    }
-    won.into_iter().collect()
-}
 
 /// The units of an overlay's area that reach is judged on: an area's
 /// districts that have a centroid, districts and sectors as written, each
@@ -442,6 +358,25 @@ impl Finding {
             ..Finding::default()
         }
     }
+
+    /// Empty again, for the next rule, keeping what it has allocated.
+    fn reset(&mut self) {
+        for unit in self.unit_order.drain(..) {
+            if let Some(seen) = self.unreached.get_mut(unit) {
+                *seen = false;
+            }
+        }
+        for unit in self.hours_units.drain(..) {
+            if let Some(seen) = self.gapped.get_mut(unit) {
+                *seen = false;
+            }
+        }
+        self.witness = None;
+        self.codes.clear();
+        self.urgent = false;
+        self.hours_witness = None;
+        self.closed.clear();
+    }
 }
 
 /// A reach finding, as data: what the tests route.
@@ -472,15 +407,49 @@ pub struct Unreached {
 /// Reach findings (`closed` empty) and hours gaps (`closed` not empty) of
 /// every overlay, layer by layer, rule by rule.
 pub fn unreached(model: &model::Model) -> Vec<Unreached> {
+    let mut out = Vec::new();
+    each_unreached(model, |finding| out.push(finding));
+    out
+}
+
+/// [`unreached`], one finding at a time: a large tree has millions, and
+/// each is made a diagnostic as it comes.
+fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
     let geography = Geography::bundled();
     let claims = Claims::new(model);
     let by_unit = counted_by_unit(model);
-    let mut known = WonByRules::default();
-    let mut out = Vec::new();
-    for (layer_idx, layer) in model.layers.iter().enumerate().skip(1) {
+    let mut cache = WonCache::new(model);
+    // Per code (by catalogue index), whether its timeframe makes it urgent.
+    let urgent_code: Vec<bool> = model
+        .catalogue
+        .dispositions()
+        .iter()
+        .map(|d| d.timeframe_minutes.is_some_and(|t| t <= URGENT_MINUTES))
+        .collect();
+    // Per rule, its list of routed types as a number: rules routing to the
+    // same types are served by the same services.
+    let mut route_numbers: FastMap<&[model::ServiceTypeId], usize> = FastMap::default();
+    let route_of: Vec<usize> = model
+        .rules
+        .iter()
+        .map(|rule| {
+            let next = route_numbers.len();
+            *route_numbers.entry(rule.route.as_slice()).or_insert(next)
+        })
+        .collect();
+    for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
-        let units = area_units(geography, &claims, layer_id, layer);
+        // The baseline is not analysed, but what its rules win serves the
+        // overlays that extend it.
+        let units = if layer_id == model::NATIONAL {
+            Vec::new()
+        } else {
+            area_units(geography, &claims, layer_id, layer)
+        };
         if units.is_empty() {
+            if cache.extended.get(layer_idx).copied().unwrap_or(false) {
+                won_cases(model, layer_idx, layer, &mut cache);
+            }
             continue;
         }
         let areas = WholeAreas::new(geography, layer, &units);
@@ -497,29 +466,38 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
         // Per (route, channel, sex, ages, urgency), the units where
         // something is found, in unit order: the code searched does not
         // change what serves a case, and most units find nothing.
-        let mut routes: BTreeMap<&[model::ServiceTypeId], usize> = BTreeMap::new();
         // Looked up only, never iterated: hashing keeps the output's order.
-        let mut memo: FastMap<(usize, Cell, bool), Judged> = FastMap::default();
+        let mut memo: FastMap<(usize, Cell, bool), usize> = FastMap::default();
+        let mut judged: Vec<Judged> = Vec::new();
         type OfferKey = (usize, model::Channel, CaseSex);
         let mut offers: FastMap<OfferKey, Offers<'_>> = FastMap::default();
-        for (rule_id, won) in won_cases(model, layer, &mut known) {
+        let held = won_cases(model, layer_idx, layer, &mut cache);
+        let parts = by_rule(&held);
+        // Reused from rule to rule: most rules find nothing.
+        let mut finding = Finding::new(units.len());
+        // Per judgement, the last rule (counted from 1) whose cases have
+        // marked it on the units: a later case of that rule with the same
+        // judgement only adds its code.
+        let mut marked: Vec<usize> = Vec::new();
+        for (nth, group) in parts.chunk_by(|a, b| a.0 == b.0).enumerate() {
+            let nth = nth + 1;
+            let Some(rule_id) = group.first().map(|(id, _)| *id) else {
+                continue;
+            };
             let Some(rule) = model.rule(rule_id) else {
                 continue;
             };
-            let next = routes.len();
-            let route = *routes.entry(rule.route.as_slice()).or_insert(next);
-            let mut finding = Finding::new(units.len());
-            // The judgements this rule's cases have already marked on the
-            // units: a later case with the same one only adds its code.
-            let mut marked: FastMap<(usize, Cell, bool), ()> = FastMap::default();
-            for case in &won {
-                let timeframe = model
-                    .catalogue
-                    .get(case.dx)
-                    .and_then(|d| d.timeframe_minutes);
-                let urgent = timeframe.is_some_and(|t| t <= URGENT_MINUTES);
+            let Some(&route) = route_of.get(rule_id.index()) else {
+                continue;
+            };
+            finding.reset();
+            for case in group.iter().flat_map(|(_, cases)| cases.iter()) {
+                let urgent = usize::try_from(case.dx.0)
+                    .ok()
+                    .and_then(|at| urgent_code.get(at).copied())
+                    .unwrap_or(false);
                 let cell = (case.channel, case.sex, case.ages);
-                let found = memo.entry((route, cell, urgent)).or_insert_with(|| {
+                let at = *memo.entry((route, cell, urgent)).or_insert_with(|| {
                     let offers =
                         offers
                             .entry((route, case.channel, case.sex))
@@ -528,9 +506,14 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                                     Offer::new(model, c, &rule.route, case.channel, case.sex)
                                 }))
                             });
-                    Judged::new(offers, case.ages, urgent)
+                    judged.push(Judged::new(offers, case.ages, urgent));
+                    marked.push(0);
+                    judged.len() - 1
                 });
-                if marked.insert((route, cell, urgent), ()).is_some() {
+                let (Some(found), Some(mark)) = (judged.get(at), marked.get_mut(at)) else {
+                    continue;
+                };
+                if std::mem::replace(mark, nth) == nth {
                     // The same units, the same witness rule (a first case
                     // of its urgency was seen): only the code is new.
                     if found.reaches_a_gap {
@@ -594,7 +577,7 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
                 let units: Vec<String> = order.iter().map(name).collect();
                 let mut codes = vec![case.dx];
                 codes.extend(finding.codes.iter().filter(|c| **c != case.dx));
-                out.push(Unreached {
+                emit(Unreached {
                     rule: rule_id,
                     witness: witness(case),
                     unit: unit.clone(),
@@ -608,7 +591,7 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
             }
             if let Some((case, unit)) = &finding.hours_witness {
                 let units: Vec<String> = finding.hours_units.iter().map(name).collect();
-                out.push(Unreached {
+                emit(Unreached {
                     rule: rule_id,
                     witness: witness(case),
                     unit: name(unit),
@@ -622,7 +605,6 @@ pub fn unreached(model: &model::Model) -> Vec<Unreached> {
             }
         }
     }
-    out
 }
 
 /// Units for people: an area of the overlay's `area` all of whose judged
@@ -688,43 +670,46 @@ fn some_of(items: &[String]) -> String {
 }
 
 pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
-    for finding in unreached(model) {
-        let (Some(rule), Some(layer)) =
-            (model.rule(finding.rule), model.layer(finding.witness.layer))
-        else {
-            continue;
-        };
-        let codes: Vec<String> = finding
-            .codes
-            .iter()
-            .map(|dx| model.catalogue.code(*dx).to_owned())
-            .collect();
-        let types: Vec<String> = rule
-            .route
-            .iter()
-            .filter_map(|t| model.service_type(*t))
-            .map(|t| format!("`{}`", t.name))
-            .collect();
-        let types = types.join(" or ");
-        let channel = finding.witness.channel.as_str();
-        let area_span = layer.area.first().map_or(layer.span, |u| u.span);
-        let inherited = rule.layer != finding.witness.layer;
-        let (primary, secondary, secondary_label) = if inherited {
-            (
-                area_span,
-                rule.name_span,
-                format!("rule `{}`, inherited by `{}`", rule.name, layer.name),
-            )
-        } else {
-            (
-                rule.name_span,
-                area_span,
-                format!("the area of `{}`", layer.name),
-            )
-        };
-        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
-        let (code, message, help) = if closed.is_empty() {
-            (
+    each_unreached(model, |finding| diagnostic(model, finding, found));
+}
+
+/// A reach or hours finding as a diagnostic.
+fn diagnostic(model: &model::Model, finding: Unreached, found: &mut Vec<Diagnostic>) {
+    let (Some(rule), Some(layer)) = (model.rule(finding.rule), model.layer(finding.witness.layer))
+    else {
+        return;
+    };
+    let codes: Vec<String> = finding
+        .codes
+        .iter()
+        .map(|dx| model.catalogue.code(*dx).to_owned())
+        .collect();
+    let types: Vec<String> = rule
+        .route
+        .iter()
+        .filter_map(|t| model.service_type(*t))
+        .map(|t| format!("`{}`", t.name))
+        .collect();
+    let types = types.join(" or ");
+    let channel = finding.witness.channel.as_str();
+    let area_span = layer.area.first().map_or(layer.span, |u| u.span);
+    let inherited = rule.layer != finding.witness.layer;
+    let (primary, secondary, secondary_label) = if inherited {
+        (
+            area_span,
+            rule.name_span,
+            format!("rule `{}`, inherited by `{}`", rule.name, layer.name),
+        )
+    } else {
+        (
+            rule.name_span,
+            area_span,
+            format!("the area of `{}`", layer.name),
+        )
+    };
+    let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
+    let (code, message, help) = if closed.is_empty() {
+        (
                 if finding.urgent {
                     Code::UnreachableUrgent
                 } else {
@@ -750,8 +735,8 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                     rule.name, layer.name
                 ),
             )
-        } else {
-            (
+    } else {
+        (
                 Code::HoursGap,
                 format!(
                     "{} on {channel} in {}: no {types} service is open {}",
@@ -761,18 +746,17 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                 ),
                 "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
             )
-        };
-        let mut data = finding.witness.data(model);
-        data.places = diagnostics::Places {
-            units: finding.units.clone(),
-            codes,
-            hours: closed,
-        };
-        found.push(
-            Diagnostic::new(code, primary, message)
-                .with_secondary(secondary, secondary_label)
-                .with_help(help)
-                .with_witness(data),
-        );
-    }
+    };
+    let mut data = finding.witness.data(model);
+    data.places = diagnostics::Places {
+        units: finding.units,
+        codes,
+        hours: closed,
+    };
+    found.push(
+        Diagnostic::new(code, primary, message)
+            .with_secondary(secondary, secondary_label)
+            .with_help(help)
+            .with_witness(data),
+    );
 }

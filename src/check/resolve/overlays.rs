@@ -173,12 +173,6 @@ impl Resolver {
         }
     }
 
-    fn rule_in_layer(&self, rules: &[model::RuleId], name: &str) -> Option<usize> {
-        rules
-            .iter()
-            .position(|id| self.model.rule(*id).is_some_and(|rule| rule.name == name))
-    }
-
     fn unknown_rule(&mut self, rules: &[model::RuleId], name: &ast::Name, below: &str) {
         let names: Vec<String> = rules
             .iter()
@@ -212,7 +206,7 @@ impl Resolver {
             .cloned()
             .unwrap_or_else(|| parent.clone());
         layer.skills = parent.skills.clone();
-        layer.rules = parent.rules.clone();
+        let mut rules = LayerRules::new(&self.model, &parent.rules);
         layer.no_search = parent.no_search.clone();
         layer.remaps = parent.remaps.clone();
         layer.suspensions = parent.suspensions.clone();
@@ -267,11 +261,8 @@ impl Resolver {
                     if self.changed_twice(&mut changed, &rule.name, "overridden") {
                         continue;
                     }
-                    let Some(position) = self.rule_in_layer(&parent.rules, &rule.name.node) else {
+                    let Some(replaces) = rules.in_parent(&self.model, &rule.name.node) else {
                         self.unknown_rule(&parent.rules, &rule.name, &below);
-                        continue;
-                    };
-                    let Some(replaces) = parent.rules.get(position).copied() else {
                         continue;
                     };
                     let lowered =
@@ -283,20 +274,18 @@ impl Resolver {
                         ));
                     }
                     let id = self.add_rule(lowered);
-                    if let Some(at) = self.rule_in_layer(&layer.rules, &rule.name.node) {
-                        if let Some(slot) = layer.rules.get_mut(at) {
-                            *slot = id;
-                        }
+                    if let Some(at) = rules.find(&self.model, &rule.name.node) {
+                        rules.replace(at, id);
                     }
                 }
                 ast::OverlayItem::OverrideHierarchy(entry) => {
                     self.override_hierarchy(entry, layer_id, &mut layer, &mut overridden);
                 }
                 ast::OverlayItem::Add(rule) => {
-                    if let Some(existing) = self
-                        .rule_in_layer(&layer.rules, &rule.name.node)
-                        .and_then(|at| layer.rules.get(at))
-                        .and_then(|id| self.model.rule(*id))
+                    if let Some(existing) = rules
+                        .find(&self.model, &rule.name.node)
+                        .and_then(|at| rules.get(at))
+                        .and_then(|id| self.model.rule(id))
                     {
                         let first = existing.name_span;
                         let code = if added.contains(&rule.name.node) {
@@ -318,13 +307,13 @@ impl Resolver {
                     added.insert(rule.name.node.clone());
                     let lowered = self.rule(rule, layer_id, model::RuleOrigin::Added);
                     let id = self.add_rule(lowered);
-                    layer.rules.push(id);
+                    rules.push(id);
                 }
                 ast::OverlayItem::Remove(remove) => {
                     if self.changed_twice(&mut changed, &remove.rule, "removed") {
                         continue;
                     }
-                    let Some(at) = self.rule_in_layer(&layer.rules, &remove.rule.node) else {
+                    let Some(at) = rules.find(&self.model, &remove.rule.node) else {
                         self.unknown_rule(&parent.rules, &remove.rule, &below);
                         continue;
                     };
@@ -335,10 +324,11 @@ impl Resolver {
                         ));
                         continue;
                     };
-                    let removed = layer.rules.remove(at);
-                    layer
-                        .removed
-                        .push((removed, because.reason.node.clone(), remove.span));
+                    if let Some(removed) = rules.remove(at) {
+                        layer
+                            .removed
+                            .push((removed, because.reason.node.clone(), remove.span));
+                    }
                 }
                 ast::OverlayItem::Suspend(suspend) => {
                     if let Some(suspension) = self.suspension(suspend, &layer) {
@@ -398,6 +388,7 @@ impl Resolver {
                 ast::OverlayItem::Service(_) => {}
             }
         }
+        layer.rules = rules.into_rules();
         if own_catch_all.is_some() {
             layer.catch_all = own_catch_all;
         }
@@ -571,4 +562,100 @@ impl Resolver {
             span: suspend.span,
         })
     }
+}
+
+/// An overlay's rules while its items apply: its parent's, in order, with
+/// each name findable without a scan of them all (an overlay of a large
+/// tree changes hundreds of rules among thousands). A removed rule leaves
+/// a gap until [`LayerRules::into_rules`]; an added one goes at the end.
+struct LayerRules {
+    /// The parent's rules, as they were.
+    parent: Vec<model::RuleId>,
+    /// The layer's rules so far, by the parent's positions, then added ones.
+    slots: Vec<Option<model::RuleId>>,
+    /// `(hash of the name, position)` of the parent's rules, sorted.
+    names: Vec<(u64, usize)>,
+}
+
+impl LayerRules {
+    fn new(model: &model::Model, parent: &[model::RuleId]) -> LayerRules {
+        let mut names: Vec<(u64, usize)> = parent
+            .iter()
+            .enumerate()
+            .filter_map(|(at, id)| Some((name_hash(&model.rule(*id)?.name), at)))
+            .collect();
+        names.sort_unstable();
+        LayerRules {
+            parent: parent.to_vec(),
+            slots: parent.iter().copied().map(Some).collect(),
+            names,
+        }
+    }
+
+    /// The parent's positions whose name may be `name`, in order.
+    fn candidates(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
+        let hash = name_hash(name);
+        let first = self.names.partition_point(|(h, _)| *h < hash);
+        self.names
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |(h, _)| *h == hash)
+            .map(|(_, at)| *at)
+    }
+
+    /// The parent's first rule called `name`.
+    fn in_parent(&self, model: &model::Model, name: &str) -> Option<model::RuleId> {
+        self.candidates(name)
+            .filter_map(|at| self.parent.get(at).copied())
+            .find(|id| model.rule(*id).is_some_and(|r| r.name == name))
+    }
+
+    /// The position of the layer's first rule called `name`.
+    fn find(&self, model: &model::Model, name: &str) -> Option<usize> {
+        let named = |at: &usize| {
+            self.slots
+                .get(*at)
+                .copied()
+                .flatten()
+                .and_then(|id| model.rule(id))
+                .is_some_and(|r| r.name == name)
+        };
+        // Positions of the parent's rules come before added ones.
+        self.candidates(name)
+            .filter(named)
+            .min()
+            .or_else(|| (self.parent.len()..self.slots.len()).find(named))
+    }
+
+    fn get(&self, at: usize) -> Option<model::RuleId> {
+        self.slots.get(at).copied().flatten()
+    }
+
+    /// Puts `id` (a rule of the same name) in place of the rule at `at`.
+    fn replace(&mut self, at: usize, id: model::RuleId) {
+        if let Some(slot) = self.slots.get_mut(at) {
+            *slot = Some(id);
+        }
+    }
+
+    fn push(&mut self, id: model::RuleId) {
+        self.slots.push(Some(id));
+    }
+
+    fn remove(&mut self, at: usize) -> Option<model::RuleId> {
+        self.slots.get_mut(at)?.take()
+    }
+
+    /// The layer's rules in order: what is left of the parent's, then the
+    /// added ones.
+    fn into_rules(self) -> Vec<model::RuleId> {
+        self.slots.into_iter().flatten().collect()
+    }
+}
+
+/// A rule name's hash, for [`LayerRules`] (names are then compared).
+fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<dxmap_runtime::FastHasher>::default().hash_one(name)
 }

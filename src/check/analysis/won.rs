@@ -1,0 +1,167 @@
+//! What each rule of a layer wins: the cases (code, channel, sex, ages)
+//! it answers, from the highest priority down among the rules naming a
+//! code, for the reach and hours analysis ([`super::reach_units`]). An
+//! overlay's codes whose rules it does not change win what they win in
+//! its parent, so most of an overlay's rules are not swept again.
+//!
+//! Imports: `super::common`, `crate::check::model`, `crate::catalogue`,
+//! `dxmap_runtime::space`.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use dxmap_runtime::space::{Ages, Answering, CaseSex};
+use dxmap_runtime::FastMap;
+
+use super::common;
+use crate::catalogue::DispositionId;
+use crate::check::model;
+/// A set of cases one rule wins: a code, a channel, a sex and ages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Won {
+    /// The code searched.
+    pub dx: DispositionId,
+    /// The channel.
+    pub channel: model::Channel,
+    /// The sex.
+    pub sex: CaseSex,
+    /// The ages the rule wins.
+    pub ages: Ages,
+}
+
+/// The cases each rule of one code's rules wins, by rule: shared by the
+/// layers whose rules of that code are the same.
+pub(super) type CodeWon = Rc<Vec<(model::RuleId, Vec<Won>)>>;
+
+/// What the rules of each code win, kept for the layers others extend:
+/// an overlay's codes whose rules it does not change win what they win in
+/// its parent, so most of an overlay's rules are not swept again.
+pub(super) struct WonCache {
+    /// Per layer, whether another layer extends it.
+    pub(super) extended: Vec<bool>,
+    /// Per layer extended, what its codes' rules win.
+    of_layer: Vec<Option<FastMap<DispositionId, CodeWon>>>,
+}
+
+impl WonCache {
+    pub(super) fn new(model: &model::Model) -> WonCache {
+        let mut extended = vec![false; model.layers.len()];
+        for layer in &model.layers {
+            if let Some(flag) = layer.parent.and_then(|p| extended.get_mut(p.index())) {
+                *flag = true;
+            }
+        }
+        WonCache {
+            of_layer: vec![None; model.layers.len()],
+            extended,
+        }
+    }
+}
+
+/// Per rule of a layer (in rule order), the cases it wins, code by code:
+/// among the rules naming a code that answers itself (no `no_search`),
+/// from the highest priority down, the ages of each (channel, sex) that
+/// higher priorities have not taken, on the channels the catalogue uses
+/// the code on. The parts are `(rule, cases of one code)`, grouped by
+/// rule, codes in order; `held` keeps the shared lists they borrow.
+pub(super) fn won_cases(
+    model: &model::Model,
+    layer_idx: usize,
+    layer: &model::Layer,
+    cache: &mut WonCache,
+) -> Vec<CodeWon> {
+    let by_code = common::rules_by_code(model, layer);
+    // The codes whose rules differ from the parent's: those its own rules
+    // and the parent's rules it drops name. `None`: analyse every code.
+    let changed = common::changes_to_parent(model, layer_idx, layer).map(|removed| {
+        let layer_id = model::LayerId::from_index(layer_idx);
+        let own = layer
+            .rules
+            .iter()
+            .filter_map(|id| model.rule(*id))
+            .filter(|r| r.layer == layer_id);
+        let dropped = removed.iter().filter_map(|id| model.rule(*id));
+        common::CodeSet::named(own.chain(dropped))
+    });
+    let parent = match (&changed, layer.parent) {
+        (Some(_), Some(p)) => cache.of_layer.get(p.index()).and_then(Option::as_ref),
+        _ => None,
+    };
+    let keep = cache.extended.get(layer_idx).copied().unwrap_or(false);
+    let mut kept: FastMap<DispositionId, CodeWon> = FastMap::default();
+    let mut held = Vec::new();
+    for (dx, rule_ids) in &by_code {
+        let answer = common::answered(model, layer, &by_code, *dx);
+        if !matches!(answer, Answering::Rules { code, .. } if code == *dx) {
+            continue;
+        }
+        let same = changed.as_ref().is_some_and(|c| !c.contains(*dx));
+        let code_won = match parent.and_then(|p| p.get(dx)).filter(|_| same) {
+            Some(won) => Rc::clone(won),
+            None => Rc::new(won_by(model, *dx, rule_ids)),
+        };
+        if keep {
+            kept.insert(*dx, Rc::clone(&code_won));
+        }
+        held.push(code_won);
+    }
+    if let Some(slot) = cache.of_layer.get_mut(layer_idx).filter(|_| keep) {
+        *slot = Some(kept);
+    }
+    held
+}
+
+/// The parts of `held` (see [`won_cases`]), grouped by rule in rule
+/// order, each rule's codes in code order.
+pub(super) fn by_rule(held: &[CodeWon]) -> Vec<(model::RuleId, &[Won])> {
+    let mut parts: Vec<(model::RuleId, &[Won])> = held
+        .iter()
+        .flat_map(|code_won| code_won.iter())
+        .map(|(id, cases)| (*id, cases.as_slice()))
+        .collect();
+    // Stable: a rule's parts stay in code order.
+    parts.sort_by_key(|(id, _)| *id);
+    parts
+}
+
+/// The cases each of `rule_ids` (the rules naming `dx`) wins, by rule.
+fn won_by(
+    model: &model::Model,
+    dx: DispositionId,
+    rule_ids: &[model::RuleId],
+) -> Vec<(model::RuleId, Vec<Won>)> {
+    let Some(disposition) = model.catalogue.get(dx) else {
+        return Vec::new();
+    };
+    let mut rules: Vec<(model::RuleId, &model::Rule)> = rule_ids
+        .iter()
+        .filter_map(|id| Some((*id, model.rule(*id)?)))
+        .collect();
+    rules.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
+    let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
+    let mut taken: BTreeMap<(model::Channel, CaseSex), Vec<Ages>> = BTreeMap::new();
+    for group in rules.chunk_by(|a, b| a.1.priority == b.1.priority) {
+        for (id, rule) in group {
+            for (channel, sex) in rule.when.cells() {
+                if !disposition.channels.contains(&channel) {
+                    continue;
+                }
+                let before = taken.get(&(channel, sex)).into_iter().flatten().copied();
+                for ages in rule.when.ages.uncovered(before) {
+                    won.entry(*id).or_default().push(Won {
+                        dx,
+                        channel,
+                        sex,
+                        ages,
+                    });
+                }
+            }
+        }
+        for (_, rule) in group {
+            for cell in rule.when.cells() {
+                taken.entry(cell).or_default().push(rule.when.ages);
+            }
+        }
+    }
+    won.into_iter().collect()
+}
