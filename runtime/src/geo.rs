@@ -286,9 +286,9 @@ impl Geography {
         self.entry(unit).flatten().map(Centroid::degrees)
     }
 
-    /// A case's position: its `location` if given, else the centroid of the
-    /// most specific unit of its postcode that has one; `Ok(None)` when none
-    /// has. A postcode whose district is unknown is an error.
+    /// A case's position ([`case_placed`]); `Ok(None)` when neither a
+    /// location nor a centroid places it. A postcode whose district is
+    /// unknown is an error.
     pub fn case_position(
         &self,
         postcode: &Postcode,
@@ -299,37 +299,103 @@ impl Geography {
                 district: postcode.district().to_owned(),
             });
         }
-        if let Some(location) = location {
-            return Ok(Some(Position::at(location, PositionSource::Location)));
-        }
-        let [sector, district, area] = postcode.units();
-        Ok([
-            (sector, PositionSource::Sector),
-            (district, PositionSource::District),
-            (area, PositionSource::Area),
-        ]
-        .into_iter()
-        .find_map(|(unit, source)| Some(Position::at(self.centroid(unit)?, source))))
+        let units = postcode.units();
+        Ok(case_placed(
+            location,
+            |source| Some((self.centroid(of_units(units, source)?)?, ())),
+            |_| (),
+        )
+        .map(|(position, ())| position))
     }
 
-    /// A service's position: its `location` if given, else the centroid of
-    /// its postcode's sector, else its district's, else none.
+    /// A service's position ([`service_placed`]).
     pub fn service_position(
         &self,
         location: Option<[f64; 2]>,
         postcode: Option<&str>,
     ) -> Option<Position> {
-        if let Some(location) = location {
-            return Some(Position::at(location, PositionSource::Location));
-        }
-        let postcode = Postcode::parse(postcode?)?;
-        let position = [
-            (postcode.sector(), PositionSource::Sector),
-            (postcode.district(), PositionSource::District),
-        ]
-        .into_iter()
-        .find_map(|(unit, source)| Some(Position::at(self.centroid(unit)?, source)));
-        position
+        let units = location
+            .is_none()
+            .then(|| Postcode::parse(postcode?))
+            .flatten();
+        service_placed(
+            location,
+            |source| {
+                Some((
+                    self.centroid(of_units(units.as_ref()?.units(), source)?)?,
+                    (),
+                ))
+            },
+            |_| (),
+        )
+        .map(|(position, ())| position)
+    }
+}
+
+/// The units whose centroid places a case without a location, most
+/// specific first.
+const CASE_UNITS: [PositionSource; 3] = [
+    PositionSource::Sector,
+    PositionSource::District,
+    PositionSource::Area,
+];
+
+/// The units whose centroid places a service without a location: an
+/// area is too coarse to order services by.
+const SERVICE_UNITS: [PositionSource; 2] = [PositionSource::Sector, PositionSource::District];
+
+/// A case's position: its `location` if given, else the centroid of the
+/// most specific unit of its postcode (sector, district, area) that has
+/// one. `centroid` gives a unit's centroid in degrees with what the caller
+/// keeps beside it (the router, its point on the unit sphere), and
+/// `at_location` the same for a location. The rule is here once, for
+/// [`Geography::case_position`] and the router's own lookups.
+pub(crate) fn case_placed<T>(
+    location: Option<[f64; 2]>,
+    centroid: impl FnMut(PositionSource) -> Option<([f64; 2], T)>,
+    at_location: impl FnOnce([f64; 2]) -> T,
+) -> Option<(Position, T)> {
+    placed(location, &CASE_UNITS, centroid, at_location)
+}
+
+/// A service's position: its `location` if given, else the centroid of
+/// its postcode's sector, else its district's, else none (as
+/// [`case_placed`]).
+pub(crate) fn service_placed<T>(
+    location: Option<[f64; 2]>,
+    centroid: impl FnMut(PositionSource) -> Option<([f64; 2], T)>,
+    at_location: impl FnOnce([f64; 2]) -> T,
+) -> Option<(Position, T)> {
+    placed(location, &SERVICE_UNITS, centroid, at_location)
+}
+
+fn placed<T>(
+    location: Option<[f64; 2]>,
+    units: &[PositionSource],
+    mut centroid: impl FnMut(PositionSource) -> Option<([f64; 2], T)>,
+    at_location: impl FnOnce([f64; 2]) -> T,
+) -> Option<(Position, T)> {
+    if let Some(location) = location {
+        return Some((
+            Position::at(location, PositionSource::Location),
+            at_location(location),
+        ));
+    }
+    units.iter().find_map(|source| {
+        let (degrees, beside) = centroid(*source)?;
+        Some((Position::at(degrees, *source), beside))
+    })
+}
+
+/// Of a postcode's units, most specific first (sector, district, area),
+/// the one a position's source names.
+pub(crate) fn of_units<U: Copy>(units: [U; 3], source: PositionSource) -> Option<U> {
+    let [sector, district, area] = units;
+    match source {
+        PositionSource::Sector => Some(sector),
+        PositionSource::District => Some(district),
+        PositionSource::Area => Some(area),
+        PositionSource::Location => None,
     }
 }
 

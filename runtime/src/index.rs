@@ -24,7 +24,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use jiff::tz::TimeZone;
 
 use crate::clock::Clock;
-use crate::geo::{self, Position, PositionSource};
+use crate::geo::{self, Position};
 use crate::postcode::Compact;
 use crate::space::Packed;
 use crate::table::{Service, Table};
@@ -153,28 +153,21 @@ pub(crate) struct Neighbourhood {
     area: Unit,
 }
 
-/// A service's position ([`Geography::service_position`](crate::Geography::service_position):
-/// its location, else its postcode's sector's centroid, else its
-/// district's) with its point on the unit sphere, the centroids' points
-/// taken from the units already worked out.
+/// A service's position ([`geo::service_placed`]) with its point on the
+/// unit sphere, the centroids' points taken from the units already worked
+/// out.
 fn service_position(units: &FastMap<u32, Unit>, service: &Service) -> Option<(Position, [f64; 3])> {
-    if let Some(location) = service.location {
-        return Some((
-            Position::at(location, PositionSource::Location),
-            geo::unit_vector(location),
-        ));
-    }
-    let postcode = Compact::parse(service.postcode.as_deref()?)?;
-    let [sector, district, _] = geo::postcode_keys(&postcode);
-    [
-        (sector, PositionSource::Sector),
-        (district, PositionSource::District),
-    ]
-    .into_iter()
-    .find_map(|(key, source)| {
-        let (degrees, vector) = units.get(&key?)?.centroid?;
-        Some((Position::at(degrees, source), vector))
-    })
+    let keys = service
+        .location
+        .is_none()
+        .then(|| Compact::parse(service.postcode.as_deref()?))
+        .flatten()
+        .map(|postcode| geo::postcode_keys(&postcode));
+    geo::service_placed(
+        service.location,
+        |source| units.get(&geo::of_units(keys?, source)??)?.centroid,
+        geo::unit_vector,
+    )
 }
 
 /// In [`Index::services`]: two ids of the table share the hash.

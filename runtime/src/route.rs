@@ -29,7 +29,6 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::case::{Case, Rag};
 pub use crate::decision::{Answer, CaseError, Decision, SetupError, Step};
-use crate::geo::PositionSource;
 use crate::geo::{self, Position};
 use crate::hours;
 use crate::index::{Index, LayerIndex};
@@ -261,25 +260,13 @@ impl Router {
                 district: postcode.district().to_owned(),
             });
         }
-        // The case's position: its location, else the centroid of the most
-        // specific unit that has one (`Geography::case_position`).
-        let position = match case.location {
-            Some(location) => Some((
-                Position::at(location, PositionSource::Location),
-                geo::unit_vector(location),
-            )),
-            None => units
-                .iter()
-                .zip([
-                    PositionSource::Sector,
-                    PositionSource::District,
-                    PositionSource::Area,
-                ])
-                .find_map(|(unit, source)| {
-                    let (degrees, vector) = (*unit)?.centroid?;
-                    Some((Position::at(degrees, source), vector))
-                }),
-        };
+        // The case's position, by the one rule of positions, from the
+        // centroids the unit lookups already hold.
+        let position = geo::case_placed(
+            case.location,
+            |source| geo::of_units(units, source)??.centroid,
+            geo::unit_vector,
+        );
         let Some((dx, dx_idx)) = self.index.dispositions.get_key_value(case.dx.as_str()) else {
             return Err(CaseError::UnknownDisposition {
                 code: case.dx.clone(),
