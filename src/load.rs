@@ -18,6 +18,9 @@ use crate::diagnostics::{self, did_you_mean, Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 
+mod table;
+pub use table::{read_table, read_table_with, MAX_TABLE_BYTES};
+
 /// A problem that is not the rules' fault: exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -620,31 +623,6 @@ fn new_file_permissions(permissions: std::fs::Permissions) -> std::fs::Permissio
     {
         permissions
     }
-}
-
-/// The largest table file dxmap reads (256 MiB; a national table is 34 MB).
-pub const MAX_TABLE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Reads a table artifact written by `dxmap build`.
-pub fn read_table(path: &Path) -> Result<dxmap_runtime::Table, LoadError> {
-    let read = read_bounded(path, MAX_TABLE_BYTES).map_err(|source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let artifact = match read {
-        Read::Whole(bytes) => bytes,
-        Read::TooLarge(size) => {
-            return Err(LoadError::TableTooLarge {
-                path: path.to_owned(),
-                size: size.map_or_else(String::new, |size| format!("{size} bytes, ")),
-                limit: MAX_TABLE_BYTES,
-            })
-        }
-    };
-    dxmap_runtime::Table::from_artifact(&artifact).map_err(|source| LoadError::Table {
-        path: path.to_owned(),
-        source,
-    })
 }
 
 /// The test files of a rules tree: `DIR/tests/*.yaml`, sorted.

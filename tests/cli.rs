@@ -320,14 +320,14 @@ fn built_tables_answer_as_the_rules_do_and_refuse_tampering() {
         output.stderr
     );
 
-    assert!(built.starts_with(b"dxmap-table v3 "));
-    let mut v4 = built.clone();
-    v4[13] = b'4';
-    std::fs::write(&table, &v4).unwrap();
+    assert!(built.starts_with(b"dxmap-table v4 "));
+    let mut v5 = built.clone();
+    v5[13] = b'5';
+    std::fs::write(&table, &v5).unwrap();
     let output = dxmap(&project(), &route_args(&["--table", table_arg], &[]));
     assert_eq!(output.code, 2);
     assert!(
-        output.stderr.contains("table format v4"),
+        output.stderr.contains("table format v5"),
         "{}",
         output.stderr
     );

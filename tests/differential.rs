@@ -1324,6 +1324,8 @@ fn refusal(error: CaseError) -> Refusal {
         CaseError::UnknownDistrict { .. } => Refusal::UnknownDistrict,
         CaseError::UnknownDisposition { .. } => Refusal::UnknownDisposition,
         CaseError::UnknownCapacityServices(ids) => Refusal::UnknownCapacityServices(ids),
+        // The router's tables here are compiled, never hostile.
+        CaseError::Table(error) => panic!("a compiled table failed to decode: {error}"),
     }
 }
 

@@ -90,7 +90,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// A table file whose header matches `body`.
 fn artifact_for(body: &[u8]) -> Vec<u8> {
-    let mut artifact = format!("dxmap-table v3 sha256={}\n", sha256_hex(body)).into_bytes();
+    let mut artifact = format!("dxmap-table v4 sha256={}\n", sha256_hex(body)).into_bytes();
     artifact.extend_from_slice(body);
     artifact
 }
@@ -144,7 +144,7 @@ fn a_table_with_one_byte_changed_is_refused_naming_the_file() {
     changed[0] = b'D';
     let (run, file) = route_table("table-magic-byte", &changed);
     assert_run(&run, 2, &["not a dxmap table", &file]);
-    assert!(table.starts_with(b"dxmap-table v3 "));
+    assert!(table.starts_with(b"dxmap-table v4 "));
     let mut changed = table.to_vec();
     changed[13] = b'7';
     let (run, file) = route_table("table-version-byte", &changed);
@@ -168,7 +168,7 @@ fn a_table_with_one_byte_changed_is_refused_naming_the_file() {
     assert_run(
         &run,
         2,
-        &["table format v1", "reads v3", "dxmap build", &file],
+        &["table format v1", "reads v4", "dxmap build", &file],
     );
 }
 
@@ -241,58 +241,86 @@ fn a_table_whose_body_matches_its_hash_but_is_not_a_table_is_refused() {
         assert_run(&run, 2, &[problem, &file]);
     }
 
-    // A well-formed table whose indexes point outside it: `validate`.
+    // A well-formed table whose indexes point outside it. Read whole (as
+    // `dxmap serve`, `diff` and `report` read a table), every such table
+    // is refused; `route --table` decodes only the parts its case needs,
+    // so the faults are planted in those: the layer the case is routed
+    // in, and the service that answers it and its opening hours.
     let table = dxmap_runtime::Table::from_artifact(built_table()).unwrap();
+    let (answered, _) = route_table("table-good", built_table());
+    assert_run(&answered, 0, &[]);
+    let answering = table
+        .services
+        .iter()
+        .position(|service| answered.stdout.contains(&service.id))
+        .expect("the case is answered by a service of the table");
     let mut bad_rule = table.clone();
     let first = bad_rule.layers[0].rules_by_dx.values_mut().next().unwrap();
     first[0] = u32::MAX;
     let mut no_layers = table.clone();
     no_layers.layers.clear();
     let mut six_days = table.clone();
-    six_days.hours[0].weekly.pop();
+    let hours = six_days.services[answering].hours as usize;
+    six_days.hours[hours].weekly.pop();
     let mut renamed = table.clone();
     renamed.services[0].id.push('X');
     let mut not_a_number = table.clone();
-    not_a_number.services[0].location = Some([f64::NAN, 0.0]);
+    not_a_number.services[answering].location = Some([f64::NAN, 0.0]);
     let mut bad_hours = table.clone();
-    bad_hours.services[0].hours = u32::try_from(bad_hours.hours.len()).unwrap();
+    bad_hours.services[answering].hours = u32::try_from(bad_hours.hours.len()).unwrap();
     let mut bad_area = table;
     *bad_area.area_index.values_mut().next().unwrap() = 99;
-    for (name, bad, problem) in [
+    for (name, bad, problem, routed) in [
         (
             "table-bad-rule-index",
             bad_rule,
             "a rule index points outside the table",
+            true,
         ),
-        ("table-no-layers", no_layers, "the table has no layers"),
+        (
+            "table-no-layers",
+            no_layers,
+            "the table has no layers",
+            true,
+        ),
         (
             "table-six-days",
             six_days,
             "weekly hours do not have seven days",
+            true,
         ),
         (
             "table-renamed-service",
             renamed,
             "the service id index names a service by another id",
+            false,
         ),
         (
             "table-nan-location",
             not_a_number,
             "location is not a finite latitude and longitude",
+            true,
         ),
         (
             "table-bad-hours",
             bad_hours,
             "an opening hours index points outside the table",
+            true,
         ),
         (
             "table-bad-area",
             bad_area,
             "an area index points outside the table",
+            true,
         ),
     ] {
-        let (run, file) = route_table(name, &bad.to_artifact());
-        assert_run(&run, 2, &[problem, &file]);
+        let artifact = bad.to_artifact();
+        let whole = dxmap_runtime::Table::from_artifact(&artifact).unwrap_err();
+        assert!(whole.to_string().contains(problem), "{name}: {whole}");
+        if routed {
+            let (run, file) = route_table(name, &artifact);
+            assert_run(&run, 2, &[problem, &file]);
+        }
     }
 }
 

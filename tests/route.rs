@@ -2366,8 +2366,10 @@ fn a_round_tripped_table_routes_identically() {
     let loaded = Table::from_artifact(&artifact).unwrap();
     assert_eq!(loaded, table);
     assert_eq!(loaded.to_artifact(), artifact);
-    let in_memory = Router::new(table).unwrap();
+    let in_memory = Router::new(table.clone()).unwrap();
     let from_artifact = Router::new(loaded).unwrap();
+    // Read lazily: each part decoded when a case first needs it.
+    let lazy = Router::from_artifact(&artifact[..]).unwrap();
     let mut cases = Vec::new();
     for dx in ["Dx05", "Dx06", "Dx11", "Dx91", "Dx1111"] {
         for when in [
@@ -2391,7 +2393,10 @@ fn a_round_tripped_table_routes_identically() {
     cases.push(with_capacity(&[("P1", capacity(Rag::Amber, None))]));
     for case in &cases {
         assert_eq!(in_memory.route(case), from_artifact.route(case), "{case:?}");
+        assert_eq!(in_memory.explain(case), lazy.explain(case), "{case:?}");
     }
+    // The lazily read router gives the whole table when asked.
+    assert_eq!(lazy.table().unwrap(), &table);
 }
 
 #[test]
@@ -2411,13 +2416,25 @@ fn an_artifact_with_one_byte_changed_is_refused() {
 #[test]
 fn an_artifact_of_another_format_version_is_refused() {
     let artifact = compile(&text(ROUND_TRIP)).to_artifact();
-    assert!(artifact.starts_with(b"dxmap-table v3 "));
-    let mut v4 = artifact.clone();
-    v4[13] = b'4';
+    assert!(artifact.starts_with(b"dxmap-table v4 "));
+    let mut v5 = artifact.clone();
+    v5[13] = b'5';
     assert_eq!(
-        Table::from_artifact(&v4),
-        Err(LoadError::Version { found: "v4".into() })
+        Table::from_artifact(&v5),
+        Err(LoadError::Version { found: "v5".into() })
     );
+    // Format v3, whose services, rules and layers were not in sections of
+    // their own, is refused by version.
+    let mut v3 = artifact.clone();
+    v3[13] = b'3';
+    assert_eq!(
+        Table::from_artifact(&v3),
+        Err(LoadError::Version { found: "v3".into() })
+    );
+    assert!(matches!(
+        Router::from_artifact(&v3[..]),
+        Err(LoadError::Version { .. })
+    ));
     // Format v2, which had no geography, is refused by version.
     let mut v2 = artifact.clone();
     v2[13] = b'2';

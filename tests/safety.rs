@@ -228,6 +228,7 @@ fn brute_remaps(router: &Router, catalogue: &Catalogue) -> (BTreeSet<String>, BT
     for (layer, postcode) in LAYER_POSTCODES.into_iter().skip(1) {
         let table_layer = router
             .table()
+            .unwrap()
             .layers
             .iter()
             .find(|l| l.name == layer)

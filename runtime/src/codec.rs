@@ -73,6 +73,60 @@ pub fn from_bytes<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, E
     }
 }
 
+/// Decodes a `T` from the start of `bytes`, returning it with the number
+/// of bytes it took.
+pub(crate) fn from_prefix<'de, T: de::Deserialize<'de>>(
+    bytes: &'de [u8],
+) -> Result<(T, usize), Error> {
+    let mut decoder = Decoder { input: bytes };
+    let value = T::deserialize(&mut decoder)?;
+    Ok((value, bytes.len() - decoder.input.len()))
+}
+
+/// Appends a section: the count of `items`, then each one encoded on its
+/// own, as its length and its bytes, so that a reader can find each
+/// without decoding the others. `scratch` is reused between items.
+pub(crate) fn write_sections<T: Serialize>(out: &mut Vec<u8>, scratch: &mut Vec<u8>, items: &[T]) {
+    let mut encoder = Encoder {
+        out: std::mem::take(out),
+    };
+    encoder.varint(items.len() as u64);
+    for item in items {
+        let mut inner = Encoder {
+            out: std::mem::take(scratch),
+        };
+        inner.out.clear();
+        // Encoding cannot fail for a value whose sequences have lengths.
+        let _ = item.serialize(&mut inner);
+        encoder.varint(inner.out.len() as u64);
+        encoder.out.extend_from_slice(&inner.out);
+        *scratch = inner.out;
+    }
+    *out = encoder.out;
+}
+
+/// Reads a section written by [`write_sections`] from `bytes[at..]`: where
+/// each item lies in `bytes` (start, end), and where the section ends.
+pub(crate) fn read_sections(bytes: &[u8], at: usize) -> Result<(Vec<(u32, u32)>, usize), Error> {
+    let mut decoder = Decoder {
+        input: bytes.get(at..).ok_or_else(truncated)?,
+    };
+    let count = decoder.length()?;
+    // Each item takes at least its length's byte: a count cannot ask for
+    // more than the bytes left.
+    let mut spans = Vec::with_capacity(count.min(decoder.input.len()));
+    for _ in 0..count {
+        let len = decoder.length()?;
+        let start = bytes.len() - decoder.input.len();
+        decoder.take(len)?;
+        let end = bytes.len() - decoder.input.len();
+        let position =
+            |p: usize| u32::try_from(p).map_err(|_| Error("a table over 4 GB".to_owned()));
+        spans.push((position(start)?, position(end)?));
+    }
+    Ok((spans, bytes.len() - decoder.input.len()))
+}
+
 // ------------------------------------------------------------- writing
 
 struct Encoder {
@@ -679,6 +733,33 @@ mod tests {
     fn values_round_trip() {
         let bytes = to_bytes(&sample()).unwrap();
         assert_eq!(from_bytes::<Sample>(&bytes).unwrap(), sample());
+    }
+
+    #[test]
+    fn sections_are_found_without_decoding_and_each_part_decodes_alone() {
+        let parts = vec![
+            sample(),
+            Sample {
+                small: 7,
+                ..sample()
+            },
+        ];
+        let mut out = to_bytes(&"head").unwrap();
+        let head_len = out.len();
+        write_sections(&mut out, &mut Vec::new(), &parts);
+        let (head, used) = from_prefix::<String>(&out).unwrap();
+        assert_eq!((head.as_str(), used), ("head", head_len));
+        let (spans, end) = read_sections(&out, used).unwrap();
+        assert_eq!(end, out.len());
+        assert_eq!(spans.len(), 2);
+        for ((start, end), part) in spans.iter().zip(&parts) {
+            let bytes = &out[*start as usize..*end as usize];
+            assert_eq!(&from_bytes::<Sample>(bytes).unwrap(), part);
+        }
+        // Cut short, or a count with nothing behind it: refused.
+        assert!(read_sections(&out[..out.len() - 1], used).is_err());
+        assert!(read_sections(&[0xff, 0xff, 0xff, 0x7f], 0).is_err());
+        assert!(read_sections(&out, out.len() + 1).is_err());
     }
 
     #[test]

@@ -5,12 +5,13 @@
 //! case, [`SetupError`] for a table the router cannot use). Serialised as
 //! `route --format json` prints them.
 //!
-//! Imports: `crate::{Channel, case, geo}`, serde.
+//! Imports: `crate::{Channel, case, geo, table}`, serde.
 
 use serde::Serialize;
 
 use crate::case::Rag;
 use crate::geo::Position;
+use crate::table::LoadError;
 use crate::Channel;
 
 /// Why a case cannot be routed: the case is wrong (exit 1).
@@ -34,6 +35,10 @@ pub enum CaseError {
     },
     /// Capacity given for services the table does not have.
     UnknownCapacityServices(Vec<String>),
+    /// A part of the table the case needs does not decode: the table's
+    /// hash matches, but it was not written by `dxmap build` (a router
+    /// made by `Router::from_artifact` decodes parts as cases need them).
+    Table(LoadError),
 }
 
 impl std::fmt::Display for CaseError {
@@ -57,6 +62,7 @@ impl std::fmt::Display for CaseError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            CaseError::Table(error) => write!(f, "{error}"),
         }
     }
 }

@@ -1,25 +1,32 @@
-//! Lookups the router prepares once, when a table is loaded, so that a case
-//! costs a handful of hash and array lookups and no time-zone arithmetic:
-//! - dispositions by code, postcode units by key (hash maps with a fast
-//!   hasher): for each unit, whether the geography knows it, its centroid
-//!   with its point on the unit sphere, and its id if an overlay claims it
-//!   (then the overlay) or a catchment names it;
-//! - per layer, the rules naming each disposition, whether it has a
-//!   `no_search` entry or a remap for it (dense vectors by disposition), and
-//!   the services of each type by postcode unit (a hash map by type and
-//!   unit id);
-//! - each rule's conditions packed for step 3's scan (`space::Packed`),
-//!   and where it is written (`file:line`), for the decision to borrow;
-//! - each service's position (`geo.rs`) and its point on the unit sphere,
-//!   for ordering by distance;
+//! Lookups the router prepares, so that a case costs a handful of hash and
+//! array lookups and no time-zone arithmetic. When a table is loaded:
+//! - dispositions by code; postcode units by key (hash maps with a fast
+//!   hasher), for each unit whether the geography knows it, its centroid
+//!   with its point on the unit sphere, and the overlay claiming it; the
+//!   same units by district, for one lookup per case;
 //! - the clock of local midnights and bank holidays (`clock.rs`).
 //!
-//! Everything here is derived from the [`Table`]; nothing is serialized.
+//! The first time a case needs them (`store.rs` finds the table's parts
+//! without decoding them, so that one case reads only what it touches):
+//! - a service, with its position (`geo.rs`) and its point on the unit
+//!   sphere, for ordering by distance;
+//! - a rule, with its conditions packed for step 3's scan
+//!   (`space::Packed`) and where it is written (`file:line`);
+//! - a layer, with its lookups: whether it names each disposition, has a
+//!   `no_search` entry or a remap for it (dense vectors by disposition),
+//!   the services of each type by postcode unit (a hash map by type and
+//!   unit key), the layers it extends, and per disposition the rules naming
+//!   it split by channel, highest priority first, their conditions inline;
+//! - opening hours, and the services by the hash of their ids (capacity
+//!   statuses name services by id).
 //!
-//! Imports: `crate::{table, clock, geo, postcode, space}`, jiff.
+//! Everything here is derived from the table; nothing is serialized.
+//!
+//! Imports: `crate::{table, store, clock, geo, postcode, space}`, jiff.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 use jiff::tz::TimeZone;
 
@@ -27,7 +34,8 @@ use crate::clock::Clock;
 use crate::geo::{self, Position};
 use crate::postcode::Compact;
 use crate::space::Packed;
-use crate::table::{Service, Table};
+use crate::store::{Lazy, Store};
+use crate::table::{Hours, Layer, LoadError, Rule, Service};
 use crate::Channel;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
@@ -100,41 +108,87 @@ impl Hasher for FastHasher {
 /// A hash map with [`FastHasher`].
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// The rules naming one disposition in one layer, highest priority first,
+/// split by channel: those of [`Channel::ALL`]'s first channel, then its
+/// second's, then its third's, each with its packed conditions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChannelRules {
+    rules: Box<[(u32, Packed)]>,
+    /// Where each channel's rules end.
+    ends: [u32; 3],
+}
+
+impl ChannelRules {
+    /// The rules on `channel`.
+    pub(crate) fn on(&self, channel: Channel) -> &[(u32, Packed)] {
+        let place = Channel::ALL.iter().position(|c| *c == channel).unwrap_or(0);
+        let end = self.ends.get(place).copied().unwrap_or(0);
+        let start = place
+            .checked_sub(1)
+            .and_then(|before| self.ends.get(before).copied())
+            .unwrap_or(0);
+        usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(start, end)| self.rules.get(start..end))
+            .unwrap_or_default()
+    }
+}
+
 /// One layer's lookups.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LayerIndex {
-    /// Rules naming each disposition on each channel, highest priority
-    /// first, as a range of [`Index::rule_pool`]: by disposition index
-    /// times 3, plus the channel's place in [`Channel::ALL`]
-    /// ([`Index::rules_on`]). Step 3 scans only the case's channel's.
-    pub(crate) rules: Vec<std::ops::Range<u32>>,
+    /// By disposition index: the rules naming it, split by channel, worked
+    /// out when a case first searches the code here.
+    rules: Box<[OnceLock<ChannelRules>]>,
     /// By disposition index: whether some rule of the layer names it (on
     /// any channel), which decides whether a `same_as` code is followed.
     pub(crate) named: Vec<bool>,
     /// By disposition index: whether the layer has a `no_search` entry for
-    /// the code ([`Layer::no_search`](crate::table::Layer::no_search) has
-    /// the reason).
+    /// the code ([`Layer::no_search`] has the reason).
     pub(crate) no_search: Vec<bool>,
     /// By disposition index: whether the layer remaps the code.
     pub(crate) remapped: Vec<bool>,
     /// Services the layer declares, by (service type index, postcode unit
-    /// id): see [`Index::units`]. Each is a range of [`Index::pool`], a
-    /// list sorted without repeats.
-    pub(crate) services: FastMap<(u32, u32), std::ops::Range<u32>>,
+    /// key): each a range of `pool`, a list sorted without repeats.
+    services: FastMap<(u32, u32), std::ops::Range<u32>>,
+    pool: Vec<u32>,
     /// The layer and the layers it extends, down to the baseline: where its
     /// services in force are declared.
     pub(crate) chain: Vec<usize>,
 }
 
+/// A layer with its lookups.
+#[derive(Debug, Clone)]
+pub(crate) struct LayerEntry {
+    pub(crate) layer: Layer,
+    pub(crate) index: LayerIndex,
+}
+
+/// A rule with its packed conditions and where it is written.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleEntry {
+    pub(crate) rule: Rule,
+    pub(crate) packed: Packed,
+    /// `file:line`.
+    pub(crate) source: String,
+}
+
+/// A service with its position ([`geo::service_placed`]) and the
+/// position's point on the unit sphere.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed {
+    pub(crate) service: Service,
+    pub(crate) position: Option<(Position, [f64; 3])>,
+}
+
 /// What the router knows of a postcode unit (`SO`, `SO16`, `SO16 7`),
 /// found by its [`geo::unit_key`]: one lookup tells whether the geography
-/// knows it, where its centroid is, and which overlay and catchments name
-/// it.
+/// knows it, where its centroid is, and which overlay claims it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Unit {
-    /// Its id, for [`Index::areas`] and [`LayerIndex::services`], if an
-    /// overlay claims it or a catchment names it.
-    pub(crate) id: Option<u32>,
+    /// The overlay layer claiming it, if one does.
+    pub(crate) overlay: Option<u32>,
     /// Whether the table's geography knows it.
     pub(crate) known: bool,
     /// Its centroid, latitude and longitude in degrees, with its point on
@@ -143,20 +197,20 @@ pub(crate) struct Unit {
 }
 
 /// A postcode district with its sectors and its area: what a case's
-/// postcode needs, in one lookup. A unit nobody knows or names is
-/// [`Unit::default`].
+/// postcode needs, in one lookup. Each is a place in [`Index::unit_list`],
+/// whose first unit, [`Unit::default`], is the unit nobody knows or claims.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Neighbourhood {
+struct Neighbourhood {
     /// By digit.
-    sectors: [Unit; 10],
-    district: Unit,
-    area: Unit,
+    sectors: [u32; 10],
+    district: u32,
+    area: u32,
 }
 
 /// A service's position ([`geo::service_placed`]) with its point on the
 /// unit sphere, the centroids' points taken from the units already worked
 /// out.
-fn service_position(units: &FastMap<u32, Unit>, service: &Service) -> Option<(Position, [f64; 3])> {
+fn service_position(index: &Index, service: &Service) -> Option<(Position, [f64; 3])> {
     let keys = service
         .location
         .is_none()
@@ -165,30 +219,31 @@ fn service_position(units: &FastMap<u32, Unit>, service: &Service) -> Option<(Po
         .map(|postcode| geo::postcode_keys(&postcode));
     geo::service_placed(
         service.location,
-        |source| units.get(&geo::of_units(keys?, source)??)?.centroid,
+        |source| index.unit(geo::of_units(keys?, source)??)?.centroid,
         geo::unit_vector,
     )
 }
 
-/// In [`Index::services`]: two ids of the table share the hash.
+/// In the services by id hash: two ids of the table share the hash.
 const AMBIGUOUS: u32 = u32::MAX;
 
 fn id_hash(id: &str) -> u64 {
     BuildHasherDefault::<FastHasher>::default().hash_one(id)
 }
 
-/// The table's services by the hash of their ids; [`AMBIGUOUS`] where ids
-/// share a hash (then the table's `service_index` answers).
-fn service_hashes(table: &Table) -> FastMap<u64, u32> {
-    let mut by_hash = FastMap::default();
-    by_hash.reserve(table.service_index.len());
-    for (id, idx) in &table.service_index {
-        by_hash
-            .entry(id_hash(id))
-            .and_modify(|slot| *slot = AMBIGUOUS)
-            .or_insert(*idx);
-    }
-    by_hash
+/// The table's services by id: by the hash of the id, [`AMBIGUOUS`] where
+/// ids share a hash (then the index itself answers).
+#[derive(Debug, Clone, Default)]
+struct ServiceIds {
+    by_hash: FastMap<u64, u32>,
+    by_id: BTreeMap<String, u32>,
+}
+
+/// The postcode units of a case: what is known of each (sector, district,
+/// area), and their keys.
+pub(crate) struct CaseUnits<'i> {
+    pub(crate) units: [Option<&'i Unit>; 3],
+    pub(crate) keys: [Option<u32>; 3],
 }
 
 /// All the lookups of a table.
@@ -196,95 +251,80 @@ fn service_hashes(table: &Table) -> FastMap<u64, u32> {
 pub(crate) struct Index {
     /// Disposition index by code.
     pub(crate) dispositions: FastMap<String, u32>,
-    /// Service index by the hash of its id (see [`Index::service`]):
-    /// capacity statuses name services by id.
-    pub(crate) services: FastMap<u64, u32>,
-    /// Every postcode unit the geography knows, an overlay claims or a
-    /// catchment names, by [`geo::unit_key`].
-    pub(crate) units: FastMap<u32, Unit>,
+    /// Every postcode unit the geography knows or an overlay claims, after
+    /// [`Unit::default`].
+    unit_list: Vec<Unit>,
+    /// Their places in `unit_list`, by [`geo::unit_key`].
+    units: FastMap<u32, u32>,
     /// The same units by district, for one lookup per case.
-    pub(crate) districts: FastMap<u32, Neighbourhood>,
-    /// By unit id: the overlay layer claiming the unit.
-    pub(crate) areas: Vec<Option<u32>>,
-    /// The lists of rules of [`LayerIndex::rules`], end to end.
-    pub(crate) rule_pool: Vec<u32>,
-    /// The lists of services of [`LayerIndex::services`], end to end.
-    pub(crate) pool: Vec<u32>,
-    /// Per layer, in the table's order.
-    pub(crate) layers: Vec<LayerIndex>,
-    /// By rule index: its conditions, packed for step 3's scan.
-    pub(crate) conditions: Vec<Packed>,
-    /// By rule index: where the rule is written, `file:line`.
-    pub(crate) rule_sources: Vec<String>,
+    districts: FastMap<u32, Neighbourhood>,
     /// Local midnights.
     pub(crate) clock: Clock,
     /// Whether a session of the table closes after 24:00 of its date (a
     /// table `dxmap build` writes has none): then a search window always
     /// looks at the date before its first.
     pub(crate) late_sessions: bool,
-    /// By service index: its position, if it has one, with its point on the
-    /// unit sphere.
-    pub(crate) positions: Vec<Option<(Position, [f64; 3])>>,
+    services: Lazy<Placed>,
+    hours: Lazy<Hours>,
+    rules: Lazy<RuleEntry>,
+    layers: Lazy<LayerEntry>,
+    service_ids: OnceLock<ServiceIds>,
+    /// The first part of the table that could not be decoded, if any.
+    pub(crate) broken: OnceLock<LoadError>,
 }
 
 impl Index {
-    /// Builds the lookups of `table`.
-    pub(crate) fn new(table: &Table, tz: &TimeZone) -> Index {
-        let n_dispositions = table.dispositions.len();
-        let dispositions: FastMap<String, u32> = table
+    /// Builds the lookups of the table in `store` that every case needs.
+    pub(crate) fn new(store: &Store<'_>, tz: &TimeZone) -> Index {
+        let head = &store.head;
+        let dispositions: FastMap<String, u32> = head
             .disposition_index
             .iter()
             .map(|(code, idx)| (code.clone(), *idx))
             .collect();
-        let by_code = |code: &String| {
-            dispositions
-                .get(code.as_str())
-                .and_then(|idx| usize::try_from(*idx).ok())
-        };
-        // Unit ids in order of first mention: overlays' areas, then each
-        // layer's catchments.
-        // (Text that is no unit names no postcode's unit either.)
-        let mut units: FastMap<u32, Unit> = FastMap::default();
-        units.reserve(table.geography.len());
-        let catchments = table
-            .layers
-            .iter()
-            .flat_map(|layer| layer.services_by_type.values())
-            .flat_map(BTreeMap::keys);
-        let mut named = 0u32;
-        for key in table
-            .area_index
-            .keys()
-            .chain(catchments)
-            .filter_map(|unit| geo::unit_key(unit))
-        {
-            units.entry(key).or_insert_with(|| {
-                named += 1;
-                Unit {
-                    id: Some(named - 1),
-                    ..Unit::default()
-                }
+        let mut unit_list: Vec<Unit> = Vec::with_capacity(head.geography.len() + 1);
+        unit_list.push(Unit::default());
+        let mut units: FastMap<u32, u32> = FastMap::default();
+        units.reserve(head.geography.len() + head.area_index.len());
+        let place = |list: &Vec<Unit>| u32::try_from(list.len()).unwrap_or(0);
+        for (key, centroid) in head.geography.entries() {
+            units.insert(key, place(&unit_list));
+            unit_list.push(Unit {
+                overlay: None,
+                known: true,
+                centroid: centroid.map(|centroid| {
+                    let degrees = centroid.degrees();
+                    (degrees, geo::unit_vector(degrees))
+                }),
             });
         }
-        for (key, centroid) in table.geography.entries() {
-            let unit = units.entry(key).or_default();
-            unit.known = true;
-            unit.centroid = centroid.map(|centroid| {
-                let degrees = centroid.degrees();
-                (degrees, geo::unit_vector(degrees))
+        // (Text that is no unit names no postcode's unit either.)
+        for (unit, layer) in &head.area_index {
+            let Some(key) = geo::unit_key(unit) else {
+                continue;
+            };
+            let at = *units.entry(key).or_insert_with(|| {
+                unit_list.push(Unit::default());
+                place(&unit_list) - 1
             });
+            if let Some(unit) = usize::try_from(at)
+                .ok()
+                .and_then(|at| unit_list.get_mut(at))
+            {
+                unit.overlay = Some(*layer);
+            }
         }
         let mut districts: FastMap<u32, Neighbourhood> = FastMap::default();
-        for (key, unit) in &units {
+        for (key, at) in &units {
             let Some((district, sector)) = geo::district_of(*key) else {
                 continue;
             };
             let neighbourhood = districts.entry(district).or_default();
             match sector {
-                None => neighbourhood.district = *unit,
+                None => neighbourhood.district = *at,
                 Some(digit) => {
                     if let Some(slot) = neighbourhood.sectors.get_mut(digit) {
-                        *slot = *unit;
+                        *slot = *at;
                     }
                 }
             }
@@ -294,15 +334,72 @@ impl Index {
                 neighbourhood.area = *area;
             }
         }
-        let unit_id = |unit: &str| units.get(&geo::unit_key(unit)?)?.id;
-        let mut areas = vec![None; usize::try_from(named).unwrap_or(0)];
-        for (unit, layer) in &table.area_index {
-            if let Some(slot) =
-                unit_id(unit).and_then(|id| areas.get_mut(usize::try_from(id).ok()?))
-            {
-                *slot = Some(*layer);
-            }
+        let extent = store.extent;
+        Index {
+            dispositions,
+            unit_list,
+            units,
+            districts,
+            clock: Clock::new(tz, &head.calendar),
+            late_sessions: head.late_sessions,
+            services: Lazy::new(extent.services),
+            hours: Lazy::new(extent.hours),
+            rules: Lazy::new(extent.rules),
+            layers: Lazy::new(extent.layers),
+            service_ids: OnceLock::new(),
+            broken: OnceLock::new(),
         }
+    }
+
+    /// Service `idx` with its position.
+    #[inline]
+    pub(crate) fn service(&self, store: &Store<'_>, idx: u32) -> Option<&Placed> {
+        let idx = usize::try_from(idx).ok()?;
+        self.services.get(idx, &self.broken, || {
+            let service = store.service(idx)?;
+            let position = service_position(self, &service);
+            Ok(Placed { service, position })
+        })
+    }
+
+    /// Opening hours `idx`.
+    #[inline]
+    pub(crate) fn hours(&self, store: &Store<'_>, idx: u32) -> Option<&Hours> {
+        let idx = usize::try_from(idx).ok()?;
+        self.hours.get(idx, &self.broken, || store.hours(idx))
+    }
+
+    /// Rule `idx`, with its packed conditions and source.
+    #[inline]
+    pub(crate) fn rule(&self, store: &Store<'_>, idx: u32) -> Option<&RuleEntry> {
+        let idx = usize::try_from(idx).ok()?;
+        self.rules.get(idx, &self.broken, || {
+            let rule = store.rule(idx)?;
+            Ok(RuleEntry {
+                packed: Packed::from(&rule.when),
+                source: format!("{}:{}", rule.file, rule.line),
+                rule,
+            })
+        })
+    }
+
+    /// Layer `idx`, with its lookups.
+    #[inline]
+    pub(crate) fn layer(&self, store: &Store<'_>, idx: usize) -> Option<&LayerEntry> {
+        self.layers.get(idx, &self.broken, || {
+            let layer = store.layer(idx)?;
+            let index = self.layer_index(store, idx, &layer);
+            Ok(LayerEntry { layer, index })
+        })
+    }
+
+    fn layer_index(&self, store: &Store<'_>, idx: usize, layer: &Layer) -> LayerIndex {
+        let n_dispositions = store.extent.dispositions;
+        let by_code = |code: &String| {
+            self.dispositions
+                .get(code.as_str())
+                .and_then(|idx| usize::try_from(*idx).ok())
+        };
         let flags = |codes: &mut dyn Iterator<Item = &String>| {
             let mut flags = vec![false; n_dispositions];
             for idx in codes.filter_map(by_code) {
@@ -312,218 +409,198 @@ impl Index {
             }
             flags
         };
-        let conditions: Vec<Packed> = table
-            .rules
-            .iter()
-            .map(|rule| Packed::from(&rule.when))
-            .collect();
+        let mut named = vec![false; n_dispositions];
+        for (code, list) in &layer.rules_by_dx {
+            if let Some(flag) = by_code(code).and_then(|idx| named.get_mut(idx)) {
+                *flag = !list.is_empty();
+            }
+        }
         let mut pool: Vec<u32> = Vec::new();
-        let mut rule_pool: Vec<u32> = Vec::new();
-        let mut split_lists: FastMap<&[u32], [std::ops::Range<u32>; 3]> = FastMap::default();
-        let mut layers: Vec<LayerIndex> = table
-            .layers
-            .iter()
-            .map(|layer| {
-                let mut rules = vec![0..0; n_dispositions * Channel::ALL.len()];
-                let mut named = vec![false; n_dispositions];
-                for (code, list) in &layer.rules_by_dx {
-                    let Some(dx_idx) = by_code(code) else {
-                        continue;
-                    };
-                    if let Some(flag) = named.get_mut(dx_idx) {
-                        *flag = !list.is_empty();
-                    }
-                    // Overlays inherit most of their lists unchanged: each
-                    // distinct list is split by channel once.
-                    let split = split_lists.entry(list.as_slice()).or_insert_with(|| {
-                        Channel::ALL.map(|channel| {
-                            let bit = Packed::channel_bit(channel);
-                            let start = rule_pool.len();
-                            rule_pool.extend(list.iter().copied().filter(|rule| {
-                                conditions
-                                    .get(usize::try_from(*rule).unwrap_or(usize::MAX))
-                                    .is_none_or(|packed| packed.on_channel(bit))
-                            }));
-                            u32::try_from(start).unwrap_or(u32::MAX)
-                                ..u32::try_from(rule_pool.len()).unwrap_or(u32::MAX)
-                        })
-                    });
-                    let slots = dx_idx * Channel::ALL.len()..(dx_idx + 1) * Channel::ALL.len();
-                    if let Some(slots) = rules.get_mut(slots) {
-                        slots.clone_from_slice(split);
-                    }
+        let mut services = FastMap::default();
+        for (type_idx, by_unit) in &layer.services_by_type {
+            for (unit, list) in by_unit {
+                let Some(key) = geo::unit_key(unit) else {
+                    continue;
+                };
+                // In index order, each once (as the compiler writes them),
+                // so that a single list needs no sorting when a case is
+                // routed.
+                let start = pool.len();
+                if list.is_sorted_by(|a, b| a < b) {
+                    pool.extend_from_slice(list);
+                } else {
+                    let mut list = list.clone();
+                    list.sort_unstable();
+                    list.dedup();
+                    pool.extend_from_slice(&list);
                 }
-                let mut services = FastMap::default();
-                for (type_idx, by_unit) in &layer.services_by_type {
-                    for (unit, list) in by_unit {
-                        if let Some(unit_id) = unit_id(unit) {
-                            // In index order, each once (as the compiler
-                            // writes them), so that a single list needs no
-                            // sorting when a case is routed.
-                            let start = pool.len();
-                            if list.is_sorted_by(|a, b| a < b) {
-                                pool.extend_from_slice(list);
-                            } else {
-                                let mut list = list.clone();
-                                list.sort_unstable();
-                                list.dedup();
-                                pool.extend_from_slice(&list);
-                            }
-                            let end = pool.len();
-                            let range = u32::try_from(start).unwrap_or(u32::MAX)
-                                ..u32::try_from(end).unwrap_or(u32::MAX);
-                            services.insert((*type_idx, unit_id), range);
-                        }
-                    }
-                }
-                LayerIndex {
-                    rules,
-                    named,
-                    no_search: flags(&mut layer.no_search.keys()),
-                    remapped: flags(&mut layer.remaps.keys()),
-                    services,
-                    chain: Vec::new(),
-                }
-            })
-            .collect();
-        // Each layer's parent, looked up by name once; then each chain
-        // walked with a stamp per layer, so that a hostile table with a
-        // cycle ends and a deep chain costs its length, not its square.
-        let by_name: FastMap<&str, usize> = table
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(idx, layer)| (layer.name.as_str(), idx))
-            .collect();
-        let parents: Vec<Option<usize>> = table
-            .layers
-            .iter()
-            .map(|layer| {
-                layer
-                    .parent
-                    .as_deref()
-                    .and_then(|p| by_name.get(p).copied())
-            })
-            .collect();
-        let mut stamp: Vec<usize> = vec![usize::MAX; layers.len()];
-        for (idx, slot) in layers.iter_mut().enumerate() {
-            let mut chain = vec![idx];
-            if let Some(mark) = stamp.get_mut(idx) {
-                *mark = idx;
+                let end = pool.len();
+                let range = u32::try_from(start).unwrap_or(u32::MAX)
+                    ..u32::try_from(end).unwrap_or(u32::MAX);
+                services.insert((*type_idx, key), range);
             }
-            let mut current = idx;
-            while let Some(parent) = parents.get(current).copied().flatten() {
-                match stamp.get_mut(parent) {
-                    Some(mark) if *mark != idx => *mark = idx,
-                    _ => break,
-                }
-                chain.push(parent);
-                current = parent;
-            }
-            slot.chain = chain;
         }
-        let positions = table
-            .services
-            .iter()
-            .map(|service| service_position(&units, service))
-            .collect();
-        Index {
+        // The chain of parents, each layer once, so that a hostile table
+        // with a cycle ends.
+        let mut chain = vec![idx];
+        let mut current = idx;
+        while let Some(parent) = store
+            .head
+            .parents
+            .get(current)
+            .copied()
+            .flatten()
+            .and_then(|p| usize::try_from(p).ok())
+        {
+            if chain.contains(&parent) {
+                break;
+            }
+            chain.push(parent);
+            current = parent;
+        }
+        LayerIndex {
+            rules: (0..n_dispositions).map(|_| OnceLock::new()).collect(),
+            named,
+            no_search: flags(&mut layer.no_search.keys()),
+            remapped: flags(&mut layer.remaps.keys()),
+            services,
             pool,
-            rule_pool,
-            dispositions,
-            services: service_hashes(table),
-            units,
-            districts,
-            areas,
-            layers,
-            conditions,
-            rule_sources: table
-                .rules
-                .iter()
-                .map(|rule| format!("{}:{}", rule.file, rule.line))
-                .collect(),
-            clock: Clock::new(tz, &table.calendar),
-            late_sessions: table.hours.iter().any(|hours| {
-                hours
-                    .weekly
-                    .iter()
-                    .chain(&hours.bank_holiday)
-                    .chain(hours.dated.values())
-                    .flatten()
-                    .any(|session| session.close > 1440)
-            }),
-            positions,
-        }
-    }
-
-    /// The index of the service with id `id`: looked up by the hash of the
-    /// id, and checked.
-    pub(crate) fn service(&self, table: &Table, id: &str) -> Option<u32> {
-        match self.services.get(&id_hash(id)) {
-            Some(&AMBIGUOUS) => table.service_index.get(id).copied(),
-            Some(idx) => table
-                .services
-                .get(usize::try_from(*idx).ok()?)
-                .filter(|service| service.id == id)
-                .map(|_| *idx),
-            None => None,
+            chain,
         }
     }
 
     /// The services a layer declares of a type whose catchment names a
-    /// unit.
-    pub(crate) fn declared(&self, layer: &LayerIndex, service_type: u32, unit_id: u32) -> &[u32] {
+    /// unit (by key).
+    pub(crate) fn declared(layer: &LayerIndex, service_type: u32, unit: u32) -> &[u32] {
         layer
             .services
-            .get(&(service_type, unit_id))
+            .get(&(service_type, unit))
             .and_then(|range| {
-                self.pool
+                layer
+                    .pool
                     .get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)
             })
             .unwrap_or_default()
     }
 
     /// The rules of a layer naming a disposition on a channel, highest
-    /// priority first.
-    pub(crate) fn rules_on(&self, layer: &LayerIndex, dx_idx: u32, channel: Channel) -> &[u32] {
-        let place = Channel::ALL.iter().position(|c| *c == channel).unwrap_or(0);
-        usize::try_from(dx_idx)
+    /// priority first, with their packed conditions.
+    pub(crate) fn rules_on<'i>(
+        &'i self,
+        store: &Store<'_>,
+        entry: &'i LayerEntry,
+        dx_idx: u32,
+        channel: Channel,
+    ) -> &'i [(u32, Packed)] {
+        let Some(slot) = usize::try_from(dx_idx)
             .ok()
-            .and_then(|idx| layer.rules.get(idx * Channel::ALL.len() + place))
-            .and_then(|range| {
-                self.rule_pool
-                    .get(usize::try_from(range.start).ok()?..usize::try_from(range.end).ok()?)
-            })
-            .unwrap_or_default()
+            .and_then(|idx| entry.index.rules.get(idx))
+        else {
+            return &[];
+        };
+        let split = slot.get_or_init(|| {
+            let list = usize::try_from(dx_idx)
+                .ok()
+                .and_then(|idx| store.head.dispositions.get(idx))
+                .and_then(|d| entry.layer.rules_by_dx.get(&d.code))
+                .map_or(&[][..], Vec::as_slice);
+            let packed: Vec<(u32, Packed)> = list
+                .iter()
+                .filter_map(|idx| Some((*idx, self.rule(store, *idx)?.packed)))
+                .collect();
+            let mut rules = Vec::with_capacity(packed.len());
+            let mut ends = [0u32; 3];
+            for (channel, end) in Channel::ALL.iter().zip(ends.iter_mut()) {
+                let bit = Packed::channel_bit(*channel);
+                rules.extend(packed.iter().filter(|(_, p)| p.on_channel(bit)));
+                *end = u32::try_from(rules.len()).unwrap_or(u32::MAX);
+            }
+            ChannelRules {
+                rules: rules.into_boxed_slice(),
+                ends,
+            }
+        });
+        split.on(channel)
     }
 
-    /// A service's position and its point on the unit sphere.
-    pub(crate) fn position(&self, service_idx: u32) -> Option<(Position, [f64; 3])> {
-        *self.positions.get(usize::try_from(service_idx).ok()?)?
+    /// The index of the service with id `id`: looked up by the hash of the
+    /// id, and checked.
+    pub(crate) fn service_id(&self, store: &Store<'_>, id: &str) -> Option<u32> {
+        let ids = self.service_ids.get_or_init(|| {
+            let by_id = store.service_index().unwrap_or_else(|error| {
+                let _ = self.broken.set(error);
+                BTreeMap::new()
+            });
+            let mut by_hash = FastMap::default();
+            by_hash.reserve(by_id.len());
+            for (id, idx) in &by_id {
+                by_hash
+                    .entry(id_hash(id))
+                    .and_modify(|slot| *slot = AMBIGUOUS)
+                    .or_insert(*idx);
+            }
+            ServiceIds { by_hash, by_id }
+        });
+        let idx = match ids.by_hash.get(&id_hash(id)) {
+            Some(&AMBIGUOUS) => ids.by_id.get(id).copied()?,
+            Some(idx) => *idx,
+            None => return None,
+        };
+        self.service(store, idx)
+            .filter(|placed| placed.service.id == id)
+            .map(|_| idx)
     }
 
-    /// What is known of a postcode's units: sector, district, area.
-    pub(crate) fn units(&self, postcode: &Compact) -> [Option<&Unit>; 3] {
-        let found = geo::postcode_district(postcode)
-            .and_then(|(district, digit)| Some((self.districts.get(&district)?, digit)));
-        match found {
-            Some((neighbourhood, digit)) => [
-                neighbourhood.sectors.get(digit),
-                Some(&neighbourhood.district),
-                Some(&neighbourhood.area),
-            ],
-            // No unit of the district is known or named: only its area
-            // may be.
-            None => geo::postcode_keys(postcode).map(|key| self.units.get(&key?)),
+    /// The unit at a place of [`Index::unit_list`].
+    #[inline]
+    fn at(&self, place: u32) -> Option<&Unit> {
+        self.unit_list.get(usize::try_from(place).ok()?)
+    }
+
+    /// The unit with key `key`, if the geography knows it or an overlay
+    /// claims it.
+    fn unit(&self, key: u32) -> Option<&Unit> {
+        self.at(*self.units.get(&key)?)
+    }
+
+    /// What is known of a postcode's units (sector, district, area), with
+    /// their keys.
+    pub(crate) fn units(&self, postcode: &Compact) -> CaseUnits<'_> {
+        match geo::postcode_district(postcode) {
+            Some((district, digit)) => {
+                let area = geo::area_of(district);
+                let sector = u32::try_from(digit).ok().map(|d| district + 1 + d);
+                let units = match self.districts.get(&district) {
+                    Some(neighbourhood) => [
+                        neighbourhood.sectors.get(digit).and_then(|at| self.at(*at)),
+                        self.at(neighbourhood.district),
+                        self.at(neighbourhood.area),
+                    ],
+                    // No unit of the district is known or claimed: only
+                    // its area may be.
+                    None => [None, None, self.unit(area)],
+                };
+                CaseUnits {
+                    units,
+                    keys: [sector, Some(district), Some(area)],
+                }
+            }
+            None => {
+                let keys = geo::postcode_keys(postcode);
+                CaseUnits {
+                    units: keys.map(|key| self.unit(key?)),
+                    keys,
+                }
+            }
         }
     }
 
     /// The overlay claiming the most specific of the units, with the
     /// position of that unit among them.
-    pub(crate) fn area(&self, unit_ids: [Option<u32>; 3]) -> Option<(u32, usize)> {
-        unit_ids.iter().enumerate().find_map(|(position, id)| {
-            let layer = (*self.areas.get(usize::try_from((*id)?).ok()?)?)?;
-            Some((layer, position))
-        })
+    pub(crate) fn area(units: [Option<&Unit>; 3]) -> Option<(u32, usize)> {
+        units
+            .iter()
+            .enumerate()
+            .find_map(|(position, unit)| Some(((*unit)?.overlay?, position)))
     }
 }

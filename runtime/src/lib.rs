@@ -25,6 +25,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! `Table::from_artifact` decodes and checks the whole table. A program
+//! that answers one case, or a few, can instead make its router with
+//! [`Router::from_artifact`], which decodes only the parts the cases need,
+//! each the first time (`dxmap route --table` does).
+//!
 //! Modules: [`table`] (the artifact and its indexes), [`case`] (the
 //! question), [`space`] (the case space: ages, sex, rule conditions, and
 //! which code answers a disposition — one meaning for every part of dxmap), [`route`] (the answer and its trace), [`hours`] (opening
@@ -45,6 +50,7 @@ pub mod route;
 mod sha256;
 mod small;
 pub mod space;
+mod store;
 pub mod table;
 
 pub use case::{Capacity, Case, Rag};

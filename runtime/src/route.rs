@@ -20,9 +20,10 @@
 //! The answer's types (the decision, its services and trace, the errors)
 //! are in `decision.rs`.
 //!
-//! Imports: `crate::{table, case, decision, geo, hours, index, postcode, small, space}`, jiff.
+//! Imports: `crate::{table, store, case, decision, geo, hours, index, postcode, small, space}`, jiff.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -31,11 +32,12 @@ use crate::case::{Case, Rag};
 pub use crate::decision::{Answer, CaseError, Decision, SetupError, Step};
 use crate::geo::{self, Position};
 use crate::hours;
-use crate::index::{Index, LayerIndex};
+use crate::index::{CaseUnits, Index, LayerEntry, LayerIndex, Placed};
 use crate::postcode::Compact;
 use crate::small::Small;
 use crate::space::{self, Answering, CaseSex, Packed};
-use crate::table::{Layer, Rule, Service, Suspension, Table};
+use crate::store::{self, Store};
+use crate::table::{Layer, LoadError, Rule, Service, ServiceType, Suspension, Table};
 use crate::Sex;
 
 /// The explanation being written, or nothing when it was not asked for:
@@ -56,17 +58,21 @@ impl Trace {
 /// A loaded table, ready to route.
 #[derive(Debug, Clone)]
 pub struct Router {
-    table: Table,
+    store: Store<'static>,
     tz: TimeZone,
-    // INVARIANT: built from `table` by `Router::new` and never changed.
+    // INVARIANT: built from `store` when the router is made; its lazily
+    // filled parts are decoded from `store` too.
     index: Index,
+    /// The whole table: the one given to [`Router::new`], or decoded the
+    /// first time [`Router::table`] asks for it.
+    table: OnceLock<Table>,
 }
 
 /// A rule found by step 3: its index in [`Table::rules`], and the rule.
 type Found<'t> = (u32, &'t Rule);
 
-/// Service indexes being filtered or ordered: a handful per case.
-type Ids = Small<u32, 16>;
+/// Services kept by the filters, being ordered: a handful per case.
+type Kept<'r> = Small<Option<&'r Placed>, 16>;
 
 /// What one search (steps 3–6 for one code) found.
 enum Outcome<'t> {
@@ -81,9 +87,10 @@ enum Outcome<'t> {
 /// on the unit sphere.
 #[derive(Clone, Copy)]
 struct Place<'t> {
+    entry: &'t LayerEntry,
     layer: &'t Layer,
     index: &'t LayerIndex,
-    unit_ids: [Option<u32>; 3],
+    unit_keys: [Option<u32>; 3],
     date: jiff::civil::Date,
     position: Option<(Position, [f64; 3])>,
 }
@@ -151,21 +158,71 @@ struct OrderKey<'t> {
     rank: Option<u32>,
     distance: Option<f64>,
     id: &'t str,
-    idx: u32,
+    placed: Option<&'t Placed>,
 }
 
 impl Router {
     /// A router over `table`, with Europe/London from the bundled tz database.
     pub fn new(table: Table) -> Result<Router, SetupError> {
-        let tz = TimeZone::get("Europe/London")
-            .map_err(|error| SetupError(format!("time zone Europe/London: {error}")))?;
-        let index = Index::new(&table, &tz);
-        Ok(Router { table, tz, index })
+        let store = Store::open(Cow::Owned(store::body_of(&table)), 0)
+            .map_err(|error| SetupError(error.to_string()))?;
+        let router = Router::of(store).map_err(|error| SetupError(error.to_string()))?;
+        let _ = router.table.set(table);
+        Ok(router)
     }
 
-    /// The table routed over.
-    pub fn table(&self) -> &Table {
-        &self.table
+    /// A router over the table artifact `artifact` (as `dxmap build` writes
+    /// it), with its format version and content hash checked. Only what
+    /// every case needs is decoded now (the release, the dispositions, the
+    /// geography, the calendar); each service, rule, layer and opening
+    /// hours is decoded and checked the first time a case needs it, so one
+    /// case on a national table reads a few dozen of its 20,000 services.
+    /// A part that does not decode (a table whose hash matches but whose
+    /// writer was not `dxmap build`) fails the case that needs it
+    /// ([`CaseError::Table`]); [`Table::from_artifact`] reads and checks a
+    /// whole table up front.
+    /// The artifact is kept as given (a `Vec<u8>` is not copied).
+    pub fn from_artifact(artifact: impl Into<Vec<u8>>) -> Result<Router, LoadError> {
+        let artifact = artifact.into();
+        let start = store::body_start(&artifact)?;
+        Router::of(Store::open(Cow::Owned(artifact), start)?)
+    }
+
+    fn of(store: Store<'static>) -> Result<Router, LoadError> {
+        let tz = TimeZone::get("Europe/London")
+            .map_err(|error| LoadError::TimeZone(error.to_string()))?;
+        let index = Index::new(&store, &tz);
+        Ok(Router {
+            store,
+            tz,
+            index,
+            table: OnceLock::new(),
+        })
+    }
+
+    /// The whole table routed over: for a router made by
+    /// [`Router::from_artifact`], decoded (and checked) the first time.
+    pub fn table(&self) -> Result<&Table, LoadError> {
+        if let Some(table) = self.table.get() {
+            return Ok(table);
+        }
+        let table = self.store.table()?;
+        Ok(self.table.get_or_init(|| table))
+    }
+
+    /// The Pathways release the table was checked against.
+    pub fn release(&self) -> &str {
+        &self.store.head.release
+    }
+
+    /// The table's service types.
+    pub fn service_types(&self) -> &[ServiceType] {
+        &self.store.head.service_types
+    }
+
+    /// Whether the table has a service with id `id`.
+    pub fn has_service(&self, id: &str) -> bool {
+        self.index.service_id(&self.store, id).is_some()
     }
 
     /// Answers a case, without an explanation (`trace` is empty): the path
@@ -207,7 +264,10 @@ impl Router {
         let mut trace = Trace { on: explain, steps };
         let result = self.decide_traced(case, &mut trace, decision);
         decision.trace = trace.steps;
-        result
+        match self.index.broken.get() {
+            Some(error) => Err(CaseError::Table(error.clone())),
+            None => result,
+        }
     }
 
     /// The search window of a case at `at` for a timeframe (step 4), with
@@ -232,9 +292,8 @@ impl Router {
     /// Where a rule is written, `file:line`.
     fn rule_source(&self, rule_idx: u32) -> Option<&str> {
         self.index
-            .rule_sources
-            .get(usize::try_from(rule_idx).ok()?)
-            .map(String::as_str)
+            .rule(&self.store, rule_idx)
+            .map(|entry| entry.source.as_str())
     }
 
     #[expect(
@@ -247,12 +306,12 @@ impl Router {
         trace: &mut Trace,
         decision: &mut Decision<'r>,
     ) -> Result<(), CaseError> {
-        let table = &self.table;
+        let head = &self.store.head;
         let postcode = Compact::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
         // One lookup per unit: known to the geography, its centroid, and
         // the overlay and catchments naming it.
-        let units = self.index.units(&postcode);
+        let CaseUnits { units, keys } = self.index.units(&postcode);
         let [_, district, _] = units;
         if !district.is_some_and(|unit| unit.known) {
             return Err(CaseError::UnknownDistrict {
@@ -270,14 +329,14 @@ impl Router {
         let Some((dx, dx_idx)) = self.index.dispositions.get_key_value(case.dx.as_str()) else {
             return Err(CaseError::UnknownDisposition {
                 code: case.dx.clone(),
-                release: table.release.clone(),
+                release: head.release.clone(),
             });
         };
         if !case.capacity.is_empty() {
             let unknown: Vec<String> = case
                 .capacity
                 .keys()
-                .filter(|id| self.index.service(table, id).is_none())
+                .filter(|id| self.index.service_id(&self.store, id).is_none())
                 .cloned()
                 .collect();
             if !unknown.is_empty() {
@@ -286,23 +345,22 @@ impl Router {
         }
 
         // Step 1: the most specific overlay claiming a unit of the postcode.
-        let unit_ids = units.map(|unit| unit?.id);
-        let (layer_idx, unit) = self
+        let (layer_idx, unit) =
+            Index::area(units).map_or((0, None), |(layer, position)| (layer, Some(position)));
+        let Some(entry) = self
             .index
-            .area(unit_ids)
-            .map_or((0, None), |(layer, position)| (layer, Some(position)));
-        let layer = table
-            .layers
-            .get(usize::try_from(layer_idx).unwrap_or(0))
-            .or_else(|| table.layers.first());
-        let (Some(layer), Some(layer_index)) = (
-            layer,
-            self.index
-                .layers
-                .get(usize::try_from(layer_idx).unwrap_or(0)),
-        ) else {
-            return Err(CaseError::BadPostcode(case.postcode.clone()));
+            .layer(&self.store, usize::try_from(layer_idx).unwrap_or(0))
+            .or_else(|| self.index.layer(&self.store, 0))
+        else {
+            return Err(CaseError::Table(
+                self.index
+                    .broken
+                    .get()
+                    .cloned()
+                    .unwrap_or_else(|| LoadError::Body("the table has no layers".to_owned())),
+            ));
         };
+        let (layer, layer_index) = (&entry.layer, &entry.index);
         trace.push(|| Step::Overlay {
             overlay: layer.name.clone(),
             unit: unit
@@ -344,9 +402,10 @@ impl Router {
             });
         }
         let place = Place {
+            entry,
             layer,
             index: layer_index,
-            unit_ids,
+            unit_keys: keys,
             date,
             position,
         };
@@ -432,40 +491,41 @@ impl Router {
             decision.reason = Some(reason);
             return Ok(());
         };
-        let type_name = table
+        let type_name = head
             .service_types
             .get(usize::try_from(catch_all).unwrap_or(usize::MAX))
             .map_or("", |t| t.name.as_str());
         let type_suspended = suspended(layer.suspended_types.get(&catch_all), date).is_some();
         // `within D`: only services whose position lies within D of the
         // case's (neither position unknown).
-        let within = |service_idx: u32| {
+        let within = |placed: &Placed| {
             layer.catch_all_within_m.is_none_or(|metres| {
                 position
-                    .zip(self.index.position(service_idx))
+                    .zip(placed.position)
                     .is_some_and(|(from, (to, _))| {
                         geo::distance_km(from.0.degrees(), to.degrees()) * 1000.0
                             <= f64::from(metres)
                     })
             })
         };
-        let mut found: Ids = Ids::default();
-        for &service_idx in self.candidates(layer_index, catch_all, unit_ids).iter() {
-            let Some(service) = self.service(service_idx) else {
+        let mut found: Kept<'_> = Kept::default();
+        for &service_idx in self.candidates(layer_index, catch_all, keys).iter() {
+            let Some(placed) = self.placed(service_idx) else {
                 continue;
             };
+            let service = &placed.service;
             let valid = service.valid_from.is_none_or(|from| from <= date)
                 && service.valid_until.is_none_or(|until| date <= until);
             if valid
                 && Self::service_suspension(&place, service).is_none()
                 && !type_suspended
-                && within(service_idx)
+                && within(placed)
             {
-                found.push(service_idx);
+                found.push(Some(placed));
             }
         }
         let found = found.as_mut_slice();
-        self.order(found, place.position);
+        Self::order(found, place.position);
         let found = found.get(..2).unwrap_or(found);
         if found.is_empty() {
             let mut reason = why;
@@ -493,8 +553,8 @@ impl Router {
         });
         decision.reason = Some(reason);
         decision.catch_all = true;
-        for idx in found.iter() {
-            if let Some(answer) = self.answer(*idx, case, place.position, true) {
+        for placed in found.iter().flatten() {
+            if let Some(answer) = self.answer(placed, case, place.position, true) {
                 decision.services.push(answer);
             }
         }
@@ -508,17 +568,17 @@ impl Router {
         &self,
         layer: &LayerIndex,
         service_type: u32,
-        unit_ids: [Option<u32>; 3],
+        unit_keys: [Option<u32>; 3],
     ) -> Cow<'_, [u32]> {
         let mut single: &[u32] = &[];
         let mut merged: Option<Vec<u32>> = None;
         // The layer's own services and those of the layers it extends.
         for declared_in in &layer.chain {
-            let Some(declared) = self.index.layers.get(*declared_in) else {
+            let Some(declared) = self.index.layer(&self.store, *declared_in) else {
                 continue;
             };
-            for unit_id in unit_ids.iter().flatten() {
-                let services = self.index.declared(declared, service_type, *unit_id);
+            for key in unit_keys.iter().flatten() {
+                let services = Index::declared(&declared.index, service_type, *key);
                 if services.is_empty() {
                     continue;
                 }
@@ -541,8 +601,8 @@ impl Router {
         }
     }
 
-    fn service(&self, idx: u32) -> Option<&Service> {
-        self.table.services.get(usize::try_from(idx).ok()?)
+    fn placed(&self, idx: u32) -> Option<&Placed> {
+        self.index.service(&self.store, idx)
     }
 
     /// The suspension of a service in the layer in force on the case's date.
@@ -556,31 +616,28 @@ impl Router {
 
     /// Step 6 within one type: declared rank (unranked last), distance from
     /// the case's position (services without a position last), id.
-    fn order(&self, services: &mut [u32], position: Option<(Position, [f64; 3])>) {
+    fn order(services: &mut [Option<&Placed>], position: Option<(Position, [f64; 3])>) {
         if services.len() < 2 {
             return;
         }
         // Each service's key once: distances are not worked out again at
         // every comparison.
         let mut keys: Small<OrderKey<'_>, 8> = Small::default();
-        for idx in services.iter() {
-            keys.push(match self.service(*idx) {
-                Some(s) => OrderKey {
+        for placed in services.iter() {
+            keys.push(match placed {
+                Some(Placed {
+                    service: s,
+                    position: at,
+                }) => OrderKey {
                     unranked: s.rank.is_none(),
                     rank: s.rank,
                     distance: position
-                        .zip(self.index.position(*idx))
+                        .zip(*at)
                         .map(|((_, a), (_, b))| geo::chord_squared(a, b)),
                     id: &s.id,
-                    idx: *idx,
+                    placed: *placed,
                 },
-                None => OrderKey {
-                    unranked: true,
-                    rank: None,
-                    distance: None,
-                    id: "",
-                    idx: *idx,
-                },
+                None => OrderKey::default(),
             });
         }
         let keys = keys.as_mut_slice();
@@ -598,20 +655,24 @@ impl Router {
                 .then_with(|| a.id.cmp(b.id))
         });
         for (slot, key) in services.iter_mut().zip(keys.iter()) {
-            *slot = key.idx;
+            *slot = key.placed;
         }
     }
 
-    fn answer(
-        &self,
-        idx: u32,
+    fn answer<'r>(
+        &'r self,
+        placed: &'r Placed,
         case: &Case,
         position: Option<(Position, [f64; 3])>,
         catch_all: bool,
-    ) -> Option<Answer<'_>> {
-        let service = self.service(idx)?;
+    ) -> Option<Answer<'r>> {
+        let Placed {
+            service,
+            position: at,
+        } = placed;
         let service_type = self
-            .table
+            .store
+            .head
             .service_types
             .get(usize::try_from(service.service_type).ok()?)?;
         let capacity = case
@@ -627,11 +688,9 @@ impl Router {
             // From the unit vectors both ends already have: the same
             // great-circle distance as `geo::distance_km`, without its
             // trigonometry.
-            distance_km: position
-                .zip(self.index.position(idx))
-                .map(|((_, from), (_, to))| {
-                    (geo::chord_distance_km(geo::chord_squared(from, to)) * 100.0).round() / 100.0
-                }),
+            distance_km: position.zip(*at).map(|((_, from), (_, to))| {
+                (geo::chord_distance_km(geo::chord_squared(from, to)) * 100.0).round() / 100.0
+            }),
         })
     }
 
@@ -641,23 +700,21 @@ impl Router {
     pub fn matching_rules(&self, case: &Case) -> Result<Vec<&Rule>, CaseError> {
         let postcode = Compact::parse(&case.postcode)
             .ok_or_else(|| CaseError::BadPostcode(case.postcode.clone()))?;
-        let layer_idx = self
+        let layer_idx =
+            Index::area(self.index.units(&postcode).units).map_or(0, |(layer, _)| layer);
+        let Some(entry) = self
             .index
-            .area(self.index.units(&postcode).map(|unit| unit?.id))
-            .map_or(0, |(layer, _)| layer);
-        let Some(layer) = self
-            .table
-            .layers
-            .get(usize::try_from(layer_idx).unwrap_or(0))
+            .layer(&self.store, usize::try_from(layer_idx).unwrap_or(0))
         else {
             return Ok(Vec::new());
         };
-        Ok(layer
+        Ok(entry
+            .layer
             .rules_by_dx
             .get(&case.dx)
             .into_iter()
             .flatten()
-            .filter_map(|idx| self.table.rules.get(usize::try_from(*idx).ok()?))
+            .filter_map(|idx| Some(&self.index.rule(&self.store, *idx)?.rule))
             .filter(|rule| rule.when.matches(case))
             .collect())
     }
@@ -684,19 +741,20 @@ impl Router {
         answers: &mut Vec<Answer<'t>>,
     ) -> Outcome<'t> {
         let Place {
+            entry,
             layer,
             index: layer_index,
-            unit_ids,
+            unit_keys,
             date,
             position,
         } = *place;
-        let table = &self.table;
-        let disposition = dx_idx.and_then(|idx| table.dispositions.get(usize::try_from(idx).ok()?));
+        let head = &self.store.head;
+        let disposition = dx_idx.and_then(|idx| head.dispositions.get(usize::try_from(idx).ok()?));
         // A `same_as` code searches with its own timeframe if the catalogue
         // gives one, else its target's — whether or not a rule names it.
         let same_as_target = disposition
             .and_then(|d| d.same_as)
-            .and_then(|t| Some((t, table.dispositions.get(usize::try_from(t).ok()?)?)));
+            .and_then(|t| Some((t, head.dispositions.get(usize::try_from(t).ok()?)?)));
         let timeframe = disposition
             .and_then(|d| d.timeframe_minutes)
             .or_else(|| same_as_target.and_then(|(_, t)| t.timeframe_minutes));
@@ -728,7 +786,7 @@ impl Router {
         }
         // Step 3 reads only the rules on the case's channel.
         let effective_rules = effective_idx.map_or(&[][..], |idx| {
-            self.index.rules_on(layer_index, idx, case.channel)
+            self.index.rules_on(&self.store, entry, idx, case.channel)
         });
         // Worked out when a candidate first needs its hours.
         let mut window: Option<hours::Window> = None;
@@ -755,13 +813,8 @@ impl Router {
         );
         let rule = effective_rules
             .iter()
-            .find(|idx| {
-                self.index
-                    .conditions
-                    .get(usize::try_from(**idx).unwrap_or(usize::MAX))
-                    .is_some_and(|packed| packed.admits(channel, sex, case.age_days))
-            })
-            .and_then(|idx| Some((*idx, table.rules.get(usize::try_from(*idx).ok()?)?)));
+            .find(|(_, packed)| packed.admits(channel, sex, case.age_days))
+            .and_then(|(idx, _)| Some((*idx, &self.index.rule(&self.store, *idx)?.rule)));
         let Some((rule_idx, rule)) = rule else {
             trace.push(|| Step::NoRule {
                 code: effective.to_owned(),
@@ -777,7 +830,7 @@ impl Router {
         // Steps 4–6, type by type in rank order.
         let answered = answers.len();
         for type_idx in &rule.route {
-            let Some(service_type) = table
+            let Some(service_type) = head
                 .service_types
                 .get(usize::try_from(*type_idx).unwrap_or(usize::MAX))
             else {
@@ -798,12 +851,13 @@ impl Router {
                 continue;
             }
             let type_suspension = suspended(layer.suspended_types.get(type_idx), date);
-            let candidates = self.candidates(layer_index, *type_idx, unit_ids);
-            let mut kept: Ids = Ids::default();
+            let candidates = self.candidates(layer_index, *type_idx, unit_keys);
+            let mut kept: Kept<'_> = Kept::default();
             for &service_idx in candidates.iter() {
-                let Some(service) = self.service(service_idx) else {
+                let Some(placed) = self.placed(service_idx) else {
                     continue;
                 };
+                let service = &placed.service;
                 let valid = service.valid_from.is_none_or(|from| from <= date)
                     && service.valid_until.is_none_or(|until| date <= until);
                 let service_suspension = Self::service_suspension(place, service);
@@ -823,11 +877,14 @@ impl Router {
                 // Opening hours cost the most: skip them for a service
                 // already out, unless explaining (to tell gapped ones).
                 let open = (!cheap_failure || trace.on)
-                    && table.hours_of(service).is_some_and(|hours| {
-                        window
-                            .get_or_insert_with(|| self.window(case.at, timeframe))
-                            .open(hours, &self.tz)
-                    });
+                    && self
+                        .index
+                        .hours(&self.store, service.hours)
+                        .is_some_and(|hours| {
+                            window
+                                .get_or_insert_with(|| self.window(case.at, timeframe))
+                                .open(hours, &self.tz)
+                        });
                 let keep = !cheap_failure && open;
                 trace.push(|| {
                     let mut reasons = Vec::new();
@@ -869,24 +926,22 @@ impl Router {
                     }
                 });
                 if keep {
-                    kept.push(service_idx);
+                    kept.push(Some(placed));
                 }
             }
             // Step 6: order within the type and cap.
             let kept = kept.as_mut_slice();
-            self.order(kept, position);
+            Self::order(kept, position);
             let cap = usize::try_from(service_type.returns).unwrap_or(usize::MAX);
-            for dropped in kept.iter().skip(cap) {
-                if let Some(service) = self.service(*dropped) {
-                    trace.push(|| Step::Capped {
-                        id: service.id.clone(),
-                        returns: service_type.returns,
-                    });
-                }
+            for dropped in kept.iter().skip(cap).flatten() {
+                trace.push(|| Step::Capped {
+                    id: dropped.service.id.clone(),
+                    returns: service_type.returns,
+                });
             }
             let kept = kept.get(..cap).unwrap_or(kept);
-            for idx in kept.iter() {
-                if let Some(answer) = self.answer(*idx, case, position, false) {
+            for placed in kept.iter().flatten() {
+                if let Some(answer) = self.answer(placed, case, position, false) {
                     answers.push(answer);
                 }
             }

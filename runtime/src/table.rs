@@ -11,16 +11,19 @@
 //! - [`Table::geography`]: the centroids of every postcode area, district
 //!   and sector, for the positions of cases and services (`geo.rs`).
 //!
-//! The artifact is one header line, `dxmap-table v3 sha256=HEX`, then the
-//! table in the binary encoding of `codec.rs` (format v1 was pretty
-//! JSON: 34 MB for a national tree, and a quarter of a second to hash and
-//! parse; the binary body is a tenth of that size). Maps are ordered, so the
-//! same rules give the same bytes. Loading refuses another format version
-//! and a body whose SHA-256 differs from the header's (a table altered or
-//! cut short after it was built). The table's serde form is unchanged:
-//! serialized as JSON, a [`Table`] still shows everything it holds.
+//! The artifact (`store.rs` writes and reads it) is one header line,
+//! `dxmap-table v4 sha256=HEX`, then the table in the binary encoding of
+//! `codec.rs`, its services, hours, rules and layers each in a section of
+//! its own so that a router can read only the parts a case needs (format
+//! v1 was pretty JSON: 34 MB for a national tree, and a quarter of a
+//! second to hash and parse; the binary body is a tenth of that size).
+//! Maps are ordered, so the same rules give the same bytes. Loading refuses
+//! another format version and a body whose SHA-256 differs from the
+//! header's (a table altered or cut short after it was built). The table's
+//! serde form is unchanged: serialized as JSON, a [`Table`] still shows
+//! everything it holds.
 //!
-//! Imports: `crate::{codec, geo, sha256, space}`, serde, jiff (dates).
+//! Imports: `crate::{geo, space}`, serde, jiff (dates).
 
 use std::collections::BTreeMap;
 
@@ -29,16 +32,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::geo::Geography;
 use crate::space::{self, Ages, Answering, Conditions};
-use crate::{codec, sha256, Channel, Sex};
+use crate::{Channel, Sex};
 
 /// The table format this runtime reads and writes. Version 3 added the
 /// geography (the centroids of postcode units), a service's address
 /// postcode and a catch-all's distance limit: routing orders by distance
 /// from every case's position, so a v2 table, which has no centroids,
-/// cannot be routed by the same rules.
-pub const FORMAT_VERSION: u32 = 3;
+/// cannot be routed by the same rules. Version 4 writes the services,
+/// opening hours, rules and layers in sections, each element with its
+/// length, after a head of what every case needs (`store.rs`), so that
+/// one case on a national table decodes a few dozen parts, not all.
+pub const FORMAT_VERSION: u32 = 4;
 
-const MAGIC: &str = "dxmap-table";
+pub(crate) const MAGIC: &str = "dxmap-table";
 
 /// Why a table artifact cannot be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +65,8 @@ pub enum LoadError {
     },
     /// The body does not describe a table.
     Body(String),
+    /// The time zone routing needs (Europe/London) is not available.
+    TimeZone(String),
 }
 
 impl std::fmt::Display for LoadError {
@@ -77,6 +85,7 @@ impl std::fmt::Display for LoadError {
                 "table content does not match its hash (header sha256={expected}, content sha256={actual}): it was altered after it was built; rebuild it with `dxmap build`"
             ),
             LoadError::Body(message) => write!(f, "table content is not valid: {message}"),
+            LoadError::TimeZone(message) => write!(f, "time zone Europe/London: {message}"),
         }
     }
 }
@@ -305,53 +314,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// The artifact: header line with version and hash, then the body.
-    pub fn to_artifact(&self) -> Vec<u8> {
-        // Encoding a table cannot fail: every sequence and map has a length.
-        let body = codec::to_bytes(self).unwrap_or_default();
-        let hash = sha256::hex_digest(&body);
-        let mut artifact = format!("{MAGIC} v{FORMAT_VERSION} sha256={hash}\n").into_bytes();
-        artifact.extend_from_slice(&body);
-        artifact
-    }
-
-    /// Loads an artifact written by [`Table::to_artifact`], checking the
-    /// format version and the content hash.
-    pub fn from_artifact(artifact: &[u8]) -> Result<Table, LoadError> {
-        let newline = artifact
-            .iter()
-            .position(|byte| *byte == b'\n')
-            .ok_or(LoadError::NotATable)?;
-        let (header, body) = artifact.split_at(newline);
-        let body = body.get(1..).unwrap_or_default();
-        let header = std::str::from_utf8(header).map_err(|_| LoadError::NotATable)?;
-        let mut fields = header.split(' ');
-        if fields.next() != Some(MAGIC) {
-            return Err(LoadError::NotATable);
-        }
-        let version = fields.next().unwrap_or("");
-        if version != format!("v{FORMAT_VERSION}") {
-            return Err(LoadError::Version {
-                found: version.to_owned(),
-            });
-        }
-        let expected = fields
-            .next()
-            .and_then(|field| field.strip_prefix("sha256="))
-            .ok_or(LoadError::NotATable)?;
-        let actual = sha256::hex_digest(body);
-        if actual != expected {
-            return Err(LoadError::Hash {
-                expected: expected.to_owned(),
-                actual,
-            });
-        }
-        let table: Table =
-            codec::from_bytes(body).map_err(|error| LoadError::Body(error.to_string()))?;
-        table.validate()?;
-        Ok(table)
-    }
-
     /// The disposition with `code`, if the release holds it.
     pub fn disposition(&self, code: &str) -> Option<&Disposition> {
         let idx = self.disposition_index.get(code)?;
@@ -398,106 +360,203 @@ impl Table {
     /// Checks the invariants routing relies on: every index points inside
     /// its vector. A table from `dxmap build` always passes.
     pub fn validate(&self) -> Result<(), LoadError> {
-        let bad = |what: &str| Err(LoadError::Body(format!("{what} points outside the table")));
-        let n_dispositions = self.dispositions.len();
-        let n_types = self.service_types.len();
-        let n_services = self.services.len();
-        let n_rules = self.rules.len();
-        let inside = |idx: u32, len: usize| usize::try_from(idx).is_ok_and(|idx| idx < len);
-        if self.layers.is_empty() {
-            return Err(LoadError::Body("the table has no layers".to_owned()));
+        let extent = Extent::of(self);
+        check_head(
+            &self.dispositions,
+            &self.disposition_index,
+            &self.area_index,
+            extent,
+        )?;
+        for service in &self.services {
+            service.check(extent)?;
         }
-        if self
-            .disposition_index
-            .values()
-            .any(|d| !inside(*d, n_dispositions))
-            || self
-                .dispositions
-                .iter()
-                .any(|d| d.same_as.is_some_and(|t| !inside(t, n_dispositions)))
-        {
-            return bad("a disposition index");
+        for hours in &self.hours {
+            hours.check()?;
         }
-        if self
-            .services
+        for rule in &self.rules {
+            rule.check(extent)?;
+        }
+        for layer in &self.layers {
+            layer.check(extent)?;
+        }
+        check_service_index(&self.service_index, |idx| {
+            self.services.get(idx).map(|service| service.id.as_str())
+        })
+    }
+}
+
+/// How many of each thing a table holds: what its indexes are checked
+/// against, whether the table is read whole or part by part.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extent {
+    pub(crate) dispositions: usize,
+    pub(crate) types: usize,
+    pub(crate) services: usize,
+    pub(crate) hours: usize,
+    pub(crate) rules: usize,
+    pub(crate) layers: usize,
+}
+
+impl Extent {
+    fn of(table: &Table) -> Extent {
+        Extent {
+            dispositions: table.dispositions.len(),
+            types: table.service_types.len(),
+            services: table.services.len(),
+            hours: table.hours.len(),
+            rules: table.rules.len(),
+            layers: table.layers.len(),
+        }
+    }
+}
+
+/// Whether an index lies inside a vector of `len`.
+fn inside(idx: u32, len: usize) -> bool {
+    usize::try_from(idx).is_ok_and(|idx| idx < len)
+}
+
+fn outside(what: &str) -> LoadError {
+    LoadError::Body(format!("{what} points outside the table"))
+}
+
+/// The checks of what is read first: at least one layer, disposition
+/// indexes, and the overlays claiming postcode units.
+pub(crate) fn check_head(
+    dispositions: &[Disposition],
+    disposition_index: &BTreeMap<String, u32>,
+    area_index: &BTreeMap<String, u32>,
+    extent: Extent,
+) -> Result<(), LoadError> {
+    if extent.layers == 0 {
+        return Err(LoadError::Body("the table has no layers".to_owned()));
+    }
+    if disposition_index
+        .values()
+        .any(|d| !inside(*d, extent.dispositions))
+        || dispositions
             .iter()
-            .any(|s| !inside(s.service_type, n_types))
-            || self
-                .rules
-                .iter()
-                .any(|r| r.route.iter().any(|t| !inside(*t, n_types)))
-        {
-            return bad("a service type index");
+            .any(|d| d.same_as.is_some_and(|t| !inside(t, extent.dispositions)))
+    {
+        return Err(outside("a disposition index"));
+    }
+    if area_index.values().any(|l| !inside(*l, extent.layers)) {
+        return Err(outside("an area index"));
+    }
+    Ok(())
+}
+
+/// The service id index: each id names the service at its index, whose
+/// id `id_at` gives.
+pub(crate) fn check_service_index<'t>(
+    service_index: &BTreeMap<String, u32>,
+    id_at: impl Fn(usize) -> Option<&'t str>,
+) -> Result<(), LoadError> {
+    for (id, idx) in service_index {
+        match usize::try_from(*idx).ok().map(&id_at) {
+            None | Some(None) => return Err(outside("a service id index")),
+            Some(Some(found)) if found != id => {
+                return Err(LoadError::Body(
+                    "the service id index names a service by another id".to_owned(),
+                ))
+            }
+            Some(Some(_)) => {}
+        }
+    }
+    Ok(())
+}
+
+impl Service {
+    /// Its type and hours inside the table, its location finite.
+    pub(crate) fn check(&self, extent: Extent) -> Result<(), LoadError> {
+        if !inside(self.service_type, extent.types) {
+            return Err(outside("a service type index"));
+        }
+        if !inside(self.hours, extent.hours) {
+            return Err(outside("an opening hours index"));
         }
         if self
-            .services
-            .iter()
-            .any(|s| !inside(s.hours, self.hours.len()))
-        {
-            return bad("an opening hours index");
-        }
-        if self
-            .services
-            .iter()
-            .any(|s| s.location.is_some_and(|l| l.iter().any(|c| !c.is_finite())))
+            .location
+            .is_some_and(|l| l.iter().any(|c| !c.is_finite()))
         {
             return Err(LoadError::Body(
                 "a service's location is not a finite latitude and longitude".to_owned(),
             ));
         }
-        if self.hours.iter().any(|h| h.weekly.len() != 7) {
-            return Err(LoadError::Body(
+        Ok(())
+    }
+}
+
+impl Hours {
+    /// Seven weekdays.
+    pub(crate) fn check(&self) -> Result<(), LoadError> {
+        if self.weekly.len() == 7 {
+            Ok(())
+        } else {
+            Err(LoadError::Body(
                 "a service's weekly hours do not have seven days".to_owned(),
-            ));
+            ))
         }
-        if self.service_index.values().any(|s| !inside(*s, n_services)) {
-            return bad("a service id index");
-        }
-        if self.service_index.iter().any(|(id, idx)| {
-            usize::try_from(*idx)
-                .ok()
-                .and_then(|idx| self.services.get(idx))
-                .is_none_or(|service| service.id != *id)
-        }) {
-            return Err(LoadError::Body(
-                "the service id index names a service by another id".to_owned(),
-            ));
-        }
-        if self
-            .area_index
-            .values()
-            .any(|l| !inside(*l, self.layers.len()))
-        {
-            return bad("an area index");
-        }
-        for layer in &self.layers {
-            if layer
-                .rules_by_dx
-                .values()
-                .flatten()
-                .any(|r| !inside(*r, n_rules))
-            {
-                return bad("a rule index");
-            }
-            if layer.catch_all.is_some_and(|t| !inside(t, n_types))
-                || layer.suspended_types.keys().any(|t| !inside(*t, n_types))
-                || layer.services_by_type.keys().any(|t| !inside(*t, n_types))
-            {
-                return bad("a service type index");
-            }
-            if layer
-                .services_by_type
-                .values()
-                .flat_map(BTreeMap::values)
-                .flatten()
-                .any(|s| !inside(*s, n_services))
-            {
-                return bad("a service index");
-            }
+    }
+
+    /// Whether a session closes after 24:00 of its date (a table `dxmap
+    /// build` writes has none).
+    pub(crate) fn late(&self) -> bool {
+        self.weekly
+            .iter()
+            .chain(&self.bank_holiday)
+            .chain(self.dated.values())
+            .flatten()
+            .any(|session| session.close > 1440)
+    }
+}
+
+impl Rule {
+    /// Its service types inside the table.
+    pub(crate) fn check(&self, extent: Extent) -> Result<(), LoadError> {
+        if self.route.iter().any(|t| !inside(*t, extent.types)) {
+            return Err(outside("a service type index"));
         }
         Ok(())
     }
 }
+
+impl Layer {
+    /// Its rules, service types and services inside the table.
+    pub(crate) fn check(&self, extent: Extent) -> Result<(), LoadError> {
+        if self
+            .rules_by_dx
+            .values()
+            .flatten()
+            .any(|r| !inside(*r, extent.rules))
+        {
+            return Err(outside("a rule index"));
+        }
+        if self.catch_all.is_some_and(|t| !inside(t, extent.types))
+            || self
+                .suspended_types
+                .keys()
+                .any(|t| !inside(*t, extent.types))
+            || self
+                .services_by_type
+                .keys()
+                .any(|t| !inside(*t, extent.types))
+        {
+            return Err(outside("a service type index"));
+        }
+        if self
+            .services_by_type
+            .values()
+            .flat_map(BTreeMap::values)
+            .flatten()
+            .any(|s| !inside(*s, extent.services))
+        {
+            return Err(outside("a service index"));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) use ordered::map as ordered_map;
 
 /// Reading the large maps of a table in one go: a table's maps are written
 /// in key order, so their entries are collected and the tree is built from

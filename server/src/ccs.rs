@@ -231,14 +231,13 @@ pub fn response(
     request: &Request,
     requested_at: jiff::Timestamp,
 ) -> Value {
-    let table = active.router.table();
+    let service_types = active.router.service_types();
     let services: Vec<Value> = routed
         .decision
         .services
         .iter()
         .map(|service| {
-            let label = table
-                .service_types
+            let label = service_types
                 .iter()
                 .find(|t| t.name == service.service_type)
                 .and_then(|t| t.label.as_deref())

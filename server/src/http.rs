@@ -215,7 +215,7 @@ async fn table(State(shared): State<AppState>) -> Response {
         &json!({
             "hash": active.as_ref().map(|a| a.hash.clone()),
             "format": dxmap_runtime::table::FORMAT_VERSION,
-            "release": active.as_ref().map(|a| a.router.table().release.clone()),
+            "release": active.as_ref().map(|a| a.router.release().to_owned()),
             "loaded_at": active.as_ref().map(|a| a.loaded_at.to_string()),
             "source": shared.source.describe(),
             "last_reload": {
@@ -233,7 +233,7 @@ async fn metrics(State(shared): State<AppState>) -> Response {
     let status = shared.status.load();
     let text = shared.metrics.render(active.as_ref().map(|a| TableInfo {
         hash: &a.hash,
-        release: &a.router.table().release,
+        release: a.router.release(),
         stale: status.stale(true),
     }));
     (

@@ -66,6 +66,16 @@ impl ApiError {
             CaseError::UnknownDisposition { .. } => "dx",
             CaseError::BadPostcode(_) | CaseError::UnknownDistrict { .. } => "postcode",
             CaseError::UnknownCapacityServices(_) => "capacity",
+            // Served tables are read and checked whole before they are
+            // swapped in (`Table::from_artifact`), so no part of one fails
+            // to decode; were it to, the fault is the server's.
+            CaseError::Table(_) => {
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "table",
+                    error.to_string(),
+                )
+            }
         };
         ApiError::field("invalid_case", field, error.to_string())
     }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use dxmap_runtime::{Case, Decision, PositionSource, Router, Sex, Step};
+use dxmap_runtime::{Case, CaseError, Decision, PositionSource, Router, Sex, Step};
 
 use super::{compile_tree, default_dir, usage_error, use_color, Exit, Format};
 use crate::source::SourceMap;
@@ -178,26 +178,28 @@ pub fn run(args: Args) -> Exit {
             Err(exit) => return exit,
         },
     };
-    let table = match &args.table {
-        Some(path) => match load::read_table(path) {
-            Ok(table) => table,
+    // A table file is read lazily: one case decodes only the layer, rules
+    // and services it touches.
+    let router = match &args.table {
+        Some(path) => match load::read_table_with(path, Router::from_artifact) {
+            Ok(router) => router,
             Err(error) => return usage_error(error),
         },
         None => {
             let dir = args.rules.clone().unwrap_or_else(default_dir);
-            match compile_tree(&dir, args.release.as_deref()) {
+            let table = match compile_tree(&dir, args.release.as_deref()) {
                 Ok(table) => table,
                 Err(exit) => return exit,
+            };
+            match Router::new(table) {
+                Ok(router) => router,
+                Err(error) => return usage_error(error),
             }
         }
     };
-    let router = match Router::new(table) {
-        Ok(router) => router,
-        Err(error) => return usage_error(error),
-    };
     let (Some(case), None) = (case, &args.cases) else {
         return match &args.cases {
-            Some(path) => many::run(path, &router, args.explain.is_some()),
+            Some(path) => many::run(path, &router, args.explain.is_some(), args.table.as_deref()),
             None => Exit::Usage,
         };
     };
@@ -208,6 +210,7 @@ pub fn run(args: Args) -> Exit {
     };
     let decision = match routed {
         Ok(decision) => decision,
+        Err(CaseError::Table(source)) => return table_error(args.table.as_deref(), source),
         Err(error) => {
             errln!("error: {error}");
             return Exit::Rules;
@@ -228,6 +231,19 @@ pub fn run(args: Args) -> Exit {
     // the route (about a tenth of `route --table`).
     std::mem::forget(router);
     Exit::Ok
+}
+
+/// A table part that does not decode, found while routing (`--table`
+/// decodes parts as cases need them): the table is refused as a whole
+/// table would have been on load, naming the file (exit 2).
+fn table_error(table: Option<&std::path::Path>, source: dxmap_runtime::LoadError) -> Exit {
+    match table {
+        Some(path) => usage_error(load::LoadError::Table {
+            path: path.to_owned(),
+            source,
+        }),
+        None => usage_error(source),
+    }
 }
 
 /// A decision as `--format json` gives it: the trace only with `explain`.

@@ -120,6 +120,7 @@ pub fn run(args: Args) -> Exit {
         Ok(table) => table,
         Err(exit) => return exit,
     };
+    let ids: Vec<String> = table.services.iter().map(|s| s.id.clone()).collect();
     let router = match Router::new(table) {
         Ok(router) => router,
         Err(error) => return usage_error(error),
@@ -167,12 +168,7 @@ pub fn run(args: Args) -> Exit {
             test.name.to_lowercase().contains(f) || file_name(test).to_lowercase().contains(f)
         })
     });
-    let known: BTreeSet<&str> = router
-        .table()
-        .services
-        .iter()
-        .map(|s| s.id.as_str())
-        .collect();
+    let known: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let mut results = Vec::new();
     for test in &tests {
         let unknown = unknown_ids(test, &known, &sources);

@@ -77,10 +77,11 @@ fn run() -> Result<(), String> {
     }
     if let (Some(out), Some(table)) = (&write_cases, &table) {
         let router = load(table)?;
-        let lines: String = dxmap_bench::cases::stream(router.table(), cases, 7)
-            .iter()
-            .map(|case| dxmap_bench::cases::json_line(case) + "\n")
-            .collect();
+        let lines: String =
+            dxmap_bench::cases::stream(router.table().map_err(|e| e.to_string())?, cases, 7)
+                .iter()
+                .map(|case| dxmap_bench::cases::json_line(case) + "\n")
+                .collect();
         return std::fs::write(out, lines).map_err(|e| format!("{}: {e}", out.display()));
     }
     let scratch = std::env::temp_dir().join(format!("dxmap-route-count-{}", std::process::id()));
@@ -175,7 +176,7 @@ fn count(table: &Path, cases: usize, rounds: usize, api: &str) -> Result<u64, St
 /// The counted work: load the table, make the cases, route them.
 fn route(table: &Path, cases: usize, rounds: usize, api: &str) -> Result<(), String> {
     let router = load(table)?;
-    let stream = dxmap_bench::cases::stream(router.table(), cases, 7);
+    let stream = dxmap_bench::cases::stream(router.table().map_err(|e| e.to_string())?, cases, 7);
     let mut answered = 0usize;
     let mut decision = dxmap_runtime::Decision::default();
     for _ in 0..rounds {

@@ -58,7 +58,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         };
         let load_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let table = router.table();
+        let Ok(table) = router.table() else {
+            eprintln!("{name}: no table");
+            return ExitCode::from(1);
+        };
         let (layers, services, rules) =
             (table.layers.len(), table.services.len(), table.rules.len());
         let cases = dxmap_bench::cases::stream(table, cases_per_tree, 7);

@@ -113,7 +113,7 @@ fn measure_tree(
         last = Some(router);
     }
     let router = last.ok_or(USAGE)?;
-    let table = router.table();
+    let table = router.table().map_err(|e| e.to_string())?;
     let cases = dxmap_bench::cases::stream(table, n_cases, 7);
     let route = measure::route(&router, &cases, 5);
     let [parse, check, analyses, compile, write, load] = samples.map(median);

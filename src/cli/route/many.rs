@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use dxmap_runtime::Router;
+use dxmap_runtime::{CaseError, Router};
 use dxmap_server::{case_from_json, ApiError};
 use serde_json::{json, Value};
 
@@ -33,7 +33,7 @@ struct Entry {
 
 /// Answers every case of `path`; exit 1 if one was wrong, 2 if the file
 /// cannot be read or is not a list of cases.
-pub(super) fn run(path: &Path, router: &Router, explain_all: bool) -> Exit {
+pub(super) fn run(path: &Path, router: &Router, explain_all: bool, table: Option<&Path>) -> Exit {
     let mut sources = SourceMap::new();
     let file = match super::read_case_file(&mut sources, path) {
         Ok(file) => file,
@@ -59,20 +59,25 @@ pub(super) fn run(path: &Path, router: &Router, explain_all: bool) -> Exit {
     let mut wrong = false;
     let mut out = String::new();
     for entry in entries {
-        let answer = entry
-            .value
-            .and_then(|value| case_from_json(&value, now))
-            .and_then(|asked| {
+        let answer = match entry.value.and_then(|value| case_from_json(&value, now)) {
+            Ok(asked) => {
                 let explain = explain_all || asked.explain;
                 let routed = if explain {
                     router.explain(&asked.case)
                 } else {
                     router.route(&asked.case)
                 };
-                routed
-                    .map(|decision| super::json(&decision, explain))
-                    .map_err(|error| ApiError::from_case(&error))
-            });
+                match routed {
+                    Ok(decision) => Ok(super::json(&decision, explain)),
+                    Err(CaseError::Table(source)) => {
+                        out!("{out}");
+                        return super::table_error(table, source);
+                    }
+                    Err(error) => Err(ApiError::from_case(&error)),
+                }
+            }
+            Err(error) => Err(error),
+        };
         let value = match answer {
             Ok(value) => value,
             Err(error) => {
