@@ -1,5 +1,7 @@
 //! Arbitrary bytes as a table artifact: `Table::from_artifact`, and when it
-//! loads, `Router::new` and a few fixed cases routed through it.
+//! loads, `Router::new` and a few fixed cases routed through it; and
+//! `Router::from_artifact`, which decodes parts as cases need them, routing
+//! the shipped table's fixed cases whatever the bytes.
 //!
 //! The first byte chooses the mode. Even: the rest is the whole file, as
 //! `dxmap route --table` reads it (most inputs stop at the header or the
@@ -9,7 +11,7 @@
 
 #![no_main]
 
-use dxmap_runtime::Table;
+use dxmap_runtime::{Router, Table};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,6 +23,11 @@ fuzz_target!(|data: &[u8]| {
     } else {
         dxmap_fuzz::artifact_for_body(rest)
     };
+    // Read part by part, as `dxmap route --table` reads it: a part that
+    // does not decode fails the case that needs it, never a panic.
+    if let Ok(router) = Router::from_artifact(artifact.as_slice()) {
+        dxmap_fuzz::route_cases(&router, dxmap_fuzz::shipped_cases());
+    }
     let Ok(table) = Table::from_artifact(&artifact) else {
         return;
     };

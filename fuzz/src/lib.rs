@@ -120,7 +120,7 @@ pub fn render(found: &[Diagnostic], sources: &SourceMap) {
     let human = dxmap::diagnostics::human::render_all(first, sources, false);
     assert!(!human.is_empty());
     let _ = dxmap::diagnostics::json::render_all(found, sources);
-    let _ = dxmap::diagnostics::sarif::render_all(found, sources);
+    let _ = dxmap::diagnostics::sarif::render_all(found, sources, &|name| Some(name.to_owned()));
     let _ = dxmap::diagnostics::github::render_all(found, sources);
 }
 
@@ -205,6 +205,18 @@ pub fn shipped_router() -> &'static Router {
         assert!(!checked.has_errors(), "rules/ has errors");
         let model = checked.model.as_ref().expect("rules/ checks");
         Router::new(dxmap::compile::compile(model, &checked.sources)).expect("router")
+    })
+}
+
+/// [`fixed_cases`] of the shipped rules' table, made once.
+pub fn shipped_cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        fixed_cases(
+            shipped_router()
+                .table()
+                .expect("the shipped table decodes"),
+        )
     })
 }
 

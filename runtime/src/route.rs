@@ -178,9 +178,9 @@ impl Router {
     /// hours is decoded and checked the first time a case needs it, so one
     /// case on a national table reads a few dozen of its 20,000 services.
     /// A part that does not decode (a table whose hash matches but whose
-    /// writer was not `dxmap build`) fails the case that needs it
-    /// ([`CaseError::Table`]); [`Table::from_artifact`] reads and checks a
-    /// whole table up front.
+    /// writer was not `dxmap build`) fails the case that needs it, and
+    /// every case after it ([`CaseError::Table`]); [`Table::from_artifact`]
+    /// reads and checks a whole table up front.
     /// The artifact is kept as given (a `Vec<u8>` is not copied).
     pub fn from_artifact(artifact: impl Into<Vec<u8>>) -> Result<Router, LoadError> {
         let artifact = artifact.into();
