@@ -2400,6 +2400,32 @@ fn a_round_tripped_table_routes_identically() {
 }
 
 #[test]
+fn a_part_that_does_not_decode_fails_the_case_that_needs_it_and_every_case_after() {
+    let mut table = compile(&text(ROUND_TRIP));
+    let bad = u32::try_from(table.hours.len()).unwrap();
+    for service in &mut table.services {
+        service.hours = bad;
+    }
+    let artifact = table.to_artifact();
+    // Read whole, the table is refused on load.
+    assert!(matches!(
+        Table::from_artifact(&artifact),
+        Err(LoadError::Body(message)) if message.contains("opening hours index")
+    ));
+    // Read part by part, the head loads; the first case that reads a
+    // service fails, and so does every case after it.
+    let router = Router::from_artifact(&artifact[..]).unwrap();
+    let case = case_at("Dx05", "2020-05-08T15:00:00+01:00");
+    for _ in 0..2 {
+        assert!(matches!(
+            router.route(&case),
+            Err(CaseError::Table(LoadError::Body(message))) if message.contains("opening hours index")
+        ));
+    }
+    assert!(router.table().is_err());
+}
+
+#[test]
 fn an_artifact_with_one_byte_changed_is_refused() {
     let artifact = compile(&text(ROUND_TRIP)).to_artifact();
     // Change one byte of the body: a service id `G1` (a length byte 2,
