@@ -63,8 +63,8 @@ pub struct Router {
     // INVARIANT: built from `store` when the router is made; its lazily
     // filled parts are decoded from `store` too.
     index: Index,
-    /// The whole table: the one given to [`Router::new`], or decoded the
-    /// first time [`Router::table`] asks for it.
+    /// The whole table, decoded the first time [`Router::table`] asks for
+    /// it.
     table: OnceLock<Table>,
 }
 
@@ -166,9 +166,9 @@ impl Router {
     pub fn new(table: Table) -> Result<Router, SetupError> {
         let store = Store::open(Cow::Owned(store::body_of(&table)), 0)
             .map_err(|error| SetupError(error.to_string()))?;
-        let router = Router::of(store).map_err(|error| SetupError(error.to_string()))?;
-        let _ = router.table.set(table);
-        Ok(router)
+        // The router keeps the table's bytes, not the table: each part is
+        // decoded when a case first needs it, as from a file.
+        Router::of(store).map_err(|error| SetupError(error.to_string()))
     }
 
     /// A router over the table artifact `artifact` (as `dxmap build` writes
@@ -200,8 +200,8 @@ impl Router {
         })
     }
 
-    /// The whole table routed over: for a router made by
-    /// [`Router::from_artifact`], decoded (and checked) the first time.
+    /// The whole table routed over, decoded (and checked) the first time it
+    /// is asked for.
     pub fn table(&self) -> Result<&Table, LoadError> {
         if let Some(table) = self.table.get() {
             return Ok(table);
