@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{usage_error, use_color, CheckFormat, Exit};
-use crate::diagnostics::{self, Counts};
+use crate::diagnostics;
 use crate::load;
 
 /// Arguments of `dxmap check`.
@@ -64,30 +64,28 @@ pub fn run(args: Args) -> Exit {
         Ok(checked) => checked,
         Err(error) => return usage_error(error),
     };
+    let found = &checked.diagnostics;
     let output = match args.format {
         CheckFormat::Human => {
-            diagnostics::human::render_all(&checked.diagnostics, &checked.sources, use_color())
+            diagnostics::human::render_findings(found, &checked.sources, use_color())
         }
-        CheckFormat::Json => diagnostics::json::render_all(&checked.diagnostics, &checked.sources),
+        CheckFormat::Json => diagnostics::json::render_findings(found, &checked.sources),
         CheckFormat::Sarif => {
             let paths = paths_from_root(&dir, &checked.sources);
-            diagnostics::sarif::render_all(&checked.diagnostics, &checked.sources, &|name| {
+            diagnostics::sarif::render_all(&found.all(), &checked.sources, &|name| {
                 paths.get(name).cloned()
             })
         }
-        CheckFormat::Github => {
-            diagnostics::github::render_all(&checked.diagnostics, &checked.sources)
-        }
+        CheckFormat::Github => diagnostics::github::render_findings(found, &checked.sources),
     };
     // Quiet and clean prints nothing; a human summary of findings that are
     // all allowed is a clean pass too (JSON and SARIF still list them).
-    let clean = checked.diagnostics.is_empty()
-        || (args.format == CheckFormat::Human
-            && checked.diagnostics.iter().all(|d| d.is_allowed()));
+    let clean = found.is_empty()
+        || (args.format == CheckFormat::Human && found.heads().all(|head| head.allowed));
     if !(super::quiet() && clean) {
         outln!("{}", output.trim_end());
     }
-    let counts = Counts::of(&checked.diagnostics);
+    let counts = found.counts();
     if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {
         Exit::Rules
     } else {

@@ -1,0 +1,373 @@
+//! The reach and hours findings of a tree (DX0516, DX0517, DX0518) kept
+//! small: a large tree has millions, nearly all allowed or never listed,
+//! so each is held as a few numbers (its rule, layer and case, its units,
+//! codes and closed times in shared pools) and made a diagnostic only when
+//! a renderer shows it ([`diagnostics::Expand`]). What the messages name
+//! of the model is copied once, as the findings may outlive it.
+//!
+//! Imports: `super::{common, reach_units, won}`, `crate::check::model`,
+//! `crate::catalogue`, `crate::diagnostics`, `crate::source`.
+
+use dxmap_runtime::FastMap;
+
+use super::common;
+use super::reach_units::{closed_text, each_unreached, Raw, Unreached, WholeAreas};
+use super::won::Won;
+use crate::catalogue::DispositionId;
+use crate::check::model;
+use crate::diagnostics::{self, Code, Diagnostic, Expand as _};
+use crate::source::Span;
+
+/// `a, b, c, d, e and 3 more`.
+fn some_of(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    let mut text = shown.join(", ");
+    if items.len() > 5 {
+        text.push_str(&format!(" and {} more", items.len() - 5));
+    }
+    text
+}
+
+/// The reach and hours findings of a tree, whole.
+pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    let mut heads = Vec::new();
+    let deferred = pending(model, &mut heads);
+    found.extend(heads.iter().map(|head| deferred.diagnostic(head.item)));
+}
+
+/// The reach and hours findings of a tree as pending findings, and what
+/// renders them: a large tree has millions, nearly all allowed or never
+/// listed, so each is kept as a few numbers until it is shown.
+pub(super) fn pending(model: &model::Model, heads: &mut Vec<diagnostics::Pending>) -> Deferred {
+    let mut deferred = Deferred::new(model);
+    each_unreached(model, |raw| {
+        let item = u32::try_from(deferred.found.len()).unwrap_or(u32::MAX);
+        let compact = deferred.keep(&raw);
+        heads.push(diagnostics::Pending {
+            code: compact.code(),
+            span: deferred.primary(&compact),
+            item,
+            allowed: None,
+        });
+        deferred.found.push(compact);
+    });
+    deferred
+}
+
+/// What a reach or hours diagnostic names of a rule.
+#[derive(Debug)]
+struct RuleText {
+    name: String,
+    name_span: Span,
+    layer: model::LayerId,
+    /// Its routed types, `` `a` or `b` ``.
+    types: String,
+}
+
+/// What a reach or hours diagnostic names of a layer with findings.
+#[derive(Debug)]
+struct LayerText {
+    name: String,
+    /// Its first area unit's span, else the overlay's.
+    area_span: Span,
+    /// Its judged units.
+    units: Vec<String>,
+    areas: WholeAreas,
+}
+
+/// A range of one of [`Deferred`]'s pools.
+type Range = (u32, u32);
+
+/// One finding, as numbers.
+#[derive(Debug, Clone, Copy)]
+struct Compact {
+    rule: model::RuleId,
+    layer: model::LayerId,
+    case: Won,
+    unit: u32,
+    /// Units, into `Deferred::units`.
+    units: Range,
+    /// Codes, into `Deferred::codes`.
+    codes: Range,
+    /// Closed times, into `Deferred::closed`; empty for reach.
+    closed: Range,
+    urgent: bool,
+    restricted: bool,
+}
+
+impl Compact {
+    fn code(&self) -> Code {
+        if self.closed.0 != self.closed.1 {
+            Code::HoursGap
+        } else if self.urgent {
+            Code::UnreachableUrgent
+        } else {
+            Code::Unreachable
+        }
+    }
+}
+
+/// The reach and hours findings of a tree, kept small, with the names
+/// they are rendered with (copied from the model, which the findings may
+/// outlive).
+#[derive(Debug)]
+pub(super) struct Deferred {
+    rules: Vec<RuleText>,
+    /// By layer index, the layers with findings.
+    layers: Vec<Option<LayerText>>,
+    /// Disposition codes by catalogue index.
+    dx: Vec<String>,
+    found: Vec<Compact>,
+    units: Vec<u32>,
+    codes: Vec<DispositionId>,
+    closed: Vec<(u8, u16, u16)>,
+    /// Closed times already in `closed`: most gaps repeat a few weeks.
+    closed_seen: FastMap<Vec<(u8, u16, u16)>, Range>,
+}
+
+/// `start..end` of a pool as a [`Range`].
+fn range(start: usize, end: usize) -> Range {
+    (
+        u32::try_from(start).unwrap_or(u32::MAX),
+        u32::try_from(end).unwrap_or(u32::MAX),
+    )
+}
+
+/// The part of a pool a [`Range`] names.
+fn part<T>(pool: &[T], (start, end): Range) -> &[T] {
+    pool.get(start as usize..end as usize).unwrap_or_default()
+}
+
+impl Deferred {
+    fn new(model: &model::Model) -> Deferred {
+        let rules = model
+            .rules
+            .iter()
+            .map(|rule| RuleText {
+                name: rule.name.clone(),
+                name_span: rule.name_span,
+                layer: rule.layer,
+                types: rule
+                    .route
+                    .iter()
+                    .filter_map(|t| model.service_type(*t))
+                    .map(|t| format!("`{}`", t.name))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            })
+            .collect();
+        let dx = model
+            .catalogue
+            .dispositions()
+            .iter()
+            .map(|d| d.code.clone())
+            .collect();
+        let mut layers = Vec::new();
+        layers.resize_with(model.layers.len(), || None);
+        for (slot, layer) in layers.iter_mut().zip(&model.layers) {
+            // Names and spans now; units when a finding comes.
+            *slot = Some(LayerText {
+                name: layer.name.clone(),
+                area_span: layer.area.first().map_or(layer.span, |u| u.span),
+                units: Vec::new(),
+                areas: WholeAreas::default(),
+            });
+        }
+        Deferred {
+            rules,
+            layers,
+            dx,
+            found: Vec::new(),
+            units: Vec::new(),
+            codes: Vec::new(),
+            closed: Vec::new(),
+            closed_seen: FastMap::default(),
+        }
+    }
+
+    /// A finding as numbers, its lists added to the pools (its layer's
+    /// units the first time).
+    fn keep(&mut self, raw: &Raw<'_>) -> Compact {
+        if let Some(Some(layer)) = self.layers.get_mut(raw.layer.index()) {
+            if layer.units.is_empty() {
+                layer.units = raw.units.to_vec();
+                layer.areas = raw.areas.clone();
+            }
+        }
+        let at = self.units.len();
+        self.units.extend(
+            raw.order
+                .iter()
+                .map(|u| u32::try_from(*u).unwrap_or(u32::MAX)),
+        );
+        let units = range(at, self.units.len());
+        let at = self.codes.len();
+        self.codes.extend_from_slice(raw.codes);
+        let codes = range(at, self.codes.len());
+        let closed: Vec<(u8, u16, u16)> = raw
+            .closed
+            .iter()
+            .map(|&(day, from, to)| (u8::try_from(day).unwrap_or(u8::MAX), from, to))
+            .collect();
+        let closed = if closed.is_empty() {
+            (0, 0)
+        } else if let Some(seen) = self.closed_seen.get(&closed) {
+            *seen
+        } else {
+            let at = self.closed.len();
+            self.closed.extend_from_slice(&closed);
+            let kept = range(at, self.closed.len());
+            self.closed_seen.insert(closed, kept);
+            kept
+        };
+        Compact {
+            rule: raw.rule,
+            layer: raw.layer,
+            case: raw.case,
+            unit: u32::try_from(raw.unit).unwrap_or(u32::MAX),
+            units,
+            codes,
+            closed,
+            urgent: raw.urgent,
+            restricted: raw.restricted,
+        }
+    }
+
+    /// Where a finding is: the rule's name, or for a rule the overlay
+    /// inherits, the overlay's area.
+    fn primary(&self, compact: &Compact) -> Span {
+        let rule = self.rules.get(compact.rule.index());
+        let layer = self
+            .layers
+            .get(compact.layer.index())
+            .and_then(Option::as_ref);
+        match (rule, layer) {
+            (Some(rule), Some(layer)) if rule.layer != compact.layer => layer.area_span,
+            (Some(rule), _) => rule.name_span,
+            _ => Span::default(),
+        }
+    }
+}
+
+impl diagnostics::Expand for Deferred {
+    fn diagnostic(&self, item: u32) -> Diagnostic {
+        let found = self.found.get(item as usize);
+        let layer = found.and_then(|c| self.layers.get(c.layer.index())?.as_ref());
+        let rule = found.and_then(|c| self.rules.get(c.rule.index()));
+        let (Some(compact), Some(layer), Some(rule)) = (found, layer, rule) else {
+            return Diagnostic::new(Code::Unreachable, Span::default(), String::new());
+        };
+        let closed: Vec<(usize, u16, u16)> = part(&self.closed, compact.closed)
+            .iter()
+            .map(|&(day, from, to)| (usize::from(day), from, to))
+            .collect();
+        let order: Vec<usize> = part(&self.units, compact.units)
+            .iter()
+            .map(|u| *u as usize)
+            .collect();
+        let finding = Raw {
+            layer: compact.layer,
+            units: &layer.units,
+            areas: &layer.areas,
+            rule: compact.rule,
+            case: compact.case,
+            unit: compact.unit as usize,
+            order: &order,
+            codes: part(&self.codes, compact.codes),
+            urgent: compact.urgent,
+            closed: &closed,
+            restricted: compact.restricted,
+        }
+        .unreached();
+        self.render(rule, layer, finding)
+    }
+}
+
+impl Deferred {
+    /// A reach or hours finding as a diagnostic.
+    fn render(&self, rule: &RuleText, layer: &LayerText, finding: Unreached) -> Diagnostic {
+        let code_of = |dx: DispositionId| {
+            usize::try_from(dx.0)
+                .ok()
+                .and_then(|at| self.dx.get(at))
+                .map_or("?", String::as_str)
+                .to_owned()
+        };
+        let codes: Vec<String> = finding.codes.iter().map(|dx| code_of(*dx)).collect();
+        let types = &rule.types;
+        let channel = finding.witness.channel.as_str();
+        let area_span = layer.area_span;
+        let inherited = rule.layer != finding.witness.layer;
+        let (primary, secondary, secondary_label) = if inherited {
+            (
+                area_span,
+                rule.name_span,
+                format!("rule `{}`, inherited by `{}`", rule.name, layer.name),
+            )
+        } else {
+            (
+                rule.name_span,
+                area_span,
+                format!("the area of `{}`", layer.name),
+            )
+        };
+        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
+        let (code, message, help) = if closed.is_empty() {
+            (
+                if finding.urgent {
+                    Code::UnreachableUrgent
+                } else {
+                    Code::Unreachable
+                },
+                if finding.restricted {
+                    format!(
+                        "{} on {channel} in {} for {}{}: no {types} service covers these cases",
+                        some_of(&codes),
+                        some_of(&finding.shown_units),
+                        finding.witness.ages,
+                        common::sex_text(finding.witness.sex)
+                    )
+                } else {
+                    format!(
+                        "{} on {channel} in {}: no {types} service covers it",
+                        some_of(&codes),
+                        some_of(&finding.shown_units)
+                    )
+                },
+                format!(
+                    "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
+                    rule.name, layer.name
+                ),
+            )
+        } else {
+            (
+                Code::HoursGap,
+                format!(
+                    "{} on {channel} in {}: no {types} service is open {}",
+                    some_of(&codes),
+                    some_of(&finding.shown_units),
+                    some_of(&closed)
+                ),
+                "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
+            )
+        };
+        let witness = &finding.witness;
+        let data = diagnostics::Witness {
+            layer: layer.name.clone(),
+            dx: code_of(witness.dx),
+            channel: witness.channel,
+            sex: witness.sex,
+            ages: witness.ages,
+            cells: Vec::new(),
+            places: diagnostics::Places {
+                units: finding.units,
+                codes,
+                hours: closed,
+            },
+        };
+        Diagnostic::new(code, primary, message)
+            .with_secondary(secondary, secondary_label)
+            .with_help(help)
+            .with_witness(data)
+    }
+}
