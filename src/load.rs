@@ -732,7 +732,8 @@ pub fn check_loaded(mut tree: Tree, release: Option<&str>) -> Result<Checked, Lo
         // Checking a tree with syntax errors would report names as unknown
         // only because their definitions did not parse: fix syntax first.
         Some(catalogue) if syntax_ok && !found.iter().any(Diagnostic::is_error) => {
-            let (model, checked) = check::check_findings(&tree.files, catalogue, found);
+            let files = std::mem::take(&mut tree.files);
+            let (model, checked) = check::check_owned(files, catalogue, found);
             (Some(model), checked)
         }
         _ => (None, Findings::from(found)),

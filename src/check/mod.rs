@@ -48,9 +48,33 @@ pub fn check_after(
 pub fn check_findings(
     files: &[ast::File],
     catalogue: Catalogue,
+    earlier: Vec<Diagnostic>,
+) -> (model::Model, Findings) {
+    let (model, found) = resolve::resolve(files, catalogue);
+    let allows: Vec<ast::Allow> = files.iter().flat_map(|f| f.allows.clone()).collect();
+    analyse(model, found, &allows, earlier)
+}
+
+/// [`check_findings`], dropping the syntax trees once the model is built:
+/// a large tree's are a hundred megabytes the analyses do not read.
+pub fn check_owned(
+    files: Vec<ast::File>,
+    catalogue: Catalogue,
+    earlier: Vec<Diagnostic>,
+) -> (model::Model, Findings) {
+    let (model, found) = resolve::resolve(&files, catalogue);
+    let allows: Vec<ast::Allow> = files.into_iter().flat_map(|f| f.allows).collect();
+    analyse(model, found, &allows, earlier)
+}
+
+/// The analyses of a resolved model and the allows, after resolution's
+/// findings `found`.
+fn analyse(
+    model: model::Model,
+    mut found: Vec<Diagnostic>,
+    allows: &[ast::Allow],
     mut earlier: Vec<Diagnostic>,
 ) -> (model::Model, Findings) {
-    let (model, mut found) = resolve::resolve(files, catalogue);
     // The analyses judge what the rules mean; with names unresolved they
     // would report gaps and unreachable services that are only echoes of
     // those errors. Fix resolution first. An unknown postcode unit is the
@@ -65,7 +89,7 @@ pub fn check_findings(
     if analysed {
         expand = Some(analysis::analyse_pending(&model, &mut found, &mut pending));
     }
-    let reasons = allow(files, &mut found, &mut pending, analysed);
+    let reasons = allow(allows, &mut found, &mut pending, analysed);
     earlier.append(&mut found);
     (model, Findings::new(earlier, pending, reasons, expand))
 }
@@ -77,7 +101,7 @@ pub fn check_findings(
 /// findings may just not have been looked for). Pending findings are
 /// marked with the index of their allow's reason in the list returned.
 fn allow(
-    files: &[ast::File],
+    allows: &[ast::Allow],
     found: &mut Vec<Diagnostic>,
     pending: &mut [diagnostics::Pending],
     analysed: bool,
@@ -87,7 +111,7 @@ fn allow(
     // (a large tree has millions, and as many allows as overlays). Whole
     // findings are numbered first, then pending ones.
     let whole = found.len();
-    let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<(u32, usize)>> =
+    let mut by_file: std::collections::HashMap<crate::source::FileId, Vec<(u32, u32)>> =
         std::collections::HashMap::new();
     let spans = found
         .iter()
@@ -97,14 +121,14 @@ fn allow(
         by_file
             .entry(span.file)
             .or_default()
-            .push((span.start, idx));
+            .push((span.start, u32::try_from(idx).unwrap_or(u32::MAX)));
     }
     for starts in by_file.values_mut() {
         starts.sort_unstable();
     }
     let mut reasons = Vec::new();
     let mut unused = Vec::new();
-    for allow in files.iter().flat_map(|file| &file.allows) {
+    for allow in allows {
         let starts = by_file
             .get(&allow.target.file)
             .map_or(&[][..], Vec::as_slice);
@@ -114,7 +138,7 @@ fn allow(
             .unwrap_or_default()
             .iter()
             .take_while(|(start, _)| *start <= allow.target.end);
-        let inside: Vec<usize> = inside.map(|(_, idx)| *idx).collect();
+        let inside: Vec<usize> = inside.map(|(_, idx)| *idx as usize).collect();
         // This allow's reason, for pending findings, once it silences one.
         let mut reason: Option<u32> = None;
         for code in &allow.codes {

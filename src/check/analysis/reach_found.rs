@@ -40,19 +40,35 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
 /// listed, so each is kept as a few numbers until it is shown.
 pub(super) fn pending(model: &model::Model, heads: &mut Vec<diagnostics::Pending>) -> Deferred {
     let mut deferred = Deferred::new(model);
+    let mut count = 0usize;
     each_unreached(model, |raw| {
-        let item = u32::try_from(deferred.found.len()).unwrap_or(u32::MAX);
         let compact = deferred.keep(&raw);
+        match deferred.found.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(compact),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(compact);
+                deferred.found.push(chunk);
+            }
+        }
+        count += 1;
+    });
+    // Made at the end, exactly as long as it must be.
+    heads.reserve_exact(count);
+    for (item, compact) in deferred.found.iter().flatten().enumerate() {
         heads.push(diagnostics::Pending {
             code: compact.code(),
-            span: deferred.primary(&compact),
-            item,
+            span: deferred.primary(compact),
+            item: u32::try_from(item).unwrap_or(u32::MAX),
             allowed: None,
         });
-        deferred.found.push(compact);
-    });
+    }
     deferred
 }
+
+/// Findings per chunk of [`Deferred::found`]: millions of findings are not
+/// copied each time their list doubles.
+const CHUNK: usize = 1 << 16;
 
 /// What a reach or hours diagnostic names of a rule.
 #[derive(Debug)]
@@ -89,15 +105,15 @@ struct Compact {
     units: Range,
     /// Codes, into `Deferred::codes`.
     codes: Range,
-    /// Closed times, into `Deferred::closed`; empty for reach.
-    closed: Range,
+    /// Closed times, 1 + an index into `Deferred::weeks`; 0 for reach.
+    closed: u32,
     urgent: bool,
     restricted: bool,
 }
 
 impl Compact {
     fn code(&self) -> Code {
-        if self.closed.0 != self.closed.1 {
+        if self.closed != 0 {
             Code::HoursGap
         } else if self.urgent {
             Code::UnreachableUrgent
@@ -117,12 +133,18 @@ pub(super) struct Deferred {
     layers: Vec<Option<LayerText>>,
     /// Disposition codes by catalogue index.
     dx: Vec<String>,
-    found: Vec<Compact>,
+    /// The findings, in chunks of [`CHUNK`].
+    found: Vec<Vec<Compact>>,
     units: Vec<u32>,
     codes: Vec<DispositionId>,
+    /// The units and codes of the last finding kept.
+    last: (Range, Range),
+    /// The distinct closed times of hours gaps (most repeat a few weeks),
+    /// each a range of `closed`.
+    weeks: Vec<Range>,
     closed: Vec<(u8, u16, u16)>,
-    /// Closed times already in `closed`: most gaps repeat a few weeks.
-    closed_seen: FastMap<Vec<(u8, u16, u16)>, Range>,
+    /// Closed times already in `weeks`, by value.
+    closed_seen: FastMap<Vec<(u8, u16, u16)>, u32>,
 }
 
 /// `start..end` of a pool as a [`Range`].
@@ -131,6 +153,18 @@ fn range(start: usize, end: usize) -> Range {
         u32::try_from(start).unwrap_or(u32::MAX),
         u32::try_from(end).unwrap_or(u32::MAX),
     )
+}
+
+/// What was added to `pool` from `at` on, or `last` when it lists the
+/// same: then the addition is taken off the pool again.
+fn reuse<T: PartialEq>(pool: &mut Vec<T>, last: Range, at: usize) -> Range {
+    let added = range(at, pool.len());
+    if part(pool, last) == part(pool, added) && last.1 <= added.0 {
+        pool.truncate(added.0 as usize);
+        last
+    } else {
+        added
+    }
 }
 
 /// The part of a pool a [`Range`] names.
@@ -180,6 +214,8 @@ impl Deferred {
             found: Vec::new(),
             units: Vec::new(),
             codes: Vec::new(),
+            last: ((0, 0), (0, 0)),
+            weeks: Vec::new(),
             closed: Vec::new(),
             closed_seen: FastMap::default(),
         }
@@ -194,29 +230,33 @@ impl Deferred {
                 layer.areas = raw.areas.clone();
             }
         }
+        // A finding often lists what the one before it did (every unit of
+        // the area, the same codes): the pools keep such a list once.
         let at = self.units.len();
         self.units.extend(
             raw.order
                 .iter()
                 .map(|u| u32::try_from(*u).unwrap_or(u32::MAX)),
         );
-        let units = range(at, self.units.len());
+        let units = reuse(&mut self.units, self.last.0, at);
         let at = self.codes.len();
         self.codes.extend_from_slice(raw.codes);
-        let codes = range(at, self.codes.len());
+        let codes = reuse(&mut self.codes, self.last.1, at);
+        self.last = (units, codes);
         let closed: Vec<(u8, u16, u16)> = raw
             .closed
             .iter()
             .map(|&(day, from, to)| (u8::try_from(day).unwrap_or(u8::MAX), from, to))
             .collect();
         let closed = if closed.is_empty() {
-            (0, 0)
+            0
         } else if let Some(seen) = self.closed_seen.get(&closed) {
             *seen
         } else {
             let at = self.closed.len();
             self.closed.extend_from_slice(&closed);
-            let kept = range(at, self.closed.len());
+            self.weeks.push(range(at, self.closed.len()));
+            let kept = u32::try_from(self.weeks.len()).unwrap_or(u32::MAX);
             self.closed_seen.insert(closed, kept);
             kept
         };
@@ -251,13 +291,22 @@ impl Deferred {
 
 impl diagnostics::Expand for Deferred {
     fn diagnostic(&self, item: u32) -> Diagnostic {
-        let found = self.found.get(item as usize);
+        let item = item as usize;
+        let found = self
+            .found
+            .get(item / CHUNK)
+            .and_then(|c| c.get(item % CHUNK));
         let layer = found.and_then(|c| self.layers.get(c.layer.index())?.as_ref());
         let rule = found.and_then(|c| self.rules.get(c.rule.index()));
         let (Some(compact), Some(layer), Some(rule)) = (found, layer, rule) else {
             return Diagnostic::new(Code::Unreachable, Span::default(), String::new());
         };
-        let closed: Vec<(usize, u16, u16)> = part(&self.closed, compact.closed)
+        let week = (compact.closed as usize)
+            .checked_sub(1)
+            .and_then(|at| self.weeks.get(at))
+            .copied()
+            .unwrap_or((0, 0));
+        let closed: Vec<(usize, u16, u16)> = part(&self.closed, week)
             .iter()
             .map(|&(day, from, to)| (usize::from(day), from, to))
             .collect();
