@@ -60,10 +60,13 @@ fn paths_from_root(
 /// Runs `dxmap check`.
 pub fn run(args: Args) -> Exit {
     let dir = args.tree.dir();
-    let checked = match load::check_tree(&dir, args.tree.release()) {
+    let mut checked = match load::check_tree(&dir, args.tree.release()) {
         Ok(checked) => checked,
         Err(error) => return usage_error(error),
     };
+    // The findings render without the model: its room goes to the output
+    // (tens of megabytes for a large tree).
+    drop(checked.model.take());
     let found = &checked.diagnostics;
     let output = match args.format {
         CheckFormat::Human => {
@@ -83,7 +86,9 @@ pub fn run(args: Args) -> Exit {
     let clean = found.is_empty()
         || (args.format == CheckFormat::Human && found.heads().all(|head| head.allowed));
     if !(super::quiet() && clean) {
-        outln!("{}", output.trim_end());
+        // Written as it is, not copied into another string first.
+        super::write_stdout(output.trim_end());
+        super::write_stdout("\n");
     }
     let counts = found.counts();
     if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {

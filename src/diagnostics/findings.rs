@@ -24,6 +24,12 @@ use crate::source::Span;
 pub trait Expand: std::fmt::Debug + Send + Sync {
     /// Finding `item` in full, without `allowed` (the run sets it).
     fn diagnostic(&self, item: u32) -> Diagnostic;
+
+    /// Finding `item`'s message, what orders findings at one place: all
+    /// of a group are made, few are shown.
+    fn message(&self, item: u32) -> String {
+        self.diagnostic(item).message
+    }
 }
 
 /// A finding not rendered yet: what sorting, allowing and counting need.
@@ -71,8 +77,9 @@ impl Head {
 pub trait Visit {
     /// Whether a finding with this head, coming next, would be shown in
     /// full. Asked of every finding of a group of pending findings before
-    /// any of them is visited; a finding not wanted then must not be wanted
-    /// later in the same walk (renderers list the first so many).
+    /// any of them is visited, then of each as it comes; a finding not
+    /// wanted must not be wanted later in the same walk (renderers list the
+    /// first so many).
     fn wants(&self, head: &Head) -> bool;
     /// The next finding; `full` is `None` only for a finding not wanted.
     fn visit(&mut self, head: Head, full: Option<&Diagnostic>);
@@ -201,6 +208,14 @@ impl Findings {
         self.select(|_| true)
     }
 
+    /// A pending finding's message.
+    fn message(&self, pending: &Pending) -> String {
+        match &self.expand {
+            Some(expand) => expand.message(pending.item),
+            None => String::new(),
+        }
+    }
+
     /// A pending finding made whole, with its allow's reason.
     fn expanded(&self, pending: &Pending) -> Diagnostic {
         let mut diagnostic = match &self.expand {
@@ -252,11 +267,17 @@ impl Findings {
                 allowed: p.allowed.is_some(),
             };
             if group.iter().any(|p| visitor.wants(&head(p))) {
-                let mut whole: Vec<Diagnostic> = group.iter().map(|p| self.expanded(p)).collect();
+                let mut ordered: Vec<(String, &Pending)> =
+                    group.iter().map(|p| (self.message(p), p)).collect();
                 // Stable: findings with the same message stay as found.
-                whole.sort_by(|a, b| a.message.cmp(&b.message));
-                for d in &whole {
-                    visitor.visit(Head::of(d), Some(d));
+                ordered.sort_by(|a, b| a.0.cmp(&b.0));
+                for (_, p) in ordered {
+                    if visitor.wants(&head(p)) {
+                        let whole = self.expanded(p);
+                        visitor.visit(Head::of(&whole), Some(&whole));
+                    } else {
+                        visitor.visit(head(p), None);
+                    }
                 }
             } else {
                 for p in group {

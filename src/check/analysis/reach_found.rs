@@ -291,6 +291,25 @@ impl Deferred {
 
 impl diagnostics::Expand for Deferred {
     fn diagnostic(&self, item: u32) -> Diagnostic {
+        match self.finding(item) {
+            Some((rule, layer, finding)) => self.render(rule, layer, finding),
+            None => Diagnostic::new(Code::Unreachable, Span::default(), String::new()),
+        }
+    }
+
+    fn message(&self, item: u32) -> String {
+        let Some((rule, _, finding)) = self.finding(item) else {
+            return String::new();
+        };
+        let codes = self.codes_of(&finding);
+        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
+        message(rule, &finding, &codes, &closed)
+    }
+}
+
+impl Deferred {
+    /// Finding `item` with its rule and layer.
+    fn finding(&self, item: u32) -> Option<(&RuleText, &LayerText, Unreached)> {
         let item = item as usize;
         let found = self
             .found
@@ -299,7 +318,7 @@ impl diagnostics::Expand for Deferred {
         let layer = found.and_then(|c| self.layers.get(c.layer.index())?.as_ref());
         let rule = found.and_then(|c| self.rules.get(c.rule.index()));
         let (Some(compact), Some(layer), Some(rule)) = (found, layer, rule) else {
-            return Diagnostic::new(Code::Unreachable, Span::default(), String::new());
+            return None;
         };
         let week = (compact.closed as usize)
             .checked_sub(1)
@@ -328,23 +347,26 @@ impl diagnostics::Expand for Deferred {
             restricted: compact.restricted,
         }
         .unreached();
-        self.render(rule, layer, finding)
+        Some((rule, layer, finding))
     }
-}
 
-impl Deferred {
+    /// A disposition code as written.
+    fn code_of(&self, dx: DispositionId) -> String {
+        usize::try_from(dx.0)
+            .ok()
+            .and_then(|at| self.dx.get(at))
+            .map_or("?", String::as_str)
+            .to_owned()
+    }
+
+    /// The codes a finding concerns, as written.
+    fn codes_of(&self, finding: &Unreached) -> Vec<String> {
+        finding.codes.iter().map(|dx| self.code_of(*dx)).collect()
+    }
+
     /// A reach or hours finding as a diagnostic.
     fn render(&self, rule: &RuleText, layer: &LayerText, finding: Unreached) -> Diagnostic {
-        let code_of = |dx: DispositionId| {
-            usize::try_from(dx.0)
-                .ok()
-                .and_then(|at| self.dx.get(at))
-                .map_or("?", String::as_str)
-                .to_owned()
-        };
-        let codes: Vec<String> = finding.codes.iter().map(|dx| code_of(*dx)).collect();
-        let types = &rule.types;
-        let channel = finding.witness.channel.as_str();
+        let codes = self.codes_of(&finding);
         let area_span = layer.area_span;
         let inherited = rule.layer != finding.witness.layer;
         let (primary, secondary, secondary_label) = if inherited {
@@ -361,27 +383,13 @@ impl Deferred {
             )
         };
         let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
-        let (code, message, help) = if closed.is_empty() {
+        let message = message(rule, &finding, &codes, &closed);
+        let (code, help) = if closed.is_empty() {
             (
                 if finding.urgent {
                     Code::UnreachableUrgent
                 } else {
                     Code::Unreachable
-                },
-                if finding.restricted {
-                    format!(
-                        "{} on {channel} in {} for {}{}: no {types} service covers these cases",
-                        some_of(&codes),
-                        some_of(&finding.shown_units),
-                        finding.witness.ages,
-                        common::sex_text(finding.witness.sex)
-                    )
-                } else {
-                    format!(
-                        "{} on {channel} in {}: no {types} service covers it",
-                        some_of(&codes),
-                        some_of(&finding.shown_units)
-                    )
                 },
                 format!(
                     "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
@@ -391,19 +399,13 @@ impl Deferred {
         } else {
             (
                 Code::HoursGap,
-                format!(
-                    "{} on {channel} in {}: no {types} service is open {}",
-                    some_of(&codes),
-                    some_of(&finding.shown_units),
-                    some_of(&closed)
-                ),
                 "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
             )
         };
         let witness = &finding.witness;
         let data = diagnostics::Witness {
             layer: layer.name.clone(),
-            dx: code_of(witness.dx),
+            dx: self.code_of(witness.dx),
             channel: witness.channel,
             sex: witness.sex,
             ages: witness.ages,
@@ -418,5 +420,33 @@ impl Deferred {
             .with_secondary(secondary, secondary_label)
             .with_help(help)
             .with_witness(data)
+    }
+}
+
+/// A reach or hours finding's message (`closed` empty for reach).
+fn message(rule: &RuleText, finding: &Unreached, codes: &[String], closed: &[String]) -> String {
+    let types = &rule.types;
+    let channel = finding.witness.channel.as_str();
+    if !closed.is_empty() {
+        format!(
+            "{} on {channel} in {}: no {types} service is open {}",
+            some_of(codes),
+            some_of(&finding.shown_units),
+            some_of(closed)
+        )
+    } else if finding.restricted {
+        format!(
+            "{} on {channel} in {} for {}{}: no {types} service covers these cases",
+            some_of(codes),
+            some_of(&finding.shown_units),
+            finding.witness.ages,
+            common::sex_text(finding.witness.sex)
+        )
+    } else {
+        format!(
+            "{} on {channel} in {}: no {types} service covers it",
+            some_of(codes),
+            some_of(&finding.shown_units)
+        )
     }
 }
