@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalogue::{self, Catalogue};
 use crate::check::{self, model::Model};
-use crate::diagnostics::{self, did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{did_you_mean, Code, Diagnostic, Findings};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 
@@ -680,14 +680,15 @@ pub struct Checked {
     pub sources: SourceMap,
     /// The checked model, when the tree parsed and a catalogue was loaded.
     pub model: Option<Model>,
-    /// Every diagnostic, sorted.
-    pub diagnostics: Vec<Diagnostic>,
+    /// Every diagnostic, sorted; the reach analysis' kept small until
+    /// shown.
+    pub diagnostics: Findings,
 }
 
 impl Checked {
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
+        self.diagnostics.has_errors()
     }
 }
 
@@ -704,22 +705,21 @@ pub fn check_loaded(mut tree: Tree, release: Option<&str>) -> Result<Checked, Lo
         Some(arg) => release_from_arg(arg, &mut tree.sources, &mut tree.diagnostics)?,
         None => release_from_tree(&mut tree)?,
     };
-    let mut found = std::mem::take(&mut tree.diagnostics);
-    let model = match catalogue {
+    let found = std::mem::take(&mut tree.diagnostics);
+    let (model, diagnostics) = match catalogue {
         // Checking a tree with syntax errors would report names as unknown
         // only because their definitions did not parse: fix syntax first.
         Some(catalogue) if syntax_ok && !found.iter().any(Diagnostic::is_error) => {
-            let (model, checked) = check::check_after(&tree.files, catalogue, found);
-            found = checked;
-            Some(model)
+            let files = std::mem::take(&mut tree.files);
+            let (model, checked) = check::check_owned(files, catalogue, found);
+            (Some(model), checked)
         }
-        _ => None,
+        _ => (None, Findings::from(found)),
     };
-    diagnostics::sort(&mut found);
     Ok(Checked {
         sources: tree.sources,
         model,
-        diagnostics: found,
+        diagnostics,
     })
 }
 

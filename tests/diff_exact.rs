@@ -78,6 +78,7 @@ fn compile(dir: &Path, files: &[(String, String)]) -> Option<Table> {
     let checked = dxmap::load::check_tree(dir, None).ok()?;
     let blocking = checked
         .diagnostics
+        .all()
         .iter()
         .any(|d| d.is_error() && d.code.family() != Family::Analysis);
     if blocking {

@@ -1419,6 +1419,7 @@ fn build(dir: &Path, generated: &Generated, through_artifact: bool) -> Option<(M
     let checked = dxmap::load::check_loaded(tree, None).unwrap();
     let errors: Vec<String> = checked
         .diagnostics
+        .all()
         .iter()
         .filter(|d| d.is_error() && d.code.family() != dxmap::diagnostics::Family::Analysis)
         .map(|d| format!("{} {}", d.code.id(), d.message))
@@ -1430,6 +1431,7 @@ fn build(dir: &Path, generated: &Generated, through_artifact: bool) -> Option<(M
     );
     if checked
         .diagnostics
+        .all()
         .iter()
         .any(|d| d.code == Code::RuleOverlap)
     {

@@ -158,7 +158,7 @@ fn fmt_is_idempotent_and_meaning_preserving_on_generated_programs() {
 fn assert_spans_inside(name: &str, texts: Vec<(String, String)>) {
     let tree = dxmap::load::Tree::from_texts(Path::new("properties"), texts);
     let checked = dxmap::load::check_loaded(tree, Some("pathways-2015")).unwrap();
-    for diagnostic in &checked.diagnostics {
+    for diagnostic in &checked.diagnostics.all() {
         for label in std::iter::once(&diagnostic.primary).chain(&diagnostic.secondary) {
             let file = checked.sources.get(label.span.file).unwrap();
             let len = u32::try_from(file.text.len()).unwrap();

@@ -67,6 +67,7 @@ fn compile(full_text: &str) -> Table {
     let checked = dxmap::load::check_loaded(tree, None).unwrap();
     let errors: Vec<String> = checked
         .diagnostics
+        .all()
         .iter()
         .filter(|d| d.is_error() && !matches!(d.code, Code::CoverageGap | Code::RemapChain))
         .map(|d| format!("{} {}", d.code.id(), d.message))

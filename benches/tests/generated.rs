@@ -27,12 +27,9 @@ fn assert_clean(params: &Params) -> Checked {
     let files = dxmap_bench::generate(params);
     let counted = dxmap_bench::count(&files);
     let checked = check(files);
-    let rendered = diagnostics::human::render_all(&checked.diagnostics, &checked.sources, false);
-    let errors: Vec<&Diagnostic> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
+    let rendered =
+        diagnostics::human::render_findings(&checked.diagnostics, &checked.sources, false);
+    let errors: Vec<Diagnostic> = checked.diagnostics.select(|d| d.is_error());
     assert!(
         errors.is_empty(),
         "{params:?}: {} errors\n{rendered}",

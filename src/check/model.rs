@@ -360,6 +360,80 @@ pub struct Suspension {
     pub span: Span,
 }
 
+/// The services in force in a layer, in order: those it shares with the
+/// layer it extends (held once, however many overlays extend the baseline:
+/// a large tree has a thousand, each with tens of thousands of services in
+/// force), then the rest.
+#[derive(Debug, Clone, Default)]
+pub struct Services {
+    shared: std::sync::Arc<[ServiceId]>,
+    rest: Vec<ServiceId>,
+}
+
+impl Services {
+    /// In order.
+    pub fn iter(
+        &self,
+    ) -> std::iter::Chain<std::slice::Iter<'_, ServiceId>, std::slice::Iter<'_, ServiceId>> {
+        self.shared.iter().chain(self.rest.iter())
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.shared.len() + self.rest.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `id` is in force.
+    pub fn contains(&self, id: &ServiceId) -> bool {
+        self.shared.contains(id) || self.rest.contains(id)
+    }
+
+    /// Adds one, last.
+    pub fn push(&mut self, id: ServiceId) {
+        self.rest.push(id);
+    }
+
+    /// Makes the whole list shareable with the layers extending this one.
+    pub fn share(&mut self) {
+        if !self.rest.is_empty() {
+            self.shared = self.iter().copied().collect();
+            self.rest = Vec::new();
+        }
+    }
+
+    /// The services of a layer extending this one and declaring `own`:
+    /// these (shared as far as they are), then `own`.
+    #[must_use]
+    pub fn extended(&self, own: &Services) -> Services {
+        Services {
+            shared: std::sync::Arc::clone(&self.shared),
+            rest: self.rest.iter().chain(own.iter()).copied().collect(),
+        }
+    }
+}
+
+impl PartialEq for Services {
+    /// The same services in the same order, however they are shared.
+    fn eq(&self, other: &Services) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a Services {
+    type Item = &'a ServiceId;
+    type IntoIter =
+        std::iter::Chain<std::slice::Iter<'a, ServiceId>, std::slice::Iter<'a, ServiceId>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// The baseline or an overlay, with everything in force there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -388,7 +462,7 @@ pub struct Layer {
     pub hierarchies: Vec<HierarchyId>,
     /// Services in force: the baseline's and those of this overlay and the
     /// overlays it extends.
-    pub services: Vec<ServiceId>,
+    pub services: Services,
     /// The overlay declaration (the whole file for the baseline).
     pub span: Span,
 }
@@ -409,7 +483,7 @@ impl Layer {
             suspensions: Vec::new(),
             catch_all: None,
             hierarchies: Vec::new(),
-            services: Vec::new(),
+            services: Services::default(),
             span,
         }
     }

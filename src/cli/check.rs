@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{usage_error, use_color, CheckFormat, Exit};
-use crate::diagnostics::{self, Counts};
+use crate::diagnostics;
 use crate::load;
 
 /// Arguments of `dxmap check`.
@@ -60,34 +60,37 @@ fn paths_from_root(
 /// Runs `dxmap check`.
 pub fn run(args: Args) -> Exit {
     let dir = args.tree.dir();
-    let checked = match load::check_tree(&dir, args.tree.release()) {
+    let mut checked = match load::check_tree(&dir, args.tree.release()) {
         Ok(checked) => checked,
         Err(error) => return usage_error(error),
     };
+    // The findings render without the model: its room goes to the output
+    // (tens of megabytes for a large tree).
+    drop(checked.model.take());
+    let found = &checked.diagnostics;
     let output = match args.format {
         CheckFormat::Human => {
-            diagnostics::human::render_all(&checked.diagnostics, &checked.sources, use_color())
+            diagnostics::human::render_findings(found, &checked.sources, use_color())
         }
-        CheckFormat::Json => diagnostics::json::render_all(&checked.diagnostics, &checked.sources),
+        CheckFormat::Json => diagnostics::json::render_findings(found, &checked.sources),
         CheckFormat::Sarif => {
             let paths = paths_from_root(&dir, &checked.sources);
-            diagnostics::sarif::render_all(&checked.diagnostics, &checked.sources, &|name| {
+            diagnostics::sarif::render_all(&found.all(), &checked.sources, &|name| {
                 paths.get(name).cloned()
             })
         }
-        CheckFormat::Github => {
-            diagnostics::github::render_all(&checked.diagnostics, &checked.sources)
-        }
+        CheckFormat::Github => diagnostics::github::render_findings(found, &checked.sources),
     };
     // Quiet and clean prints nothing; a human summary of findings that are
     // all allowed is a clean pass too (JSON and SARIF still list them).
-    let clean = checked.diagnostics.is_empty()
-        || (args.format == CheckFormat::Human
-            && checked.diagnostics.iter().all(|d| d.is_allowed()));
+    let clean = found.is_empty()
+        || (args.format == CheckFormat::Human && found.heads().all(|head| head.allowed));
     if !(super::quiet() && clean) {
-        outln!("{}", output.trim_end());
+        // Written as it is, not copied into another string first.
+        super::write_stdout(output.trim_end());
+        super::write_stdout("\n");
     }
-    let counts = Counts::of(&checked.diagnostics);
+    let counts = found.counts();
     if counts.errors > 0 || (args.deny_warnings && counts.warnings > 0) {
         Exit::Rules
     } else {

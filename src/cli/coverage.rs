@@ -114,12 +114,9 @@ pub fn run(args: Args) -> Exit {
     };
     // Coverage is meaningful once names resolve; gaps themselves are the
     // matrix's subject, so only other errors stop it.
-    let blocking: Vec<_> = checked
+    let blocking = checked
         .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && d.code != diagnostics::Code::CoverageGap)
-        .cloned()
-        .collect();
+        .select(|d| d.is_error() && d.code != diagnostics::Code::CoverageGap);
     let Some(model) = checked.model.as_ref().filter(|_| blocking.is_empty()) else {
         out!(
             "{}",

@@ -372,15 +372,12 @@ fn compile_tree_and_model(
     tolerate_analysis: bool,
 ) -> Result<(crate::check::model::Model, dxmap_runtime::Table), Exit> {
     let checked = crate::load::check_tree(dir, release).map_err(usage_error)?;
-    let blocking: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.is_error()
-                && !(tolerate_analysis && d.code.family() == crate::diagnostics::Family::Analysis)
-        })
-        .cloned()
-        .collect();
+    // Only the findings that block are made whole: a large tree's allowed
+    // findings stay small.
+    let blocking = checked.diagnostics.select(|d| {
+        d.is_error()
+            && !(tolerate_analysis && d.code.family() == crate::diagnostics::Family::Analysis)
+    });
     match checked.model {
         Some(model) if blocking.is_empty() => {
             let table = crate::compile::compile(&model, &checked.sources);

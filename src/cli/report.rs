@@ -70,12 +70,9 @@ pub fn run(args: Args) -> Exit {
         Ok(checked) => checked,
         Err(error) => return usage_error(error),
     };
-    let blocking: Vec<_> = checked
+    let blocking = checked
         .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && d.code.family() != Family::Analysis)
-        .cloned()
-        .collect();
+        .select(|d| d.is_error() && d.code.family() != Family::Analysis);
     let model = match checked.model.take() {
         Some(model) if blocking.is_empty() => model,
         _ => {
@@ -108,7 +105,8 @@ pub fn run(args: Args) -> Exit {
         tests.extend(parsed);
         found.extend(problems);
     }
-    let mut all = std::mem::take(&mut checked.diagnostics);
+    // The report lists at most 20 findings of a kind, but counts them all.
+    let mut all = std::mem::take(&mut checked.diagnostics).all();
     all.extend(found);
     diagnostics::sort(&mut all);
 

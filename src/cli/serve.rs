@@ -50,8 +50,8 @@ impl TableSource for RulesSource {
             .map_err(|e| e.to_string())?;
         let errors: Vec<String> = checked
             .diagnostics
+            .select(|d| d.is_error())
             .iter()
-            .filter(|d| d.is_error())
             .map(|d| format!("{}: {}", d.code.id(), d.message))
             .collect();
         match &checked.model {

@@ -15,7 +15,7 @@
 //!
 //! Imports: `super`, `super::human` (escaping), `crate::source`.
 
-use super::{human, sarif, Counts, Diagnostic, Severity};
+use super::{human, sarif, Counts, Diagnostic, Findings, Head, Severity, Visit};
 use crate::source::SourceMap;
 
 /// Escapes the data of a workflow command (the text after `::`).
@@ -79,6 +79,34 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
         out.push('\n');
     }
     out.push_str(&human::summary(Counts::of(diagnostics)));
+    out.push('\n');
+    out
+}
+
+/// [`render_all`] for a run's findings: allowed ones are never made whole.
+pub fn render_findings(findings: &Findings, sources: &SourceMap) -> String {
+    struct Lines<'a> {
+        sources: &'a SourceMap,
+        out: String,
+    }
+    impl Visit for Lines<'_> {
+        fn wants(&self, head: &Head) -> bool {
+            !head.allowed
+        }
+        fn visit(&mut self, head: Head, full: Option<&Diagnostic>) {
+            if let Some(diagnostic) = full.filter(|_| !head.allowed) {
+                self.out.push_str(&render(diagnostic, self.sources));
+                self.out.push('\n');
+            }
+        }
+    }
+    let mut lines = Lines {
+        sources,
+        out: String::new(),
+    };
+    findings.visit(&mut lines);
+    let mut out = lines.out;
+    out.push_str(&human::summary(findings.counts()));
     out.push('\n');
     out
 }

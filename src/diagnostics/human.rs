@@ -10,8 +10,10 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Counts, Diagnostic};
-use crate::source::{SourceFile, SourceMap, Span};
+use std::collections::BTreeMap;
+
+use super::{Code, Counts, Diagnostic, Findings, Head, Visit};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// The width diagnostics are wrapped at.
 pub const WIDTH: usize = 100;
@@ -312,58 +314,120 @@ pub const LINES_PER_FILE_AND_CODE: usize = 45;
 /// code ends the output. (4,000 unknown codes on one long line print a
 /// few screens, not hundreds of megabytes.)
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    let mut out = String::new();
-    let sources = shown(sources);
-    let mut seen: std::collections::BTreeMap<(crate::source::FileId, &str), usize> =
-        std::collections::BTreeMap::new();
-    let mut per_code: std::collections::BTreeMap<&str, (&str, usize, usize)> =
-        std::collections::BTreeMap::new();
-    let mut folded_any = false;
-    let shown_diagnostics: Vec<&Diagnostic> =
-        diagnostics.iter().filter(|d| !d.is_allowed()).collect();
-    for (idx, diagnostic) in shown_diagnostics.iter().enumerate() {
-        let code = diagnostic.code.id();
-        let key = (diagnostic.primary.span.file, code);
-        let count = seen.entry(key).or_insert(0);
-        *count += 1;
-        let entry = per_code
-            .entry(code)
-            .or_insert((diagnostic.code.name(), 0, 0));
-        entry.1 += 1;
-        if *count <= FULL_PER_FILE_AND_CODE {
-            out.push_str(&render_shown(diagnostic, &sources, color));
-            out.push('\n');
-        } else if *count <= FULL_PER_FILE_AND_CODE + LINES_PER_FILE_AND_CODE {
-            folded_any = true;
-            out.push_str(&one_line(diagnostic, &sources));
-            out.push('\n');
-        } else {
-            folded_any = true;
-            entry.2 += 1;
+    let mut folding = Folding::new(sources, color);
+    for diagnostic in diagnostics {
+        folding.visit(Head::of(diagnostic), Some(diagnostic));
+    }
+    folding.finish(Counts::of(diagnostics))
+}
+
+/// [`render_all`] for a run's findings: only those shown are made whole.
+pub fn render_findings(findings: &Findings, sources: &SourceMap, color: bool) -> String {
+    let mut folding = Folding::new(sources, color);
+    findings.visit(&mut folding);
+    folding.finish(findings.counts())
+}
+
+/// [`render_all`]'s walk: what has been shown of each (file, code).
+struct Folding<'a> {
+    sources: std::borrow::Cow<'a, SourceMap>,
+    color: bool,
+    out: String,
+    /// Findings not allowed so far, per (file, code).
+    seen: BTreeMap<(FileId, Code), usize>,
+    /// Per code: its name and total.
+    per_code: BTreeMap<&'static str, (&'static str, usize)>,
+    folded_any: bool,
+    /// The (file, code) of the last finding not allowed.
+    last: Option<(FileId, Code)>,
+}
+
+impl<'a> Folding<'a> {
+    fn new(sources: &'a SourceMap, color: bool) -> Folding<'a> {
+        Folding {
+            sources: shown(sources),
+            color,
+            out: String::new(),
+            seen: BTreeMap::new(),
+            per_code: BTreeMap::new(),
+            folded_any: false,
+            last: None,
         }
-        // After the last of its (file, code), say how many were not shown.
-        let next_same = shown_diagnostics
-            .get(idx + 1)
-            .is_some_and(|next| (next.primary.span.file, next.code.id()) == key);
+    }
+
+    /// After the last finding of a run of one (file, code), how many of
+    /// it were not shown.
+    fn end_of_run(&mut self, (file, code): (FileId, Code)) {
+        let count = self.seen.get(&(file, code)).copied().unwrap_or(0);
         let limit = FULL_PER_FILE_AND_CODE + LINES_PER_FILE_AND_CODE;
-        if !next_same && *count > limit {
-            out.push_str(&format!(
-                "  … and {} more like this ({code} {}) in {}\n\n",
-                *count - limit,
-                diagnostic.code.name(),
-                escaped(sources.name(diagnostic.primary.span.file))
+        if count > limit {
+            self.out.push_str(&format!(
+                "  … and {} more like this ({} {}) in {}\n\n",
+                count - limit,
+                code.id(),
+                code.name(),
+                escaped(self.sources.name(file))
             ));
         }
     }
-    if folded_any {
-        out.push_str("by code:\n");
-        for (code, (name, total, _)) in &per_code {
-            out.push_str(&format!("  {code} {name}: {total}\n"));
+
+    fn finish(mut self, counts: Counts) -> String {
+        if let Some(last) = self.last.take() {
+            self.end_of_run(last);
+        }
+        if self.folded_any {
+            self.out.push_str("by code:\n");
+            for (code, (name, total)) in &self.per_code {
+                self.out.push_str(&format!("  {code} {name}: {total}\n"));
+            }
+        }
+        self.out.push_str(&summary(counts));
+        self.out.push('\n');
+        self.out
+    }
+}
+
+impl Visit for Folding<'_> {
+    fn wants(&self, head: &Head) -> bool {
+        let count = self
+            .seen
+            .get(&(head.span.file, head.code))
+            .copied()
+            .unwrap_or(0);
+        !head.allowed && count < FULL_PER_FILE_AND_CODE + LINES_PER_FILE_AND_CODE
+    }
+
+    fn visit(&mut self, head: Head, full: Option<&Diagnostic>) {
+        if head.allowed {
+            return;
+        }
+        let key = (head.span.file, head.code);
+        if let Some(last) = self.last.filter(|last| *last != key) {
+            self.end_of_run(last);
+        }
+        self.last = Some(key);
+        let count = self.seen.entry(key).or_insert(0);
+        *count += 1;
+        let count = *count;
+        self.per_code
+            .entry(head.code.id())
+            .or_insert((head.code.name(), 0))
+            .1 += 1;
+        if count > FULL_PER_FILE_AND_CODE {
+            self.folded_any = true;
+        }
+        let Some(diagnostic) = full else {
+            return;
+        };
+        if count <= FULL_PER_FILE_AND_CODE {
+            self.out
+                .push_str(&render_shown(diagnostic, &self.sources, self.color));
+            self.out.push('\n');
+        } else if count <= FULL_PER_FILE_AND_CODE + LINES_PER_FILE_AND_CODE {
+            self.out.push_str(&one_line(diagnostic, &self.sources));
+            self.out.push('\n');
         }
     }
-    out.push_str(&summary(Counts::of(diagnostics)));
-    out.push('\n');
-    out
 }
 
 /// One line for a folded finding: code, place, message.

@@ -11,7 +11,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Counts, Diagnostic, Label, Witness};
+use super::{Counts, Diagnostic, Findings, Head, Label, Visit, Witness};
 use crate::source::SourceMap;
 
 fn location(label: &Label, sources: &SourceMap) -> Value {
@@ -101,38 +101,75 @@ pub const MAX_PER_CODE: usize = 1000;
 /// with `"elided": {CODE: n}` when some code had more than
 /// [`MAX_PER_CODE`] findings.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
-    let counts = Counts::of(diagnostics);
-    // At most MAX_PER_CODE findings of one code are written; how many more
-    // there were is under `elided`, by code.
-    let mut per_code: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    let mut listed = Vec::new();
+    let mut listing = Listing::new(sources);
     for diagnostic in diagnostics {
-        let count = per_code.entry(diagnostic.code.id()).or_insert(0);
+        listing.visit(Head::of(diagnostic), Some(diagnostic));
+    }
+    listing.finish(Counts::of(diagnostics))
+}
+
+/// [`render_all`] for a run's findings: only those listed are made whole.
+pub fn render_findings(findings: &Findings, sources: &SourceMap) -> String {
+    let mut listing = Listing::new(sources);
+    findings.visit(&mut listing);
+    listing.finish(findings.counts())
+}
+
+/// [`render_all`]'s walk: the findings listed, and how many of each code.
+struct Listing<'a> {
+    sources: &'a SourceMap,
+    per_code: std::collections::BTreeMap<&'static str, usize>,
+    listed: Vec<Value>,
+}
+
+impl<'a> Listing<'a> {
+    fn new(sources: &'a SourceMap) -> Listing<'a> {
+        Listing {
+            sources,
+            per_code: std::collections::BTreeMap::new(),
+            listed: Vec::new(),
+        }
+    }
+
+    fn finish(self, counts: Counts) -> String {
+        let value = json!({
+            "diagnostics": self.listed,
+            "errors": counts.errors,
+            "warnings": counts.warnings,
+        });
+        let mut value = value;
+        if counts.allowed > 0 {
+            if let Some(object) = value.as_object_mut() {
+                object.insert("allowed".to_owned(), json!(counts.allowed));
+            }
+        }
+        let elided: serde_json::Map<String, Value> = self
+            .per_code
+            .into_iter()
+            .filter(|(_, count)| *count > MAX_PER_CODE)
+            .map(|(code, count)| (code.to_owned(), json!(count - MAX_PER_CODE)))
+            .collect();
+        if !elided.is_empty() {
+            if let Some(object) = value.as_object_mut() {
+                object.insert("elided".to_owned(), Value::Object(elided));
+            }
+        }
+        serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+impl Visit for Listing<'_> {
+    fn wants(&self, head: &Head) -> bool {
+        self.per_code.get(head.code.id()).copied().unwrap_or(0) < MAX_PER_CODE
+    }
+
+    fn visit(&mut self, head: Head, full: Option<&Diagnostic>) {
+        // At most MAX_PER_CODE findings of one code are written; how many
+        // more there were is under `elided`, by code.
+        let count = self.per_code.entry(head.code.id()).or_insert(0);
         *count += 1;
-        if *count <= MAX_PER_CODE {
-            listed.push(to_value(diagnostic, sources));
+        if let Some(diagnostic) = full.filter(|_| *count <= MAX_PER_CODE) {
+            self.listed.push(to_value(diagnostic, self.sources));
         }
     }
-    let value = json!({
-        "diagnostics": listed,
-        "errors": counts.errors,
-        "warnings": counts.warnings,
-    });
-    let mut value = value;
-    if counts.allowed > 0 {
-        if let Some(object) = value.as_object_mut() {
-            object.insert("allowed".to_owned(), json!(counts.allowed));
-        }
-    }
-    let elided: serde_json::Map<String, Value> = per_code
-        .into_iter()
-        .filter(|(_, count)| *count > MAX_PER_CODE)
-        .map(|(code, count)| (code.to_owned(), json!(count - MAX_PER_CODE)))
-        .collect();
-    if !elided.is_empty() {
-        if let Some(object) = value.as_object_mut() {
-            object.insert("elided".to_owned(), Value::Object(elided));
-        }
-    }
-    serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned())
 }

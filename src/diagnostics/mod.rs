@@ -7,18 +7,22 @@
 //! order before they are rendered, so output is deterministic.
 //!
 //! Analyses' findings carry the case that shows them as data ([`Witness`]),
-//! which the JSON and SARIF renderers write out for tools.
+//! which the JSON and SARIF renderers write out for tools. A run's
+//! findings are a [`Findings`]: some are kept small ([`Pending`]) until a
+//! renderer shows them.
 //!
 //! Imports: `crate::source`, and `dxmap_runtime` for the case space. Renderers: [`human`] (miette), [`json`],
 //! [`sarif`] (SARIF 2.1.0) and [`github`] (GitHub Actions annotations).
 
 mod codes;
+mod findings;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
 
 pub use codes::{Code, Family};
+pub use findings::{Expand, Findings, Head, Pending, Visit};
 
 use crate::source::Span;
 

@@ -252,7 +252,7 @@ impl Workspace {
                 sources: checked.sources,
                 files,
                 uris,
-                diagnostics: checked.diagnostics,
+                diagnostics: checked.diagnostics.all(),
                 model: checked.model,
                 fallback_catalogue,
             },

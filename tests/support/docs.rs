@@ -129,6 +129,7 @@ pub fn check_dxm(block: &Block, shipped: &[(String, String)]) -> Option<String> 
     let checked = load::check_loaded(load::Tree::from_texts(&root, texts), None).unwrap();
     let found: Vec<String> = checked
         .diagnostics
+        .all()
         .iter()
         .filter(|d| !d.is_allowed())
         .map(|d| format!("{} {}", d.code.id(), d.message))

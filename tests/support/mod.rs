@@ -80,9 +80,10 @@ pub fn check_fixture(kind: &str, path: &Path) -> (String, Vec<Diagnostic>) {
     let (dir, rules) = write_fixture(kind, path);
     let tree = load::Tree::from_texts(&dir, rules);
     let checked = load::check_loaded(tree, None).unwrap();
-    let rendered = diagnostics::human::render_all(&checked.diagnostics, &checked.sources, false);
+    let all = checked.diagnostics.all();
+    let rendered = diagnostics::human::render_all(&all, &checked.sources, false);
     let prefix = format!("{}/", dir.display());
-    (rendered.replace(&prefix, ""), checked.diagnostics)
+    (rendered.replace(&prefix, ""), all)
 }
 
 /// insta settings for a fixture's snapshot: named after the fixture, no
@@ -142,11 +143,9 @@ pub fn compile_fixture(kind: &str, path: &Path) -> dxmap_runtime::Table {
     let checked = load::check_loaded(tree, None).unwrap();
     // Analysis findings (gaps in a sample that routes a few codes) do not
     // stop compilation; anything else would.
-    let errors: Vec<_> = checked
+    let errors = checked
         .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && d.code.family() != dxmap::diagnostics::Family::Analysis)
-        .collect();
+        .select(|d| d.is_error() && d.code.family() != dxmap::diagnostics::Family::Analysis);
     assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     dxmap::compile::compile(checked.model.as_ref().unwrap(), &checked.sources)
 }

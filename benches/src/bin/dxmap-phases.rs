@@ -104,7 +104,7 @@ fn run() -> Result<bool, String> {
         let (tree, parse) = time(|| Tree::from_texts(&root, texts.clone()));
         let (checked, check) = time(|| load::check_loaded(tree, None));
         let checked = checked.map_err(|e| e.to_string())?;
-        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        let errors = checked.diagnostics.counts().errors;
         if errors > 0 {
             clean = false;
         }

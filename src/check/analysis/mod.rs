@@ -30,7 +30,7 @@
 //! (unreachable services, types without services) and `overrides`
 //! (identical overrides, useless suspensions), [`reach_units`] (cases
 //! no service covers in an overlay's area, and gaps in urgent services'
-//! hours), `won` (the cases each rule of a layer wins, for them), `remap`
+//! hours; `reach_found` keeps its findings small until shown), `won` (the cases each rule of a layer wins, for them), `remap`
 //! (remap chains and
 //! risky remaps); [`common`] holds what they share. What a rule
 //! matches, how ages convert, what a sex admits and how `same_as` and
@@ -47,6 +47,7 @@ pub mod never_fire;
 pub mod overlap;
 mod overrides;
 mod reach;
+mod reach_found;
 pub mod reach_units;
 mod remap;
 mod timeframe;
@@ -62,7 +63,7 @@ pub use overlap::{overlaps, Overlap};
 pub use reach::unit_within;
 
 use crate::check::model;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{self, Diagnostic};
 
 /// Runs every analysis on a resolved model without errors.
 pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
@@ -74,13 +75,36 @@ pub fn analyse(model: &model::Model) -> Vec<Diagnostic> {
 /// [`analyse`], adding to `found`: a large tree's findings are not copied
 /// from one list to another.
 pub fn analyse_into(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    before_reach(model, found);
+    reach_found::diagnostics(model, found);
+    after_reach(model, found);
+}
+
+/// [`analyse_into`], the reach and hours findings (millions in a large
+/// tree) kept pending in `pending`, with what renders them.
+pub fn analyse_pending(
+    model: &model::Model,
+    found: &mut Vec<Diagnostic>,
+    pending: &mut Vec<diagnostics::Pending>,
+) -> Box<dyn diagnostics::Expand> {
+    before_reach(model, found);
+    let deferred = reach_found::pending(model, pending);
+    after_reach(model, found);
+    Box::new(deferred)
+}
+
+/// The analyses run before the reach and hours one (`reach_units`).
+fn before_reach(model: &model::Model, found: &mut Vec<Diagnostic>) {
     overlap::diagnostics(model, found);
     never_fire::diagnostics(model, found);
     coverage::diagnostics(model, found);
     timeframe::diagnostics(model, found);
     hierarchy::diagnostics(model, found);
     reach::diagnostics(model, found);
-    reach_units::diagnostics(model, found);
+}
+
+/// The analyses run after the reach and hours one.
+fn after_reach(model: &model::Model, found: &mut Vec<Diagnostic>) {
     overrides::diagnostics(model, found);
     remap::diagnostics(model, found);
 }

@@ -118,23 +118,12 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             types
         })
         .collect();
-    // The layers each service is in force in, in one pass over the layers.
-    let mut in_force: Vec<Vec<model::LayerId>> = vec![Vec::new(); model.services.len()];
-    for (idx, layer) in model.layers.iter().enumerate() {
-        for service_id in &layer.services {
-            if let Some(layers) = in_force.get_mut(service_id.index()) {
-                layers.push(model::LayerId::from_index(idx));
-            }
-        }
-    }
+    let in_force = InForce::new(model);
     let claims = Claims::new(model);
     for (service_idx, service) in model.services.iter().enumerate() {
         let service_id = model::ServiceId::from_index(service_idx);
         let routing: Vec<model::LayerId> = in_force
-            .get(service_idx)
-            .into_iter()
-            .flatten()
-            .copied()
+            .layers(service_idx)
             .filter(|l| {
                 routed
                     .get(l.index())
@@ -192,6 +181,51 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                 .with_help("route its type in a rule of a layer that governs its catchment, or remove the service"),
             );
         }
+    }
+}
+
+/// The layers each service is in force in, a bit per (service, layer): a
+/// national service is in force in every layer of a large tree, and lists
+/// of them would take hundreds of megabytes.
+struct InForce {
+    /// Words of a service's row.
+    stride: usize,
+    bits: Vec<u64>,
+}
+
+impl InForce {
+    /// In one pass over the layers.
+    fn new(model: &model::Model) -> InForce {
+        let stride = model.layers.len().div_ceil(64);
+        let mut bits = vec![0u64; stride * model.services.len()];
+        for (idx, layer) in model.layers.iter().enumerate() {
+            for service_id in &layer.services {
+                let at = service_id.index() * stride + idx / 64;
+                if let Some(word) = bits.get_mut(at) {
+                    *word |= 1 << (idx % 64);
+                }
+            }
+        }
+        InForce { stride, bits }
+    }
+
+    /// The layers `service` is in force in, in layer order.
+    fn layers(&self, service: usize) -> impl Iterator<Item = model::LayerId> + '_ {
+        let row = self
+            .bits
+            .get(service * self.stride..(service + 1) * self.stride)
+            .unwrap_or_default();
+        row.iter().enumerate().flat_map(|(at, word)| {
+            let mut word = *word;
+            std::iter::from_fn(move || {
+                if word == 0 {
+                    return None;
+                }
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                Some(model::LayerId::from_index(at * 64 + bit))
+            })
+        })
     }
 }
 

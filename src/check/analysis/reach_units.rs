@@ -17,22 +17,22 @@
 //! others); dated entries, bank holidays and bounded validity are not
 //! considered.
 //!
+//! The findings are kept small until they are shown (`reach_found`).
+//!
 //! Imports: `super::{common, reach, won}`, `crate::check::model`,
-//! `crate::catalogue`, `crate::diagnostics`, `crate::geo`, `crate::source`,
-//! `dxmap_runtime::space`.
+//! `crate::catalogue`, `crate::geo`, `dxmap_runtime::space`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use dxmap_runtime::space::{Ages, CaseSex};
 use dxmap_runtime::FastMap;
 
-use super::common::{self, Witness};
+use super::common::Witness;
 use super::reach::{containing_units, Claims};
 pub use super::won::Won;
 use super::won::{by_rule, won_cases, WonCache};
 use crate::catalogue::DispositionId;
 use crate::check::model;
-use crate::diagnostics::{self, Code, Diagnostic};
 use crate::geo::{Geography, Level};
 
 /// Timeframes at most this long make an unreachable case an error.
@@ -408,13 +408,64 @@ pub struct Unreached {
 /// every overlay, layer by layer, rule by rule.
 pub fn unreached(model: &model::Model) -> Vec<Unreached> {
     let mut out = Vec::new();
-    each_unreached(model, |finding| out.push(finding));
+    each_unreached(model, |raw| out.push(raw.unreached()));
     out
 }
 
+/// A finding as [`each_unreached`] gives it, borrowing what the layer's
+/// findings share.
+pub(super) struct Raw<'a> {
+    pub(super) layer: model::LayerId,
+    /// The layer's judged units.
+    pub(super) units: &'a [String],
+    pub(super) areas: &'a WholeAreas,
+    pub(super) rule: model::RuleId,
+    /// The case shown.
+    pub(super) case: Won,
+    /// Its unit.
+    pub(super) unit: usize,
+    /// Every unit concerned, the witness's first.
+    pub(super) order: &'a [usize],
+    /// Every code concerned, the witness's first.
+    pub(super) codes: &'a [DispositionId],
+    pub(super) urgent: bool,
+    pub(super) closed: &'a [(usize, u16, u16)],
+    pub(super) restricted: bool,
+}
+
+/// A witness for a case won in a layer.
+fn witness(layer: model::LayerId, case: &Won) -> Witness {
+    Witness {
+        layer,
+        dx: case.dx,
+        channel: case.channel,
+        sex: case.sex,
+        age_days: case.ages.min_days,
+        ages: case.ages,
+    }
+}
+
+impl Raw<'_> {
+    pub(super) fn unreached(&self) -> Unreached {
+        let name = |unit: usize| self.units.get(unit).cloned().unwrap_or_default();
+        let names: Vec<String> = self.order.iter().copied().map(name).collect();
+        Unreached {
+            rule: self.rule,
+            witness: witness(self.layer, &self.case),
+            unit: name(self.unit),
+            shown_units: self.areas.shown(&names),
+            units: names,
+            codes: self.codes.to_vec(),
+            urgent: self.urgent,
+            closed: self.closed.to_vec(),
+            restricted: self.restricted,
+        }
+    }
+}
+
 /// [`unreached`], one finding at a time: a large tree has millions, and
-/// each is made a diagnostic as it comes.
-fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
+/// each is kept small as it comes.
+pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)) {
     let geography = Geography::bundled();
     let claims = Claims::new(model);
     let by_unit = counted_by_unit(model);
@@ -479,6 +530,8 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
         // marked it on the units: a later case of that rule with the same
         // judgement only adds its code.
         let mut marked: Vec<usize> = Vec::new();
+        // What each finding lists, reused from rule to rule.
+        let (mut order, mut codes, mut closed) = (Vec::new(), Vec::new(), Vec::new());
         for (nth, group) in parts.chunk_by(|a, b| a.0 == b.0).enumerate() {
             let nth = nth + 1;
             let Some(rule_id) = group.first().map(|(id, _)| *id) else {
@@ -561,45 +614,43 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
                     }
                 }
             }
-            let name = |unit: &usize| units.get(*unit).cloned().unwrap_or_default();
-            let witness = |case: &Won| Witness {
-                layer: layer_id,
-                dx: case.dx,
-                channel: case.channel,
-                sex: case.sex,
-                age_days: case.ages.min_days,
-                ages: case.ages,
-            };
             if let Some((_, case, unit, restricted)) = &finding.witness {
-                let mut order = vec![*unit];
+                order.clear();
+                order.push(*unit);
                 order.extend(finding.unit_order.iter().filter(|u| *u != unit));
-                let unit = name(unit);
-                let units: Vec<String> = order.iter().map(name).collect();
-                let mut codes = vec![case.dx];
+                codes.clear();
+                codes.push(case.dx);
                 codes.extend(finding.codes.iter().filter(|c| **c != case.dx));
-                emit(Unreached {
+                emit(Raw {
+                    layer: layer_id,
+                    units: &units,
+                    areas: &areas,
                     rule: rule_id,
-                    witness: witness(case),
-                    unit: unit.clone(),
-                    shown_units: areas.shown(&units),
-                    units,
-                    codes,
+                    case: *case,
+                    unit: *unit,
+                    order: &order,
+                    codes: &codes,
                     urgent: finding.urgent,
-                    closed: Vec::new(),
+                    closed: &[],
                     restricted: *restricted,
                 });
             }
             if let Some((case, unit)) = &finding.hours_witness {
-                let units: Vec<String> = finding.hours_units.iter().map(name).collect();
-                emit(Unreached {
+                order.clear();
+                order.extend(finding.hours_units.iter().copied());
+                closed.clear();
+                closed.extend(finding.closed.iter().copied());
+                emit(Raw {
+                    layer: layer_id,
+                    units: &units,
+                    areas: &areas,
                     rule: rule_id,
-                    witness: witness(case),
-                    unit: name(unit),
-                    shown_units: areas.shown(&units),
-                    units,
-                    codes: vec![case.dx],
+                    case: *case,
+                    unit: *unit,
+                    order: &order,
+                    codes: std::slice::from_ref(&case.dx),
                     urgent: true,
-                    closed: finding.closed.iter().copied().collect(),
+                    closed: &closed,
                     restricted: false,
                 });
             }
@@ -610,7 +661,8 @@ fn each_unreached(model: &model::Model, mut emit: impl FnMut(Unreached)) {
 /// Units for people: an area of the overlay's `area` all of whose judged
 /// districts are listed is named instead of them (`TR`, not `TR1`, …,
 /// `TR27`), where its first district was.
-struct WholeAreas {
+#[derive(Debug, Clone, Default)]
+pub(super) struct WholeAreas {
     /// Per area unit of the overlay's `area`, its judged districts.
     areas: Vec<(String, BTreeSet<String>)>,
 }
@@ -637,7 +689,7 @@ impl WholeAreas {
     }
 
     /// `units` (each once) as people read them.
-    fn shown(&self, units: &[String]) -> Vec<String> {
+    pub(super) fn shown(&self, units: &[String]) -> Vec<String> {
         let listed: BTreeSet<&str> = units.iter().map(String::as_str).collect();
         let mut whole: BTreeMap<&str, &str> = BTreeMap::new();
         for (area, districts) in &self.areas {
@@ -657,106 +709,4 @@ impl WholeAreas {
         }
         out
     }
-}
-
-/// `a, b, c, d, e and 3 more`.
-fn some_of(items: &[String]) -> String {
-    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
-    let mut text = shown.join(", ");
-    if items.len() > 5 {
-        text.push_str(&format!(" and {} more", items.len() - 5));
-    }
-    text
-}
-
-pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
-    each_unreached(model, |finding| diagnostic(model, finding, found));
-}
-
-/// A reach or hours finding as a diagnostic.
-fn diagnostic(model: &model::Model, finding: Unreached, found: &mut Vec<Diagnostic>) {
-    let (Some(rule), Some(layer)) = (model.rule(finding.rule), model.layer(finding.witness.layer))
-    else {
-        return;
-    };
-    let codes: Vec<String> = finding
-        .codes
-        .iter()
-        .map(|dx| model.catalogue.code(*dx).to_owned())
-        .collect();
-    let types: Vec<String> = rule
-        .route
-        .iter()
-        .filter_map(|t| model.service_type(*t))
-        .map(|t| format!("`{}`", t.name))
-        .collect();
-    let types = types.join(" or ");
-    let channel = finding.witness.channel.as_str();
-    let area_span = layer.area.first().map_or(layer.span, |u| u.span);
-    let inherited = rule.layer != finding.witness.layer;
-    let (primary, secondary, secondary_label) = if inherited {
-        (
-            area_span,
-            rule.name_span,
-            format!("rule `{}`, inherited by `{}`", rule.name, layer.name),
-        )
-    } else {
-        (
-            rule.name_span,
-            area_span,
-            format!("the area of `{}`", layer.name),
-        )
-    };
-    let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
-    let (code, message, help) = if closed.is_empty() {
-        (
-                if finding.urgent {
-                    Code::UnreachableUrgent
-                } else {
-                    Code::Unreachable
-                },
-                if finding.restricted {
-                    format!(
-                        "{} on {channel} in {} for {}{}: no {types} service covers these cases",
-                        some_of(&codes),
-                        some_of(&finding.shown_units),
-                        finding.witness.ages,
-                        common::sex_text(finding.witness.sex)
-                    )
-                } else {
-                    format!(
-                        "{} on {channel} in {}: no {types} service covers it",
-                        some_of(&codes),
-                        some_of(&finding.shown_units)
-                    )
-                },
-                format!(
-                    "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
-                    rule.name, layer.name
-                ),
-            )
-    } else {
-        (
-                Code::HoursGap,
-                format!(
-                    "{} on {channel} in {}: no {types} service is open {}",
-                    some_of(&codes),
-                    some_of(&finding.shown_units),
-                    some_of(&closed)
-                ),
-                "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
-            )
-    };
-    let mut data = finding.witness.data(model);
-    data.places = diagnostics::Places {
-        units: finding.units,
-        codes,
-        hours: closed,
-    };
-    found.push(
-        Diagnostic::new(code, primary, message)
-            .with_secondary(secondary, secondary_label)
-            .with_help(help)
-            .with_witness(data),
-    );
 }

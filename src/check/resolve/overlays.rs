@@ -196,6 +196,10 @@ impl Resolver {
         let Some(parent_id) = self.model.layer(layer_id).and_then(|l| l.parent) else {
             return;
         };
+        // The parent's services are shared by the layers extending it.
+        if let Some(parent) = self.model.layers.get_mut(parent_id.index()) {
+            parent.services.share();
+        }
         let Some(parent) = self.model.layer(parent_id).cloned() else {
             return;
         };
@@ -212,9 +216,7 @@ impl Resolver {
         layer.suspensions = parent.suspensions.clone();
         layer.catch_all = parent.catch_all;
         layer.hierarchies = parent.hierarchies.clone();
-        let own_services = std::mem::take(&mut layer.services);
-        layer.services = parent.services.clone();
-        layer.services.extend(own_services);
+        layer.services = parent.services.extended(&layer.services);
 
         let mut has_area = false;
         let mut had: BTreeMap<model::SkillId, Span> = BTreeMap::new();

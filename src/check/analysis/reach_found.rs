@@ -1,0 +1,452 @@
+//! The reach and hours findings of a tree (DX0516, DX0517, DX0518) kept
+//! small: a large tree has millions, nearly all allowed or never listed,
+//! so each is held as a few numbers (its rule, layer and case, its units,
+//! codes and closed times in shared pools) and made a diagnostic only when
+//! a renderer shows it ([`diagnostics::Expand`]). What the messages name
+//! of the model is copied once, as the findings may outlive it.
+//!
+//! Imports: `super::{common, reach_units, won}`, `crate::check::model`,
+//! `crate::catalogue`, `crate::diagnostics`, `crate::source`.
+
+use dxmap_runtime::FastMap;
+
+use super::common;
+use super::reach_units::{closed_text, each_unreached, Raw, Unreached, WholeAreas};
+use super::won::Won;
+use crate::catalogue::DispositionId;
+use crate::check::model;
+use crate::diagnostics::{self, Code, Diagnostic, Expand as _};
+use crate::source::Span;
+
+/// `a, b, c, d, e and 3 more`.
+fn some_of(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    let mut text = shown.join(", ");
+    if items.len() > 5 {
+        text.push_str(&format!(" and {} more", items.len() - 5));
+    }
+    text
+}
+
+/// The reach and hours findings of a tree, whole.
+pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
+    let mut heads = Vec::new();
+    let deferred = pending(model, &mut heads);
+    found.extend(heads.iter().map(|head| deferred.diagnostic(head.item)));
+}
+
+/// The reach and hours findings of a tree as pending findings, and what
+/// renders them: a large tree has millions, nearly all allowed or never
+/// listed, so each is kept as a few numbers until it is shown.
+pub(super) fn pending(model: &model::Model, heads: &mut Vec<diagnostics::Pending>) -> Deferred {
+    let mut deferred = Deferred::new(model);
+    let mut count = 0usize;
+    each_unreached(model, |raw| {
+        let compact = deferred.keep(&raw);
+        match deferred.found.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(compact),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(compact);
+                deferred.found.push(chunk);
+            }
+        }
+        count += 1;
+    });
+    // Made at the end, exactly as long as it must be.
+    heads.reserve_exact(count);
+    for (item, compact) in deferred.found.iter().flatten().enumerate() {
+        heads.push(diagnostics::Pending {
+            code: compact.code(),
+            span: deferred.primary(compact),
+            item: u32::try_from(item).unwrap_or(u32::MAX),
+            allowed: None,
+        });
+    }
+    deferred
+}
+
+/// Findings per chunk of [`Deferred::found`]: millions of findings are not
+/// copied each time their list doubles.
+const CHUNK: usize = 1 << 16;
+
+/// What a reach or hours diagnostic names of a rule.
+#[derive(Debug)]
+struct RuleText {
+    name: String,
+    name_span: Span,
+    layer: model::LayerId,
+    /// Its routed types, `` `a` or `b` ``.
+    types: String,
+}
+
+/// What a reach or hours diagnostic names of a layer with findings.
+#[derive(Debug)]
+struct LayerText {
+    name: String,
+    /// Its first area unit's span, else the overlay's.
+    area_span: Span,
+    /// Its judged units.
+    units: Vec<String>,
+    areas: WholeAreas,
+}
+
+/// A range of one of [`Deferred`]'s pools.
+type Range = (u32, u32);
+
+/// One finding, as numbers.
+#[derive(Debug, Clone, Copy)]
+struct Compact {
+    rule: model::RuleId,
+    layer: model::LayerId,
+    case: Won,
+    unit: u32,
+    /// Units, into `Deferred::units`.
+    units: Range,
+    /// Codes, into `Deferred::codes`.
+    codes: Range,
+    /// Closed times, 1 + an index into `Deferred::weeks`; 0 for reach.
+    closed: u32,
+    urgent: bool,
+    restricted: bool,
+}
+
+impl Compact {
+    fn code(&self) -> Code {
+        if self.closed != 0 {
+            Code::HoursGap
+        } else if self.urgent {
+            Code::UnreachableUrgent
+        } else {
+            Code::Unreachable
+        }
+    }
+}
+
+/// The reach and hours findings of a tree, kept small, with the names
+/// they are rendered with (copied from the model, which the findings may
+/// outlive).
+#[derive(Debug)]
+pub(super) struct Deferred {
+    rules: Vec<RuleText>,
+    /// By layer index, the layers with findings.
+    layers: Vec<Option<LayerText>>,
+    /// Disposition codes by catalogue index.
+    dx: Vec<String>,
+    /// The findings, in chunks of [`CHUNK`].
+    found: Vec<Vec<Compact>>,
+    units: Vec<u32>,
+    codes: Vec<DispositionId>,
+    /// The units and codes of the last finding kept.
+    last: (Range, Range),
+    /// The distinct closed times of hours gaps (most repeat a few weeks),
+    /// each a range of `closed`.
+    weeks: Vec<Range>,
+    closed: Vec<(u8, u16, u16)>,
+    /// Closed times already in `weeks`, by value.
+    closed_seen: FastMap<Vec<(u8, u16, u16)>, u32>,
+}
+
+/// `start..end` of a pool as a [`Range`].
+fn range(start: usize, end: usize) -> Range {
+    (
+        u32::try_from(start).unwrap_or(u32::MAX),
+        u32::try_from(end).unwrap_or(u32::MAX),
+    )
+}
+
+/// What was added to `pool` from `at` on, or `last` when it lists the
+/// same: then the addition is taken off the pool again.
+fn reuse<T: PartialEq>(pool: &mut Vec<T>, last: Range, at: usize) -> Range {
+    let added = range(at, pool.len());
+    if part(pool, last) == part(pool, added) && last.1 <= added.0 {
+        pool.truncate(added.0 as usize);
+        last
+    } else {
+        added
+    }
+}
+
+/// The part of a pool a [`Range`] names.
+fn part<T>(pool: &[T], (start, end): Range) -> &[T] {
+    pool.get(start as usize..end as usize).unwrap_or_default()
+}
+
+impl Deferred {
+    fn new(model: &model::Model) -> Deferred {
+        let rules = model
+            .rules
+            .iter()
+            .map(|rule| RuleText {
+                name: rule.name.clone(),
+                name_span: rule.name_span,
+                layer: rule.layer,
+                types: rule
+                    .route
+                    .iter()
+                    .filter_map(|t| model.service_type(*t))
+                    .map(|t| format!("`{}`", t.name))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            })
+            .collect();
+        let dx = model
+            .catalogue
+            .dispositions()
+            .iter()
+            .map(|d| d.code.clone())
+            .collect();
+        let mut layers = Vec::new();
+        layers.resize_with(model.layers.len(), || None);
+        for (slot, layer) in layers.iter_mut().zip(&model.layers) {
+            // Names and spans now; units when a finding comes.
+            *slot = Some(LayerText {
+                name: layer.name.clone(),
+                area_span: layer.area.first().map_or(layer.span, |u| u.span),
+                units: Vec::new(),
+                areas: WholeAreas::default(),
+            });
+        }
+        Deferred {
+            rules,
+            layers,
+            dx,
+            found: Vec::new(),
+            units: Vec::new(),
+            codes: Vec::new(),
+            last: ((0, 0), (0, 0)),
+            weeks: Vec::new(),
+            closed: Vec::new(),
+            closed_seen: FastMap::default(),
+        }
+    }
+
+    /// A finding as numbers, its lists added to the pools (its layer's
+    /// units the first time).
+    fn keep(&mut self, raw: &Raw<'_>) -> Compact {
+        if let Some(Some(layer)) = self.layers.get_mut(raw.layer.index()) {
+            if layer.units.is_empty() {
+                layer.units = raw.units.to_vec();
+                layer.areas = raw.areas.clone();
+            }
+        }
+        // A finding often lists what the one before it did (every unit of
+        // the area, the same codes): the pools keep such a list once.
+        let at = self.units.len();
+        self.units.extend(
+            raw.order
+                .iter()
+                .map(|u| u32::try_from(*u).unwrap_or(u32::MAX)),
+        );
+        let units = reuse(&mut self.units, self.last.0, at);
+        let at = self.codes.len();
+        self.codes.extend_from_slice(raw.codes);
+        let codes = reuse(&mut self.codes, self.last.1, at);
+        self.last = (units, codes);
+        let closed: Vec<(u8, u16, u16)> = raw
+            .closed
+            .iter()
+            .map(|&(day, from, to)| (u8::try_from(day).unwrap_or(u8::MAX), from, to))
+            .collect();
+        let closed = if closed.is_empty() {
+            0
+        } else if let Some(seen) = self.closed_seen.get(&closed) {
+            *seen
+        } else {
+            let at = self.closed.len();
+            self.closed.extend_from_slice(&closed);
+            self.weeks.push(range(at, self.closed.len()));
+            let kept = u32::try_from(self.weeks.len()).unwrap_or(u32::MAX);
+            self.closed_seen.insert(closed, kept);
+            kept
+        };
+        Compact {
+            rule: raw.rule,
+            layer: raw.layer,
+            case: raw.case,
+            unit: u32::try_from(raw.unit).unwrap_or(u32::MAX),
+            units,
+            codes,
+            closed,
+            urgent: raw.urgent,
+            restricted: raw.restricted,
+        }
+    }
+
+    /// Where a finding is: the rule's name, or for a rule the overlay
+    /// inherits, the overlay's area.
+    fn primary(&self, compact: &Compact) -> Span {
+        let rule = self.rules.get(compact.rule.index());
+        let layer = self
+            .layers
+            .get(compact.layer.index())
+            .and_then(Option::as_ref);
+        match (rule, layer) {
+            (Some(rule), Some(layer)) if rule.layer != compact.layer => layer.area_span,
+            (Some(rule), _) => rule.name_span,
+            _ => Span::default(),
+        }
+    }
+}
+
+impl diagnostics::Expand for Deferred {
+    fn diagnostic(&self, item: u32) -> Diagnostic {
+        match self.finding(item) {
+            Some((rule, layer, finding)) => self.render(rule, layer, finding),
+            None => Diagnostic::new(Code::Unreachable, Span::default(), String::new()),
+        }
+    }
+
+    fn message(&self, item: u32) -> String {
+        let Some((rule, _, finding)) = self.finding(item) else {
+            return String::new();
+        };
+        let codes = self.codes_of(&finding);
+        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
+        message(rule, &finding, &codes, &closed)
+    }
+}
+
+impl Deferred {
+    /// Finding `item` with its rule and layer.
+    fn finding(&self, item: u32) -> Option<(&RuleText, &LayerText, Unreached)> {
+        let item = item as usize;
+        let found = self
+            .found
+            .get(item / CHUNK)
+            .and_then(|c| c.get(item % CHUNK));
+        let layer = found.and_then(|c| self.layers.get(c.layer.index())?.as_ref());
+        let rule = found.and_then(|c| self.rules.get(c.rule.index()));
+        let (Some(compact), Some(layer), Some(rule)) = (found, layer, rule) else {
+            return None;
+        };
+        let week = (compact.closed as usize)
+            .checked_sub(1)
+            .and_then(|at| self.weeks.get(at))
+            .copied()
+            .unwrap_or((0, 0));
+        let closed: Vec<(usize, u16, u16)> = part(&self.closed, week)
+            .iter()
+            .map(|&(day, from, to)| (usize::from(day), from, to))
+            .collect();
+        let order: Vec<usize> = part(&self.units, compact.units)
+            .iter()
+            .map(|u| *u as usize)
+            .collect();
+        let finding = Raw {
+            layer: compact.layer,
+            units: &layer.units,
+            areas: &layer.areas,
+            rule: compact.rule,
+            case: compact.case,
+            unit: compact.unit as usize,
+            order: &order,
+            codes: part(&self.codes, compact.codes),
+            urgent: compact.urgent,
+            closed: &closed,
+            restricted: compact.restricted,
+        }
+        .unreached();
+        Some((rule, layer, finding))
+    }
+
+    /// A disposition code as written.
+    fn code_of(&self, dx: DispositionId) -> String {
+        usize::try_from(dx.0)
+            .ok()
+            .and_then(|at| self.dx.get(at))
+            .map_or("?", String::as_str)
+            .to_owned()
+    }
+
+    /// The codes a finding concerns, as written.
+    fn codes_of(&self, finding: &Unreached) -> Vec<String> {
+        finding.codes.iter().map(|dx| self.code_of(*dx)).collect()
+    }
+
+    /// A reach or hours finding as a diagnostic.
+    fn render(&self, rule: &RuleText, layer: &LayerText, finding: Unreached) -> Diagnostic {
+        let codes = self.codes_of(&finding);
+        let area_span = layer.area_span;
+        let inherited = rule.layer != finding.witness.layer;
+        let (primary, secondary, secondary_label) = if inherited {
+            (
+                area_span,
+                rule.name_span,
+                format!("rule `{}`, inherited by `{}`", rule.name, layer.name),
+            )
+        } else {
+            (
+                rule.name_span,
+                area_span,
+                format!("the area of `{}`", layer.name),
+            )
+        };
+        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
+        let message = message(rule, &finding, &codes, &closed);
+        let (code, help) = if closed.is_empty() {
+            (
+                if finding.urgent {
+                    Code::UnreachableUrgent
+                } else {
+                    Code::Unreachable
+                },
+                format!(
+                    "rule `{}` wins these cases in `{}`: add a service of its types whose catchment covers these units (open-ended, with hours), or route them elsewhere",
+                    rule.name, layer.name
+                ),
+            )
+        } else {
+            (
+                Code::HoursGap,
+                "add a service, or hours, for these times; dated entries and bank holidays are not considered".to_owned(),
+            )
+        };
+        let witness = &finding.witness;
+        let data = diagnostics::Witness {
+            layer: layer.name.clone(),
+            dx: self.code_of(witness.dx),
+            channel: witness.channel,
+            sex: witness.sex,
+            ages: witness.ages,
+            cells: Vec::new(),
+            places: diagnostics::Places {
+                units: finding.units,
+                codes,
+                hours: closed,
+            },
+        };
+        Diagnostic::new(code, primary, message)
+            .with_secondary(secondary, secondary_label)
+            .with_help(help)
+            .with_witness(data)
+    }
+}
+
+/// A reach or hours finding's message (`closed` empty for reach).
+fn message(rule: &RuleText, finding: &Unreached, codes: &[String], closed: &[String]) -> String {
+    let types = &rule.types;
+    let channel = finding.witness.channel.as_str();
+    if !closed.is_empty() {
+        format!(
+            "{} on {channel} in {}: no {types} service is open {}",
+            some_of(codes),
+            some_of(&finding.shown_units),
+            some_of(closed)
+        )
+    } else if finding.restricted {
+        format!(
+            "{} on {channel} in {} for {}{}: no {types} service covers these cases",
+            some_of(codes),
+            some_of(&finding.shown_units),
+            finding.witness.ages,
+            common::sex_text(finding.witness.sex)
+        )
+    } else {
+        format!(
+            "{} on {channel} in {}: no {types} service covers it",
+            some_of(codes),
+            some_of(&finding.shown_units)
+        )
+    }
+}
