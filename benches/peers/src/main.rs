@@ -217,7 +217,7 @@ fn run_tree(
         .ok_or_else(|| format!("{name}: errors"))?;
     let table = dxmap::compile::compile(model, &checked.sources);
     let router = Router::new(table).map_err(|e| e.to_string())?;
-    let table = router.table();
+    let table = router.table().map_err(|e| format!("{name}: {e}"))?;
     let cases = dxmap_bench::cases::stream(table, settings.n_cases, 7);
     let preps: Vec<Prep> = cases.iter().map(|c| Prep::new(table, c)).collect();
     let expected: Vec<Result<Answer, String>> = cases
