@@ -526,7 +526,19 @@ impl Index {
     /// The index of the service with id `id`: looked up by the hash of the
     /// id, and checked.
     pub(crate) fn service_id(&self, store: &Store<'_>, id: &str) -> Option<u32> {
-        let ids = self.service_ids.get_or_init(|| {
+        let ids = self.service_ids(store);
+        let idx = match ids.by_hash.get(&id_hash(id)) {
+            Some(&AMBIGUOUS) => ids.by_id.get(id).copied()?,
+            Some(idx) => *idx,
+            None => return None,
+        };
+        self.service(store, idx)
+            .filter(|placed| placed.service.id == id)
+            .map(|_| idx)
+    }
+
+    fn service_ids(&self, store: &Store<'_>) -> &ServiceIds {
+        self.service_ids.get_or_init(|| {
             let by_id = store.service_index().unwrap_or_else(|error| {
                 let _ = self.broken.set(error);
                 BTreeMap::new()
@@ -540,15 +552,59 @@ impl Index {
                     .or_insert(*idx);
             }
             ServiceIds { by_hash, by_id }
-        });
-        let idx = match ids.by_hash.get(&id_hash(id)) {
-            Some(&AMBIGUOUS) => ids.by_id.get(id).copied()?,
-            Some(idx) => *idx,
-            None => return None,
-        };
-        self.service(store, idx)
-            .filter(|placed| placed.service.id == id)
-            .map(|_| idx)
+        })
+    }
+
+    /// Decodes and checks every part of the table now, and prepares every
+    /// lookup a case could need, as a table read whole is checked: the
+    /// first error, if any part does not decode, a layer's parent is not
+    /// the layer it names, or the id index names a service by another id.
+    pub(crate) fn decode_all(&self, store: &Store<'_>) -> Result<(), LoadError> {
+        let extent = store.extent;
+        let numbers = |len: usize| (0..len).filter_map(|idx| u32::try_from(idx).ok());
+        for idx in numbers(extent.hours) {
+            self.hours(store, idx);
+        }
+        for idx in numbers(extent.rules) {
+            self.rule(store, idx);
+        }
+        for idx in numbers(extent.services) {
+            self.service(store, idx);
+        }
+        for idx in 0..extent.layers {
+            let Some(entry) = self.layer(store, idx) else {
+                continue;
+            };
+            for dx_idx in numbers(extent.dispositions) {
+                self.rules_on(store, entry, dx_idx, Channel::Nhs111);
+            }
+            let parent = store
+                .head
+                .parents
+                .get(idx)
+                .copied()
+                .flatten()
+                .and_then(|p| self.layer(store, usize::try_from(p).ok()?))
+                .map(|parent| parent.layer.name.as_str());
+            if parent != entry.layer.parent.as_deref() {
+                let _ = self.broken.set(LoadError::Body(format!(
+                    "layer `{}` extends another layer than its head says",
+                    entry.layer.name
+                )));
+            }
+        }
+        for (id, idx) in &self.service_ids(store).by_id {
+            let found = self.service(store, *idx).map(|p| p.service.id.as_str());
+            if found.is_some_and(|found| found != id) || found.is_none() {
+                let _ = self.broken.set(LoadError::Body(
+                    "the service id index names a service by another id".to_owned(),
+                ));
+            }
+        }
+        match self.broken.get() {
+            Some(error) => Err(error.clone()),
+            None => Ok(()),
+        }
     }
 
     /// The unit at a place of [`Index::unit_list`].

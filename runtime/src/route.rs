@@ -210,6 +210,15 @@ impl Router {
         Ok(self.table.get_or_init(|| table))
     }
 
+    /// Decodes and checks every part of the table now rather than when
+    /// cases first need them, and prepares every lookup: what a server does
+    /// before it swaps a table in, so that no request pays for decoding and
+    /// a bad table is refused whole. The checks are those of
+    /// [`Table::from_artifact`].
+    pub fn decode_all(&self) -> Result<(), LoadError> {
+        self.index.decode_all(&self.store)
+    }
+
     /// The Pathways release the table was checked against.
     pub fn release(&self) -> &str {
         &self.store.head.release

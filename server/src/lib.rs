@@ -40,7 +40,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use dxmap_runtime::table::LoadError;
-use dxmap_runtime::Table;
+use dxmap_runtime::{Router, Table};
 
 pub use http::{run, start, start_baseline, Running};
 /// A case from a JSON object, as `/v1/route` reads it (`dxmap route
@@ -54,30 +54,33 @@ pub fn parse_json_case(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     request::parse_json(body, MAX_JSON_DEPTH)
 }
 
-/// A table and the SHA-256 its artifact's header gives.
+/// A table ready to serve, and the SHA-256 its artifact's header gives.
+/// Every part is decoded and checked before a table is swapped in
+/// (`Router::decode_all`), so a bad table is refused whole and no request
+/// pays for decoding.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// The table.
-    pub table: Table,
+    /// The router over the table.
+    pub router: Router,
     /// The hex SHA-256 of the artifact's body.
     pub hash: String,
 }
 
 impl Loaded {
-    /// Loads an artifact written by `dxmap build`, checking its version and
-    /// hash; the hash is the header's.
+    /// Loads an artifact written by `dxmap build`, checking its version,
+    /// its hash and every part; the hash is the header's.
     pub fn from_artifact(artifact: &[u8]) -> Result<Loaded, LoadError> {
-        let table = Table::from_artifact(artifact)?;
+        let router = Router::from_artifact(artifact)?;
+        router.decode_all()?;
         Ok(Loaded {
-            table,
+            router,
             hash: header_hash(artifact).unwrap_or_default(),
         })
     }
 
     /// A table built in memory; its hash is the one its artifact would carry.
-    pub fn from_table(table: Table) -> Loaded {
-        let hash = header_hash(&table.to_artifact()).unwrap_or_default();
-        Loaded { table, hash }
+    pub fn from_table(table: &Table) -> Result<Loaded, LoadError> {
+        Loaded::from_artifact(&table.to_artifact())
     }
 }
 

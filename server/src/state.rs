@@ -89,8 +89,7 @@ impl Shared {
         let attempt = Timestamp::now();
         let shared = Arc::clone(self);
         let built = tokio::task::spawn_blocking(move || {
-            let Loaded { table, hash } = shared.source.load()?;
-            let router = Router::new(table).map_err(|error| error.to_string())?;
+            let Loaded { router, hash } = shared.source.load()?;
             Ok::<_, String>(Active {
                 router,
                 hash,

@@ -55,10 +55,10 @@ impl TableSource for RulesSource {
             .map(|d| format!("{}: {}", d.code.id(), d.message))
             .collect();
         match &checked.model {
-            Some(model) if errors.is_empty() => Ok(Loaded::from_table(crate::compile::compile(
-                model,
-                &checked.sources,
-            ))),
+            Some(model) if errors.is_empty() => {
+                Loaded::from_table(&crate::compile::compile(model, &checked.sources))
+                    .map_err(|error| error.to_string())
+            }
             _ => Err(format!(
                 "the rules under `{}` have errors (run `dxmap check`): {}",
                 self.dir.display(),
