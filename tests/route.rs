@@ -2424,6 +2424,15 @@ fn a_part_that_does_not_decode_fails_the_case_that_needs_it_and_every_case_after
         ));
     }
     assert!(router.table().is_err());
+    // Decoded whole up front, as `dxmap serve` does before a swap, the same
+    // table is refused, and a good one is not.
+    let fresh = Router::from_artifact(&artifact[..]).unwrap();
+    assert!(matches!(
+        fresh.decode_all(),
+        Err(LoadError::Body(message)) if message.contains("opening hours index")
+    ));
+    let good = Router::from_artifact(compile(&text(ROUND_TRIP)).to_artifact()).unwrap();
+    assert_eq!(good.decode_all(), Ok(()));
 }
 
 #[test]
