@@ -555,8 +555,11 @@ impl Index {
         })
     }
 
-    /// Decodes and checks every part of the table now, and prepares every
-    /// lookup a case could need, as a table read whole is checked: the
+    /// Decodes and checks every part of the table now, with each layer's
+    /// lookups (a code's rules split by channel are still made when a case
+    /// first searches the code: a few hundred nanoseconds, and most pairs
+    /// of layer and code are never searched), as a table read whole is
+    /// checked: the
     /// first error, if any part does not decode, a layer's parent is not
     /// the layer it names, or the id index names a service by another id.
     pub(crate) fn decode_all(&self, store: &Store<'_>) -> Result<(), LoadError> {
@@ -575,9 +578,6 @@ impl Index {
             let Some(entry) = self.layer(store, idx) else {
                 continue;
             };
-            for dx_idx in numbers(extent.dispositions) {
-                self.rules_on(store, entry, dx_idx, Channel::Nhs111);
-            }
             let parent = store
                 .head
                 .parents

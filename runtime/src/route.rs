@@ -211,7 +211,7 @@ impl Router {
     }
 
     /// Decodes and checks every part of the table now rather than when
-    /// cases first need them, and prepares every lookup: what a server does
+    /// cases first need them, with each layer's lookups: what a server does
     /// before it swaps a table in, so that no request pays for decoding and
     /// a bad table is refused whole. The checks are those of
     /// [`Table::from_artifact`].
