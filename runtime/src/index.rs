@@ -35,7 +35,7 @@ use crate::geo::{self, Position};
 use crate::postcode::Compact;
 use crate::space::Packed;
 use crate::store::{Lazy, Store};
-use crate::table::{Hours, Layer, LoadError, Rule, Service};
+use crate::table::{check_parent, check_service_index, Hours, Layer, LoadError, Rule, Service};
 use crate::Channel;
 
 /// A hasher for the router's maps, whose keys are the table's own (codes,
@@ -585,21 +585,17 @@ impl Index {
                 .copied()
                 .flatten()
                 .and_then(|p| self.layer(store, usize::try_from(p).ok()?))
-                .map(|parent| parent.layer.name.as_str());
-            if parent != entry.layer.parent.as_deref() {
-                let _ = self.broken.set(LoadError::Body(format!(
-                    "layer `{}` extends another layer than its head says",
-                    entry.layer.name
-                )));
+                .map(|parent| &parent.layer);
+            if let Err(error) = check_parent(&entry.layer, parent) {
+                let _ = self.broken.set(error);
             }
         }
-        for (id, idx) in &self.service_ids(store).by_id {
-            let found = self.service(store, *idx).map(|p| p.service.id.as_str());
-            if found.is_some_and(|found| found != id) || found.is_none() {
-                let _ = self.broken.set(LoadError::Body(
-                    "the service id index names a service by another id".to_owned(),
-                ));
-            }
+        let by_id = &self.service_ids(store).by_id;
+        if let Err(error) = check_service_index(by_id, |idx| {
+            let idx = u32::try_from(idx).ok()?;
+            Some(self.service(store, idx)?.service.id.as_str())
+        }) {
+            let _ = self.broken.set(error);
         }
         match self.broken.get() {
             Some(error) => Err(error.clone()),

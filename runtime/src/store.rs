@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::geo::Geography;
 use crate::table::{
-    check_head, check_service_index, Disposition, Extent, Hierarchy, Hours, Layer, LoadError, Rule,
-    Service, ServiceType, Table, FORMAT_VERSION, MAGIC,
+    check_head, check_parent, check_service_index, Disposition, Extent, Hierarchy, Hours, Layer,
+    LoadError, Rule, Service, ServiceType, Table, FORMAT_VERSION, MAGIC,
 };
 use crate::{codec, sha256};
 
@@ -326,17 +326,11 @@ impl<'a> Store<'a> {
         check_service_index(&service_index, |idx| {
             services.get(idx).map(|service| service.id.as_str())
         })?;
-        // Each layer's parent by index is the one it names.
         for (layer, parent) in layers.iter().zip(&self.head.parents) {
-            let named = parent
-                .and_then(|p| layers.get(usize::try_from(p).ok()?))
-                .map(|p| p.name.as_str());
-            if named != layer.parent.as_deref() {
-                return Err(LoadError::Body(format!(
-                    "layer `{}` extends another layer than its head says",
-                    layer.name
-                )));
-            }
+            check_parent(
+                layer,
+                parent.and_then(|p| layers.get(usize::try_from(p).ok()?)),
+            )?;
         }
         let head = self.head.clone();
         Ok(Table {

@@ -465,6 +465,19 @@ pub(crate) fn check_service_index<'t>(
     Ok(())
 }
 
+/// A layer's parent, found by the index the table's head gives, is the
+/// layer it names.
+pub(crate) fn check_parent(layer: &Layer, parent: Option<&Layer>) -> Result<(), LoadError> {
+    if parent.map(|p| p.name.as_str()) == layer.parent.as_deref() {
+        Ok(())
+    } else {
+        Err(LoadError::Body(format!(
+            "layer `{}` extends another layer than its head says",
+            layer.name
+        )))
+    }
+}
+
 impl Service {
     /// Its type and hours inside the table, its location finite.
     pub(crate) fn check(&self, extent: Extent) -> Result<(), LoadError> {
