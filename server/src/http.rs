@@ -95,10 +95,20 @@ async fn route(
     bytes: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let bytes = body(bytes, crate::MAX_BODY_BYTES)?;
-    let value = request::parse_json(&bytes, crate::MAX_JSON_DEPTH)?;
+    let now = jiff::Timestamp::now();
+    // Most bodies are read without a `Value`; the others, the general way,
+    // with the same answers and errors in the same order.
+    let plain = request::plain_case(&bytes, now);
+    let value = match plain {
+        Some(_) => None,
+        None => Some(request::parse_json(&bytes, crate::MAX_JSON_DEPTH)?),
+    };
     // One table for the whole request, whatever reloads meanwhile.
     let active = active(&shared)?;
-    let asked = request::case(&value, jiff::Timestamp::now())?;
+    let asked = match (plain, value) {
+        (Some(asked), _) => asked,
+        (None, value) => request::case(&value.unwrap_or_default(), now)?,
+    };
     let routed = answer::route(&shared, &active, &asked.case, asked.explain, "route").await?;
     let text = answer::route_json(&routed, &active, &asked.case, asked.explain);
     Ok(json_text_response(StatusCode::OK, text))
