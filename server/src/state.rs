@@ -5,7 +5,8 @@
 //! the table it started with. A reload reads and verifies the new table and
 //! builds its router off to the side (on a blocking thread), then swaps the
 //! pointer. Reloads queue behind each other on their own lock, which no
-//! request ever takes. A table that fails to load or verify is refused: the
+//! request ever takes. The table swapped out is freed on a blocking thread
+//! once the requests still on it have ended, not by one of them. A table that fails to load or verify is refused: the
 //! old one keeps serving and the status says `stale`.
 //!
 //! Imports: `crate::{Loaded, TableSource, metrics, decision_log}`,
@@ -30,6 +31,27 @@ pub struct Active {
     pub hash: String,
     /// When it was swapped in.
     pub loaded_at: Timestamp,
+}
+
+/// [`retire`] waits for the requests still on an old table as long as a
+/// request may take, and this much more.
+const RETIRE_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Frees a table swapped out by a reload, on the calling thread, once the
+/// requests that started on it have ended (it checks every millisecond).
+/// After `wait` it lets go of it anyway, and the last request frees it.
+fn retire<T>(mut old: Arc<T>, wait: std::time::Duration) {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match Arc::try_unwrap(old) {
+            Ok(table) => return drop(table),
+            Err(shared) if std::time::Instant::now() < deadline => {
+                old = shared;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(_) => return,
+        }
+    }
 }
 
 /// What the last reload did.
@@ -102,7 +124,13 @@ impl Shared {
         match built {
             Ok(active) => {
                 let hash = active.hash.clone();
-                self.active.store(Some(Arc::new(active)));
+                if let Some(old) = self.active.swap(Some(Arc::new(active))) {
+                    // Freeing a national table takes milliseconds: not on
+                    // this thread, which answers requests, nor in the
+                    // request that lets go of it last.
+                    let wait = self.config.request_timeout + RETIRE_MARGIN;
+                    drop(tokio::task::spawn_blocking(move || retire(old, wait)));
+                }
                 self.status.store(Arc::new(Status {
                     last_attempt: Some(attempt),
                     last_error: None,
@@ -121,5 +149,45 @@ impl Shared {
                 Err(error)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records the thread that drops it.
+    struct Table(std::sync::mpsc::Sender<std::thread::ThreadId>);
+
+    impl Drop for Table {
+        fn drop(&mut self) {
+            let _ = self.0.send(std::thread::current().id());
+        }
+    }
+
+    /// A table swapped out is freed by the retiring thread once the last
+    /// request on it lets go, not by that request; after the wait, the
+    /// last holder frees it.
+    #[test]
+    fn a_swapped_out_table_is_freed_by_the_retiring_thread() {
+        let (sender, dropped) = std::sync::mpsc::channel();
+        let old = Arc::new(Table(sender.clone()));
+        let request = Arc::clone(&old);
+        let retiring = std::thread::spawn(move || {
+            retire(old, std::time::Duration::from_secs(30));
+            std::thread::current().id()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(dropped.try_recv().is_err(), "freed while a request held it");
+        drop(request);
+        let retirer = retiring.join().unwrap();
+        assert_eq!(dropped.recv().unwrap(), retirer);
+
+        let old = Arc::new(Table(sender));
+        let request = Arc::clone(&old);
+        retire(old, std::time::Duration::from_millis(5));
+        assert!(dropped.try_recv().is_err());
+        drop(request);
+        assert_eq!(dropped.recv().unwrap(), std::thread::current().id());
     }
 }
