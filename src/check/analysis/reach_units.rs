@@ -259,16 +259,22 @@ pub fn closed_times(hours: &[&model::Hours]) -> Vec<(usize, u16, u16)> {
     if hours.iter().any(|h| h.all_hours) {
         return closed;
     }
+    // Every session of the week at once, by day then opening time.
+    let mut sessions: Vec<(usize, u16, u16)> = hours
+        .iter()
+        .flat_map(|h| {
+            h.weekly
+                .iter()
+                .take(7)
+                .enumerate()
+                .flat_map(|(day, sessions)| sessions.iter().map(move |s| (day, s.open, s.close)))
+        })
+        .collect();
+    sessions.sort_unstable();
+    let mut sessions = sessions.into_iter().peekable();
     for day in 0..7 {
-        let mut sessions: Vec<(u16, u16)> = hours
-            .iter()
-            .filter_map(|h| h.weekly.get(day))
-            .flatten()
-            .map(|s| (s.open, s.close))
-            .collect();
-        sessions.sort_unstable();
         let mut from = 0u16;
-        for (open, close) in sessions {
+        while let Some((_, open, close)) = sessions.next_if(|(d, ..)| *d == day) {
             if open > from {
                 closed.push((day, from, open));
             }
