@@ -19,6 +19,12 @@
 //! again, and only rules naming a code whose rules it changes are judged
 //! again for never firing.
 //!
+//! A checked tree is analysed on two threads (`analyse_pending`): one runs
+//! the analyses in order, the other prepares the reach and hours one,
+//! whose overlays both then judge, a few layers at a time; each analysis
+//! adds its findings as it would alone and the reach and hours findings
+//! are put back in layer order, so the output is the same on any machine.
+//!
 //! Findings are reported once: a pair of rules, a gap or a bad route found
 //! in a layer is not reported again in the overlays that inherit it
 //! unchanged. Each finding carries a witness case that routing confirms

@@ -17,7 +17,9 @@
 //! others); dated entries, bank holidays and bounded validity are not
 //! considered.
 //!
-//! The findings are kept small until they are shown (`reach_found`).
+//! What judging needs is prepared once for the tree (`Reach`); the
+//! overlays are then judged independently (on two threads, by
+//! `reach_found`), and their findings kept small until they are shown.
 //!
 //! Imports: `super::{common, reach, won}`, `crate::check::model`,
 //! `crate::catalogue`, `crate::geo`, `dxmap_runtime::space`.
