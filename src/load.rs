@@ -319,14 +319,21 @@ pub fn read_tree(dir: &Path) -> Result<Tree, LoadError> {
         return Err(LoadError::NoRules(dir.to_owned()));
     }
     let mut tree = Tree::new(dir);
+    // Read in order, then parsed together (on two threads); each file's
+    // diagnostics, reading's then parsing's, stay in file order.
+    let mut read = Vec::new();
     for path in paths {
-        let Some(file) = read_text(&mut tree.sources, &path, &mut tree.diagnostics)? else {
-            continue;
-        };
-        tree.parse(file, path);
+        let mut found = Vec::new();
+        let file = read_text(&mut tree.sources, &path, &mut found)?;
+        read.push((found, file.map(|file| (file, path))));
     }
+    tree.parse_read(read);
     Ok(tree)
 }
+
+/// A file of a tree as read: reading's diagnostics, and the file with its
+/// path when it was read.
+type ReadFile = (Vec<Diagnostic>, Option<(FileId, PathBuf)>);
 
 impl Tree {
     /// An empty tree rooted at `root`.
@@ -348,24 +355,39 @@ impl Tree {
     pub fn from_texts(root: &Path, mut texts: Vec<(String, String)>) -> Tree {
         texts.sort_by(|a, b| a.0.cmp(&b.0));
         let mut tree = Tree::new(root);
+        let mut read = Vec::new();
         for (name, text) in texts {
             let path = root.join(&name);
             let file = tree.sources.add(name, text);
-            tree.parse(file, path);
+            read.push((Vec::new(), Some((file, path))));
         }
+        tree.parse_read(read);
         tree
     }
 
-    fn parse(&mut self, file: FileId, path: PathBuf) {
-        let text = self
-            .sources
-            .get(file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
-        let (parsed, found) = syntax::parse(file, &text);
-        self.diagnostics.extend(found);
-        self.files.push(parsed);
-        self.paths.push(path);
+    /// Parses the files read, in order.
+    fn parse_read(&mut self, read: Vec<ReadFile>) {
+        let texts: Vec<(FileId, &str)> = read
+            .iter()
+            .filter_map(|(_, file)| file.as_ref())
+            .map(|(file, _)| {
+                let text = self.sources.get(*file).map_or("", |f| f.text.as_str());
+                (*file, text)
+            })
+            .collect();
+        let mut parsed = syntax::parse_all(&texts).into_iter();
+        for (found, file) in read {
+            self.diagnostics.extend(found);
+            let Some((_, path)) = file else {
+                continue;
+            };
+            let Some((parsed, found)) = parsed.next() else {
+                continue;
+            };
+            self.diagnostics.extend(found);
+            self.files.push(parsed);
+            self.paths.push(path);
+        }
     }
 }
 
@@ -800,16 +822,16 @@ pub fn read_tree_with(
         return Err(LoadError::NoRules(dir.to_owned()));
     }
     let mut tree = Tree::new(dir);
+    let mut read = Vec::new();
     for path in paths {
+        let mut found = Vec::new();
         let file = match open.get(&path) {
-            Some(text) => tree.sources.add(path.display().to_string(), text.clone()),
-            None => match read_text(&mut tree.sources, &path, &mut tree.diagnostics)? {
-                Some(file) => file,
-                None => continue,
-            },
+            Some(text) => Some(tree.sources.add(path.display().to_string(), text.clone())),
+            None => read_text(&mut tree.sources, &path, &mut found)?,
         };
-        tree.parse(file, path);
+        read.push((found, file.map(|file| (file, path))));
     }
+    tree.parse_read(read);
     Ok(tree)
 }
 

@@ -174,12 +174,7 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
             }
         })
         .collect();
-    let layers = model
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(idx, l)| layer(model, model::LayerId::from_index(idx), l))
-        .collect();
+    let layers = layers(model);
     // The area index: overlay areas never overlap (the checker rejects a
     // unit claimed twice), so each unit names one overlay.
     let mut area_index = BTreeMap::new();
@@ -226,6 +221,32 @@ pub fn compile(model: &model::Model, sources: &SourceMap) -> table::Table {
         hierarchies,
         geography: Geography::bundled_table().clone(),
     }
+}
+
+/// Every layer's table, in layer order: the layers are independent, and
+/// compiled on two threads, the first half on one and the rest on the
+/// other.
+fn layers(model: &model::Model) -> Vec<table::Layer> {
+    let compile = |from: usize, part: &[model::Layer]| -> Vec<table::Layer> {
+        part.iter()
+            .enumerate()
+            .map(|(idx, l)| layer(model, model::LayerId::from_index(from + idx), l))
+            .collect()
+    };
+    let half = model.layers.len() / 2;
+    let (first, second) = model.layers.split_at(half);
+    if first.is_empty() {
+        return compile(0, second);
+    }
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| compile(half, second));
+        let mut layers = compile(0, first);
+        match later.join() {
+            Ok(rest) => layers.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        layers
+    })
 }
 
 fn suspension(s: &model::Suspension) -> Option<table::Suspension> {

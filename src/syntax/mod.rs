@@ -44,6 +44,37 @@ const TOP_LEVEL_KEYWORDS: &[&str] = &[
     "overlay",
 ];
 
+/// [`parse`] of each file, in the order given, on two threads: the files
+/// are cut once, where half their bytes are behind, so the work is split
+/// the same way on every run and the results come back in file order.
+pub fn parse_all(files: &[(FileId, &str)]) -> Vec<(ast::File, Vec<Diagnostic>)> {
+    let total: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let mut behind = 0usize;
+    let cut = files
+        .iter()
+        .position(|(_, text)| {
+            behind += text.len();
+            behind * 2 >= total
+        })
+        .map_or(files.len(), |at| at + 1);
+    let (first, second) = files.split_at(cut.min(files.len()));
+    let parse_each = |part: &[(FileId, &str)]| -> Vec<(ast::File, Vec<Diagnostic>)> {
+        part.iter().map(|(file, text)| parse(*file, text)).collect()
+    };
+    if first.is_empty() || second.is_empty() {
+        return parse_each(files);
+    }
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| parse_each(second));
+        let mut parsed = parse_each(first);
+        match later.join() {
+            Ok(rest) => parsed.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        parsed
+    })
+}
+
 /// Parses one file. The tree holds every item that parsed; the diagnostics
 /// say what did not.
 pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {

@@ -19,6 +19,12 @@
 //! again, and only rules naming a code whose rules it changes are judged
 //! again for never firing.
 //!
+//! A checked tree is analysed on two threads (`analyse_pending`): one runs
+//! the analyses in order, the other prepares the reach and hours one,
+//! whose overlays both then judge, a few layers at a time; each analysis
+//! adds its findings as it would alone and the reach and hours findings
+//! are put back in layer order, so the output is the same on any machine.
+//!
 //! Findings are reported once: a pair of rules, a gap or a bad route found
 //! in a layer is not reported again in the overlays that inherit it
 //! unchanged. Each finding carries a witness case that routing confirms
@@ -87,10 +93,24 @@ pub fn analyse_pending(
     found: &mut Vec<Diagnostic>,
     pending: &mut Vec<diagnostics::Pending>,
 ) -> Box<dyn diagnostics::Expand> {
-    before_reach(model, found);
-    let deferred = reach_found::pending(model, pending);
-    after_reach(model, found);
-    Box::new(deferred)
+    // Two threads: one runs the other analyses while the other prepares
+    // the reach and hours one, then both judge its layers. Each analysis
+    // adds its findings as it would alone, and the reach and hours parts
+    // are put back in layer order, so the output does not depend on how
+    // the work was shared.
+    let work = std::sync::OnceLock::new();
+    let prepare = || reach_found::Work::new(model);
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| {
+            before_reach(model, found);
+            after_reach(model, found);
+            work.get_or_init(prepare).help()
+        });
+        let mine = work.get_or_init(prepare).help();
+        (mine, others.join())
+    });
+    let theirs = theirs.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    Box::new(reach_found::finish(model, vec![mine, theirs], pending))
 }
 
 /// The analyses run before the reach and hours one (`reach_units`).

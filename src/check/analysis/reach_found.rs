@@ -8,10 +8,12 @@
 //! Imports: `super::{common, reach_units, won}`, `crate::check::model`,
 //! `crate::catalogue`, `crate::diagnostics`, `crate::source`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use dxmap_runtime::FastMap;
 
 use super::common;
-use super::reach_units::{closed_text, each_unreached, Raw, Unreached, WholeAreas};
+use super::reach_units::{closed_text, Raw, Reach, Unreached, WholeAreas};
 use super::won::Won;
 use crate::catalogue::DispositionId;
 use crate::check::model;
@@ -39,36 +41,100 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
 /// renders them: a large tree has millions, nearly all allowed or never
 /// listed, so each is kept as a few numbers until it is shown.
 pub(super) fn pending(model: &model::Model, heads: &mut Vec<diagnostics::Pending>) -> Deferred {
-    let mut deferred = Deferred::new(model);
-    let mut count = 0usize;
-    each_unreached(model, |raw| {
-        let compact = deferred.keep(&raw);
-        match deferred.found.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => chunk.push(compact),
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                chunk.push(compact);
-                deferred.found.push(chunk);
-            }
+    let work = Work::new(model);
+    let done = work.help();
+    finish(model, vec![done], heads)
+}
+
+/// Layers judged together, into one [`Part`].
+const LAYERS_PER_PART: usize = 8;
+
+/// The judging of a tree's overlays, shared by the threads that help
+/// with it: each takes the next few layers not yet taken, until none is
+/// left. What a part finds does not depend on who judged it, and parts
+/// are put back in layer order ([`finish`]), so the findings are the same
+/// however the work was shared.
+pub(super) struct Work<'m> {
+    reach: Reach<'m>,
+    /// The next part to take.
+    next: AtomicUsize,
+}
+
+/// Parts judged by one thread, each with its number.
+pub(super) type Done = Vec<(usize, Part)>;
+
+impl<'m> Work<'m> {
+    /// What judging needs, prepared once (see [`Reach::new`]).
+    pub(super) fn new(model: &'m model::Model) -> Work<'m> {
+        Work {
+            reach: Reach::new(model),
+            next: AtomicUsize::new(0),
         }
-        count += 1;
-    });
+    }
+
+    /// Judges parts not yet taken until none is left.
+    pub(super) fn help(&self) -> Done {
+        let mut done = Vec::new();
+        loop {
+            let nth = self.next.fetch_add(1, Ordering::Relaxed);
+            let layers = self
+                .reach
+                .layers()
+                .chunks(LAYERS_PER_PART)
+                .nth(nth)
+                .unwrap_or_default();
+            if layers.is_empty() {
+                return done;
+            }
+            let mut part = Part::default();
+            for &layer in layers {
+                self.reach.judge(layer, &mut |raw| {
+                    let compact = part.keep(&raw);
+                    part.found.push(compact);
+                });
+            }
+            part.found.shrink_to_fit();
+            part.closed_seen = FastMap::default();
+            done.push((nth, part));
+        }
+    }
+}
+
+/// The findings of the parts judged, in layer order, as pending findings
+/// in `heads`, and what renders them.
+pub(super) fn finish(
+    model: &model::Model,
+    done: Vec<Done>,
+    heads: &mut Vec<diagnostics::Pending>,
+) -> Deferred {
+    let mut deferred = Deferred::new(model);
+    let mut parts: Vec<(usize, Part)> = done.into_iter().flatten().collect();
+    parts.sort_by_key(|(nth, _)| *nth);
+    let count: usize = parts.iter().map(|(_, part)| part.found.len()).sum();
     // Made at the end, exactly as long as it must be.
     heads.reserve_exact(count);
-    for (item, compact) in deferred.found.iter().flatten().enumerate() {
-        heads.push(diagnostics::Pending {
-            code: compact.code(),
-            span: deferred.primary(compact),
-            item: u32::try_from(item).unwrap_or(u32::MAX),
-            allowed: None,
-        });
+    let mut item = 0u32;
+    for (_, mut part) in parts {
+        for (layer, units, areas) in std::mem::take(&mut part.layers) {
+            if let Some(Some(text)) = deferred.layers.get_mut(layer) {
+                text.units = units;
+                text.areas = areas;
+            }
+        }
+        deferred.starts.push(item);
+        for compact in &part.found {
+            heads.push(diagnostics::Pending {
+                code: compact.code(),
+                span: deferred.primary(compact),
+                item,
+                allowed: None,
+            });
+            item = item.saturating_add(1);
+        }
+        deferred.parts.push(part);
     }
     deferred
 }
-
-/// Findings per chunk of [`Deferred::found`]: millions of findings are not
-/// copied each time their list doubles.
-const CHUNK: usize = 1 << 16;
 
 /// What a reach or hours diagnostic names of a rule.
 #[derive(Debug)]
@@ -133,8 +199,17 @@ pub(super) struct Deferred {
     layers: Vec<Option<LayerText>>,
     /// Disposition codes by catalogue index.
     dx: Vec<String>,
-    /// The findings, in chunks of [`CHUNK`].
-    found: Vec<Vec<Compact>>,
+    /// The findings, part by part, in layer order.
+    parts: Vec<Part>,
+    /// The number of each part's first finding.
+    starts: Vec<u32>,
+}
+
+/// The findings of a few layers, kept small: units, codes and closed
+/// times in pools the findings name ranges of.
+#[derive(Debug, Default)]
+pub(super) struct Part {
+    found: Vec<Compact>,
     units: Vec<u32>,
     codes: Vec<DispositionId>,
     /// The units and codes of the last finding kept.
@@ -143,8 +218,10 @@ pub(super) struct Deferred {
     /// each a range of `closed`.
     weeks: Vec<Range>,
     closed: Vec<(u8, u16, u16)>,
-    /// Closed times already in `weeks`, by value.
+    /// Closed times already in `weeks`, by value, while judging.
     closed_seen: FastMap<Vec<(u8, u16, u16)>, u32>,
+    /// The judged units of the layers with findings, by layer index.
+    layers: Vec<(usize, Vec<String>, WholeAreas)>,
 }
 
 /// `start..end` of a pool as a [`Range`].
@@ -159,7 +236,7 @@ fn range(start: usize, end: usize) -> Range {
 /// same: then the addition is taken off the pool again.
 fn reuse<T: PartialEq>(pool: &mut Vec<T>, last: Range, at: usize) -> Range {
     let added = range(at, pool.len());
-    if part(pool, last) == part(pool, added) && last.1 <= added.0 {
+    if self::pool(pool, last) == self::pool(pool, added) && last.1 <= added.0 {
         pool.truncate(added.0 as usize);
         last
     } else {
@@ -168,8 +245,8 @@ fn reuse<T: PartialEq>(pool: &mut Vec<T>, last: Range, at: usize) -> Range {
 }
 
 /// The part of a pool a [`Range`] names.
-fn part<T>(pool: &[T], (start, end): Range) -> &[T] {
-    pool.get(start as usize..end as usize).unwrap_or_default()
+fn pool<T>(items: &[T], (start, end): Range) -> &[T] {
+    items.get(start as usize..end as usize).unwrap_or_default()
 }
 
 impl Deferred {
@@ -211,24 +288,35 @@ impl Deferred {
             rules,
             layers,
             dx,
-            found: Vec::new(),
-            units: Vec::new(),
-            codes: Vec::new(),
-            last: ((0, 0), (0, 0)),
-            weeks: Vec::new(),
-            closed: Vec::new(),
-            closed_seen: FastMap::default(),
+            parts: Vec::new(),
+            starts: Vec::new(),
         }
     }
 
+    /// Where a finding is: the rule's name, or for a rule the overlay
+    /// inherits, the overlay's area.
+    fn primary(&self, compact: &Compact) -> Span {
+        let rule = self.rules.get(compact.rule.index());
+        let layer = self
+            .layers
+            .get(compact.layer.index())
+            .and_then(Option::as_ref);
+        match (rule, layer) {
+            (Some(rule), Some(layer)) if rule.layer != compact.layer => layer.area_span,
+            (Some(rule), _) => rule.name_span,
+            _ => Span::default(),
+        }
+    }
+}
+
+impl Part {
     /// A finding as numbers, its lists added to the pools (its layer's
     /// units the first time).
     fn keep(&mut self, raw: &Raw<'_>) -> Compact {
-        if let Some(Some(layer)) = self.layers.get_mut(raw.layer.index()) {
-            if layer.units.is_empty() {
-                layer.units = raw.units.to_vec();
-                layer.areas = raw.areas.clone();
-            }
+        let layer = raw.layer.index();
+        if self.layers.last().is_none_or(|(last, ..)| *last != layer) {
+            self.layers
+                .push((layer, raw.units.to_vec(), raw.areas.clone()));
         }
         // A finding often lists what the one before it did (every unit of
         // the area, the same codes): the pools keep such a list once.
@@ -272,21 +360,6 @@ impl Deferred {
             restricted: raw.restricted,
         }
     }
-
-    /// Where a finding is: the rule's name, or for a rule the overlay
-    /// inherits, the overlay's area.
-    fn primary(&self, compact: &Compact) -> Span {
-        let rule = self.rules.get(compact.rule.index());
-        let layer = self
-            .layers
-            .get(compact.layer.index())
-            .and_then(Option::as_ref);
-        match (rule, layer) {
-            (Some(rule), Some(layer)) if rule.layer != compact.layer => layer.area_span,
-            (Some(rule), _) => rule.name_span,
-            _ => Span::default(),
-        }
-    }
 }
 
 impl diagnostics::Expand for Deferred {
@@ -310,26 +383,26 @@ impl diagnostics::Expand for Deferred {
 impl Deferred {
     /// Finding `item` with its rule and layer.
     fn finding(&self, item: u32) -> Option<(&RuleText, &LayerText, Unreached)> {
-        let item = item as usize;
-        let found = self
-            .found
-            .get(item / CHUNK)
-            .and_then(|c| c.get(item % CHUNK));
-        let layer = found.and_then(|c| self.layers.get(c.layer.index())?.as_ref());
-        let rule = found.and_then(|c| self.rules.get(c.rule.index()));
-        let (Some(compact), Some(layer), Some(rule)) = (found, layer, rule) else {
-            return None;
-        };
+        // The part holding it: the last that starts at or before it.
+        let nth = self
+            .starts
+            .partition_point(|start| *start <= item)
+            .checked_sub(1)?;
+        let part = self.parts.get(nth)?;
+        let start = self.starts.get(nth).copied().unwrap_or(0);
+        let compact = part.found.get(item.checked_sub(start)? as usize)?;
+        let layer = self.layers.get(compact.layer.index())?.as_ref()?;
+        let rule = self.rules.get(compact.rule.index())?;
         let week = (compact.closed as usize)
             .checked_sub(1)
-            .and_then(|at| self.weeks.get(at))
+            .and_then(|at| part.weeks.get(at))
             .copied()
             .unwrap_or((0, 0));
-        let closed: Vec<(usize, u16, u16)> = part(&self.closed, week)
+        let closed: Vec<(usize, u16, u16)> = pool(&part.closed, week)
             .iter()
             .map(|&(day, from, to)| (usize::from(day), from, to))
             .collect();
-        let order: Vec<usize> = part(&self.units, compact.units)
+        let order: Vec<usize> = pool(&part.units, compact.units)
             .iter()
             .map(|u| *u as usize)
             .collect();
@@ -341,7 +414,7 @@ impl Deferred {
             case: compact.case,
             unit: compact.unit as usize,
             order: &order,
-            codes: part(&self.codes, compact.codes),
+            codes: pool(&part.codes, compact.codes),
             urgent: compact.urgent,
             closed: &closed,
             restricted: compact.restricted,

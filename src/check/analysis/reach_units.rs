@@ -17,7 +17,9 @@
 //! others); dated entries, bank holidays and bounded validity are not
 //! considered.
 //!
-//! The findings are kept small until they are shown (`reach_found`).
+//! What judging needs is prepared once for the tree (`Reach`); the
+//! overlays are then judged independently (on two threads, by
+//! `reach_found`), and their findings kept small until they are shown.
 //!
 //! Imports: `super::{common, reach, won}`, `crate::check::model`,
 //! `crate::catalogue`, `crate::geo`, `dxmap_runtime::space`.
@@ -30,7 +32,7 @@ use dxmap_runtime::FastMap;
 use super::common::Witness;
 use super::reach::{containing_units, Claims};
 pub use super::won::Won;
-use super::won::{by_rule, won_cases, WonCache};
+use super::won::{by_rule, won_cases, won_cases_from, CodeWon, WonCache};
 use crate::catalogue::DispositionId;
 use crate::check::model;
 use crate::geo::{Geography, Level};
@@ -259,16 +261,22 @@ pub fn closed_times(hours: &[&model::Hours]) -> Vec<(usize, u16, u16)> {
     if hours.iter().any(|h| h.all_hours) {
         return closed;
     }
+    // Every session of the week at once, by day then opening time.
+    let mut sessions: Vec<(usize, u16, u16)> = hours
+        .iter()
+        .flat_map(|h| {
+            h.weekly
+                .iter()
+                .take(7)
+                .enumerate()
+                .flat_map(|(day, sessions)| sessions.iter().map(move |s| (day, s.open, s.close)))
+        })
+        .collect();
+    sessions.sort_unstable();
+    let mut sessions = sessions.into_iter().peekable();
     for day in 0..7 {
-        let mut sessions: Vec<(u16, u16)> = hours
-            .iter()
-            .filter_map(|h| h.weekly.get(day))
-            .flatten()
-            .map(|s| (s.open, s.close))
-            .collect();
-        sessions.sort_unstable();
         let mut from = 0u16;
-        for (open, close) in sessions {
+        while let Some((_, open, close)) = sessions.next_if(|(d, ..)| *d == day) {
             if open > from {
                 closed.push((day, from, open));
             }
@@ -466,44 +474,112 @@ impl Raw<'_> {
 /// [`unreached`], one finding at a time: a large tree has millions, and
 /// each is kept small as it comes.
 pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)) {
-    let geography = Geography::bundled();
-    let claims = Claims::new(model);
-    let by_unit = counted_by_unit(model);
-    let mut cache = WonCache::new(model);
-    // Per code (by catalogue index), whether its timeframe makes it urgent.
-    let urgent_code: Vec<bool> = model
-        .catalogue
-        .dispositions()
-        .iter()
-        .map(|d| d.timeframe_minutes.is_some_and(|t| t <= URGENT_MINUTES))
-        .collect();
-    // Per rule, its list of routed types as a number: rules routing to the
-    // same types are served by the same services.
-    let mut route_numbers: FastMap<&[model::ServiceTypeId], usize> = FastMap::default();
-    let route_of: Vec<usize> = model
-        .rules
-        .iter()
-        .map(|rule| {
-            let next = route_numbers.len();
-            *route_numbers.entry(rule.route.as_slice()).or_insert(next)
-        })
-        .collect();
-    for (layer_idx, layer) in model.layers.iter().enumerate() {
-        let layer_id = model::LayerId::from_index(layer_idx);
-        // The baseline is not analysed, but what its rules win serves the
-        // overlays that extend it.
-        let units = if layer_id == model::NATIONAL {
-            Vec::new()
-        } else {
-            area_units(geography, &claims, layer_id, layer)
-        };
-        if units.is_empty() {
-            if cache.extended.get(layer_idx).copied().unwrap_or(false) {
-                won_cases(model, layer_idx, layer, &mut cache);
+    let reach = Reach::new(model);
+    for &layer in reach.layers() {
+        reach.judge(layer, &mut emit);
+    }
+}
+
+/// What judging reach in each overlay needs, prepared once for the tree:
+/// the layers to judge are then independent of each other, and may be
+/// judged in any order (or on several threads) with the same findings.
+pub(super) struct Reach<'m> {
+    model: &'m model::Model,
+    geography: &'static Geography,
+    by_unit: BTreeMap<&'m str, Vec<(usize, &'m model::Service)>>,
+    /// What the codes of the layers others extend win.
+    cache: WonCache,
+    /// Per layer, its judged units (none for the baseline and for layers
+    /// whose whole area more specific overlays claim).
+    units: Vec<Vec<String>>,
+    /// Per layer another extends, what its rules win (see [`won_cases`]),
+    /// found before any layer is judged.
+    held: Vec<Option<Vec<CodeWon>>>,
+    /// The layers with judged units, in layer order.
+    judged: Vec<usize>,
+    /// Per code (by catalogue index), whether its timeframe makes it urgent.
+    urgent_code: Vec<bool>,
+    /// Per rule, its list of routed types as a number: rules routing to
+    /// the same types are served by the same services.
+    route_of: Vec<usize>,
+}
+
+impl<'m> Reach<'m> {
+    /// Everything but the judging: each layer's units, and what the rules
+    /// of the layers others extend win (in layer order, a parent before
+    /// the layers extending it).
+    pub(super) fn new(model: &'m model::Model) -> Reach<'m> {
+        let geography = Geography::bundled();
+        let claims = Claims::new(model);
+        let by_unit = counted_by_unit(model);
+        let mut cache = WonCache::new(model);
+        let urgent_code: Vec<bool> = model
+            .catalogue
+            .dispositions()
+            .iter()
+            .map(|d| d.timeframe_minutes.is_some_and(|t| t <= URGENT_MINUTES))
+            .collect();
+        let mut route_numbers: FastMap<&[model::ServiceTypeId], usize> = FastMap::default();
+        let route_of: Vec<usize> = model
+            .rules
+            .iter()
+            .map(|rule| {
+                let next = route_numbers.len();
+                *route_numbers.entry(rule.route.as_slice()).or_insert(next)
+            })
+            .collect();
+        let mut units = Vec::with_capacity(model.layers.len());
+        let mut held = Vec::with_capacity(model.layers.len());
+        let mut judged = Vec::new();
+        for (layer_idx, layer) in model.layers.iter().enumerate() {
+            let layer_id = model::LayerId::from_index(layer_idx);
+            // The baseline is not analysed, but what its rules win serves
+            // the overlays that extend it.
+            let layer_units = if layer_id == model::NATIONAL {
+                Vec::new()
+            } else {
+                area_units(geography, &claims, layer_id, layer)
+            };
+            let extended = cache.extended.get(layer_idx).copied().unwrap_or(false);
+            held.push(extended.then(|| won_cases(model, layer_idx, layer, &mut cache)));
+            if !layer_units.is_empty() {
+                judged.push(layer_idx);
             }
-            continue;
+            units.push(layer_units);
         }
-        let areas = WholeAreas::new(geography, layer, &units);
+        Reach {
+            model,
+            geography,
+            by_unit,
+            cache,
+            units,
+            held,
+            judged,
+            urgent_code,
+            route_of,
+        }
+    }
+
+    /// The layers to judge, in layer order.
+    pub(super) fn layers(&self) -> &[usize] {
+        &self.judged
+    }
+
+    /// The findings of one layer, rule by rule.
+    pub(super) fn judge(&self, layer_idx: usize, emit: &mut impl FnMut(Raw<'_>)) {
+        let model = self.model;
+        let (geography, by_unit) = (self.geography, &self.by_unit);
+        let (urgent_code, route_of) = (&self.urgent_code, &self.route_of);
+        let (Some(layer), Some(units)) = (model.layers.get(layer_idx), self.units.get(layer_idx))
+        else {
+            return;
+        };
+        let layer_id = model::LayerId::from_index(layer_idx);
+        let held = match self.held.get(layer_idx) {
+            Some(Some(held)) => held.clone(),
+            _ => won_cases_from(model, layer_idx, layer, &self.cache).0,
+        };
+        let areas = WholeAreas::new(geography, layer, units);
         let mut in_force = vec![false; model.services.len()];
         for id in &layer.services {
             if let Some(flag) = in_force.get_mut(id.index()) {
@@ -512,7 +588,7 @@ pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)
         }
         let candidates: Vec<Vec<&model::Service>> = units
             .iter()
-            .map(|u| candidates(&by_unit, &in_force, u))
+            .map(|u| candidates(by_unit, &in_force, u))
             .collect();
         // Per (route, channel, sex, ages, urgency), the units where
         // something is found, in unit order: the code searched does not
@@ -522,7 +598,6 @@ pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)
         let mut judged: Vec<Judged> = Vec::new();
         type OfferKey = (usize, model::Channel, CaseSex);
         let mut offers: FastMap<OfferKey, Offers<'_>> = FastMap::default();
-        let held = won_cases(model, layer_idx, layer, &mut cache);
         let parts = by_rule(&held);
         // Reused from rule to rule: most rules find nothing.
         let mut finding = Finding::new(units.len());
@@ -623,7 +698,7 @@ pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)
                 codes.extend(finding.codes.iter().filter(|c| **c != case.dx));
                 emit(Raw {
                     layer: layer_id,
-                    units: &units,
+                    units,
                     areas: &areas,
                     rule: rule_id,
                     case: *case,
@@ -642,7 +717,7 @@ pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)
                 closed.extend(finding.closed.iter().copied());
                 emit(Raw {
                     layer: layer_id,
-                    units: &units,
+                    units,
                     areas: &areas,
                     rule: rule_id,
                     case: *case,

@@ -8,7 +8,7 @@
 //! `dxmap_runtime::space`.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use dxmap_runtime::space::{Ages, Answering, CaseSex};
 use dxmap_runtime::FastMap;
@@ -30,8 +30,9 @@ pub struct Won {
 }
 
 /// The cases each rule of one code's rules wins, by rule: shared by the
-/// layers whose rules of that code are the same.
-pub(super) type CodeWon = Rc<Vec<(model::RuleId, Vec<Won>)>>;
+/// layers whose rules of that code are the same (and by the threads that
+/// judge them).
+pub(super) type CodeWon = Arc<Vec<(model::RuleId, Vec<Won>)>>;
 
 /// What the rules of each code win, kept for the layers others extend:
 /// an overlay's codes whose rules it does not change win what they win in
@@ -63,13 +64,29 @@ impl WonCache {
 /// from the highest priority down, the ages of each (channel, sex) that
 /// higher priorities have not taken, on the channels the catalogue uses
 /// the code on. The parts are `(rule, cases of one code)`, grouped by
-/// rule, codes in order; `held` keeps the shared lists they borrow.
+/// rule, codes in order; `held` keeps the shared lists they borrow. A
+/// layer another extends keeps what its codes win in `cache`.
 pub(super) fn won_cases(
     model: &model::Model,
     layer_idx: usize,
     layer: &model::Layer,
     cache: &mut WonCache,
 ) -> Vec<CodeWon> {
+    let (held, kept) = won_cases_from(model, layer_idx, layer, cache);
+    if let (Some(slot), Some(kept)) = (cache.of_layer.get_mut(layer_idx), kept) {
+        *slot = Some(kept);
+    }
+    held
+}
+
+/// [`won_cases`], `cache` only read: what a layer another extends keeps
+/// is given back, for the caller to keep.
+pub(super) fn won_cases_from(
+    model: &model::Model,
+    layer_idx: usize,
+    layer: &model::Layer,
+    cache: &WonCache,
+) -> (Vec<CodeWon>, Option<FastMap<DispositionId, CodeWon>>) {
     let by_code = common::rules_by_code(model, layer);
     // The codes whose rules differ from the parent's: those its own rules
     // and the parent's rules it drops name. `None`: analyse every code.
@@ -97,18 +114,15 @@ pub(super) fn won_cases(
         }
         let same = changed.as_ref().is_some_and(|c| !c.contains(*dx));
         let code_won = match parent.and_then(|p| p.get(dx)).filter(|_| same) {
-            Some(won) => Rc::clone(won),
-            None => Rc::new(won_by(model, *dx, rule_ids)),
+            Some(won) => Arc::clone(won),
+            None => Arc::new(won_by(model, *dx, rule_ids)),
         };
         if keep {
-            kept.insert(*dx, Rc::clone(&code_won));
+            kept.insert(*dx, Arc::clone(&code_won));
         }
         held.push(code_won);
     }
-    if let Some(slot) = cache.of_layer.get_mut(layer_idx).filter(|_| keep) {
-        *slot = Some(kept);
-    }
-    held
+    (held, keep.then_some(kept))
 }
 
 /// The parts of `held` (see [`won_cases`]), grouped by rule in rule
