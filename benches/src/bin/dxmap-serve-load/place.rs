@@ -83,34 +83,26 @@ pub fn pin_client() -> Placement {
     let (Some(&client), Some(&server)) = (cores.first(), cores.get(1)) else {
         return unpinned(format!("{} core(s) available to this process", cores.len()));
     };
-    let pid = std::process::id().to_string();
-    match util_linux("taskset", &["-a", "-p", "-c", &client.to_string(), &pid]) {
-        Ok(()) => Placement {
+    let pinned = Command::new("taskset")
+        .args(["-a", "-p", "-c", &client.to_string()])
+        .arg(std::process::id().to_string())
+        .stdin(Stdio::null())
+        .output();
+    match pinned {
+        Ok(output) if output.status.success() => Placement {
             cores: cores.len(),
             client: Some(client),
             server: Some(server),
             unpinned: None,
         },
-        Err(why) => unpinned(why),
-    }
-}
-
-/// Runs a util-linux command (`taskset`, `chrt`); why not, if it fails.
-fn util_linux(command: &str, args: &[&str]) -> Result<(), String> {
-    let output = Command::new(command)
-        .args(args)
-        .stdin(Stdio::null())
-        .output();
-    match output {
-        Ok(output) if output.status.success() => Ok(()),
-        Ok(output) => Err(format!(
-            "`{command}` failed: {}",
+        Ok(output) => unpinned(format!(
+            "`taskset` failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         )),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Err(format!("`{command}` (util-linux) is not installed"))
+            unpinned("`taskset` (util-linux) is not installed".to_owned())
         }
-        Err(error) => Err(format!("cannot run `{command}`: {error}")),
+        Err(error) => unpinned(format!("cannot run `taskset`: {error}")),
     }
 }
 
@@ -123,8 +115,24 @@ fn util_linux(command: &str, args: &[&str]) -> Result<(), String> {
 /// runaway thread cannot take a core for ever. Needs the right to change
 /// scheduling policy (root, or `CAP_SYS_NICE`).
 pub fn realtime(pid: u32, on: bool) -> Result<(), String> {
-    let (policy, priority) = if on { ("-f", "10") } else { ("-o", "0") };
-    util_linux("chrt", &["-a", "-p", policy, priority, &pid.to_string()])
+    let policy: &[&str] = if on { &["-f", "10"] } else { &["-o", "0"] };
+    let output = Command::new("chrt")
+        .args(["-a", "-p"])
+        .args(policy)
+        .arg(pid.to_string())
+        .stdin(Stdio::null())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => Ok(()),
+        Ok(output) => Err(format!(
+            "`chrt` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Err("`chrt` (util-linux) is not installed".to_owned())
+        }
+        Err(error) => Err(format!("cannot run `chrt`: {error}")),
+    }
 }
 
 /// A server child process, ready to answer. Dropping it stops it.
