@@ -2,11 +2,10 @@
 //! client over loopback.
 //!
 //! [`drive`] is the measuring client: ONE thread, busy-polling many
-//! keep-alive connections whose sockets are non-blocking. It does not
-//! sleep (it spins on [`Instant::now`] on a core of its own), so a request
-//! is written when it is due and an answer read as soon as it is in, and
-//! the client's own scheduling does not show in the figures; at real-time
-//! priority it naps 100 µs in every millisecond (see [`NAP`]). It runs
+//! keep-alive connections whose sockets are non-blocking. It never sleeps
+//! (it spins on [`Instant::now`] on a core of its own), so a request is
+//! written when it is due and an answer read as soon as it is in, and
+//! the client's own scheduling does not show in the figures. It runs
 //!
 //! - closed loops ([`Pace::Closed`]): every connection sends its next
 //!   request as soon as its last answer is in, for the maximum throughput;
@@ -422,20 +421,9 @@ impl Driver<'_> {
     }
 }
 
-/// With naps, the client's loop sleeps this long…
-pub const NAP: Duration = Duration::from_micros(100);
-/// …after this long awake: at most 90% of its core. A client at real-time
-/// priority that never slept would be stopped by the kernel's real-time
-/// throttling (by default real-time tasks get 95% of each second, then
-/// nothing for the rest of it); with naps it never reaches that, and the
-/// other tasks of its core run in its naps rather than in its stead.
-pub const NAP_EVERY: Duration = Duration::from_micros(900);
-
 /// A run of `seconds` on `connections` keep-alive connections, on this
 /// thread (see the module's documentation). Requests cycle through
-/// `requests`; with `hashes`, answers are counted by their table's hash;
-/// with `naps`, the loop sleeps [`NAP`] every [`NAP_EVERY`] (a request due
-/// meanwhile waits, and the wait counts in its latency).
+/// `requests`; with `hashes`, answers are counted by their table's hash.
 pub fn drive(
     addr: SocketAddr,
     requests: &[Vec<u8>],
@@ -443,7 +431,6 @@ pub fn drive(
     pace: Pace,
     seconds: f64,
     hashes: Option<&[String; 3]>,
-    naps: bool,
 ) -> Run {
     let mut slots: Vec<Slot> = (0..connections.max(1)).map(|_| Slot::new()).collect();
     for slot in &mut slots {
@@ -477,16 +464,9 @@ pub fn drive(
         std::hint::spin_loop();
     }
     let mut last = Instant::now();
-    let mut awake = last;
     loop {
         driver.send_due();
-        let mut now = Instant::now();
-        if naps && now - awake > NAP_EVERY {
-            std::thread::sleep(NAP);
-            driver.send_due();
-            now = Instant::now();
-            awake = now;
-        }
+        let now = Instant::now();
         driver.run.stalls.gap(now - last);
         last = now;
         if driver.busy == 0 && !driver.sending(now) {

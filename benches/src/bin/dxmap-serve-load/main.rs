@@ -439,19 +439,10 @@ fn on(
     pace: Pace,
     seconds: f64,
     hashes: Option<&[String; 3]>,
-    naps: bool,
 ) -> (Run, ServerSide) {
     let handled_before = handled(server);
     let before = (server.cpu_seconds(), server.core_busy_seconds());
-    let run = drive(
-        server.addr,
-        requests,
-        connections,
-        pace,
-        seconds,
-        hashes,
-        naps,
-    );
+    let run = drive(server.addr, requests, connections, pace, seconds, hashes);
     let after = (server.cpu_seconds(), server.core_busy_seconds());
     let handled_after = handled(server);
     let slow = handled_after.zip(handled_before).map(|(after, before)| {
@@ -523,15 +514,7 @@ fn handled(server: &Server) -> Option<[u64; 3]> {
 }
 
 fn closed(server: &Server, requests: &[Vec<u8>], connections: usize, seconds: f64) -> Closed {
-    let (run, busy) = on(
-        server,
-        requests,
-        connections,
-        Pace::Closed,
-        seconds,
-        None,
-        false,
-    );
+    let (run, busy) = on(server, requests, connections, Pace::Closed, seconds, None);
     Closed {
         per_second: run.per_second(),
         failed: run.failed,
@@ -547,9 +530,6 @@ struct Report {
     closed_failed: u64,
     trivial_paced: (Run, ServerSide),
     routing_paced: (Run, ServerSide),
-    /// The paced runs again, client and servers at real-time priority
-    /// (trivial, routing), or why they could not be.
-    realtime: Result<[(Run, ServerSide); 2], String>,
     storm: Run,
     reloads: Reloads,
     storm_rate: f64,
@@ -598,7 +578,6 @@ fn measure(
         Pace::Rate(trivial_rate),
         seconds,
         None,
-        false,
     );
     let routing_paced = on(
         routing,
@@ -607,13 +586,6 @@ fn measure(
         Pace::Rate(routing_rate),
         seconds,
         None,
-        false,
-    );
-    eprintln!("dxmap-serve-load: latency at 80% of the maximum, at real-time priority…");
-    let realtime = paced_realtime(
-        [trivial, routing],
-        [trivial_rate, routing_rate],
-        |server, rate| on(server, requests, c, Pace::Rate(rate), seconds, None, true),
     );
     eprintln!("dxmap-serve-load: reload storm…");
     let stop = AtomicBool::new(false);
@@ -626,7 +598,6 @@ fn measure(
             Pace::Rate(routing_rate),
             args.storm_seconds,
             Some(&tables.hashes),
-            false,
         );
         stop.store(true, Ordering::Relaxed);
         (storm, reloads.join().unwrap_or_default())
@@ -637,7 +608,6 @@ fn measure(
         closed_failed,
         trivial_paced,
         routing_paced,
-        realtime,
         storm,
         reloads,
         storm_rate: routing_rate,
@@ -645,24 +615,6 @@ fn measure(
         placement: Placement::default(),
         machine: (Stalls::default(), None),
     }
-}
-
-/// The paced runs of `servers` at their `rates`, with this process (the
-/// client) and the servers at real-time priority (`place::realtime`), the
-/// client napping ([`load::NAP`]); every process is put back to the
-/// normal policy after.
-fn paced_realtime(
-    servers: [&Server; 2],
-    rates: [f64; 2],
-    run: impl Fn(&Server, f64) -> (Run, ServerSide),
-) -> Result<[(Run, ServerSide); 2], String> {
-    let pids = [std::process::id(), servers[0].pid(), servers[1].pid()];
-    let raised = pids.iter().try_for_each(|pid| place::realtime(*pid, true));
-    let runs = raised.map(|()| [run(servers[0], rates[0]), run(servers[1], rates[1])]);
-    let lowered = pids.iter().try_for_each(|pid| place::realtime(*pid, false));
-    let runs = runs?;
-    lowered.map_err(|why| format!("the normal policy could not be put back: {why}"))?;
-    Ok(runs)
 }
 
 /// The machine's load averages (1, 5, 15 minutes), from `/proc/loadavg`.
@@ -675,17 +627,6 @@ fn load_average() -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         },
-    )
-}
-
-/// `p50 / p99 / p99.9 / max ms` of a run.
-fn quantiles(run: &Run) -> String {
-    format!(
-        "{:.2} / {:.2} / {:.2} / {:.2} ms",
-        run.percentile(0.5),
-        run.percentile(0.99),
-        run.percentile(0.999),
-        run.percentile(1.0)
     )
 }
 
@@ -845,33 +786,6 @@ fn print(
         "| failed requests (not 200) | {} | {} | |",
         trivial_paced.failed, routing_paced.failed
     );
-    match &r.realtime {
-        Ok([(trivial_rt, trivial_rt_busy), (routing_rt, routing_rt_busy)]) => {
-            println!(
-                "| **at real-time priority** (client and server `SCHED_FIFO`, the client napping {} µs in every {} µs): p50 / p99 / p99.9 / max at 80% of its maximum, open loop, {} s | {} | {} | |",
-                load::NAP.as_micros(),
-                (load::NAP + load::NAP_EVERY).as_micros(),
-                args.paced_seconds,
-                quantiles(trivial_rt),
-                quantiles(routing_rt)
-            );
-            println!(
-                "| at real-time priority: server core busy with the server; with anything else | {:.0}%; {} | {:.0}%; {} | |",
-                100.0 * trivial_rt_busy.server,
-                other(*trivial_rt_busy),
-                100.0 * routing_rt_busy.server,
-                other(*routing_rt_busy)
-            );
-            println!(
-                "| at real-time priority: the client's own stalls; failed requests | {}; {} | {}; {} | |",
-                trivial_rt.stalls.describe(),
-                trivial_rt.failed,
-                routing_rt.stalls.describe(),
-                routing_rt.failed
-            );
-        }
-        Err(why) => println!("| at real-time priority | not measured: {why} | | |"),
-    }
     println!();
     let storm = &r.storm;
     let [by_a, by_b, by_c, other] = storm.by_table;
@@ -920,12 +834,7 @@ fn print(
         println!("- {problem}");
     }
     println!();
-    let default_p99 = routing_paced.percentile(0.99);
-    let realtime_p99 = r
-        .realtime
-        .as_ref()
-        .ok()
-        .map(|[_, (routing_rt, _)]| routing_rt.percentile(0.99));
+    let p99 = routing_paced.percentile(0.99);
     let storm_ok = storm.failed == 0
         && by_c == 0
         && other == 0
@@ -939,16 +848,10 @@ fn print(
         ratio * 100.0,
         yes(ratio >= 0.6)
     );
-    match realtime_p99 {
-        Some(p99) => println!(
-            "| p99 ≤ 2 ms at 80% of the maximum rate | {p99:.2} ms at real-time priority ({default_p99:.2} ms with the default policy, where the machine's other tasks take the client's and the server's cores) | {} |",
-            yes(p99 <= 2.0)
-        ),
-        None => println!(
-            "| p99 ≤ 2 ms at 80% of the maximum rate | {default_p99:.2} ms | {} |",
-            yes(default_p99 <= 2.0)
-        ),
-    }
+    println!(
+        "| p99 ≤ 2 ms at 80% of the maximum rate | {p99:.2} ms | {} |",
+        yes(p99 <= 2.0)
+    );
     println!(
         "| reload storm: 0 failed, 0 from the corrupt table, every good reload takes effect | {} failed, {by_c} corrupt, {}/{} good | {} |",
         storm.failed,

@@ -14,11 +14,7 @@
 //! [`probe`] measures the machine's own stalls on both cores the same way
 //! (a child `--spin-only SECONDS` on the servers' core).
 //!
-//! [`realtime`] puts a process at real-time priority, for the paced runs
-//! measured a second time that way.
-//!
-//! Pinning uses the `taskset` command (util-linux), and priority `chrt`:
-//! no `unsafe` here. If it
+//! Pinning uses the `taskset` command (util-linux): no `unsafe` here. If it
 //! is missing or fails, or fewer than two cores are available, nothing is
 //! pinned and [`Placement::unpinned`] says why; the report prints it.
 //!
@@ -106,35 +102,6 @@ pub fn pin_client() -> Placement {
     }
 }
 
-/// Puts every thread of process `pid` at real-time priority
-/// (`SCHED_FIFO`, priority 10), or back to the normal policy, with the
-/// `chrt` command (util-linux). At real-time priority a thread is not
-/// preempted by the machine's other (normal) tasks: they run when it
-/// sleeps or waits. The kernel's real-time throttling still holds (by
-/// default real-time tasks may use 95% of each second on a core), so a
-/// runaway thread cannot take a core for ever. Needs the right to change
-/// scheduling policy (root, or `CAP_SYS_NICE`).
-pub fn realtime(pid: u32, on: bool) -> Result<(), String> {
-    let policy: &[&str] = if on { &["-f", "10"] } else { &["-o", "0"] };
-    let output = Command::new("chrt")
-        .args(["-a", "-p"])
-        .args(policy)
-        .arg(pid.to_string())
-        .stdin(Stdio::null())
-        .output();
-    match output {
-        Ok(output) if output.status.success() => Ok(()),
-        Ok(output) => Err(format!(
-            "`chrt` failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            Err("`chrt` (util-linux) is not installed".to_owned())
-        }
-        Err(error) => Err(format!("cannot run `chrt`: {error}")),
-    }
-}
-
 /// A server child process, ready to answer. Dropping it stops it.
 pub struct Server {
     child: Child,
@@ -144,11 +111,6 @@ pub struct Server {
 }
 
 impl Server {
-    /// Its process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// The CPU time the server process has used (all its threads).
     pub fn cpu_seconds(&self) -> Option<f64> {
         cpu_seconds(self.child.id())
