@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use dxmap_runtime::space::{Ages, Answering, CaseSex};
+use dxmap_runtime::space::{answering, Ages, Answering, CaseSex};
 use dxmap_runtime::FastMap;
 
 use super::common;
@@ -34,6 +34,20 @@ pub struct Won {
 /// judge them).
 pub(super) type CodeWon = Arc<Vec<(model::RuleId, Vec<Won>)>>;
 
+/// The rules in force naming each code (as many times as a rule names
+/// it), shared by an overlay with the parent it extends for the codes it
+/// does not change. Only the set matters: what the rules win does not
+/// depend on their order ([`won_by`]).
+type CodeRules = BTreeMap<DispositionId, Arc<Vec<model::RuleId>>>;
+
+/// What a layer another extends keeps for the overlays extending it.
+pub(super) struct Kept {
+    /// What the rules of each code it answers with its own rules win.
+    won: FastMap<DispositionId, CodeWon>,
+    /// Its rules in force, by the codes they name.
+    rules: CodeRules,
+}
+
 /// What the rules of each code win, kept for the layers others extend:
 /// an overlay's codes whose rules it does not change win what they win in
 /// its parent, so most of an overlay's rules are not swept again.
@@ -41,7 +55,7 @@ pub(super) struct WonCache {
     /// Per layer, whether another layer extends it.
     pub(super) extended: Vec<bool>,
     /// Per layer extended, what its codes' rules win.
-    of_layer: Vec<Option<FastMap<DispositionId, CodeWon>>>,
+    of_layer: Vec<Option<Kept>>,
 }
 
 impl WonCache {
@@ -53,7 +67,7 @@ impl WonCache {
             }
         }
         WonCache {
-            of_layer: vec![None; model.layers.len()],
+            of_layer: (0..model.layers.len()).map(|_| None).collect(),
             extended,
         }
     }
@@ -86,34 +100,54 @@ pub(super) fn won_cases_from(
     layer_idx: usize,
     layer: &model::Layer,
     cache: &WonCache,
-) -> (Vec<CodeWon>, Option<FastMap<DispositionId, CodeWon>>) {
-    let by_code = common::rules_by_code(model, layer);
-    // The codes whose rules differ from the parent's: those its own rules
-    // and the parent's rules it drops name. `None`: analyse every code.
-    let changed = common::changes_to_parent(model, layer_idx, layer).map(|removed| {
-        let layer_id = model::LayerId::from_index(layer_idx);
-        let own = layer
-            .rules
-            .iter()
-            .filter_map(|id| model.rule(*id))
-            .filter(|r| r.layer == layer_id);
-        let dropped = removed.iter().filter_map(|id| model.rule(*id));
-        common::CodeSet::named(own.chain(dropped))
-    });
-    let parent = match (&changed, layer.parent) {
+) -> (Vec<CodeWon>, Option<Kept>) {
+    let layer_id = model::LayerId::from_index(layer_idx);
+    // For an overlay with changes to its parent: the parent's rules it
+    // drops. The codes whose rules differ from the parent's are those its
+    // own rules and the dropped rules name.
+    let removed = common::changes_to_parent(model, layer_idx, layer);
+    let parent = match (&removed, layer.parent) {
         (Some(_), Some(p)) => cache.of_layer.get(p.index()).and_then(Option::as_ref),
         _ => None,
+    };
+    let (by_code, changed) = match (removed, parent) {
+        (Some(removed), Some(parent)) => {
+            let (by_code, changed) = changed_rules(model, layer_id, layer, removed, &parent.rules);
+            (by_code, Some(changed))
+        }
+        (removed, _) => {
+            let changed = removed.map(|removed| {
+                let own = layer
+                    .rules
+                    .iter()
+                    .filter_map(|id| model.rule(*id))
+                    .filter(|r| r.layer == layer_id);
+                let dropped = removed.iter().filter_map(|id| model.rule(*id));
+                common::CodeSet::named(own.chain(dropped))
+            });
+            let by_code: CodeRules = common::rules_by_code(model, layer)
+                .into_iter()
+                .map(|(dx, rules)| (dx, Arc::new(rules)))
+                .collect();
+            (by_code, changed)
+        }
     };
     let keep = cache.extended.get(layer_idx).copied().unwrap_or(false);
     let mut kept: FastMap<DispositionId, CodeWon> = FastMap::default();
     let mut held = Vec::new();
     for (dx, rule_ids) in &by_code {
-        let answer = common::answered(model, layer, &by_code, *dx);
+        // As [`common::answered`] decides it.
+        let answer = answering(
+            *dx,
+            model.catalogue.get(*dx).and_then(|d| d.same_as),
+            |code| layer.no_search.get(&code),
+            |code| by_code.contains_key(&code),
+        );
         if !matches!(answer, Answering::Rules { code, .. } if code == *dx) {
             continue;
         }
         let same = changed.as_ref().is_some_and(|c| !c.contains(*dx));
-        let code_won = match parent.and_then(|p| p.get(dx)).filter(|_| same) {
+        let code_won = match parent.and_then(|p| p.won.get(dx)).filter(|_| same) {
             Some(won) => Arc::clone(won),
             None => Arc::new(won_by(model, *dx, rule_ids)),
         };
@@ -122,7 +156,56 @@ pub(super) fn won_cases_from(
         }
         held.push(code_won);
     }
-    (held, keep.then_some(kept))
+    (
+        held,
+        keep.then_some(Kept {
+            won: kept,
+            rules: by_code,
+        }),
+    )
+}
+
+/// An overlay's rules in force by code, from its parent's (`parent`): the
+/// codes its own rules and the parent's rules it drops (`removed`) name
+/// are made again, from the parent's rules of the code it keeps and its
+/// own; the others are the parent's. With the set of codes made again.
+fn changed_rules(
+    model: &model::Model,
+    layer_id: model::LayerId,
+    layer: &model::Layer,
+    mut removed: Vec<model::RuleId>,
+    parent: &CodeRules,
+) -> (CodeRules, common::CodeSet) {
+    let mut fresh: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    let mut changed = common::CodeSet::default();
+    for id in &layer.rules {
+        let Some(rule) = model.rule(*id).filter(|r| r.layer == layer_id) else {
+            continue;
+        };
+        for dx in &rule.dispositions {
+            changed.insert(*dx);
+            fresh.entry(*dx).or_default().push(*id);
+        }
+    }
+    for rule in removed.iter().filter_map(|id| model.rule(*id)) {
+        for dx in &rule.dispositions {
+            changed.insert(*dx);
+            fresh.entry(*dx).or_default();
+        }
+    }
+    removed.sort_unstable();
+    let mut by_code = parent.clone();
+    for (dx, mut rules) in fresh {
+        if let Some(below) = parent.get(&dx) {
+            rules.extend(below.iter().filter(|id| removed.binary_search(id).is_err()));
+        }
+        if rules.is_empty() {
+            by_code.remove(&dx);
+        } else {
+            by_code.insert(dx, Arc::new(rules));
+        }
+    }
+    (by_code, changed)
 }
 
 /// The parts of `held` (see [`won_cases`]), grouped by rule in rule
