@@ -5,6 +5,7 @@
 //! Imports: `crate::{request, state, decision_log}`, dxmap-runtime,
 //! serde_json, jiff.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -155,7 +156,8 @@ pub fn route_json(routed: &Routed<'_>, active: &Active, case: &Case, explain: bo
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"table\":{\"format\":");
-    out.extend_from_slice(dxmap_runtime::table::FORMAT_VERSION.to_string().as_bytes());
+    // Writing to a `Vec` does not fail.
+    let _ = write!(out, "{}", dxmap_runtime::table::FORMAT_VERSION);
     out.extend_from_slice(b",\"hash\":");
     string(&mut out, &active.hash);
     out.push(b'}');

@@ -185,14 +185,12 @@ pub fn plain_case(body: &[u8], now: Timestamp) -> Option<Request> {
     let plain: Plain<'_> = serde_json::from_slice(body).ok()?;
     let channel = Channel::parse(plain.channel)?;
     let age_days = match plain.age {
-        PlainAge::Years(years) => dxmap_runtime::space::parse_age(&years.to_string())?,
+        PlainAge::Years(years) => age_in_years(years)?,
         PlainAge::Text(text) => dxmap_runtime::space::parse_age(text)?,
     };
     let sex = match plain.sex {
         None => None,
-        Some("female") => Some(Sex::Female),
-        Some("male") => Some(Sex::Male),
-        Some(_) => return None,
+        Some(text) => Some(sex_named(text)?),
     };
     let at = match plain.at {
         None => now,
@@ -200,10 +198,7 @@ pub fn plain_case(body: &[u8], now: Timestamp) -> Option<Request> {
     };
     let location = match plain.location {
         None => None,
-        Some([lat, lon]) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {
-            Some([lat, lon])
-        }
-        Some(_) => return None,
+        Some(degrees) => Some(on_earth(degrees)?),
     };
     Some(Request {
         case: Case {
@@ -265,15 +260,9 @@ pub fn case(value: &Value, now: Timestamp) -> Result<Request, ApiError> {
     let age_days = age(object.get("age"))?;
     let sex = match object.get("sex") {
         None | Some(Value::Null) => None,
-        Some(Value::String(text)) if text == "female" => Some(Sex::Female),
-        Some(Value::String(text)) if text == "male" => Some(Sex::Male),
-        Some(_) => {
-            return Err(ApiError::field(
-                "invalid_case",
-                "sex",
-                "`sex` is `female`, `male` or absent",
-            ))
-        }
+        Some(value) => Some(value.as_str().and_then(sex_named).ok_or_else(|| {
+            ApiError::field("invalid_case", "sex", "`sex` is `female`, `male` or absent")
+        })?),
     };
     let postcode = required_string(object, "postcode")?;
     let at = match object.get("at") {
@@ -346,13 +335,30 @@ fn age(value: Option<&Value>) -> Result<u32, ApiError> {
         None | Some(Value::Null) => {
             Err(ApiError::field("missing_field", "age", "`age` is required"))
         }
-        Some(Value::Number(number)) => {
-            let years = number.as_u64().ok_or_else(wrong)?;
-            dxmap_runtime::space::parse_age(&years.to_string()).ok_or_else(wrong)
-        }
+        Some(Value::Number(number)) => number.as_u64().and_then(age_in_years).ok_or_else(wrong),
         Some(Value::String(text)) => dxmap_runtime::space::parse_age(text).ok_or_else(wrong),
         Some(_) => Err(wrong()),
     }
+}
+
+/// An age given as a whole number of years, in days, as the runtime reads
+/// `40` (and refuses beyond its limit). Both readings of a body use it.
+fn age_in_years(years: u64) -> Option<u32> {
+    dxmap_runtime::space::parse_age(&years.to_string())
+}
+
+/// `female` or `male`; anything else is no sex a case can have.
+fn sex_named(text: &str) -> Option<Sex> {
+    match text {
+        "female" => Some(Sex::Female),
+        "male" => Some(Sex::Male),
+        _ => None,
+    }
+}
+
+/// A location in degrees, if it is a latitude and a longitude.
+fn on_earth([lat, lon]: [f64; 2]) -> Option<[f64; 2]> {
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some([lat, lon])
 }
 
 /// A time: RFC 3339 with an offset, or local to Europe/London (the
@@ -375,11 +381,7 @@ fn location(value: Option<&Value>) -> Result<Option<[f64; 2]>, ApiError> {
             [lat, lon] => {
                 let lat = lat.as_f64().ok_or_else(wrong)?;
                 let lon = lon.as_f64().ok_or_else(wrong)?;
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
-                    Ok(Some([lat, lon]))
-                } else {
-                    Err(wrong())
-                }
+                on_earth([lat, lon]).map(Some).ok_or_else(wrong)
             }
             _ => Err(wrong()),
         },
