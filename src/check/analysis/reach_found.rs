@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dxmap_runtime::FastMap;
 
-use super::common;
-use super::reach_units::{closed_text, Raw, Reach, Unreached, WholeAreas};
+use super::common::{self, Witness};
+use super::reach_units::{
+    closed_text, witness, Judgements, Raw, Reach, Unreached, WholeAreas,
+};
 use super::won::Won;
 use crate::catalogue::DispositionId;
 use crate::check::model;
@@ -21,11 +23,17 @@ use crate::diagnostics::{self, Code, Diagnostic, Expand as _};
 use crate::source::Span;
 
 /// `a, b, c, d, e and 3 more`.
-fn some_of(items: &[String]) -> String {
-    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+fn some_of<S: AsRef<str>>(items: &[S]) -> String {
+    some_of_total(items, items.len())
+}
+
+/// [`some_of`] a list of `total` items of which `items` are the first
+/// (at least five, or all).
+fn some_of_total<S: AsRef<str>>(items: &[S], total: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(AsRef::as_ref).collect();
     let mut text = shown.join(", ");
-    if items.len() > 5 {
-        text.push_str(&format!(" and {} more", items.len() - 5));
+    if total > 5 {
+        text.push_str(&format!(" and {} more", total - 5));
     }
     text
 }
@@ -75,6 +83,7 @@ impl<'m> Work<'m> {
     /// Judges parts not yet taken until none is left.
     pub(super) fn help(&self) -> Done {
         let mut done = Vec::new();
+        let mut known = Judgements::default();
         loop {
             let nth = self.next.fetch_add(1, Ordering::Relaxed);
             let layers = self
@@ -88,7 +97,7 @@ impl<'m> Work<'m> {
             }
             let mut part = Part::default();
             for &layer in layers {
-                self.reach.judge(layer, &mut |raw| {
+                self.reach.judge(layer, &mut known, &mut |raw| {
                     let compact = part.keep(&raw);
                     part.found.push(compact);
                 });
@@ -370,19 +379,38 @@ impl diagnostics::Expand for Deferred {
         }
     }
 
+    /// [`Deferred::render`]'s message alone, made without the whole
+    /// finding: a large group's messages are all made to order it, and
+    /// few of its findings are shown.
     fn message(&self, item: u32) -> String {
-        let Some((rule, _, finding)) = self.finding(item) else {
+        let Some((part, compact, rule, layer)) = self.compact(item) else {
             return String::new();
         };
-        let codes = self.codes_of(&finding);
-        let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
-        message(rule, &finding, &codes, &closed)
+        let names: Vec<&str> = pool(&part.units, compact.units)
+            .iter()
+            .map(|u| layer.units.get(*u as usize).map_or("", String::as_str))
+            .collect();
+        let units = some_of(&layer.areas.shown_names(&names));
+        let codes: Vec<&str> = pool(&part.codes, compact.codes)
+            .iter()
+            .map(|dx| self.code_name(*dx))
+            .collect();
+        let closed = Deferred::closed(part, compact);
+        let first: Vec<String> = closed.iter().take(5).copied().map(closed_text).collect();
+        message(
+            rule,
+            &witness(compact.layer, &compact.case),
+            compact.restricted,
+            &some_of(&codes),
+            &units,
+            &some_of_total(&first, closed.len()),
+        )
     }
 }
 
 impl Deferred {
-    /// Finding `item` with its rule and layer.
-    fn finding(&self, item: u32) -> Option<(&RuleText, &LayerText, Unreached)> {
+    /// Finding `item` as kept, with its part, rule and layer.
+    fn compact(&self, item: u32) -> Option<(&Part, &Compact, &RuleText, &LayerText)> {
         // The part holding it: the last that starts at or before it.
         let nth = self
             .starts
@@ -393,15 +421,26 @@ impl Deferred {
         let compact = part.found.get(item.checked_sub(start)? as usize)?;
         let layer = self.layers.get(compact.layer.index())?.as_ref()?;
         let rule = self.rules.get(compact.rule.index())?;
+        Some((part, compact, rule, layer))
+    }
+
+    /// The closed times of a finding kept (none for reach).
+    fn closed(part: &Part, compact: &Compact) -> Vec<(usize, u16, u16)> {
         let week = (compact.closed as usize)
             .checked_sub(1)
             .and_then(|at| part.weeks.get(at))
             .copied()
             .unwrap_or((0, 0));
-        let closed: Vec<(usize, u16, u16)> = pool(&part.closed, week)
+        pool(&part.closed, week)
             .iter()
             .map(|&(day, from, to)| (usize::from(day), from, to))
-            .collect();
+            .collect()
+    }
+
+    /// Finding `item` with its rule and layer.
+    fn finding(&self, item: u32) -> Option<(&RuleText, &LayerText, Unreached)> {
+        let (part, compact, rule, layer) = self.compact(item)?;
+        let closed = Deferred::closed(part, compact);
         let order: Vec<usize> = pool(&part.units, compact.units)
             .iter()
             .map(|u| *u as usize)
@@ -425,11 +464,14 @@ impl Deferred {
 
     /// A disposition code as written.
     fn code_of(&self, dx: DispositionId) -> String {
+        self.code_name(dx).to_owned()
+    }
+
+    fn code_name(&self, dx: DispositionId) -> &str {
         usize::try_from(dx.0)
             .ok()
             .and_then(|at| self.dx.get(at))
             .map_or("?", String::as_str)
-            .to_owned()
     }
 
     /// The codes a finding concerns, as written.
@@ -456,7 +498,14 @@ impl Deferred {
             )
         };
         let closed: Vec<String> = finding.closed.iter().copied().map(closed_text).collect();
-        let message = message(rule, &finding, &codes, &closed);
+        let message = message(
+            rule,
+            &finding.witness,
+            finding.restricted,
+            &some_of(&codes),
+            &some_of(&finding.shown_units),
+            &some_of(&closed),
+        );
         let (code, help) = if closed.is_empty() {
             (
                 if finding.urgent {
@@ -496,30 +545,27 @@ impl Deferred {
     }
 }
 
-/// A reach or hours finding's message (`closed` empty for reach).
-fn message(rule: &RuleText, finding: &Unreached, codes: &[String], closed: &[String]) -> String {
+/// A reach or hours finding's message, from its lists as shown
+/// ([`some_of`]; `closed` empty for reach).
+fn message(
+    rule: &RuleText,
+    witness: &Witness,
+    restricted: bool,
+    codes: &str,
+    units: &str,
+    closed: &str,
+) -> String {
     let types = &rule.types;
-    let channel = finding.witness.channel.as_str();
+    let channel = witness.channel.as_str();
     if !closed.is_empty() {
+        format!("{codes} on {channel} in {units}: no {types} service is open {closed}")
+    } else if restricted {
         format!(
-            "{} on {channel} in {}: no {types} service is open {}",
-            some_of(codes),
-            some_of(&finding.shown_units),
-            some_of(closed)
-        )
-    } else if finding.restricted {
-        format!(
-            "{} on {channel} in {} for {}{}: no {types} service covers these cases",
-            some_of(codes),
-            some_of(&finding.shown_units),
-            finding.witness.ages,
-            common::sex_text(finding.witness.sex)
+            "{codes} on {channel} in {units} for {}{}: no {types} service covers these cases",
+            witness.ages,
+            common::sex_text(witness.sex)
         )
     } else {
-        format!(
-            "{} on {channel} in {}: no {types} service covers it",
-            some_of(codes),
-            some_of(&finding.shown_units)
-        )
+        format!("{codes} on {channel} in {units}: no {types} service covers it")
     }
 }

@@ -179,33 +179,26 @@ impl<'a> Offer<'a> {
 }
 
 /// What the units of a layer offer one (route, channel, sex): the
-/// distinct offers, and each unit's. Most units of an area are covered by
-/// the same services, so each distinct offer is judged once.
+/// distinct offers (numbered by [`Judgements`]), and each unit's. Most
+/// units of an area are covered by the same services, so each distinct
+/// offer is judged once.
 #[derive(Debug, Default)]
-struct Offers<'a> {
-    distinct: Vec<Offer<'a>>,
+struct Offers {
+    distinct: Vec<u32>,
     /// Per unit, the index of its offer in `distinct`.
     of_unit: Vec<usize>,
 }
 
-impl<'a> Offers<'a> {
-    fn new(offers: impl Iterator<Item = Offer<'a>>) -> Offers<'a> {
-        // Services are told apart by address: all borrow from one model.
-        let mut seen: FastMap<(Vec<*const model::Service>, bool), usize> = FastMap::default();
+impl Offers {
+    fn new<'m>(offers: impl Iterator<Item = Offer<'m>>, known: &mut Judgements<'m>) -> Offers {
+        let mut local: FastMap<u32, usize> = FastMap::default();
         let mut all = Offers::default();
         for offer in offers {
-            let key = (
-                offer
-                    .services
-                    .iter()
-                    .map(|s| std::ptr::from_ref(*s))
-                    .collect(),
-                offer.routed,
-            );
+            let number = known.number(offer);
             let next = all.distinct.len();
-            let idx = *seen.entry(key).or_insert(next);
+            let idx = *local.entry(number).or_insert(next);
             if idx == next {
-                all.distinct.push(offer);
+                all.distinct.push(number);
             }
             all.of_unit.push(idx);
         }
@@ -213,31 +206,84 @@ impl<'a> Offers<'a> {
     }
 }
 
-/// What one (route, case cell, urgency) finds: the judgement of each
-/// distinct offer that finds something, and the units (in unit order)
-/// with the index of their judgement.
+/// What one thread has judged so far, kept from overlay to overlay: the
+/// overlays of a large tree offer the same services to the same ages
+/// again and again (the services of a region in each of its overlays), so
+/// each (offer, ages, urgency) is judged once. What it finds depends on
+/// nothing else, so the findings do not depend on what was judged before.
+#[derive(Debug, Default)]
+pub(super) struct Judgements<'m> {
+    /// Each distinct offer, by its services (told apart by address: all
+    /// borrow from one model) and whether any is of the routed types.
+    numbers: FastMap<(Vec<*const model::Service>, bool), u32>,
+    offers: Vec<Offer<'m>>,
+    /// Per (offer, ages, urgency), the index in `found` of what it finds,
+    /// or `None` when it finds nothing.
+    judged: FastMap<(u32, Ages, bool), Option<u32>>,
+    found: Vec<AtUnit>,
+}
+
+impl<'m> Judgements<'m> {
+    /// The number of `offer`, the same for the same services.
+    fn number(&mut self, offer: Offer<'m>) -> u32 {
+        let key = (
+            offer
+                .services
+                .iter()
+                .map(|s| std::ptr::from_ref(*s))
+                .collect(),
+            offer.routed,
+        );
+        let next = u32::try_from(self.offers.len()).unwrap_or(u32::MAX);
+        let number = *self.numbers.entry(key).or_insert(next);
+        if number == next {
+            self.offers.push(offer);
+        }
+        number
+    }
+
+    /// What offer `number` finds for `ages` (see [`judge`]): the index of
+    /// the finding, or `None` when it finds nothing.
+    fn judge(&mut self, number: u32, ages: Ages, urgent: bool) -> Option<u32> {
+        if let Some(known) = self.judged.get(&(number, ages, urgent)) {
+            return *known;
+        }
+        let at = usize::try_from(number)
+            .ok()
+            .and_then(|n| self.offers.get(n))
+            .map(|offer| judge(offer, ages, urgent))
+            .filter(|at| at.unreached || !at.closed.is_empty());
+        let found = at.map(|at| {
+            self.found.push(at);
+            u32::try_from(self.found.len() - 1).unwrap_or(u32::MAX)
+        });
+        self.judged.insert((number, ages, urgent), found);
+        found
+    }
+
+    fn found(&self, idx: u32) -> Option<&AtUnit> {
+        usize::try_from(idx).ok().and_then(|i| self.found.get(i))
+    }
+}
+
+/// What one (route, case cell, urgency) finds: the units (in unit order)
+/// where something is found, with the index of the finding in
+/// [`Judgements`].
 #[derive(Debug, Default)]
 struct Judged {
-    results: Vec<AtUnit>,
-    units: Vec<(usize, usize)>,
+    units: Vec<(usize, u32)>,
     /// Whether some unit is unreached (not only an hours gap).
     reaches_a_gap: bool,
 }
 
 impl Judged {
-    fn new(offers: &Offers<'_>, ages: Ages, urgent: bool) -> Judged {
-        let mut of_offer: Vec<Option<usize>> = Vec::with_capacity(offers.distinct.len());
-        let mut results = Vec::new();
-        for offer in &offers.distinct {
-            let at = judge(offer, ages, urgent);
-            if at.unreached || !at.closed.is_empty() {
-                of_offer.push(Some(results.len()));
-                results.push(at);
-            } else {
-                of_offer.push(None);
-            }
-        }
-        let units: Vec<(usize, usize)> = offers
+    fn new(offers: &Offers, ages: Ages, urgent: bool, known: &mut Judgements<'_>) -> Judged {
+        let of_offer: Vec<Option<u32>> = offers
+            .distinct
+            .iter()
+            .map(|number| known.judge(*number, ages, urgent))
+            .collect();
+        let units: Vec<(usize, u32)> = offers
             .of_unit
             .iter()
             .enumerate()
@@ -245,9 +291,8 @@ impl Judged {
             .collect();
         let reaches_a_gap = units
             .iter()
-            .any(|&(_, result)| results.get(result).is_some_and(|at| at.unreached));
+            .any(|&(_, found)| known.found(found).is_some_and(|at| at.unreached));
         Judged {
-            results,
             units,
             reaches_a_gap,
         }
@@ -442,7 +487,7 @@ pub(super) struct Raw<'a> {
 }
 
 /// A witness for a case won in a layer.
-fn witness(layer: model::LayerId, case: &Won) -> Witness {
+pub(super) fn witness(layer: model::LayerId, case: &Won) -> Witness {
     Witness {
         layer,
         dx: case.dx,
@@ -475,8 +520,9 @@ impl Raw<'_> {
 /// each is kept small as it comes.
 pub(super) fn each_unreached(model: &model::Model, mut emit: impl FnMut(Raw<'_>)) {
     let reach = Reach::new(model);
+    let mut known = Judgements::default();
     for &layer in reach.layers() {
-        reach.judge(layer, &mut emit);
+        reach.judge(layer, &mut known, &mut emit);
     }
 }
 
@@ -565,8 +611,14 @@ impl<'m> Reach<'m> {
         &self.judged
     }
 
-    /// The findings of one layer, rule by rule.
-    pub(super) fn judge(&self, layer_idx: usize, emit: &mut impl FnMut(Raw<'_>)) {
+    /// The findings of one layer, rule by rule; `known` is what this
+    /// thread has judged in the layers before.
+    pub(super) fn judge(
+        &self,
+        layer_idx: usize,
+        known: &mut Judgements<'m>,
+        emit: &mut impl FnMut(Raw<'_>),
+    ) {
         let model = self.model;
         let (geography, by_unit) = (self.geography, &self.by_unit);
         let (urgent_code, route_of) = (&self.urgent_code, &self.route_of);
@@ -597,7 +649,7 @@ impl<'m> Reach<'m> {
         let mut memo: FastMap<(usize, Cell, bool), usize> = FastMap::default();
         let mut judged: Vec<Judged> = Vec::new();
         type OfferKey = (usize, model::Channel, CaseSex);
-        let mut offers: FastMap<OfferKey, Offers<'_>> = FastMap::default();
+        let mut offers: FastMap<OfferKey, Offers> = FastMap::default();
         let parts = by_rule(&held);
         // Reused from rule to rule: most rules find nothing.
         let mut finding = Finding::new(units.len());
@@ -630,11 +682,14 @@ impl<'m> Reach<'m> {
                         offers
                             .entry((route, case.channel, case.sex))
                             .or_insert_with(|| {
-                                Offers::new(candidates.iter().map(|c| {
-                                    Offer::new(model, c, &rule.route, case.channel, case.sex)
-                                }))
+                                Offers::new(
+                                    candidates.iter().map(|c| {
+                                        Offer::new(model, c, &rule.route, case.channel, case.sex)
+                                    }),
+                                    known,
+                                )
                             });
-                    judged.push(Judged::new(offers, case.ages, urgent));
+                    judged.push(Judged::new(offers, case.ages, urgent, known));
                     marked.push(0);
                     judged.len() - 1
                 });
@@ -653,7 +708,7 @@ impl<'m> Reach<'m> {
                     continue;
                 }
                 for &(unit, result) in &found.units {
-                    let Some(at) = found.results.get(result) else {
+                    let Some(at) = known.found(result) else {
                         continue;
                     };
                     if at.unreached {
@@ -765,7 +820,16 @@ impl WholeAreas {
 
     /// `units` (each once) as people read them.
     pub(super) fn shown(&self, units: &[String]) -> Vec<String> {
-        let listed: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+        let units: Vec<&str> = units.iter().map(String::as_str).collect();
+        self.shown_names(&units)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// [`WholeAreas::shown`], borrowing the names.
+    pub(super) fn shown_names<'a>(&'a self, units: &[&'a str]) -> Vec<&'a str> {
+        let listed: BTreeSet<&str> = units.iter().copied().collect();
         let mut whole: BTreeMap<&str, &str> = BTreeMap::new();
         for (area, districts) in &self.areas {
             if districts.iter().all(|d| listed.contains(d.as_str())) {
@@ -774,12 +838,12 @@ impl WholeAreas {
                 }
             }
         }
-        let mut out: Vec<String> = Vec::new();
+        let mut out: Vec<&str> = Vec::new();
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         for unit in units {
-            let name = whole.get(unit.as_str()).copied().unwrap_or(unit);
+            let name = whole.get(unit).copied().unwrap_or(unit);
             if seen.insert(name) {
-                out.push(name.to_owned());
+                out.push(name);
             }
         }
         out
