@@ -36,9 +36,10 @@
 //! (unreachable services, types without services) and `overrides`
 //! (identical overrides, useless suspensions), [`reach_units`] (cases
 //! no service covers in an overlay's area, and gaps in urgent services'
-//! hours; `reach_found` keeps its findings small until shown), `won` (the cases each rule of a layer wins, for them), `remap`
-//! (remap chains and
-//! risky remaps); [`common`] holds what they share. What a rule
+//! hours; `reach_offers` judges what a unit's services offer a case,
+//! once per thread, `reach_found` keeps its findings small until shown),
+//! `won` (the cases each rule of a layer wins, for them), `remap` (remap
+//! chains and risky remaps); [`common`] holds what they share. What a rule
 //! matches, how ages convert, what a sex admits and how `same_as` and
 //! `no_search` resolve are the runtime's (`dxmap_runtime::space`): the
 //! analyses call it and decide none of it again.
@@ -54,6 +55,7 @@ pub mod overlap;
 mod overrides;
 mod reach;
 mod reach_found;
+mod reach_offers;
 pub mod reach_units;
 mod remap;
 mod timeframe;

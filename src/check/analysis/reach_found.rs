@@ -5,7 +5,7 @@
 //! a renderer shows it ([`diagnostics::Expand`]). What the messages name
 //! of the model is copied once, as the findings may outlive it.
 //!
-//! Imports: `super::{common, reach_units, won}`, `crate::check::model`,
+//! Imports: `super::{common, reach_offers, reach_units, won}`, `crate::check::model`,
 //! `crate::catalogue`, `crate::diagnostics`, `crate::source`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,9 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use dxmap_runtime::FastMap;
 
 use super::common::{self, Witness};
-use super::reach_units::{
-    closed_text, witness, Judgements, Raw, Reach, Unreached, WholeAreas,
-};
+use super::reach_offers::{closed_text, Judgements};
+use super::reach_units::{witness, Raw, Reach, Unreached, WholeAreas};
 use super::won::Won;
 use crate::catalogue::DispositionId;
 use crate::check::model;
