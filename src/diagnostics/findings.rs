@@ -45,6 +45,21 @@ pub struct Pending {
     pub allowed: Option<u32>,
 }
 
+impl Pending {
+    /// What a renderer decides on.
+    fn head(&self) -> Head {
+        Head {
+            code: self.code,
+            span: self.span,
+            allowed: self.allowed.is_some(),
+        }
+    }
+}
+
+/// Pending findings whose messages are made together, at least (see
+/// [`Findings::visit`]).
+const AHEAD: usize = 4096;
+
 /// What a renderer decides on: a finding's code, place, and whether it is
 /// allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,28 +231,71 @@ impl Findings {
         }
     }
 
-    /// The messages of a group of pending findings, in group order: a
-    /// large group's are made on two threads, half each (a rule's findings
-    /// in a thousand overlays share its place).
-    fn messages<'a>(&self, group: &'a [Pending]) -> Vec<(String, &'a Pending)> {
+    /// The messages of `items` (pending findings of whole groups), in
+    /// order: made on two threads, half each, when there are many.
+    fn messages(&self, items: &[&Pending]) -> Vec<String> {
         const ON_TWO_THREADS: usize = 64;
-        let make = |part: &'a [Pending]| -> Vec<(String, &'a Pending)> {
-            part.iter().map(|p| (self.message(p), p)).collect()
-        };
-        if group.len() < ON_TWO_THREADS {
-            return make(group);
+        let make =
+            |part: &[&Pending]| -> Vec<String> { part.iter().map(|p| self.message(p)).collect() };
+        if items.len() < ON_TWO_THREADS {
+            return make(items);
         }
-        let (first, second) = group.split_at(group.len() / 2);
+        let (first, second) = items.split_at(items.len() / 2);
         std::thread::scope(|scope| {
             let theirs = scope.spawn(|| make(second));
-            let mut ordered = make(first);
+            let mut made = make(first);
             match theirs.join() {
-                Ok(rest) => ordered.extend(rest),
+                Ok(rest) => made.extend(rest),
                 // Made again here: the same messages, in the same order.
-                Err(_) => ordered.extend(make(second)),
+                Err(_) => made.extend(make(second)),
             }
-            ordered
+            made
         })
+    }
+
+    /// The messages of the group of pending findings at `at` (its
+    /// length `len`), and of the groups after it that `visitor` wants now,
+    /// up to [`AHEAD`] findings: most groups of a large tree are wanted
+    /// (each overlay's area is a place of its own), and their messages
+    /// are made on two threads together. A group wanted now may not be
+    /// when its turn comes (its messages are then dropped); one not
+    /// wanted now will not be ([`Visit::wants`]).
+    fn messages_ahead(
+        &self,
+        at: usize,
+        len: usize,
+        visitor: &impl Visit,
+    ) -> std::collections::VecDeque<(usize, Vec<String>)> {
+        let mut groups = vec![(at, len)];
+        let mut count = len;
+        let mut next = at + len;
+        while count < AHEAD {
+            let Some(first) = self.pending.get(next) else {
+                break;
+            };
+            let key = (first.span.file, first.span.start, first.code);
+            let len = self
+                .pending
+                .iter()
+                .skip(next)
+                .take_while(|p| (p.span.file, p.span.start, p.code) == key)
+                .count();
+            let group = self.pending.get(next..next + len).unwrap_or_default();
+            if group.iter().any(|p| visitor.wants(&p.head())) {
+                groups.push((next, len));
+                count += len;
+            }
+            next += len;
+        }
+        let items: Vec<&Pending> = groups
+            .iter()
+            .flat_map(|&(at, len)| self.pending.get(at..at + len).unwrap_or_default())
+            .collect();
+        let mut made = self.messages(&items).into_iter();
+        groups
+            .into_iter()
+            .map(|(at, len)| (at, made.by_ref().take(len).collect()))
+            .collect()
     }
 
     /// A pending finding made whole, with its allow's reason.
@@ -257,9 +315,11 @@ impl Findings {
     /// messages, only when `visitor` wants one of them.
     pub fn visit(&self, visitor: &mut impl Visit) {
         let mut full = self.full.iter().peekable();
-        let mut pending = self.pending.as_slice();
+        let mut at = 0;
+        // Messages made ahead, by their group's first finding.
+        let mut ahead = std::collections::VecDeque::new();
         loop {
-            let next_pending = pending.first();
+            let next_pending = self.pending.get(at);
             let take_full = match (full.peek(), next_pending) {
                 (Some(d), Some(p)) => {
                     let span = d.primary.span;
@@ -279,34 +339,39 @@ impl Findings {
                 break;
             };
             let key = (first.span.file, first.span.start, first.code);
-            let len = pending
+            let len = self
+                .pending
                 .iter()
+                .skip(at)
                 .take_while(|p| (p.span.file, p.span.start, p.code) == key)
                 .count();
-            let (group, rest) = pending.split_at(len);
-            pending = rest;
-            let head = |p: &Pending| Head {
-                code: p.code,
-                span: p.span,
-                allowed: p.allowed.is_some(),
-            };
-            if group.iter().any(|p| visitor.wants(&head(p))) {
-                let mut ordered = self.messages(group);
+            let group = self.pending.get(at..at + len).unwrap_or_default();
+            if group.iter().any(|p| visitor.wants(&p.head())) {
+                while ahead.front().is_some_and(|(start, _)| *start < at) {
+                    ahead.pop_front();
+                }
+                if ahead.front().is_none_or(|(start, _)| *start != at) {
+                    ahead = self.messages_ahead(at, len, visitor);
+                }
+                let messages = ahead.pop_front().map(|(_, made)| made).unwrap_or_default();
+                let mut ordered: Vec<(String, &Pending)> =
+                    messages.into_iter().zip(group).collect();
                 // Stable: findings with the same message stay as found.
                 ordered.sort_by(|a, b| a.0.cmp(&b.0));
                 for (_, p) in ordered {
-                    if visitor.wants(&head(p)) {
+                    if visitor.wants(&p.head()) {
                         let whole = self.expanded(p);
                         visitor.visit(Head::of(&whole), Some(&whole));
                     } else {
-                        visitor.visit(head(p), None);
+                        visitor.visit(p.head(), None);
                     }
                 }
             } else {
                 for p in group {
-                    visitor.visit(head(p), None);
+                    visitor.visit(p.head(), None);
                 }
             }
+            at += len;
         }
     }
 }

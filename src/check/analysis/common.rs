@@ -221,8 +221,13 @@ pub(super) fn changes_to_parent(
     let parent = model.layer(parent_id)?;
     let layer_id = model::LayerId::from_index(layer_idx);
     let mut removed = Vec::new();
-    let mut below = parent.rules.iter();
+    let mut below = parent.rules.iter().peekable();
     for rule_id in &layer.rules {
+        // Most rules are the parent's next, inherited: no need to look
+        // them up (a rule of the layer's own is never one of its parent's).
+        if below.next_if(|kept| *kept == rule_id).is_some() {
+            continue;
+        }
         if model.rule(*rule_id).is_none_or(|r| r.layer == layer_id) {
             continue;
         }

@@ -288,6 +288,8 @@ pub(super) struct Reach<'m> {
     /// Per rule, its list of routed types as a number: rules routing to
     /// the same types are served by the same services.
     route_of: Vec<usize>,
+    /// Each list of routed types, by its number.
+    routes: Vec<&'m [model::ServiceTypeId]>,
 }
 
 impl<'m> Reach<'m> {
@@ -306,12 +308,17 @@ impl<'m> Reach<'m> {
             .map(|d| d.timeframe_minutes.is_some_and(|t| t <= URGENT_MINUTES))
             .collect();
         let mut route_numbers: FastMap<&[model::ServiceTypeId], usize> = FastMap::default();
+        let mut routes = Vec::new();
         let route_of: Vec<usize> = model
             .rules
             .iter()
             .map(|rule| {
                 let next = route_numbers.len();
-                *route_numbers.entry(rule.route.as_slice()).or_insert(next)
+                let number = *route_numbers.entry(rule.route.as_slice()).or_insert(next);
+                if number == next {
+                    routes.push(rule.route.as_slice());
+                }
+                number
             })
             .collect();
         let mut units = Vec::with_capacity(model.layers.len());
@@ -343,6 +350,7 @@ impl<'m> Reach<'m> {
             judged,
             urgent_code,
             route_of,
+            routes,
         }
     }
 
@@ -404,12 +412,10 @@ impl<'m> Reach<'m> {
             let Some(rule_id) = group.first().map(|(id, _)| *id) else {
                 continue;
             };
-            let Some(rule) = model.rule(rule_id) else {
-                continue;
-            };
             let Some(&route) = route_of.get(rule_id.index()) else {
                 continue;
             };
+            let types = self.routes.get(route).copied().unwrap_or_default();
             finding.reset();
             for case in group.iter().flat_map(|(_, cases)| cases.iter()) {
                 let urgent = usize::try_from(case.dx.0)
@@ -422,9 +428,9 @@ impl<'m> Reach<'m> {
                         .entry((route, case.channel, case.sex))
                         .or_insert_with(|| {
                             Offers::new(
-                                candidates.iter().map(|c| {
-                                    Offer::new(model, c, &rule.route, case.channel, case.sex)
-                                }),
+                                candidates
+                                    .iter()
+                                    .map(|c| Offer::new(model, c, types, case.channel, case.sex)),
                                 known,
                             )
                         });
