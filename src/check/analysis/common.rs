@@ -214,13 +214,31 @@ pub(super) fn changes_to_parent(
     layer_idx: usize,
     layer: &model::Layer,
 ) -> Option<Vec<model::RuleId>> {
+    changes(model, layer_idx, layer).map(|c| c.removed)
+}
+
+/// An overlay's changes to its parent (see [`changes_to_parent`]).
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    /// The parent's rules it removes, in the parent's order.
+    pub(super) removed: Vec<model::RuleId>,
+    /// The rules in force it defines, in its order.
+    pub(super) own: Vec<model::RuleId>,
+}
+
+/// [`changes_to_parent`], with the rules the overlay defines.
+pub(super) fn changes(
+    model: &model::Model,
+    layer_idx: usize,
+    layer: &model::Layer,
+) -> Option<Changes> {
     let parent_id = layer.parent?;
     if parent_id.index() >= layer_idx {
         return None;
     }
     let parent = model.layer(parent_id)?;
     let layer_id = model::LayerId::from_index(layer_idx);
-    let mut removed = Vec::new();
+    let mut changes = Changes::default();
     let mut below = parent.rules.iter().peekable();
     for rule_id in &layer.rules {
         // Most rules are the parent's next, inherited: no need to look
@@ -228,8 +246,13 @@ pub(super) fn changes_to_parent(
         if below.next_if(|kept| *kept == rule_id).is_some() {
             continue;
         }
-        if model.rule(*rule_id).is_none_or(|r| r.layer == layer_id) {
-            continue;
+        match model.rule(*rule_id) {
+            None => continue,
+            Some(rule) if rule.layer == layer_id => {
+                changes.own.push(*rule_id);
+                continue;
+            }
+            Some(_) => {}
         }
         // Up to the parent's rule it inherits; those skipped are removed.
         loop {
@@ -237,11 +260,11 @@ pub(super) fn changes_to_parent(
             if kept == rule_id {
                 break;
             }
-            removed.push(*kept);
+            changes.removed.push(*kept);
         }
     }
-    removed.extend(below.copied());
-    Some(removed)
+    changes.removed.extend(below.copied());
+    Some(changes)
 }
 
 /// Whether a rule is new to a layer: defined by it, or any rule when the
@@ -278,4 +301,50 @@ pub fn witness_text(model: &model::Model, witness: &Witness) -> String {
         witness.ages,
         sex_text(witness.sex),
     )
+}
+
+/// A union of age intervals, merged: disjoint, not touching; by youngest
+/// age.
+#[derive(Debug, Default)]
+pub(super) struct AgeUnion(BTreeMap<u32, Ages>);
+
+impl AgeUnion {
+    /// Its pieces, youngest first.
+    pub(super) fn pieces(&self) -> impl Iterator<Item = Ages> + '_ {
+        self.0.values().copied()
+    }
+
+    /// Whether every age of `ages` lies within the union.
+    pub(super) fn covers(&self, ages: Ages) -> bool {
+        ages.is_empty()
+            || self
+                .0
+                .range(..=ages.min_days)
+                .next_back()
+                .is_some_and(|(_, piece)| piece.covers(ages))
+    }
+
+    pub(super) fn insert(&mut self, mut ages: Ages) {
+        if ages.is_empty() {
+            return;
+        }
+        if let Some((_, before)) = self.0.range(..=ages.min_days).next_back() {
+            if before.joins(ages) {
+                ages = before.hull(ages);
+            }
+        }
+        // Pieces starting within the new one, or just after it, join it.
+        loop {
+            let next = match ages.max_days {
+                Some(max) => self.0.range(ages.min_days..=max).next(),
+                None => self.0.range(ages.min_days..).next(),
+            };
+            let Some((key, piece)) = next.map(|(key, piece)| (*key, *piece)) else {
+                break;
+            };
+            self.0.remove(&key);
+            ages = ages.hull(piece);
+        }
+        self.0.insert(ages.min_days, ages);
+    }
 }

@@ -9,52 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use dxmap_runtime::space::Ages;
-
-use super::common::{self, CodeSet};
+use super::common::{self, AgeUnion, CodeSet};
 use crate::check::model;
 use crate::diagnostics::{Code, Diagnostic};
-
-/// A union of age intervals, merged: disjoint, not touching; by youngest
-/// age.
-#[derive(Debug, Default)]
-struct AgeUnion(BTreeMap<u32, Ages>);
-
-impl AgeUnion {
-    /// Whether every age of `ages` lies within the union.
-    fn covers(&self, ages: Ages) -> bool {
-        ages.is_empty()
-            || self
-                .0
-                .range(..=ages.min_days)
-                .next_back()
-                .is_some_and(|(_, piece)| piece.covers(ages))
-    }
-
-    fn insert(&mut self, mut ages: Ages) {
-        if ages.is_empty() {
-            return;
-        }
-        if let Some((_, before)) = self.0.range(..=ages.min_days).next_back() {
-            if before.joins(ages) {
-                ages = before.hull(ages);
-            }
-        }
-        // Pieces starting within the new one, or just after it, join it.
-        loop {
-            let next = match ages.max_days {
-                Some(max) => self.0.range(ages.min_days..=max).next(),
-                None => self.0.range(ages.min_days..).next(),
-            };
-            let Some((key, piece)) = next.map(|(key, piece)| (*key, *piece)) else {
-                break;
-            };
-            self.0.remove(&key);
-            ages = ages.hull(piece);
-        }
-        self.0.insert(ages.min_days, ages);
-    }
-}
 
 /// Adds to `can_fire` the rules among one code's `rules` (every rule of the
 /// layer naming it) that take some case of it: a sweep from the highest
@@ -95,12 +52,9 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
         // The codes whose rules differ from the parent's (`None`: all).
-        let changed = common::changes_to_parent(model, layer_idx, layer).map(|removed| {
-            let added = layer
-                .rules
-                .iter()
-                .filter(|id| common::new_to(model, layer_id, true, **id));
-            CodeSet::named(removed.iter().chain(added).filter_map(|id| model.rule(*id)))
+        let changed = common::changes(model, layer_idx, layer).map(|changes| {
+            let (removed, added) = (changes.removed.iter(), changes.own.iter());
+            CodeSet::named(removed.chain(added).filter_map(|id| model.rule(*id)))
         });
         // The rules judged, and every code they name.
         let mut judged = Vec::new();
@@ -167,6 +121,8 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
+    use dxmap_runtime::space::Ages;
+
     use super::*;
 
     #[test]
@@ -181,6 +137,6 @@ mod tests {
         union.insert(Ages::new(0, Some(5)));
         union.insert(Ages::new(5, None));
         assert!(union.covers(Ages::ALL));
-        assert_eq!(union.0.len(), 1);
+        assert_eq!(union.pieces().count(), 1);
     }
 }

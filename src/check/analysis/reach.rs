@@ -3,10 +3,11 @@
 //! none of their catchment, or they are suspended for the whole of their
 //! validity window — and service types without services (DX0510).
 //!
-//! Imports: `crate::check::model`, `crate::diagnostics`.
+//! Imports: `super::common`, `crate::check::model`, `crate::diagnostics`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::common;
 use crate::check::model;
 use crate::diagnostics::{Code, Diagnostic};
 
@@ -95,16 +96,51 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
             );
         }
     }
-    // Types routed (and usable) per layer.
+    // Types routed (and usable) per layer, from how many of its rules
+    // route to each: an overlay's counts are its parent's with its changes.
+    let mut counts: Vec<BTreeMap<model::ServiceTypeId, usize>> = Vec::new();
+    for (layer_idx, layer) in model.layers.iter().enumerate() {
+        let count = match (
+            common::changes(model, layer_idx, layer),
+            layer.parent.and_then(|p| counts.get(p.index())),
+        ) {
+            (Some(changes), Some(parent)) => {
+                let mut count = parent.clone();
+                for rule in changes.removed.iter().filter_map(|id| model.rule(*id)) {
+                    for t in &rule.route {
+                        if let Some(n) = count.get_mut(t) {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                }
+                for rule in changes.own.iter().filter_map(|id| model.rule(*id)) {
+                    for t in &rule.route {
+                        *count.entry(*t).or_default() += 1;
+                    }
+                }
+                count.retain(|_, n| *n > 0);
+                count
+            }
+            _ => {
+                let mut count = BTreeMap::new();
+                for rule in layer.rules.iter().filter_map(|id| model.rule(*id)) {
+                    for t in &rule.route {
+                        *count.entry(*t).or_default() += 1;
+                    }
+                }
+                count
+            }
+        };
+        counts.push(count);
+    }
     let routed: Vec<BTreeSet<model::ServiceTypeId>> = model
         .layers
         .iter()
-        .map(|layer| {
-            let mut types: BTreeSet<model::ServiceTypeId> = layer
-                .rules
-                .iter()
-                .filter_map(|id| model.rule(*id))
-                .flat_map(|r| r.route.iter().copied())
+        .zip(&counts)
+        .map(|(layer, count)| {
+            let mut types: BTreeSet<model::ServiceTypeId> = count
+                .keys()
+                .copied()
                 .filter(|t| {
                     model
                         .service_type(*t)

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use dxmap_runtime::FastMap;
 
 use super::common::{self, Witness};
-use super::reach_offers::{closed_text, Judgements};
+use super::reach_offers::{closed_text, write_closed, Judgements};
 use super::reach_units::{witness, Raw, Reach, Unreached, WholeAreas};
 use super::won::Won;
 use crate::catalogue::DispositionId;
@@ -23,18 +23,34 @@ use crate::source::Span;
 
 /// `a, b, c, d, e and 3 more`.
 fn some_of<S: AsRef<str>>(items: &[S]) -> String {
-    some_of_total(items, items.len())
+    let mut text = String::new();
+    write_some_of(&mut text, items.iter().map(AsRef::as_ref), items.len());
+    text
 }
 
-/// [`some_of`] a list of `total` items of which `items` are the first
-/// (at least five, or all).
-fn some_of_total<S: AsRef<str>>(items: &[S], total: usize) -> String {
-    let shown: Vec<&str> = items.iter().take(5).map(AsRef::as_ref).collect();
-    let mut text = shown.join(", ");
-    if total > 5 {
-        text.push_str(&format!(" and {} more", total - 5));
+/// [`some_of`] a list of `total` items whose first are `items` (at least
+/// five, or all), written at the end of `out` by `write`.
+fn write_some<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    total: usize,
+    mut write: impl FnMut(&mut String, T),
+) {
+    for (nth, item) in items.into_iter().take(5).enumerate() {
+        if nth > 0 {
+            out.push_str(", ");
+        }
+        write(out, item);
     }
-    text
+    if total > 5 {
+        use std::fmt::Write as _;
+        let _ = write!(out, " and {} more", total - 5);
+    }
+}
+
+/// [`write_some`] of names.
+fn write_some_of<'a>(out: &mut String, items: impl IntoIterator<Item = &'a str>, total: usize) {
+    write_some(out, items, total, |out, item| out.push_str(item));
 }
 
 /// The reach and hours findings of a tree, whole.
@@ -389,20 +405,31 @@ impl diagnostics::Expand for Deferred {
             .iter()
             .map(|u| layer.units.get(*u as usize).map_or("", String::as_str))
             .collect();
-        let units = some_of(&layer.areas.shown_names(&names));
-        let codes: Vec<&str> = pool(&part.codes, compact.codes)
-            .iter()
-            .map(|dx| self.code_name(*dx))
-            .collect();
+        let shown = layer.areas.shown_names(&names);
+        let mut units = String::new();
+        write_some_of(&mut units, shown.iter().copied(), shown.len());
+        let codes = pool(&part.codes, compact.codes);
+        let mut listed = String::new();
+        write_some_of(
+            &mut listed,
+            codes.iter().map(|dx| self.code_name(*dx)),
+            codes.len(),
+        );
         let closed = Deferred::closed(part, compact);
-        let first: Vec<String> = closed.iter().take(5).copied().map(closed_text).collect();
+        let mut times = String::new();
+        write_some(
+            &mut times,
+            closed.iter().copied(),
+            closed.len(),
+            write_closed,
+        );
         message(
             rule,
             &witness(compact.layer, &compact.case),
             compact.restricted,
-            &some_of(&codes),
+            &listed,
             &units,
-            &some_of_total(&first, closed.len()),
+            &times,
         )
     }
 }

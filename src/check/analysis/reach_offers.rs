@@ -233,13 +233,27 @@ pub(super) fn closed_times(hours: &[&model::Hours]) -> Vec<(usize, u16, u16)> {
 }
 
 /// `Sun 00:00–08:00`.
-pub(super) fn closed_text((day, from, to): (usize, u16, u16)) -> String {
+pub(super) fn closed_text(closed: (usize, u16, u16)) -> String {
+    let mut text = String::new();
+    write_closed(&mut text, closed);
+    text
+}
+
+/// [`closed_text`], written at the end of `out`.
+pub(super) fn write_closed(out: &mut String, (day, from, to): (usize, u16, u16)) {
+    use std::fmt::Write as _;
     let name = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         .get(day)
         .copied()
         .unwrap_or("?");
-    let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-    format!("{name} {}–{}", hm(from), hm(to))
+    let _ = write!(
+        out,
+        "{name} {:02}:{:02}–{:02}:{:02}",
+        from / 60,
+        from % 60,
+        to / 60,
+        to % 60
+    );
 }
 
 fn judge(offer: &Offer<'_>, ages: Ages, urgent: bool) -> AtUnit {

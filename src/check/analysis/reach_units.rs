@@ -574,6 +574,16 @@ impl WholeAreas {
 
     /// [`WholeAreas::shown`], borrowing the names.
     pub(super) fn shown_names<'a>(&'a self, units: &[&'a str]) -> Vec<&'a str> {
+        if self.areas.is_empty() && units.len() <= 16 {
+            // Nothing to name whole: each unit once, as listed.
+            let mut out: Vec<&str> = Vec::with_capacity(units.len());
+            for unit in units {
+                if !out.contains(unit) {
+                    out.push(unit);
+                }
+            }
+            return out;
+        }
         let listed: BTreeSet<&str> = units.iter().copied().collect();
         let mut whole: BTreeMap<&str, &str> = BTreeMap::new();
         for (area, districts) in &self.areas {

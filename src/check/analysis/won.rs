@@ -32,7 +32,31 @@ pub struct Won {
 /// The cases each rule of one code's rules wins, by rule: shared by the
 /// layers whose rules of that code are the same (and by the threads that
 /// judge them).
-pub(super) type CodeWon = Arc<Vec<(model::RuleId, Vec<Won>)>>;
+pub(super) type CodeWon = Arc<CodeCases>;
+
+/// The cases the rules of one code win, in rule order, in one list: every
+/// overlay walks them again, so they are kept together in memory.
+#[derive(Debug, Default)]
+pub(super) struct CodeCases {
+    /// Each rule that wins some cases, and where its cases end in `cases`.
+    rules: Vec<(model::RuleId, u32)>,
+    cases: Vec<Won>,
+}
+
+impl CodeCases {
+    /// Each rule with the cases it wins, in rule order.
+    fn by_rule(&self) -> impl Iterator<Item = (model::RuleId, &[Won])> {
+        let mut start = 0;
+        self.rules.iter().map(move |&(id, end)| {
+            let cases = self
+                .cases
+                .get(start as usize..end as usize)
+                .unwrap_or_default();
+            start = end;
+            (id, cases)
+        })
+    }
+}
 
 /// The rules in force naming each code (as many times as a rule names
 /// it), shared by an overlay with the parent it extends for the codes it
@@ -101,28 +125,23 @@ pub(super) fn won_cases_from(
     layer: &model::Layer,
     cache: &WonCache,
 ) -> (Vec<CodeWon>, Option<Kept>) {
-    let layer_id = model::LayerId::from_index(layer_idx);
     // For an overlay with changes to its parent: the parent's rules it
     // drops. The codes whose rules differ from the parent's are those its
     // own rules and the dropped rules name.
-    let removed = common::changes_to_parent(model, layer_idx, layer);
-    let parent = match (&removed, layer.parent) {
+    let changes = common::changes(model, layer_idx, layer);
+    let parent = match (&changes, layer.parent) {
         (Some(_), Some(p)) => cache.of_layer.get(p.index()).and_then(Option::as_ref),
         _ => None,
     };
-    let (by_code, changed) = match (removed, parent) {
-        (Some(removed), Some(parent)) => {
-            let (by_code, changed) = changed_rules(model, layer_id, layer, removed, &parent.rules);
+    let (by_code, changed) = match (changes, parent) {
+        (Some(changes), Some(parent)) => {
+            let (by_code, changed) = changed_rules(model, changes, &parent.rules);
             (by_code, Some(changed))
         }
-        (removed, _) => {
-            let changed = removed.map(|removed| {
-                let own = layer
-                    .rules
-                    .iter()
-                    .filter_map(|id| model.rule(*id))
-                    .filter(|r| r.layer == layer_id);
-                let dropped = removed.iter().filter_map(|id| model.rule(*id));
+        (changes, _) => {
+            let changed = changes.map(|changes| {
+                let own = changes.own.iter().filter_map(|id| model.rule(*id));
+                let dropped = changes.removed.iter().filter_map(|id| model.rule(*id));
                 common::CodeSet::named(own.chain(dropped))
             });
             let by_code: CodeRules = common::rules_by_code(model, layer)
@@ -166,20 +185,19 @@ pub(super) fn won_cases_from(
 }
 
 /// An overlay's rules in force by code, from its parent's (`parent`): the
-/// codes its own rules and the parent's rules it drops (`removed`) name
-/// are made again, from the parent's rules of the code it keeps and its
-/// own; the others are the parent's. With the set of codes made again.
+/// codes its own rules and the parent's rules it drops name are made
+/// again, from the parent's rules of the code it keeps and its own; the
+/// others are the parent's. With the set of codes made again.
 fn changed_rules(
     model: &model::Model,
-    layer_id: model::LayerId,
-    layer: &model::Layer,
-    mut removed: Vec<model::RuleId>,
+    changes: common::Changes,
     parent: &CodeRules,
 ) -> (CodeRules, common::CodeSet) {
+    let common::Changes { mut removed, own } = changes;
     let mut fresh: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
     let mut changed = common::CodeSet::default();
-    for id in &layer.rules {
-        let Some(rule) = model.rule(*id).filter(|r| r.layer == layer_id) else {
+    for id in &own {
+        let Some(rule) = model.rule(*id) else {
             continue;
         };
         for dx in &rule.dispositions {
@@ -213,8 +231,7 @@ fn changed_rules(
 pub(super) fn by_rule(held: &[CodeWon]) -> Vec<(model::RuleId, &[Won])> {
     let mut parts: Vec<(model::RuleId, &[Won])> = held
         .iter()
-        .flat_map(|code_won| code_won.iter())
-        .map(|(id, cases)| (*id, cases.as_slice()))
+        .flat_map(|code_won| code_won.by_rule())
         .collect();
     // Stable: a rule's parts stay in code order.
     parts.sort_by_key(|(id, _)| *id);
@@ -222,43 +239,58 @@ pub(super) fn by_rule(held: &[CodeWon]) -> Vec<(model::RuleId, &[Won])> {
 }
 
 /// The cases each of `rule_ids` (the rules naming `dx`) wins, by rule.
-fn won_by(
-    model: &model::Model,
-    dx: DispositionId,
-    rule_ids: &[model::RuleId],
-) -> Vec<(model::RuleId, Vec<Won>)> {
+fn won_by(model: &model::Model, dx: DispositionId, rule_ids: &[model::RuleId]) -> CodeCases {
     let Some(disposition) = model.catalogue.get(dx) else {
-        return Vec::new();
+        return CodeCases::default();
     };
     let mut rules: Vec<(model::RuleId, &model::Rule)> = rule_ids
         .iter()
         .filter_map(|id| Some((*id, model.rule(*id)?)))
         .collect();
     rules.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
-    let mut won: BTreeMap<model::RuleId, Vec<Won>> = BTreeMap::new();
-    let mut taken: BTreeMap<(model::Channel, CaseSex), Vec<Ages>> = BTreeMap::new();
+    let mut won: Vec<(model::RuleId, Won)> = Vec::new();
+    // Per cell, the ages higher priorities take, merged.
+    let mut taken: BTreeMap<(model::Channel, CaseSex), common::AgeUnion> = BTreeMap::new();
     for group in rules.chunk_by(|a, b| a.1.priority == b.1.priority) {
         for (id, rule) in group {
             for (channel, sex) in rule.when.cells() {
                 if !disposition.channels.contains(&channel) {
                     continue;
                 }
-                let before = taken.get(&(channel, sex)).into_iter().flatten().copied();
+                let before = taken
+                    .get(&(channel, sex))
+                    .into_iter()
+                    .flat_map(|t| t.pieces());
                 for ages in rule.when.ages.uncovered(before) {
-                    won.entry(*id).or_default().push(Won {
+                    let case = Won {
                         dx,
                         channel,
                         sex,
                         ages,
-                    });
+                    };
+                    won.push((*id, case));
                 }
             }
         }
         for (_, rule) in group {
             for cell in rule.when.cells() {
-                taken.entry(cell).or_default().push(rule.when.ages);
+                taken.entry(cell).or_default().insert(rule.when.ages);
             }
         }
     }
-    won.into_iter().collect()
+    // Stable: a rule's cases stay in the order found.
+    won.sort_by_key(|(id, _)| *id);
+    let mut all = CodeCases {
+        rules: Vec::new(),
+        cases: Vec::with_capacity(won.len()),
+    };
+    for (id, case) in won {
+        all.cases.push(case);
+        let end = u32::try_from(all.cases.len()).unwrap_or(u32::MAX);
+        match all.rules.last_mut() {
+            Some((last, at)) if *last == id => *at = end,
+            _ => all.rules.push((id, end)),
+        }
+    }
+    all
 }
