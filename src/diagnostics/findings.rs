@@ -231,6 +231,19 @@ impl Findings {
         }
     }
 
+    /// The group of pending findings starting at `at`: those sharing its
+    /// (file, start, code); empty past the end.
+    fn group_at(&self, at: usize) -> &[Pending] {
+        let rest = self.pending.get(at..).unwrap_or_default();
+        let len = rest.first().map_or(0, |first| {
+            let key = (first.span.file, first.span.start, first.code);
+            rest.iter()
+                .take_while(|p| (p.span.file, p.span.start, p.code) == key)
+                .count()
+        });
+        rest.get(..len).unwrap_or_default()
+    }
+
     /// The messages of `items` (pending findings of whole groups), in
     /// order: made on two threads, half each, when there are many.
     fn messages(&self, items: &[&Pending]) -> Vec<String> {
@@ -270,17 +283,11 @@ impl Findings {
         let mut count = len;
         let mut next = at + len;
         while count < AHEAD {
-            let Some(first) = self.pending.get(next) else {
+            let group = self.group_at(next);
+            let len = group.len();
+            if len == 0 {
                 break;
-            };
-            let key = (first.span.file, first.span.start, first.code);
-            let len = self
-                .pending
-                .iter()
-                .skip(next)
-                .take_while(|p| (p.span.file, p.span.start, p.code) == key)
-                .count();
-            let group = self.pending.get(next..next + len).unwrap_or_default();
+            }
             if group.iter().any(|p| visitor.wants(&p.head())) {
                 groups.push((next, len));
                 count += len;
@@ -335,17 +342,11 @@ impl Findings {
                 }
                 continue;
             }
-            let Some(first) = next_pending else {
+            let group = self.group_at(at);
+            let len = group.len();
+            if len == 0 {
                 break;
-            };
-            let key = (first.span.file, first.span.start, first.code);
-            let len = self
-                .pending
-                .iter()
-                .skip(at)
-                .take_while(|p| (p.span.file, p.span.start, p.code) == key)
-                .count();
-            let group = self.pending.get(at..at + len).unwrap_or_default();
+            }
             if group.iter().any(|p| visitor.wants(&p.head())) {
                 while ahead.front().is_some_and(|(start, _)| *start < at) {
                     ahead.pop_front();
