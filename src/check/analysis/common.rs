@@ -203,21 +203,7 @@ pub(super) fn cells_of(rule: &model::Rule) -> impl Iterator<Item = usize> + '_ {
         })
 }
 
-/// For an overlay whose rules are its parent's with changes: the parent's
-/// rules it removes. That is so when the parent is analysed first (layers
-/// come parents first) and the rules it inherits (those another layer
-/// defines) are the parent's, in the parent's order; the rules it defines
-/// (overrides and additions) are then its only new ones. `None` for the
-/// baseline and any other layer: all its rules are new.
-pub(super) fn changes_to_parent(
-    model: &model::Model,
-    layer_idx: usize,
-    layer: &model::Layer,
-) -> Option<Vec<model::RuleId>> {
-    changes(model, layer_idx, layer).map(|c| c.removed)
-}
-
-/// An overlay's changes to its parent (see [`changes_to_parent`]).
+/// An overlay's changes to its parent (see [`changes`]).
 #[derive(Debug, Default)]
 pub(super) struct Changes {
     /// The parent's rules it removes, in the parent's order.
@@ -226,7 +212,30 @@ pub(super) struct Changes {
     pub(super) own: Vec<model::RuleId>,
 }
 
-/// [`changes_to_parent`], with the rules the overlay defines.
+impl Changes {
+    /// The rules the overlay defines.
+    pub(super) fn own_rules<'m>(
+        &'m self,
+        model: &'m model::Model,
+    ) -> impl Iterator<Item = &'m model::Rule> + 'm {
+        self.own.iter().filter_map(|id| model.rule(*id))
+    }
+
+    /// The codes whose rules differ from the parent's: those the rules it
+    /// defines and the rules it removes name.
+    pub(super) fn codes(&self, model: &model::Model) -> CodeSet {
+        let removed = self.removed.iter().filter_map(|id| model.rule(*id));
+        CodeSet::named(self.own_rules(model).chain(removed))
+    }
+}
+
+/// For an overlay whose rules are its parent's with changes: the parent's
+/// rules it removes and the rules it defines. That is so when the parent
+/// is analysed first (layers come parents first) and the rules it
+/// inherits (those another layer defines) are the parent's, in the
+/// parent's order; the rules it defines
+/// (overrides and additions) are then its only new ones. `None` for the
+/// baseline and any other layer: all its rules are new.
 pub(super) fn changes(
     model: &model::Model,
     layer_idx: usize,

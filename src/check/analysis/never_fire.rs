@@ -52,10 +52,7 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
         // The codes whose rules differ from the parent's (`None`: all).
-        let changed = common::changes(model, layer_idx, layer).map(|changes| {
-            let (removed, added) = (changes.removed.iter(), changes.own.iter());
-            CodeSet::named(removed.chain(added).filter_map(|id| model.rule(*id)))
-        });
+        let changed = common::changes(model, layer_idx, layer).map(|c| c.codes(model));
         // The rules judged, and every code they name.
         let mut judged = Vec::new();
         let mut codes = CodeSet::default();

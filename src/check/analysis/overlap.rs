@@ -244,19 +244,15 @@ pub fn overlaps(model: &model::Model) -> Vec<Overlap> {
     let mut reported: BTreeSet<model::RuleId> = BTreeSet::new();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
-        let incremental = common::changes_to_parent(model, layer_idx, layer).is_some();
+        let changes = common::changes(model, layer_idx, layer);
+        let incremental = changes.is_some();
         // Only codes with a rule new to the layer have pairs to compare.
-        let by_code = if incremental {
-            let codes = CodeSet::named(
-                layer
-                    .rules
-                    .iter()
-                    .filter(|id| common::new_to(model, layer_id, true, **id))
-                    .filter_map(|id| model.rule(*id)),
-            );
-            common::rules_naming(model, layer, &codes)
-        } else {
-            common::rules_by_code(model, layer)
+        let by_code = match &changes {
+            Some(changes) => {
+                let codes = CodeSet::named(changes.own_rules(model));
+                common::rules_naming(model, layer, &codes)
+            }
+            None => common::rules_by_code(model, layer),
         };
         for (dx, rules) in by_code {
             let new: Vec<bool> = rules

@@ -139,11 +139,7 @@ pub(super) fn won_cases_from(
             (by_code, Some(changed))
         }
         (changes, _) => {
-            let changed = changes.map(|changes| {
-                let own = changes.own.iter().filter_map(|id| model.rule(*id));
-                let dropped = changes.removed.iter().filter_map(|id| model.rule(*id));
-                common::CodeSet::named(own.chain(dropped))
-            });
+            let changed = changes.map(|c| c.codes(model));
             let by_code: CodeRules = common::rules_by_code(model, layer)
                 .into_iter()
                 .map(|(dx, rules)| (dx, Arc::new(rules)))
