@@ -313,47 +313,55 @@ pub fn witness_text(model: &model::Model, witness: &Witness) -> String {
 }
 
 /// A union of age intervals, merged: disjoint, not touching; by youngest
-/// age.
-#[derive(Debug, Default)]
-pub(super) struct AgeUnion(BTreeMap<u32, Ages>);
+/// age. A sorted list: the unions the sweeps keep hold a few pieces.
+#[derive(Debug, Default, Clone)]
+pub(super) struct AgeUnion(Vec<Ages>);
 
 impl AgeUnion {
     /// Its pieces, youngest first.
     pub(super) fn pieces(&self) -> impl Iterator<Item = Ages> + '_ {
-        self.0.values().copied()
+        self.0.iter().copied()
+    }
+
+    /// Empties it, keeping its room.
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The number of pieces starting at or before `days`.
+    fn starting_by(&self, days: u32) -> usize {
+        self.0.partition_point(|piece| piece.min_days <= days)
     }
 
     /// Whether every age of `ages` lies within the union.
     pub(super) fn covers(&self, ages: Ages) -> bool {
         ages.is_empty()
             || self
-                .0
-                .range(..=ages.min_days)
-                .next_back()
-                .is_some_and(|(_, piece)| piece.covers(ages))
+                .starting_by(ages.min_days)
+                .checked_sub(1)
+                .and_then(|at| self.0.get(at))
+                .is_some_and(|piece| piece.covers(ages))
     }
 
     pub(super) fn insert(&mut self, mut ages: Ages) {
         if ages.is_empty() {
             return;
         }
-        if let Some((_, before)) = self.0.range(..=ages.min_days).next_back() {
-            if before.joins(ages) {
-                ages = before.hull(ages);
-            }
-        }
-        // Pieces starting within the new one, or just after it, join it.
-        loop {
-            let next = match ages.max_days {
-                Some(max) => self.0.range(ages.min_days..=max).next(),
-                None => self.0.range(ages.min_days..).next(),
-            };
-            let Some((key, piece)) = next.map(|(key, piece)| (*key, *piece)) else {
+        // The piece starting at or before it joins it if they touch; so do
+        // the pieces starting within it or just after it.
+        let after = self.starting_by(ages.min_days);
+        let start = match after.checked_sub(1).and_then(|at| self.0.get(at)) {
+            Some(before) if before.joins(ages) => after - 1,
+            _ => after,
+        };
+        let mut end = start;
+        while let Some(piece) = self.0.get(end) {
+            if ages.max_days.is_some_and(|max| piece.min_days > max) {
                 break;
-            };
-            self.0.remove(&key);
-            ages = ages.hull(piece);
+            }
+            ages = ages.hull(*piece);
+            end += 1;
         }
-        self.0.insert(ages.min_days, ages);
+        self.0.splice(start..end, [ages]);
     }
 }

@@ -7,35 +7,51 @@
 //! Imports: `super::common`, `crate::check::model`, `crate::diagnostics`,
 //! `dxmap_runtime::space`.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::common::{self, AgeUnion, CodeSet};
 use crate::check::model;
 use crate::diagnostics::{Code, Diagnostic};
 
-/// Adds to `can_fire` the rules among one code's `rules` (every rule of the
-/// layer naming it) that take some case of it: a sweep from the highest
-/// priority down, keeping per cell the union of the ages that higher
-/// priorities take.
-fn sweep_priorities(
-    rules: &[(model::RuleId, &model::Rule)],
-    can_fire: &mut BTreeSet<model::RuleId>,
-) {
-    let mut order: Vec<&(model::RuleId, &model::Rule)> = rules.iter().collect();
-    order.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
-    let mut taken: Vec<AgeUnion> = (0..common::CELLS).map(|_| AgeUnion::default()).collect();
-    for group in order.chunk_by(|a, b| a.1.priority == b.1.priority) {
-        for (id, rule) in group {
-            if common::cells_of(rule)
-                .any(|cell| taken.get(cell).is_some_and(|t| !t.covers(rule.when.ages)))
-            {
-                can_fire.insert(*id);
-            }
+/// What the sweeps of one code reuse from the sweep before: the rules in
+/// priority order and the ages taken per cell.
+#[derive(Default)]
+struct Sweep<'m> {
+    order: Vec<(model::RuleId, &'m model::Rule)>,
+    taken: Vec<AgeUnion>,
+}
+
+impl<'m> Sweep<'m> {
+    /// Adds to `can_fire` the rules among one code's `rules` (every rule
+    /// of the layer naming it) that take some case of it: a sweep from the
+    /// highest priority down, keeping per cell the union of the ages that
+    /// higher priorities take.
+    fn run(
+        &mut self,
+        model: &'m model::Model,
+        rules: &[model::RuleId],
+        can_fire: &mut Vec<model::RuleId>,
+    ) {
+        let order = &mut self.order;
+        order.clear();
+        order.extend(rules.iter().filter_map(|id| Some((*id, model.rule(*id)?))));
+        order.sort_by_key(|(_, rule)| std::cmp::Reverse(rule.priority));
+        self.taken.resize_with(common::CELLS, AgeUnion::default);
+        for taken in &mut self.taken {
+            taken.clear();
         }
-        for (_, rule) in group {
-            for cell in common::cells_of(rule) {
-                if let Some(t) = taken.get_mut(cell) {
-                    t.insert(rule.when.ages);
+        let taken = &mut self.taken;
+        for group in order.chunk_by(|a, b| a.1.priority == b.1.priority) {
+            for (id, rule) in group {
+                if common::cells_of(rule)
+                    .any(|cell| taken.get(cell).is_some_and(|t| !t.covers(rule.when.ages)))
+                {
+                    can_fire.push(*id);
+                }
+            }
+            for (_, rule) in group {
+                for cell in common::cells_of(rule) {
+                    if let Some(t) = taken.get_mut(cell) {
+                        t.insert(rule.when.ages);
+                    }
                 }
             }
         }
@@ -47,8 +63,12 @@ fn sweep_priorities(
 /// only the rules naming a code whose rules it changes are judged again;
 /// the others fire, or not, as in its parent.
 pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> {
-    let mut fires: BTreeSet<model::RuleId> = BTreeSet::new();
-    let mut shadowed: BTreeMap<model::RuleId, model::LayerId> = BTreeMap::new();
+    // By rule: whether it fires in some layer, and the first layer where
+    // it does not.
+    let mut fires = vec![false; model.rules.len()];
+    let mut shadowed: Vec<Option<model::LayerId>> = vec![None; model.rules.len()];
+    let mut sweep = Sweep::default();
+    let mut can_fire = Vec::new();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
         // The codes whose rules differ from the parent's (`None`: all).
@@ -74,25 +94,29 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
         if judged.is_empty() {
             continue;
         }
-        let mut can_fire = BTreeSet::new();
+        can_fire.clear();
         for rules in common::rules_naming(model, layer, &codes).values() {
-            let rules: Vec<(model::RuleId, &model::Rule)> = rules
-                .iter()
-                .filter_map(|id| Some((*id, model.rule(*id)?)))
-                .collect();
-            sweep_priorities(&rules, &mut can_fire);
+            sweep.run(model, rules, &mut can_fire);
         }
+        can_fire.sort_unstable();
+        can_fire.dedup();
         for rule_id in judged {
-            if can_fire.contains(&rule_id) {
-                fires.insert(rule_id);
-            } else {
-                shadowed.entry(rule_id).or_insert(layer_id);
+            if can_fire.binary_search(&rule_id).is_ok() {
+                if let Some(slot) = fires.get_mut(rule_id.index()) {
+                    *slot = true;
+                }
+            } else if let Some(slot) = shadowed.get_mut(rule_id.index()) {
+                slot.get_or_insert(layer_id);
             }
         }
     }
     shadowed
         .into_iter()
-        .filter(|(rule, _)| !fires.contains(rule))
+        .zip(fires)
+        .enumerate()
+        .filter_map(|(idx, (layer, fires))| {
+            Some((model::RuleId::from_index(idx), layer?)).filter(|_| !fires)
+        })
         .collect()
 }
 
@@ -135,5 +159,41 @@ mod tests {
         union.insert(Ages::new(5, None));
         assert!(union.covers(Ages::ALL));
         assert_eq!(union.pieces().count(), 1);
+    }
+
+    /// Unions of random intervals against the ages they hold, day by day:
+    /// `covers` agrees, and the pieces stay sorted, disjoint and apart.
+    #[test]
+    fn age_unions_agree_with_the_days_they_hold() {
+        const DAYS: u32 = 40;
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |below: u32| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            u32::try_from(seed >> 33).unwrap_or(0) % below
+        };
+        for _ in 0..300 {
+            let mut union = AgeUnion::default();
+            let mut held = [false; DAYS as usize + 1];
+            for _ in 0..next(8) {
+                let min = next(DAYS);
+                let max = (next(5) > 0).then(|| min + next(DAYS - min + 1));
+                let ages = Ages::new(min, max);
+                union.insert(ages);
+                for day in 0..=DAYS {
+                    held[day as usize] |= ages.contains(day);
+                }
+            }
+            let pieces: Vec<Ages> = union.pieces().collect();
+            for pair in pieces.windows(2) {
+                assert!(pair[0].max_days.is_some_and(|max| max < pair[1].min_days));
+            }
+            for _ in 0..20 {
+                let min = next(DAYS);
+                let max = min + next(DAYS - min + 1);
+                let ages = Ages::new(min, Some(max));
+                let every_day = (min..max).all(|day| held[day as usize]);
+                assert_eq!(union.covers(ages), every_day, "{ages:?} in {pieces:?}");
+            }
+        }
     }
 }
