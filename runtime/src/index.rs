@@ -9,9 +9,7 @@
 //! The first time a case needs them (`store.rs` finds the table's parts
 //! without decoding them, so that one case reads only what it touches):
 //! - a service, with its position (`geo.rs`) and its point on the unit
-//!   sphere, for ordering by distance; and its screen (validity dates,
-//!   ages, sexes, hours), small and side by side with the others', which
-//!   turns most candidates away before the service itself is read;
+//!   sphere, for ordering by distance;
 //! - a rule, with its conditions packed for step 3's scan
 //!   (`space::Packed`) and where it is written (`file:line`);
 //! - a layer, with its lookups: whether it names each disposition, has a
@@ -35,7 +33,7 @@ use jiff::tz::TimeZone;
 use crate::clock::Clock;
 use crate::geo::{self, Position};
 use crate::postcode::Compact;
-use crate::space::{CaseSex, Packed};
+use crate::space::Packed;
 use crate::store::{Lazy, Store};
 use crate::table::{check_parent, check_service_index, Hours, Layer, LoadError, Rule, Service};
 use crate::Channel;
@@ -184,53 +182,6 @@ pub(crate) struct Placed {
     pub(crate) position: Option<(Position, [f64; 3])>,
 }
 
-/// What step 4 asks of a service before its hours, copied from it: its
-/// validity dates, the ages and sexes it admits, and its opening hours.
-/// The sexes are [`CaseSex::admitted_by`]'s answers, one bit per
-/// [`CaseSex::ALL`], so that the one rule of sexes decides them.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Screen {
-    pub(crate) valid_from: Option<jiff::civil::Date>,
-    pub(crate) valid_until: Option<jiff::civil::Date>,
-    pub(crate) ages: crate::space::Ages,
-    pub(crate) hours: u32,
-    sexes: u8,
-}
-
-impl Screen {
-    fn of(service: &Service) -> Screen {
-        let mut sexes = 0;
-        for (bit, sex) in CaseSex::ALL.iter().enumerate() {
-            if sex.admitted_by(service.sexes.as_ref()) {
-                sexes |= 1 << bit;
-            }
-        }
-        Screen {
-            valid_from: service.valid_from,
-            valid_until: service.valid_until,
-            ages: service.ages,
-            hours: service.hours,
-            sexes,
-        }
-    }
-
-    /// Whether the service is valid on `date`.
-    #[inline]
-    pub(crate) fn valid_on(&self, date: jiff::civil::Date) -> bool {
-        self.valid_from.is_none_or(|from| from <= date)
-            && self.valid_until.is_none_or(|until| date <= until)
-    }
-
-    /// Whether the service admits a case of this sex.
-    #[inline]
-    pub(crate) fn admits(&self, sex: CaseSex) -> bool {
-        CaseSex::ALL
-            .iter()
-            .position(|s| *s == sex)
-            .is_some_and(|bit| self.sexes & (1 << bit) != 0)
-    }
-}
-
 /// What the router knows of a postcode unit (`SO`, `SO16`, `SO16 7`),
 /// found by its [`geo::unit_key`]: one lookup tells whether the geography
 /// knows it, where its centroid is, and which overlay claims it.
@@ -314,8 +265,6 @@ pub(crate) struct Index {
     /// looks at the date before its first.
     pub(crate) late_sessions: bool,
     services: Lazy<Placed>,
-    /// Each service's [`Screen`], made from it the first time.
-    screens: Box<[OnceLock<Screen>]>,
     hours: Lazy<Hours>,
     rules: Lazy<RuleEntry>,
     layers: Lazy<LayerEntry>,
@@ -394,7 +343,6 @@ impl Index {
             clock: Clock::new(tz, &head.calendar),
             late_sessions: head.late_sessions,
             services: Lazy::new(extent.services),
-            screens: (0..extent.services).map(|_| OnceLock::new()).collect(),
             hours: Lazy::new(extent.hours),
             rules: Lazy::new(extent.rules),
             layers: Lazy::new(extent.layers),
@@ -412,19 +360,6 @@ impl Index {
             let position = service_position(self, &service);
             Ok(Placed { service, position })
         })
-    }
-
-    /// The screen of service `idx`: what step 4 asks of every candidate,
-    /// kept small and side by side so that most candidates are turned away
-    /// without reading the whole service.
-    #[inline]
-    pub(crate) fn screen(&self, store: &Store<'_>, idx: u32) -> Option<&Screen> {
-        let slot = self.screens.get(usize::try_from(idx).ok()?)?;
-        if let Some(screen) = slot.get() {
-            return Some(screen);
-        }
-        let placed = self.service(store, idx)?;
-        Some(slot.get_or_init(|| Screen::of(&placed.service)))
     }
 
     /// Opening hours `idx`.

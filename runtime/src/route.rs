@@ -518,23 +518,18 @@ impl Router {
             })
         };
         let mut found: Kept<'_> = Kept::default();
-        let candidates = if type_suspended {
-            Cow::Borrowed(&[][..])
-        } else {
-            self.candidates(layer_index, catch_all, keys)
-        };
-        for &service_idx in candidates.iter() {
-            if !self
-                .index
-                .screen(&self.store, service_idx)
-                .is_some_and(|screen| screen.valid_on(date))
-            {
-                continue;
-            }
+        for &service_idx in self.candidates(layer_index, catch_all, keys).iter() {
             let Some(placed) = self.placed(service_idx) else {
                 continue;
             };
-            if Self::service_suspension(&place, &placed.service).is_none() && within(placed) {
+            let service = &placed.service;
+            let valid = service.valid_from.is_none_or(|from| from <= date)
+                && service.valid_until.is_none_or(|until| date <= until);
+            if valid
+                && Self::service_suspension(&place, service).is_none()
+                && !type_suspended
+                && within(placed)
+            {
                 found.push(Some(placed));
             }
         }
@@ -868,41 +863,37 @@ impl Router {
             let candidates = self.candidates(layer_index, *type_idx, unit_keys);
             let mut kept: Kept<'_> = Kept::default();
             for &service_idx in candidates.iter() {
-                // Its screen first: most candidates are turned away by it
-                // (or by their hours) without reading the whole service.
-                let Some(screen) = self.index.screen(&self.store, service_idx) else {
-                    continue;
-                };
-                let valid = screen.valid_on(date);
-                let sex_ok = screen.admits(CaseSex::from(case.sex));
-                let age_ok = screen.ages.contains(case.age_days);
-                let screened_out = !valid || type_suspension.is_some() || !sex_ok || !age_ok;
-                // Opening hours cost the most: skip them for a service
-                // already out, unless explaining (to tell gapped ones).
-                let open = (!screened_out || trace.on)
-                    && self
-                        .index
-                        .hours(&self.store, screen.hours)
-                        .is_some_and(|hours| {
-                            window
-                                .get_or_insert_with(|| self.window(case.at, timeframe))
-                                .open(hours, &self.tz)
-                        });
-                if (screened_out || !open) && !trace.on {
-                    continue;
-                }
                 let Some(placed) = self.placed(service_idx) else {
                     continue;
                 };
                 let service = &placed.service;
+                let valid = service.valid_from.is_none_or(|from| from <= date)
+                    && service.valid_until.is_none_or(|until| date <= until);
                 let service_suspension = Self::service_suspension(place, service);
+                let sex_ok = CaseSex::from(case.sex).admitted_by(service.sexes.as_ref());
+                let age_ok = service.ages.contains(case.age_days);
                 // Step 5: capacity.
                 let capacity = case
                     .capacity
                     .get(&service.id)
                     .map_or(Rag::Green, |c| c.at(case.at));
-                let cheap_failure =
-                    screened_out || service_suspension.is_some() || capacity == Rag::Red;
+                let cheap_failure = !valid
+                    || service_suspension.is_some()
+                    || type_suspension.is_some()
+                    || !sex_ok
+                    || !age_ok
+                    || capacity == Rag::Red;
+                // Opening hours cost the most: skip them for a service
+                // already out, unless explaining (to tell gapped ones).
+                let open = (!cheap_failure || trace.on)
+                    && self
+                        .index
+                        .hours(&self.store, service.hours)
+                        .is_some_and(|hours| {
+                            window
+                                .get_or_insert_with(|| self.window(case.at, timeframe))
+                                .open(hours, &self.tz)
+                        });
                 let keep = !cheap_failure && open;
                 trace.push(|| {
                     let mut reasons = Vec::new();
