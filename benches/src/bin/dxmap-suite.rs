@@ -68,11 +68,10 @@ fn mb(bytes: usize) -> String {
 
 fn measure_tree(
     name: &'static str,
-    params: &Params,
+    texts: &[(String, String)],
     runs: usize,
     n_cases: usize,
 ) -> Result<Figures, String> {
-    let texts = dxmap_bench::generate(params);
     let files = texts.len();
     let bytes = texts.iter().map(|(_, t)| t.len()).sum();
     let root = Path::new("generated");
@@ -80,7 +79,7 @@ fn measure_tree(
     let mut last = None;
     let mut artifact_bytes = 0;
     for _ in 0..runs {
-        let (tree, parse) = timed(|| Tree::from_texts(root, texts.clone()));
+        let (tree, parse) = timed(|| Tree::from_texts(root, texts.to_vec()));
         let (checked, check) = timed(|| load::check_loaded(tree, None));
         let checked = checked.map_err(|e| format!("{name}: {e}"))?;
         let model = checked
@@ -144,6 +143,89 @@ fn growth(a: &Figures, b: &Figures, cost: impl Fn(&Figures) -> f64) -> String {
     format!("{ratio:.1}× for {size:.0}× the services")
 }
 
+/// One build of a tree, timed: parse, check (with the analyses), compile.
+fn build_once(name: &str, texts: &[(String, String)]) -> Result<[Duration; 3], String> {
+    let (tree, parse) = timed(|| Tree::from_texts(Path::new("generated"), texts.to_vec()));
+    let (checked, check) = timed(|| load::check_loaded(tree, None));
+    let checked = checked.map_err(|e| format!("{name}: {e}"))?;
+    let model = checked
+        .model
+        .as_ref()
+        .filter(|_| !checked.has_errors())
+        .ok_or_else(|| format!("{name}: the generated tree has errors"))?;
+    let (_, compile) = timed(|| dxmap::compile::compile(model, &checked.sources));
+    Ok([parse, check, compile])
+}
+
+/// The growth from each tree to the next as an exponent in source size,
+/// from interleaved rounds: each round builds every tree one after the
+/// other, so that a slow minute of the machine falls on both trees of a
+/// pair, and gives one exponent per pair; the table shows each pair's
+/// median exponent over the rounds, with the range.
+fn growth_rounds(trees: &[(&str, &[(String, String)])], rounds: usize) -> Result<String, String> {
+    // By round, by tree: check, and parse + check + compile.
+    let mut costs: Vec<Vec<[f64; 2]>> = Vec::new();
+    for round in 0..rounds {
+        eprintln!("dxmap-suite: growth, round {}…", round + 1);
+        let mut this = Vec::new();
+        for (name, texts) in trees {
+            let [parse, check, compile] = build_once(name, texts)?;
+            this.push([check.as_secs_f64(), (parse + check + compile).as_secs_f64()]);
+        }
+        costs.push(this);
+    }
+    let bytes =
+        |texts: &[(String, String)]| texts.iter().map(|(_, t)| t.len()).sum::<usize>() as f64;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n### Growth in source size (target: exponent ≤ 1.10)\n\n{rounds} interleaved rounds, each building {} one after the other; an exponent per round, ln(time ratio) / ln(source ratio); the median over the rounds, then the range.\n",
+        trees.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "| from → to | source | check | parse + check + compile | both ≤ 1.10 |"
+    );
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+    for (at, pair) in trees.windows(2).enumerate() {
+        let [(a, a_texts), (b, b_texts)] = pair else {
+            continue;
+        };
+        let size = bytes(b_texts) / bytes(a_texts).max(1.0);
+        let exponents = |cost: usize| {
+            let mut e: Vec<f64> = costs
+                .iter()
+                .filter_map(|round| {
+                    let ta = round.get(at)?.get(cost)?;
+                    let tb = round.get(at + 1)?.get(cost)?;
+                    Some((tb / ta.max(1e-12)).ln() / size.ln())
+                })
+                .collect();
+            e.sort_by(f64::total_cmp);
+            e
+        };
+        let median = |e: &[f64]| e.get(e.len() / 2).copied().unwrap_or(f64::NAN);
+        let shown = |e: &[f64]| {
+            format!(
+                "exponent {:.2} ({:.2}–{:.2})",
+                median(e),
+                e.first().copied().unwrap_or(f64::NAN),
+                e.last().copied().unwrap_or(f64::NAN)
+            )
+        };
+        let (check, build) = (exponents(0), exponents(1));
+        let met = median(&check) <= 1.10 && median(&build) <= 1.10;
+        let _ = writeln!(
+            out,
+            "| {a} → {b} | {size:.2}× | {} | {} | {} |",
+            shown(&check),
+            shown(&build),
+            if met { "yes" } else { "no" }
+        );
+    }
+    Ok(out)
+}
+
 fn tables(figs: &[Figures]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### Compiler and table (median of the runs)\n");
@@ -204,42 +286,6 @@ fn tables(figs: &[Figures]) -> String {
             "| route median | {} |",
             growth(a, b, |f| f.route.median_us)
         );
-    }
-    let pairs = [("100x", "300x"), ("300x", "1000x")];
-    let pairs: Vec<(&Figures, &Figures)> = pairs
-        .iter()
-        .filter_map(|(a, b)| Some((find(a)?, find(b)?)))
-        .collect();
-    if !pairs.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n### Growth in source size (target: exponent ≤ 1.10)\n"
-        );
-        let _ = writeln!(out, "| from → to | source | check | of which analyses | compile | parse + check + compile | check and build ≤ 1.10 |");
-        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
-        for (a, b) in pairs {
-            let size = b.bytes as f64 / (a.bytes as f64).max(1.0);
-            let exponent_of = |cost: fn(&Figures) -> Duration| {
-                let ratio = cost(b).as_secs_f64() / cost(a).as_secs_f64().max(1e-12);
-                (ratio, ratio.ln() / size.ln())
-            };
-            let exponent = |cost: fn(&Figures) -> Duration| {
-                let (ratio, exponent) = exponent_of(cost);
-                format!("{ratio:.2}×, exponent {exponent:.2}")
-            };
-            let met = exponent_of(|f| f.check).1 <= 1.10 && exponent_of(Figures::build).1 <= 1.10;
-            let _ = writeln!(
-                out,
-                "| {} → {} | {size:.2}× | {} | {} | {} | {} | {} |",
-                a.name,
-                b.name,
-                exponent(|f| f.check),
-                exponent(|f| f.analyses),
-                exponent(|f| f.compile),
-                exponent(Figures::build),
-                if met { "yes" } else { "no" }
-            );
-        }
     }
     if let Some(n) = find("national") {
         let _ = writeln!(out, "\n### Targets (national tree)\n");
@@ -380,6 +426,7 @@ fn run() -> Result<(), String> {
         }
     }
     let mut figs = Vec::new();
+    let mut growing = Vec::new();
     for (name, params) in [
         ("1x", Params::shipped_scale(1)),
         ("10x", Params::shipped_scale(10)),
@@ -389,16 +436,27 @@ fn run() -> Result<(), String> {
         ("national", Params::national()),
     ] {
         eprintln!("dxmap-suite: {name}…");
-        // The largest trees take seconds a run: at most three runs each,
-        // so that their growth is a median too.
-        let runs = if matches!(name, "300x" | "1000x") {
-            runs.min(3)
-        } else {
-            runs
-        };
-        figs.push(measure_tree(name, &params, runs, n_cases)?);
+        let texts = dxmap_bench::generate(&params);
+        // The largest trees take seconds a run: one run each here; their
+        // growth is timed in interleaved rounds below.
+        let large = matches!(name, "300x" | "1000x");
+        figs.push(measure_tree(
+            name,
+            &texts,
+            if large { 1 } else { runs },
+            n_cases,
+        )?);
+        if large || name == "100x" {
+            growing.push((name, texts));
+        }
     }
+    let growing: Vec<(&str, &[(String, String)])> = growing
+        .iter()
+        .map(|(name, texts)| (*name, texts.as_slice()))
+        .collect();
+    let growth = growth_rounds(&growing, runs)?;
     print!("{}", tables(&figs));
+    print!("{growth}");
     if let Some(path) = svg_path {
         std::fs::write(&path, svg(&figs)).map_err(|e| format!("{path}: {e}"))?;
         eprintln!("dxmap-suite: wrote {path}");
