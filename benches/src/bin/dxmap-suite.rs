@@ -74,19 +74,12 @@ fn measure_tree(
 ) -> Result<Figures, String> {
     let files = texts.len();
     let bytes = texts.iter().map(|(_, t)| t.len()).sum();
-    let root = Path::new("generated");
     let mut samples: [Vec<Duration>; 6] = Default::default();
     let mut last = None;
     let mut artifact_bytes = 0;
     for _ in 0..runs {
-        let (tree, parse) = timed(|| Tree::from_texts(root, texts.to_vec()));
-        let (checked, check) = timed(|| load::check_loaded(tree, None));
-        let checked = checked.map_err(|e| format!("{name}: {e}"))?;
-        let model = checked
-            .model
-            .as_ref()
-            .filter(|_| !checked.has_errors())
-            .ok_or_else(|| format!("{name}: the generated tree has errors"))?;
+        let (checked, parse, check) = checked(name, texts)?;
+        let model = model_of(name, &checked)?;
         let (_, analyses) = timed(|| {
             (
                 dxmap::check::analysis::overlaps(model).len(),
@@ -143,16 +136,33 @@ fn growth(a: &Figures, b: &Figures, cost: impl Fn(&Figures) -> f64) -> String {
     format!("{ratio:.1}× for {size:.0}× the services")
 }
 
-/// One build of a tree, timed: parse, check (with the analyses), compile.
-fn build_once(name: &str, texts: &[(String, String)]) -> Result<[Duration; 3], String> {
+/// A generated tree parsed and checked, with the time each took.
+fn checked(
+    name: &str,
+    texts: &[(String, String)],
+) -> Result<(load::Checked, Duration, Duration), String> {
     let (tree, parse) = timed(|| Tree::from_texts(Path::new("generated"), texts.to_vec()));
     let (checked, check) = timed(|| load::check_loaded(tree, None));
     let checked = checked.map_err(|e| format!("{name}: {e}"))?;
-    let model = checked
+    Ok((checked, parse, check))
+}
+
+/// The model of a checked tree; an error if the tree has errors.
+fn model_of<'c>(
+    name: &str,
+    checked: &'c load::Checked,
+) -> Result<&'c dxmap::check::model::Model, String> {
+    checked
         .model
         .as_ref()
         .filter(|_| !checked.has_errors())
-        .ok_or_else(|| format!("{name}: the generated tree has errors"))?;
+        .ok_or_else(|| format!("{name}: the generated tree has errors"))
+}
+
+/// One build of a tree, timed: parse, check (with the analyses), compile.
+fn build_once(name: &str, texts: &[(String, String)]) -> Result<[Duration; 3], String> {
+    let (checked, parse, check) = checked(name, texts)?;
+    let model = model_of(name, &checked)?;
     let (_, compile) = timed(|| dxmap::compile::compile(model, &checked.sources));
     Ok([parse, check, compile])
 }
