@@ -99,6 +99,13 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
     // Types routed (and usable) per layer, from how many of its rules
     // route to each: an overlay's counts are its parent's with its changes.
     let mut counts: Vec<BTreeMap<model::ServiceTypeId, usize>> = Vec::new();
+    let add = |count: &mut BTreeMap<model::ServiceTypeId, usize>, rules: &[model::RuleId]| {
+        for rule in rules.iter().filter_map(|id| model.rule(*id)) {
+            for t in &rule.route {
+                *count.entry(*t).or_default() += 1;
+            }
+        }
+    };
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let count = match (
             common::changes(model, layer_idx, layer),
@@ -113,21 +120,13 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
                         }
                     }
                 }
-                for rule in changes.own.iter().filter_map(|id| model.rule(*id)) {
-                    for t in &rule.route {
-                        *count.entry(*t).or_default() += 1;
-                    }
-                }
+                add(&mut count, &changes.own);
                 count.retain(|_, n| *n > 0);
                 count
             }
             _ => {
                 let mut count = BTreeMap::new();
-                for rule in layer.rules.iter().filter_map(|id| model.rule(*id)) {
-                    for t in &rule.route {
-                        *count.entry(*t).or_default() += 1;
-                    }
-                }
+                add(&mut count, &layer.rules);
                 count
             }
         };
