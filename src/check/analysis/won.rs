@@ -133,10 +133,10 @@ pub(super) fn won_cases_from(
         (Some(_), Some(p)) => cache.of_layer.get(p.index()).and_then(Option::as_ref),
         _ => None,
     };
-    let (by_code, changed) = match (changes, parent) {
+    let (by_code, changed, swaps) = match (changes, parent) {
         (Some(changes), Some(parent)) => {
-            let (by_code, changed) = changed_rules(model, changes, &parent.rules);
-            (by_code, Some(changed))
+            let (by_code, changed, swaps) = changed_rules(model, changes, &parent.rules);
+            (by_code, Some(changed), swaps)
         }
         (changes, _) => {
             let changed = changes.map(|c| c.codes(model));
@@ -144,7 +144,7 @@ pub(super) fn won_cases_from(
                 .into_iter()
                 .map(|(dx, rules)| (dx, Arc::new(rules)))
                 .collect();
-            (by_code, changed)
+            (by_code, changed, CodeSwaps::new())
         }
     };
     let keep = cache.extended.get(layer_idx).copied().unwrap_or(false);
@@ -162,9 +162,15 @@ pub(super) fn won_cases_from(
             continue;
         }
         let same = changed.as_ref().is_some_and(|c| !c.contains(*dx));
-        let code_won = match parent.and_then(|p| p.won.get(dx)).filter(|_| same) {
-            Some(won) => Arc::clone(won),
-            None => Arc::new(won_by(model, *dx, rule_ids)),
+        let below = parent.and_then(|p| p.won.get(dx));
+        let code_won = match below {
+            Some(won) if same => Arc::clone(won),
+            _ => {
+                let swapped = below.zip(swaps.get(dx)).and_then(|(won, (own, removed))| {
+                    renamed(model, won, own, removed)
+                });
+                Arc::new(swapped.unwrap_or_else(|| won_by(model, *dx, rule_ids)))
+            }
         };
         if keep {
             kept.insert(*dx, Arc::clone(&code_won));
@@ -180,17 +186,23 @@ pub(super) fn won_cases_from(
     )
 }
 
+/// Per code an overlay changes, the rules of its own naming the code and
+/// the parent's rules naming it that it drops.
+type CodeSwaps = BTreeMap<DispositionId, (Vec<model::RuleId>, Vec<model::RuleId>)>;
+
 /// An overlay's rules in force by code, from its parent's (`parent`): the
 /// codes its own rules and the parent's rules it drops name are made
 /// again, from the parent's rules of the code it keeps and its own; the
-/// others are the parent's. With the set of codes made again.
+/// others are the parent's. With the set of codes made again, and what
+/// changed in each.
 fn changed_rules(
     model: &model::Model,
     changes: common::Changes,
     parent: &CodeRules,
-) -> (CodeRules, common::CodeSet) {
+) -> (CodeRules, common::CodeSet, CodeSwaps) {
     let common::Changes { mut removed, own } = changes;
     let mut fresh: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    let mut swaps = CodeSwaps::new();
     let mut changed = common::CodeSet::default();
     for id in &own {
         let Some(rule) = model.rule(*id) else {
@@ -199,12 +211,17 @@ fn changed_rules(
         for dx in &rule.dispositions {
             changed.insert(*dx);
             fresh.entry(*dx).or_default().push(*id);
+            swaps.entry(*dx).or_default().0.push(*id);
         }
     }
-    for rule in removed.iter().filter_map(|id| model.rule(*id)) {
+    for id in &removed {
+        let Some(rule) = model.rule(*id) else {
+            continue;
+        };
         for dx in &rule.dispositions {
             changed.insert(*dx);
             fresh.entry(*dx).or_default();
+            swaps.entry(*dx).or_default().1.push(*id);
         }
     }
     removed.sort_unstable();
@@ -219,7 +236,61 @@ fn changed_rules(
             by_code.insert(dx, Arc::new(rules));
         }
     }
-    (by_code, changed)
+    (by_code, changed, swaps)
+}
+
+/// Most rules swapped at once for one code: beyond, the code is swept.
+const MOST_SWAPPED: usize = 64;
+
+/// What one code's rules win in an overlay whose only change to the code
+/// is to put rules of its own in place of rules of its parent with the
+/// same priority and the same conditions (an override that changes only
+/// the route, the usual kind): the parent's cases (`below`), each dropped
+/// rule's given to the rule in its place. What a rule wins depends only on
+/// its priority, its conditions and those of the rules above it
+/// ([`won_by`]), so this is what sweeping the code again finds. `None`
+/// when the change is of another kind.
+fn renamed(
+    model: &model::Model,
+    below: &CodeCases,
+    own: &[model::RuleId],
+    removed: &[model::RuleId],
+) -> Option<CodeCases> {
+    if own.len() != removed.len() || own.len() > MOST_SWAPPED {
+        return None;
+    }
+    let mut unpaired: Vec<(model::RuleId, &model::Rule)> = own
+        .iter()
+        .map(|id| Some((*id, model.rule(*id)?)))
+        .collect::<Option<_>>()?;
+    // Each dropped rule and the rule of its own in its place: any of the
+    // same priority and conditions (such rules win the same cases).
+    let mut swap: Vec<(model::RuleId, model::RuleId)> = Vec::with_capacity(removed.len());
+    for id in removed {
+        let rule = model.rule(*id)?;
+        let at = unpaired
+            .iter()
+            .position(|(_, o)| o.priority == rule.priority && o.when == rule.when)?;
+        swap.push((*id, unpaired.swap_remove(at).0));
+    }
+    let mut parts: Vec<(model::RuleId, &[Won])> = below
+        .by_rule()
+        .map(|(id, cases)| {
+            let put = swap.iter().find(|(gone, _)| *gone == id).map(|(_, put)| *put);
+            (put.unwrap_or(id), cases)
+        })
+        .collect();
+    parts.sort_by_key(|(id, _)| *id);
+    let mut all = CodeCases {
+        rules: Vec::with_capacity(parts.len()),
+        cases: Vec::with_capacity(below.cases.len()),
+    };
+    for (id, cases) in parts {
+        all.cases.extend_from_slice(cases);
+        let end = u32::try_from(all.cases.len()).unwrap_or(u32::MAX);
+        all.rules.push((id, end));
+    }
+    Some(all)
 }
 
 /// The parts of `held` (see [`won_cases`]), grouped by rule in rule
