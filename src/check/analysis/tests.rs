@@ -183,8 +183,13 @@ fn random_tree(rng: &mut Rng) -> String {
     );
     let baseline = 1 + rng.below(10);
     let mut names: Vec<Vec<String>> = vec![(0..baseline).map(|r| format!("R{r}")).collect()];
+    // Each rule's text after its keyword, by name: an override may copy
+    // the rule it overrides (the same priority and conditions).
+    let mut written: std::collections::BTreeMap<String, String> = Default::default();
     for r in 0..baseline {
-        text.push_str(&random_rule(rng, "rule", &format!("R{r}")));
+        let rule = random_rule(rng, "rule", &format!("R{r}"));
+        written.insert(format!("R{r}"), rule.trim_start_matches("rule").to_owned());
+        text.push_str(&rule);
     }
     let areas = ["SO", "PO", "BH", "DT"];
     for (o, area) in areas
@@ -205,7 +210,12 @@ fn random_tree(rng: &mut Rng) -> String {
             let at = usize::try_from(rng.below(rules.len().max(1) as u64)).unwrap_or(0);
             match (rng.below(3), rules.get(at).cloned()) {
                 (0, Some(name)) if changed.insert(name.clone()) => {
-                    text.push_str(&random_rule(rng, "override rule", &name));
+                    let same = written.get(&name).filter(|_| rng.below(2) == 0).cloned();
+                    let rule = match same {
+                        Some(rest) => format!("override rule{rest}"),
+                        None => random_rule(rng, "override rule", &name),
+                    };
+                    text.push_str(&rule);
                 }
                 (1, Some(name)) if changed.insert(name.clone()) => {
                     text.push_str(&format!("remove rule \"{name}\" because \"b\"\n"));
@@ -213,7 +223,9 @@ fn random_tree(rng: &mut Rng) -> String {
                 }
                 _ => {
                     let name = format!("A{o}x{change}");
-                    text.push_str(&random_rule(rng, "add rule", &name));
+                    let rule = random_rule(rng, "add rule", &name);
+                    written.insert(name.clone(), rule.trim_start_matches("add rule").to_owned());
+                    text.push_str(&rule);
                     rules.push(name);
                 }
             }
@@ -249,6 +261,60 @@ fn sweeps_agree_with_the_pairwise_analyses() {
             pairwise::never_fire(&model),
             "round {round}: rules that never fire differ\n{text}"
         );
+    }
+    assert!(overlays > 1_000, "{overlays} overlays");
+}
+
+/// What each rule wins, made incrementally (an overlay's unchanged codes
+/// taken from its parent, a code whose rules are only swapped for rules
+/// of the same priority and conditions renamed), is what sweeping every
+/// code of every layer afresh finds.
+#[test]
+fn won_cases_made_incrementally_agree_with_a_fresh_sweep() {
+    use super::common;
+    use super::won::{by_rule, won_by, won_cases, WonCache};
+    use dxmap_runtime::space::{answering, Answering};
+
+    let (catalogue, found) = crate::catalogue::parse(crate::source::FileId(1), CATALOGUE);
+    assert!(found.is_empty(), "{found:?}");
+    let Some(catalogue) = catalogue else {
+        return;
+    };
+    let mut rng = Rng(0x0057_A9ED);
+    let mut overlays = 0;
+    for round in 0..1_000 {
+        let text = random_tree(&mut rng);
+        let (file, found) = crate::syntax::parse(crate::source::FileId(0), &text);
+        assert!(found.is_empty(), "{text}\n{found:?}");
+        let (model, _) = crate::check::check(&[file], catalogue.clone());
+        overlays += model.layers.len() - 1;
+        let mut cache = WonCache::new(&model);
+        for (layer_idx, layer) in model.layers.iter().enumerate() {
+            let held = won_cases(&model, layer_idx, layer, &mut cache);
+            let made: Vec<_> = by_rule(&held)
+                .into_iter()
+                .map(|(id, cases)| (id, cases.to_vec()))
+                .collect();
+            let by_code = common::rules_by_code(&model, layer);
+            let fresh: Vec<_> = by_code
+                .iter()
+                .filter(|(dx, _)| {
+                    let answer = answering(
+                        **dx,
+                        model.catalogue.get(**dx).and_then(|d| d.same_as),
+                        |code| layer.no_search.get(&code),
+                        |code| by_code.contains_key(&code),
+                    );
+                    matches!(answer, Answering::Rules { code, .. } if code == **dx)
+                })
+                .map(|(dx, rules)| std::sync::Arc::new(won_by(&model, *dx, rules)))
+                .collect();
+            let swept: Vec<_> = by_rule(&fresh)
+                .into_iter()
+                .map(|(id, cases)| (id, cases.to_vec()))
+                .collect();
+            assert_eq!(made, swept, "round {round}, layer {layer_idx}\n{text}");
+        }
     }
     assert!(overlays > 1_000, "{overlays} overlays");
 }

@@ -306,7 +306,11 @@ pub(super) fn by_rule(held: &[CodeWon]) -> Vec<(model::RuleId, &[Won])> {
 }
 
 /// The cases each of `rule_ids` (the rules naming `dx`) wins, by rule.
-fn won_by(model: &model::Model, dx: DispositionId, rule_ids: &[model::RuleId]) -> CodeCases {
+pub(super) fn won_by(
+    model: &model::Model,
+    dx: DispositionId,
+    rule_ids: &[model::RuleId],
+) -> CodeCases {
     let Some(disposition) = model.catalogue.get(dx) else {
         return CodeCases::default();
     };
