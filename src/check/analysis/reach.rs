@@ -132,39 +132,32 @@ pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {
         };
         counts.push(count);
     }
-    let routed: Vec<BTreeSet<model::ServiceTypeId>> = model
-        .layers
-        .iter()
-        .zip(&counts)
-        .map(|(layer, count)| {
-            let mut types: BTreeSet<model::ServiceTypeId> = count
-                .keys()
-                .copied()
-                .filter(|t| {
-                    model
-                        .service_type(*t)
-                        .and_then(|st| st.requires)
-                        .is_none_or(|skill| layer.skills.contains(&skill))
-                })
-                .collect();
-            if let Some(catch_all) = layer.catch_all {
-                types.insert(catch_all.service_type);
+    // Per service type, the layers that route it (and can use it), a bit
+    // per layer in the rows of `InForce`: a service's routing layers are
+    // then its row and its type's, word by word.
+    let stride = model.layers.len().div_ceil(64);
+    let mut routed = vec![0u64; stride * model.service_types.len()];
+    for (layer_idx, (layer, count)) in model.layers.iter().zip(&counts).enumerate() {
+        let usable = count.keys().copied().filter(|t| {
+            model
+                .service_type(*t)
+                .and_then(|st| st.requires)
+                .is_none_or(|skill| layer.skills.contains(&skill))
+        });
+        let catch_all = layer.catch_all.map(|c| c.service_type);
+        for t in usable.chain(catch_all) {
+            if let Some(word) = routed.get_mut(t.index() * stride + layer_idx / 64) {
+                *word |= 1 << (layer_idx % 64);
             }
-            types
-        })
-        .collect();
+        }
+    }
     let in_force = InForce::new(model);
     let claims = Claims::new(model);
     for (service_idx, service) in model.services.iter().enumerate() {
         let service_id = model::ServiceId::from_index(service_idx);
-        let routing: Vec<model::LayerId> = in_force
-            .layers(service_idx)
-            .filter(|l| {
-                routed
-                    .get(l.index())
-                    .is_some_and(|t| t.contains(&service.service_type))
-            })
-            .collect();
+        let at = service.service_type.index() * stride;
+        let routes_type = routed.get(at..at + stride).unwrap_or_default();
+        let routing: Vec<model::LayerId> = in_force.layers(service_idx, routes_type).collect();
         // Whether a layer governs some postcode of the catchment: it owns a
         // unit (the most specific claim containing it is its own), or it
         // claims a part of one.
@@ -244,14 +237,19 @@ impl InForce {
         InForce { stride, bits }
     }
 
-    /// The layers `service` is in force in, in layer order.
-    fn layers(&self, service: usize) -> impl Iterator<Item = model::LayerId> + '_ {
+    /// The layers `service` is in force in, among `among` (a bit per
+    /// layer, as a row), in layer order.
+    fn layers<'a>(
+        &'a self,
+        service: usize,
+        among: &'a [u64],
+    ) -> impl Iterator<Item = model::LayerId> + 'a {
         let row = self
             .bits
             .get(service * self.stride..(service + 1) * self.stride)
             .unwrap_or_default();
-        row.iter().enumerate().flat_map(|(at, word)| {
-            let mut word = *word;
+        row.iter().zip(among).enumerate().flat_map(|(at, (word, other))| {
+            let mut word = *word & *other;
             std::iter::from_fn(move || {
                 if word == 0 {
                     return None;
