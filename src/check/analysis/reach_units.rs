@@ -285,10 +285,10 @@ pub(super) struct Reach<'m> {
     judged: Vec<usize>,
     /// Per code (by catalogue index), whether its timeframe makes it urgent.
     urgent_code: Vec<bool>,
-    /// Per rule, its list of routed types as a number: rules routing to
-    /// the same types are served by the same services.
+    /// Per rule, the set of types it routes as a number: rules routing to
+    /// the same types, in any order, are served by the same services.
     route_of: Vec<usize>,
-    /// Each list of routed types, by its number.
+    /// Each set's types, as the first rule routing them lists them.
     routes: Vec<&'m [model::ServiceTypeId]>,
 }
 
@@ -307,14 +307,20 @@ impl<'m> Reach<'m> {
             .iter()
             .map(|d| d.timeframe_minutes.is_some_and(|t| t <= URGENT_MINUTES))
             .collect();
-        let mut route_numbers: FastMap<&[model::ServiceTypeId], usize> = FastMap::default();
+        // Numbered by the set of types: only which types a rule routes
+        // decides which services serve it, so a route re-ranked by an
+        // override is judged as the route it re-ranks.
+        let mut route_numbers: FastMap<Vec<model::ServiceTypeId>, usize> = FastMap::default();
         let mut routes = Vec::new();
         let route_of: Vec<usize> = model
             .rules
             .iter()
             .map(|rule| {
+                let mut types = rule.route.clone();
+                types.sort_unstable();
+                types.dedup();
                 let next = route_numbers.len();
-                let number = *route_numbers.entry(rule.route.as_slice()).or_insert(next);
+                let number = *route_numbers.entry(types).or_insert(next);
                 if number == next {
                     routes.push(rule.route.as_slice());
                 }
