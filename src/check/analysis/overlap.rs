@@ -140,6 +140,9 @@ fn code_overlaps(
     let Some(first_new) = new.iter().position(|n| *n) else {
         return Vec::new();
     };
+    if new.iter().filter(|n| **n).count() <= FEW_NEW && !any_new_meets(model, rules, new) {
+        return Vec::new();
+    }
     // A priority only one rule has gives no pair.
     let mut per_priority: BTreeMap<u32, usize> = BTreeMap::new();
     for rule in rules.iter().filter_map(|id| model.rule(*id)) {
@@ -232,6 +235,29 @@ fn code_overlaps(
         found.extend(claimed.into_iter().map(|(j, meeting)| (i, j, meeting)));
     }
     found
+}
+
+/// Up to this many rules new to a layer in one code's rules, whether any
+/// of them meets another rule is asked first, rule against rule.
+const FEW_NEW: usize = 8;
+
+/// Whether a rule new to the layer (`new`) meets another of `rules` with
+/// its priority. Every pair [`code_overlaps`] finds has a new rule in it,
+/// so when none does there is nothing to index: an overlay's few changes
+/// to a code of many rules usually meet none of them.
+fn any_new_meets(model: &model::Model, rules: &[model::RuleId], new: &[bool]) -> bool {
+    let rule_at = |at: usize| rules.get(at).and_then(|id| model.rule(*id));
+    new.iter()
+        .enumerate()
+        .filter(|(_, n)| **n)
+        .filter_map(|(at, _)| Some((at, rule_at(at)?)))
+        .any(|(at, rule)| {
+            (0..rules.len()).filter(|other| *other != at).any(|other| {
+                rule_at(other).is_some_and(|o| {
+                    o.priority == rule.priority && rule.when.meeting(&o.when).is_some()
+                })
+            })
+        })
 }
 
 /// Rules that can match a case an earlier rule of the same layer matches,
