@@ -104,7 +104,7 @@ pub(super) fn rules_by_code(
 
 /// A set of codes, by catalogue index: the analyses of an overlay look
 /// up every rule's codes in one, so it must be cheap.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct CodeSet(Vec<bool>);
 
 impl CodeSet {
@@ -227,6 +227,59 @@ impl Changes {
         let removed = self.removed.iter().filter_map(|id| model.rule(*id));
         CodeSet::named(self.own_rules(model).chain(removed))
     }
+
+    /// Per code whose rules differ from the parent's, the rules it defines
+    /// naming the code and the parent's rules naming it that it removes.
+    pub(super) fn per_code(&self, model: &model::Model) -> CodeChanges {
+        let mut per_code = CodeChanges::new();
+        for (list, at) in [(&self.own, 0), (&self.removed, 1)] {
+            for id in list {
+                for dx in model.rule(*id).iter().flat_map(|r| &r.dispositions) {
+                    let (own, removed) = per_code.entry(*dx).or_default();
+                    if at == 0 { own } else { removed }.push(*id);
+                }
+            }
+        }
+        per_code
+    }
+}
+
+/// Per code an overlay changes, the rules of its own naming the code and
+/// the parent's rules naming it that it removes ([`Changes::per_code`]).
+pub(super) type CodeChanges = BTreeMap<DispositionId, (Vec<model::RuleId>, Vec<model::RuleId>)>;
+
+/// Most rules swapped at once for one code: beyond, [`swapped`] says no.
+const MOST_SWAPPED: usize = 64;
+
+/// When an overlay's change to a code only puts rules of its own (`own`)
+/// in place of its parent's (`removed`), each with the same priority and
+/// the same conditions as the rule it replaces (an override that changes
+/// only the route, the usual kind): each removed rule with the rule in its
+/// place. Such a change leaves which cases each rule of the code takes as
+/// they were, the rules renamed. `None` for a change of another kind.
+pub(super) fn swapped(
+    model: &model::Model,
+    own: &[model::RuleId],
+    removed: &[model::RuleId],
+) -> Option<Vec<(model::RuleId, model::RuleId)>> {
+    if own.len() != removed.len() || own.len() > MOST_SWAPPED {
+        return None;
+    }
+    let mut unpaired: Vec<(model::RuleId, &model::Rule)> = own
+        .iter()
+        .map(|id| Some((*id, model.rule(*id)?)))
+        .collect::<Option<_>>()?;
+    // Any rule of the same priority and conditions will do: such rules
+    // take the same cases.
+    let mut pairs = Vec::with_capacity(removed.len());
+    for id in removed {
+        let rule = model.rule(*id)?;
+        let at = unpaired
+            .iter()
+            .position(|(_, o)| o.priority == rule.priority && o.when == rule.when)?;
+        pairs.push((*id, unpaired.swap_remove(at).0));
+    }
+    Some(pairs)
 }
 
 /// For an overlay whose rules are its parent's with changes: the parent's

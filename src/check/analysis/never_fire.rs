@@ -2,7 +2,9 @@
 //! rules of higher priority take every case they match. Found by a sweep
 //! from the highest priority down, keeping per cell the union of the ages
 //! higher priorities take; in an overlay, only the rules naming a code
-//! whose rules it changes are judged again.
+//! whose rules it changes are judged again, and where the change only
+//! swaps rules for rules of the same priority and conditions (an override
+//! of the route), only the rules swapped in, each alone.
 //!
 //! Imports: `super::common`, `crate::check::model`, `crate::diagnostics`,
 //! `dxmap_runtime::space`.
@@ -71,8 +73,25 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
     let mut can_fire = Vec::new();
     for (layer_idx, layer) in model.layers.iter().enumerate() {
         let layer_id = model::LayerId::from_index(layer_idx);
-        // The codes whose rules differ from the parent's (`None`: all).
-        let changed = common::changes(model, layer_idx, layer).map(|c| c.codes(model));
+        // The codes whose rules differ from the parent's (`None`: all),
+        // but for those whose only change is rules swapped for rules of
+        // the same priority and conditions: there the parent's rules take
+        // what they took, and only the rules swapped in are judged, alone.
+        let (changed, swapped_in) = match common::changes(model, layer_idx, layer) {
+            None => (None, Vec::new()),
+            Some(changes) => {
+                let mut changed = CodeSet::default();
+                let mut swapped_in = Vec::new();
+                for (dx, (own, removed)) in changes.per_code(model) {
+                    if common::swapped(model, &own, &removed).is_some() {
+                        swapped_in.extend(own);
+                    } else {
+                        changed.insert(dx);
+                    }
+                }
+                (Some(changed), swapped_in)
+            }
+        };
         // The rules judged, and every code they name.
         let mut judged = Vec::new();
         let mut codes = CodeSet::default();
@@ -91,12 +110,46 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
                 codes.insert(*dx);
             }
         }
+        // The codes swept: every rule naming one is judged by the sweep.
+        let swept = codes.clone();
+        // Rules swapped in and not judged above (they name only codes
+        // whose change is a swap): judged too, by the sweeps of the codes
+        // swept and alone against the rules above them in the others.
+        let mut alone: Vec<(model::RuleId, &model::Rule)> = swapped_in
+            .iter()
+            .filter_map(|id| Some((*id, model.rule(*id)?)))
+            .filter(|(_, rule)| {
+                !rule.dispositions.is_empty()
+                    && !rule.when.ages.is_empty()
+                    && !changed.as_ref().is_some_and(|c| c.named_by(rule))
+            })
+            .collect();
+        alone.sort_unstable_by_key(|(id, _)| *id);
+        alone.dedup_by_key(|(id, _)| *id);
+        for (id, rule) in &alone {
+            judged.push(*id);
+            for dx in &rule.dispositions {
+                codes.insert(*dx);
+            }
+        }
         if judged.is_empty() {
             continue;
         }
         can_fire.clear();
-        for rules in common::rules_naming(model, layer, &codes).values() {
-            sweep.run(model, rules, &mut can_fire);
+        let by_code = common::rules_naming(model, layer, &codes);
+        for (dx, rules) in &by_code {
+            if swept.contains(*dx) {
+                sweep.run(model, rules, &mut can_fire);
+            }
+        }
+        for (id, rule) in alone {
+            let fires = rule.dispositions.iter().filter(|dx| !swept.contains(**dx)).any(|dx| {
+                let rules = by_code.get(dx).map_or(&[][..], Vec::as_slice);
+                fires_alone(model, rule, rules, &mut sweep.taken)
+            });
+            if fires {
+                can_fire.push(id);
+            }
         }
         can_fire.sort_unstable();
         can_fire.dedup();
@@ -118,6 +171,32 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
             Some((model::RuleId::from_index(idx), layer?)).filter(|_| !fires)
         })
         .collect()
+}
+
+/// Whether `rule` takes some case among `rules` (those naming one code,
+/// `rule` with them): in some cell of it, the rules of higher priority do
+/// not take all its ages. What [`Sweep::run`] finds for the rule, without
+/// sweeping the others; `taken` is scratch.
+fn fires_alone(
+    model: &model::Model,
+    rule: &model::Rule,
+    rules: &[model::RuleId],
+    taken: &mut Vec<AgeUnion>,
+) -> bool {
+    taken.resize_with(common::CELLS, AgeUnion::default);
+    for t in taken.iter_mut() {
+        t.clear();
+    }
+    for above in rules.iter().filter_map(|id| model.rule(*id)) {
+        if above.priority > rule.priority {
+            for cell in common::cells_of(above) {
+                if let Some(t) = taken.get_mut(cell) {
+                    t.insert(above.when.ages);
+                }
+            }
+        }
+    }
+    common::cells_of(rule).any(|cell| taken.get(cell).is_some_and(|t| !t.covers(rule.when.ages)))
 }
 
 pub(super) fn diagnostics(model: &model::Model, found: &mut Vec<Diagnostic>) {

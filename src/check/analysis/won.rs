@@ -144,7 +144,7 @@ pub(super) fn won_cases_from(
                 .into_iter()
                 .map(|(dx, rules)| (dx, Arc::new(rules)))
                 .collect();
-            (by_code, changed, CodeSwaps::new())
+            (by_code, changed, common::CodeChanges::new())
         }
     };
     let keep = cache.extended.get(layer_idx).copied().unwrap_or(false);
@@ -186,10 +186,6 @@ pub(super) fn won_cases_from(
     )
 }
 
-/// Per code an overlay changes, the rules of its own naming the code and
-/// the parent's rules naming it that it drops.
-type CodeSwaps = BTreeMap<DispositionId, (Vec<model::RuleId>, Vec<model::RuleId>)>;
-
 /// An overlay's rules in force by code, from its parent's (`parent`): the
 /// codes its own rules and the parent's rules it drops name are made
 /// again, from the parent's rules of the code it keeps and its own; the
@@ -199,10 +195,10 @@ fn changed_rules(
     model: &model::Model,
     changes: common::Changes,
     parent: &CodeRules,
-) -> (CodeRules, common::CodeSet, CodeSwaps) {
+) -> (CodeRules, common::CodeSet, common::CodeChanges) {
+    let swaps = changes.per_code(model);
     let common::Changes { mut removed, own } = changes;
     let mut fresh: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
-    let mut swaps = CodeSwaps::new();
     let mut changed = common::CodeSet::default();
     for id in &own {
         let Some(rule) = model.rule(*id) else {
@@ -211,7 +207,6 @@ fn changed_rules(
         for dx in &rule.dispositions {
             changed.insert(*dx);
             fresh.entry(*dx).or_default().push(*id);
-            swaps.entry(*dx).or_default().0.push(*id);
         }
     }
     for id in &removed {
@@ -221,7 +216,6 @@ fn changed_rules(
         for dx in &rule.dispositions {
             changed.insert(*dx);
             fresh.entry(*dx).or_default();
-            swaps.entry(*dx).or_default().1.push(*id);
         }
     }
     removed.sort_unstable();
@@ -239,40 +233,20 @@ fn changed_rules(
     (by_code, changed, swaps)
 }
 
-/// Most rules swapped at once for one code: beyond, the code is swept.
-const MOST_SWAPPED: usize = 64;
-
 /// What one code's rules win in an overlay whose only change to the code
 /// is to put rules of its own in place of rules of its parent with the
-/// same priority and the same conditions (an override that changes only
-/// the route, the usual kind): the parent's cases (`below`), each dropped
-/// rule's given to the rule in its place. What a rule wins depends only on
-/// its priority, its conditions and those of the rules above it
-/// ([`won_by`]), so this is what sweeping the code again finds. `None`
-/// when the change is of another kind.
+/// same priority and the same conditions ([`common::swapped`]): the
+/// parent's cases (`below`), each removed rule's given to the rule in its
+/// place. What a rule wins depends only on its priority, its conditions
+/// and those of the rules above it ([`won_by`]), so this is what sweeping
+/// the code again finds. `None` when the change is of another kind.
 fn renamed(
     model: &model::Model,
     below: &CodeCases,
     own: &[model::RuleId],
     removed: &[model::RuleId],
 ) -> Option<CodeCases> {
-    if own.len() != removed.len() || own.len() > MOST_SWAPPED {
-        return None;
-    }
-    let mut unpaired: Vec<(model::RuleId, &model::Rule)> = own
-        .iter()
-        .map(|id| Some((*id, model.rule(*id)?)))
-        .collect::<Option<_>>()?;
-    // Each dropped rule and the rule of its own in its place: any of the
-    // same priority and conditions (such rules win the same cases).
-    let mut swap: Vec<(model::RuleId, model::RuleId)> = Vec::with_capacity(removed.len());
-    for id in removed {
-        let rule = model.rule(*id)?;
-        let at = unpaired
-            .iter()
-            .position(|(_, o)| o.priority == rule.priority && o.when == rule.when)?;
-        swap.push((*id, unpaired.swap_remove(at).0));
-    }
+    let swap = common::swapped(model, own, removed)?;
     let mut parts: Vec<(model::RuleId, &[Won])> = below
         .by_rule()
         .map(|(id, cases)| {
