@@ -143,10 +143,14 @@ pub fn never_fire(model: &model::Model) -> Vec<(model::RuleId, model::LayerId)> 
             }
         }
         for (id, rule) in alone {
-            let fires = rule.dispositions.iter().filter(|dx| !swept.contains(**dx)).any(|dx| {
-                let rules = by_code.get(dx).map_or(&[][..], Vec::as_slice);
-                fires_alone(model, rule, rules, &mut sweep.taken)
-            });
+            let fires = rule
+                .dispositions
+                .iter()
+                .filter(|dx| !swept.contains(**dx))
+                .any(|dx| {
+                    let rules = by_code.get(dx).map_or(&[][..], Vec::as_slice);
+                    fires_alone(model, rule, rules, &mut sweep.taken)
+                });
             if fires {
                 can_fire.push(id);
             }

@@ -248,17 +248,20 @@ impl InForce {
             .bits
             .get(service * self.stride..(service + 1) * self.stride)
             .unwrap_or_default();
-        row.iter().zip(among).enumerate().flat_map(|(at, (word, other))| {
-            let mut word = *word & *other;
-            std::iter::from_fn(move || {
-                if word == 0 {
-                    return None;
-                }
-                let bit = word.trailing_zeros() as usize;
-                word &= word - 1;
-                Some(model::LayerId::from_index(at * 64 + bit))
+        row.iter()
+            .zip(among)
+            .enumerate()
+            .flat_map(|(at, (word, other))| {
+                let mut word = *word & *other;
+                std::iter::from_fn(move || {
+                    if word == 0 {
+                        return None;
+                    }
+                    let bit = word.trailing_zeros() as usize;
+                    word &= word - 1;
+                    Some(model::LayerId::from_index(at * 64 + bit))
+                })
             })
-        })
     }
 }
 

@@ -236,14 +236,15 @@ fn random_tree(rng: &mut Rng) -> String {
     text
 }
 
-#[test]
-fn sweeps_agree_with_the_pairwise_analyses() {
+/// A thousand random trees from `seed`, checked, each given to `test`
+/// with its round and text; together they hold over a thousand overlays.
+fn each_random_model(seed: u64, mut test: impl FnMut(usize, &str, &crate::check::model::Model)) {
     let (catalogue, found) = crate::catalogue::parse(crate::source::FileId(1), CATALOGUE);
     assert!(found.is_empty(), "{found:?}");
     let Some(catalogue) = catalogue else {
         return;
     };
-    let mut rng = Rng(0x005E_ED0F_0E7A);
+    let mut rng = Rng(seed);
     let mut overlays = 0;
     for round in 0..1_000 {
         let text = random_tree(&mut rng);
@@ -251,18 +252,25 @@ fn sweeps_agree_with_the_pairwise_analyses() {
         assert!(found.is_empty(), "{text}\n{found:?}");
         let (model, _) = crate::check::check(&[file], catalogue.clone());
         overlays += model.layers.len() - 1;
+        test(round, &text, &model);
+    }
+    assert!(overlays > 1_000, "{overlays} overlays");
+}
+
+#[test]
+fn sweeps_agree_with_the_pairwise_analyses() {
+    each_random_model(0x005E_ED0F_0E7A, |round, text, model| {
         assert_eq!(
-            overlaps(&model),
-            pairwise::overlaps(&model),
+            overlaps(model),
+            pairwise::overlaps(model),
             "round {round}: overlaps differ\n{text}"
         );
         assert_eq!(
-            never_fire(&model),
-            pairwise::never_fire(&model),
+            never_fire(model),
+            pairwise::never_fire(model),
             "round {round}: rules that never fire differ\n{text}"
         );
-    }
-    assert!(overlays > 1_000, "{overlays} overlays");
+    });
 }
 
 /// What each rule wins, made incrementally (an overlay's unchanged codes
@@ -275,27 +283,15 @@ fn won_cases_made_incrementally_agree_with_a_fresh_sweep() {
     use super::won::{by_rule, won_by, won_cases, WonCache};
     use dxmap_runtime::space::{answering, Answering};
 
-    let (catalogue, found) = crate::catalogue::parse(crate::source::FileId(1), CATALOGUE);
-    assert!(found.is_empty(), "{found:?}");
-    let Some(catalogue) = catalogue else {
-        return;
-    };
-    let mut rng = Rng(0x0057_A9ED);
-    let mut overlays = 0;
-    for round in 0..1_000 {
-        let text = random_tree(&mut rng);
-        let (file, found) = crate::syntax::parse(crate::source::FileId(0), &text);
-        assert!(found.is_empty(), "{text}\n{found:?}");
-        let (model, _) = crate::check::check(&[file], catalogue.clone());
-        overlays += model.layers.len() - 1;
-        let mut cache = WonCache::new(&model);
+    each_random_model(0x0057_A9ED, |round, text, model| {
+        let mut cache = WonCache::new(model);
         for (layer_idx, layer) in model.layers.iter().enumerate() {
-            let held = won_cases(&model, layer_idx, layer, &mut cache);
+            let held = won_cases(model, layer_idx, layer, &mut cache);
             let made: Vec<_> = by_rule(&held)
                 .into_iter()
                 .map(|(id, cases)| (id, cases.to_vec()))
                 .collect();
-            let by_code = common::rules_by_code(&model, layer);
+            let by_code = common::rules_by_code(model, layer);
             let fresh: Vec<_> = by_code
                 .iter()
                 .filter(|(dx, _)| {
@@ -307,7 +303,7 @@ fn won_cases_made_incrementally_agree_with_a_fresh_sweep() {
                     );
                     matches!(answer, Answering::Rules { code, .. } if code == **dx)
                 })
-                .map(|(dx, rules)| std::sync::Arc::new(won_by(&model, *dx, rules)))
+                .map(|(dx, rules)| std::sync::Arc::new(won_by(model, *dx, rules)))
                 .collect();
             let swept: Vec<_> = by_rule(&fresh)
                 .into_iter()
@@ -315,6 +311,5 @@ fn won_cases_made_incrementally_agree_with_a_fresh_sweep() {
                 .collect();
             assert_eq!(made, swept, "round {round}, layer {layer_idx}\n{text}");
         }
-    }
-    assert!(overlays > 1_000, "{overlays} overlays");
+    });
 }

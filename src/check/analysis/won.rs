@@ -166,9 +166,9 @@ pub(super) fn won_cases_from(
         let code_won = match below {
             Some(won) if same => Arc::clone(won),
             _ => {
-                let swapped = below.zip(swaps.get(dx)).and_then(|(won, (own, removed))| {
-                    renamed(model, won, own, removed)
-                });
+                let swapped = below
+                    .zip(swaps.get(dx))
+                    .and_then(|(won, (own, removed))| renamed(model, won, own, removed));
                 Arc::new(swapped.unwrap_or_else(|| won_by(model, *dx, rule_ids)))
             }
         };
@@ -250,7 +250,10 @@ fn renamed(
     let mut parts: Vec<(model::RuleId, &[Won])> = below
         .by_rule()
         .map(|(id, cases)| {
-            let put = swap.iter().find(|(gone, _)| *gone == id).map(|(_, put)| *put);
+            let put = swap
+                .iter()
+                .find(|(gone, _)| *gone == id)
+                .map(|(_, put)| *put);
             (put.unwrap_or(id), cases)
         })
         .collect();
