@@ -44,6 +44,17 @@ pub(super) struct CodeCases {
 }
 
 impl CodeCases {
+    /// Adds `cases` won by `rule`, after those already held: rules are
+    /// added in rule order, a rule's cases together.
+    fn push(&mut self, rule: model::RuleId, cases: &[Won]) {
+        self.cases.extend_from_slice(cases);
+        let end = u32::try_from(self.cases.len()).unwrap_or(u32::MAX);
+        match self.rules.last_mut() {
+            Some((last, at)) if *last == rule => *at = end,
+            _ => self.rules.push((rule, end)),
+        }
+    }
+
     /// Each rule with the cases it wins, in rule order.
     fn by_rule(&self) -> impl Iterator<Item = (model::RuleId, &[Won])> {
         let mut start = 0;
@@ -197,37 +208,22 @@ fn changed_rules(
     parent: &CodeRules,
 ) -> (CodeRules, common::CodeSet, common::CodeChanges) {
     let swaps = changes.per_code(model);
-    let common::Changes { mut removed, own } = changes;
-    let mut fresh: BTreeMap<DispositionId, Vec<model::RuleId>> = BTreeMap::new();
+    let mut removed = changes.removed;
     let mut changed = common::CodeSet::default();
-    for id in &own {
-        let Some(rule) = model.rule(*id) else {
-            continue;
-        };
-        for dx in &rule.dispositions {
-            changed.insert(*dx);
-            fresh.entry(*dx).or_default().push(*id);
-        }
-    }
-    for id in &removed {
-        let Some(rule) = model.rule(*id) else {
-            continue;
-        };
-        for dx in &rule.dispositions {
-            changed.insert(*dx);
-            fresh.entry(*dx).or_default();
-        }
+    for dx in swaps.keys() {
+        changed.insert(*dx);
     }
     removed.sort_unstable();
     let mut by_code = parent.clone();
-    for (dx, mut rules) in fresh {
-        if let Some(below) = parent.get(&dx) {
+    for (dx, (own, _)) in &swaps {
+        let mut rules = own.clone();
+        if let Some(below) = parent.get(dx) {
             rules.extend(below.iter().filter(|id| removed.binary_search(id).is_err()));
         }
         if rules.is_empty() {
-            by_code.remove(&dx);
+            by_code.remove(dx);
         } else {
-            by_code.insert(dx, Arc::new(rules));
+            by_code.insert(*dx, Arc::new(rules));
         }
     }
     (by_code, changed, swaps)
@@ -263,9 +259,7 @@ fn renamed(
         cases: Vec::with_capacity(below.cases.len()),
     };
     for (id, cases) in parts {
-        all.cases.extend_from_slice(cases);
-        let end = u32::try_from(all.cases.len()).unwrap_or(u32::MAX);
-        all.rules.push((id, end));
+        all.push(id, cases);
     }
     Some(all)
 }
@@ -333,12 +327,7 @@ pub(super) fn won_by(
         cases: Vec::with_capacity(won.len()),
     };
     for (id, case) in won {
-        all.cases.push(case);
-        let end = u32::try_from(all.cases.len()).unwrap_or(u32::MAX);
-        match all.rules.last_mut() {
-            Some((last, at)) if *last == id => *at = end,
-            _ => all.rules.push((id, end)),
-        }
+        all.push(id, std::slice::from_ref(&case));
     }
     all
 }
