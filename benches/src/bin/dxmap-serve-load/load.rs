@@ -160,6 +160,9 @@ pub struct Run {
     pub failed: u64,
     /// Microseconds from when each request was due to its answer, sorted.
     pub latencies: Vec<u64>,
+    /// Each request's due time (microseconds from the start) and latency
+    /// (microseconds), in the order answered.
+    pub timeline: Vec<(u64, u64)>,
     /// Answers by table: A, B, C (corrupt), another or none.
     pub by_table: [u64; 4],
     /// From the start to the last answer.
@@ -220,6 +223,35 @@ impl Run {
         let n = self.latencies.len();
         let at = ((q * n as f64) as usize).min(n.saturating_sub(1));
         self.latencies.get(at).copied().unwrap_or(0) as f64 / 1000.0
+    }
+
+    /// The windows of `width` (by when requests were due) in which the
+    /// `q` quantile of latency is at most `bound`, and how many windows
+    /// had a request.
+    pub fn windows_within(&self, width: Duration, q: f64, bound: Duration) -> (usize, usize) {
+        let width = width.as_micros().max(1) as u64;
+        let mut windows: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
+        for (at, latency) in &self.timeline {
+            windows.entry(at / width).or_default().push(*latency);
+        }
+        let bound = bound.as_micros() as u64;
+        let met = windows
+            .values_mut()
+            .filter_map(|latencies| {
+                latencies.sort_unstable();
+                let at =
+                    ((q * latencies.len() as f64) as usize).min(latencies.len().saturating_sub(1));
+                latencies.get(at).filter(|l| **l <= bound)
+            })
+            .count();
+        (met, windows.len())
+    }
+
+    /// The share of requests answered more than `bound` after they were due.
+    pub fn share_over(&self, bound: Duration) -> f64 {
+        let bound = bound.as_micros() as u64;
+        let over = self.latencies.len() - self.latencies.partition_point(|l| *l <= bound);
+        over as f64 / self.latencies.len().max(1) as f64
     }
 
     pub fn per_second(&self) -> f64 {
@@ -376,6 +408,11 @@ impl Driver<'_> {
 
     fn record(&mut self, due: Instant) {
         let latency = due.elapsed().as_micros();
+        let at = due.saturating_duration_since(self.start).as_micros();
+        self.run.timeline.push((
+            u64::try_from(at).unwrap_or(u64::MAX),
+            u64::try_from(latency).unwrap_or(u64::MAX),
+        ));
         self.run
             .latencies
             .push(u64::try_from(latency).unwrap_or(u64::MAX));
