@@ -130,9 +130,10 @@ pub fn parse_json(body: &[u8], depth: usize) -> Result<Value, ApiError> {
 
 /// A `/v1/route` body as most callers send it, read without building a
 /// `serde_json::Value`: a flat object of unescaped strings, the age as a
-/// whole number of years or as text, `sex`, `at`, `location` and
-/// `explain`, and no `capacity`. Anything else (another field, a repeated
-/// one, an escape in a string, a value of the wrong kind, a case [`case`]
+/// whole number of years or as text, `sex`, `at`, `location`, `explain`
+/// and `capacity` (service id to a status, or to `status` and `until`).
+/// Anything else (another field, a repeated one or a repeated service id,
+/// an escape in a string, a value of the wrong kind, a case [`case`]
 /// would refuse)
 /// is not read here, and the body goes the general way ([`parse_json`],
 /// then [`case`]), which gives the answer or the error. So this path
@@ -152,6 +153,78 @@ struct Plain<'a> {
     location: Option<[f64; 2]>,
     #[serde(default)]
     explain: Option<bool>,
+    #[serde(default)]
+    capacity: Option<PlainCapacity<'a>>,
+}
+
+/// `capacity` as [`Plain`] reads it: each service id with its status, or
+/// its status and `until`, in the order written.
+struct PlainCapacity<'a>(Vec<(&'a str, &'a str, Option<&'a str>)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for PlainCapacity<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = PlainCapacity<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("service ids with their capacity")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<PlainCapacity<'a>, M::Error> {
+                let mut entries = Vec::new();
+                while let Some(id) = map.next_key::<&'de str>()? {
+                    let PlainEntry { status, until } = map.next_value()?;
+                    entries.push((id, status, until));
+                }
+                Ok(PlainCapacity(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// A service's capacity as [`Plain`] reads it: `"red"`, or
+/// `{"status": "red", "until": …}`.
+struct PlainEntry<'a> {
+    status: &'a str,
+    until: Option<&'a str>,
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for PlainEntry<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full<'a> {
+            status: &'a str,
+            #[serde(default)]
+            until: Option<&'a str>,
+        }
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = PlainEntry<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a status, or a status and `until`")
+            }
+            fn visit_borrowed_str<E>(self, status: &'de str) -> Result<PlainEntry<'a>, E> {
+                Ok(PlainEntry {
+                    status,
+                    until: None,
+                })
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<PlainEntry<'a>, M::Error> {
+                let Full { status, until } = serde::Deserialize::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(PlainEntry { status, until })
+            }
+        }
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
 }
 
 /// An age as [`Plain`] reads it: a whole number of years or unescaped text.
@@ -200,6 +273,21 @@ pub fn plain_case(body: &[u8], now: Timestamp) -> Option<Request> {
         None => None,
         Some(degrees) => Some(on_earth(degrees)?),
     };
+    let mut capacity = BTreeMap::new();
+    for (id, status, until) in plain.capacity.map(|c| c.0).unwrap_or_default() {
+        let until = match until {
+            None => None,
+            Some(text) => Some(instant(text).ok()?),
+        };
+        let entry = Capacity {
+            status: Rag::parse(status)?,
+            until,
+        };
+        // A repeated id: the general way decides what it means.
+        if capacity.insert(id.to_owned(), entry).is_some() {
+            return None;
+        }
+    }
     Some(Request {
         case: Case {
             dx: plain.dx.to_owned(),
@@ -209,7 +297,7 @@ pub fn plain_case(body: &[u8], now: Timestamp) -> Option<Request> {
             postcode: plain.postcode.to_owned(),
             at,
             location,
-            capacity: BTreeMap::new(),
+            capacity,
         },
         explain: plain.explain.unwrap_or(false),
     })
@@ -469,6 +557,10 @@ mod tests {
             r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","location":[50.9,-1.4]}"#,
             r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","location":[51,0]}"#,
             r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","location":null}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":"red"}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":"40y","postcode":"SO16 7AB","capacity":{"B":"amber","A":{"status":"red","until":"2020-05-08T18:00"},"C":{"status":"green","until":null}}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":null}"#,
         ];
         let general = [
             // Another field, a repeated one, an escape, an age as text or
@@ -477,7 +569,17 @@ mod tests {
             r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","location":[95,-1.4]}"#,
             r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","location":{"lat":50}}"#,
             r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","location":["50",1]}"#,
-            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":"red"}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":"red","X":"green"}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":"purple"}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":{"status":"red","till":"2020-05-08T18:00"}}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":{"until":"2020-05-08T18:00"}}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":{"status":"red","until":"soon"}}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":{"status":"red","until":5}}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":{"status":"red","status":"red"}}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"\u0058":"red"}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":{"X":1}}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":["X"]}"#,
+            r#"{"dx":"Dx05","channel":"111","age":40,"postcode":"SO16 7AB","capacity":"X"}"#,
             r#"{"dx":"Dx05","dx":"Dx06","channel":"111","age":40,"postcode":"SO16 7AB"}"#,
             r#"{"dx":"Dx\u00305","channel":"111","age":40,"postcode":"SO16 7AB"}"#,
             r#"{"dx":"Dx05","channel":"111","age":"eighteen","postcode":"SO16 7AB"}"#,
