@@ -275,14 +275,7 @@ pub fn plain_case(body: &[u8], now: Timestamp) -> Option<Request> {
     };
     let mut capacity = BTreeMap::new();
     for (id, status, until) in plain.capacity.map(|c| c.0).unwrap_or_default() {
-        let until = match until {
-            None => None,
-            Some(text) => Some(instant(text).ok()?),
-        };
-        let entry = Capacity {
-            status: Rag::parse(status)?,
-            until,
-        };
+        let entry = capacity_entry(id, status, until).ok()?;
         // A repeated id: the general way decides what it means.
         if capacity.insert(id.to_owned(), entry).is_some() {
             return None;
@@ -502,23 +495,32 @@ fn capacity(value: Option<&Value>) -> Result<BTreeMap<String, Capacity>, ApiErro
                 })?;
                 let until = match full.get("until") {
                     None | Some(Value::Null) => None,
-                    Some(Value::String(text)) => {
-                        Some(instant(text).map_err(|m| wrong(format!("`{id}`: {m}")))?)
-                    }
+                    Some(Value::String(text)) => Some(text.as_str()),
                     Some(_) => return Err(wrong(format!("`{id}`: `until` is a time"))),
                 };
                 (status, until)
             }
             _ => return Err(wrong(format!("`{id}` is `red`, `amber` or `green`"))),
         };
-        let status = Rag::parse(status).ok_or_else(|| {
-            wrong(format!(
-                "`{id}` has unknown status `{status}` (use red, amber or green)"
-            ))
-        })?;
-        out.insert(id.clone(), Capacity { status, until });
+        out.insert(
+            id.clone(),
+            capacity_entry(id, status, until).map_err(wrong)?,
+        );
     }
     Ok(out)
+}
+
+/// A service's capacity from its status and `until` as written: `until`
+/// read first, then the status. Both readings of a body ([`plain_case`]
+/// and [`case`]) come here.
+fn capacity_entry(id: &str, status: &str, until: Option<&str>) -> Result<Capacity, String> {
+    let until = match until {
+        None => None,
+        Some(text) => Some(instant(text).map_err(|m| format!("`{id}`: {m}"))?),
+    };
+    let status = Rag::parse(status)
+        .ok_or_else(|| format!("`{id}` has unknown status `{status}` (use red, amber or green)"))?;
+    Ok(Capacity { status, until })
 }
 
 #[cfg(test)]

@@ -158,7 +158,8 @@ pub struct Run {
     pub ok: u64,
     /// Not 200, or no answer.
     pub failed: u64,
-    /// Microseconds from when each request was due to its answer, sorted.
+    /// Microseconds from when each request was due to its answer, sorted
+    /// (the latencies of `timeline`, made at the end of the run).
     pub latencies: Vec<u64>,
     /// Each request's due time (microseconds from the start) and latency
     /// (microseconds), in the order answered.
@@ -413,9 +414,6 @@ impl Driver<'_> {
             u64::try_from(at).unwrap_or(u64::MAX),
             u64::try_from(latency).unwrap_or(u64::MAX),
         ));
-        self.run
-            .latencies
-            .push(u64::try_from(latency).unwrap_or(u64::MAX));
     }
 
     /// Reads what connection `k` has received; frees it once answered.
@@ -510,15 +508,14 @@ pub fn drive(
             break;
         }
         if now > give_up {
-            for slot in &mut driver.slots {
-                if let Some(due) = slot.due.take() {
-                    driver.run.failed += 1;
-                    let latency = due.elapsed().as_micros();
-                    driver
-                        .run
-                        .latencies
-                        .push(u64::try_from(latency).unwrap_or(u64::MAX));
-                }
+            let unanswered: Vec<Instant> = driver
+                .slots
+                .iter_mut()
+                .filter_map(|slot| slot.due.take())
+                .collect();
+            for due in unanswered {
+                driver.run.failed += 1;
+                driver.record(due);
             }
             break;
         }
@@ -529,6 +526,7 @@ pub fn drive(
     }
     let mut run = driver.run;
     run.seconds = start.elapsed().as_secs_f64();
+    run.latencies = run.timeline.iter().map(|(_, latency)| *latency).collect();
     run.latencies.sort_unstable();
     run
 }
